@@ -1,0 +1,1 @@
+"""Pure psychometric computations on pandas/numpy data: no database, no UI."""

@@ -1,0 +1,1 @@
+"""The Dash dashboard for item writers, committee members and secretaries."""

@@ -1,0 +1,618 @@
+"""The item-bank service: items and their versions, review, tags, history, search, exposure.
+
+Every function takes a :class:`~sqlalchemy.orm.Session` first and leaves the transaction to
+the caller (the CLI command, the dashboard page or the test opens and commits it). Verbs:
+``add_*`` creates, ``get_*`` reads one thing, ``find_*`` searches, ``revise_item`` and
+``set_status`` change. Every change is an audit event.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from itembank import audit
+from itembank.content import CONTENT_FIELDS, ItemContent
+from itembank.errors import ConflictError, NotFoundError, RuleError, UserError
+from itembank.models import (
+    Administration,
+    Dimension,
+    EnemyPair,
+    Form,
+    FormItem,
+    Item,
+    ItemSet,
+    ItemType,
+    ItemVersion,
+    ItemVersionTag,
+    Registration,
+    ReviewState,
+    ReviewStatus,
+    StatusEvent,
+    Tag,
+    TestSpecification,
+    Variant,
+    utcnow,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "add_specification",
+    "get_specification",
+    "add_tag",
+    "get_tag",
+    "add_item",
+    "add_version",
+    "revise_item",
+    "get_item",
+    "get_version",
+    "set_status",
+    "retire_item",
+    "tag_version",
+    "untag_version",
+    "item_history",
+    "HistoryEntry",
+    "diff_versions",
+    "FieldChange",
+    "find_versions",
+    "exposure",
+    "Exposure",
+    "add_enemy_pair",
+    "add_item_set",
+    "flush_or_conflict",
+]
+
+# Review workflow. 'in_review -> draft' sends an item back to its writer; retired is final.
+ALLOWED_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
+    ReviewStatus.DRAFT: frozenset({ReviewStatus.IN_REVIEW, ReviewStatus.RETIRED}),
+    ReviewStatus.IN_REVIEW: frozenset({ReviewStatus.APPROVED, ReviewStatus.DRAFT, ReviewStatus.RETIRED}),
+    ReviewStatus.APPROVED: frozenset({ReviewStatus.RETIRED}),
+    ReviewStatus.RETIRED: frozenset(),
+}
+
+
+def flush_or_conflict(session: Session, what: str) -> None:
+    """Flush, turning a stale optimistic-lock update into a clear :class:`ConflictError`."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"{what} was changed by somebody else since you opened it; reload it and "
+            "apply your change again"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- specifications
+
+
+def add_specification(
+    session: Session,
+    code: str,
+    name: str,
+    *,
+    objectives: Iterable[tuple[str, str]] = (),
+    topics: Iterable[tuple[str, str]] = (),
+    levels: Iterable[tuple[str, str]] = (),
+    description: str = "",
+    actor: str,
+) -> TestSpecification:
+    """Create a test specification with its learning objectives, topics and levels."""
+    if session.scalar(select(TestSpecification).where(TestSpecification.code == code)):
+        raise UserError(f"a test specification with code '{code}' already exists")
+    spec = TestSpecification(code=code, name=name, description=description)
+    session.add(spec)
+    for dimension, pairs in (
+        (Dimension.OBJECTIVE, objectives),
+        (Dimension.TOPIC, topics),
+        (Dimension.LEVEL, levels),
+    ):
+        for tag_code, title in pairs:
+            spec.tags.append(Tag(dimension=dimension, code=tag_code, title=title))
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity_type="specification",
+                 entity_id=code, detail={"name": name})
+    return spec
+
+
+def get_specification(session: Session, code: str) -> TestSpecification:
+    spec = session.scalar(select(TestSpecification).where(TestSpecification.code == code))
+    if spec is None:
+        raise NotFoundError(f"no test specification '{code}'")
+    return spec
+
+
+def add_tag(
+    session: Session, specification: str, dimension: Dimension | str, code: str, title: str = "",
+    *, actor: str,
+) -> Tag:
+    spec = get_specification(session, specification)
+    tag = Tag(specification=spec, dimension=Dimension(dimension), code=code, title=title)
+    session.add(tag)
+    session.flush()
+    audit.record(session, actor=actor, action="add_tag", entity_type="specification",
+                 entity_id=specification, detail={"dimension": tag.dimension.value, "code": code})
+    return tag
+
+
+def get_tag(session: Session, specification_id: int, dimension: Dimension | str, code: str) -> Tag:
+    tag = session.scalar(
+        select(Tag).where(
+            Tag.specification_id == specification_id,
+            Tag.dimension == Dimension(dimension),
+            Tag.code == code,
+        )
+    )
+    if tag is None:
+        spec = session.get(TestSpecification, specification_id)
+        raise NotFoundError(
+            f"unknown {Dimension(dimension).value} code '{code}' in specification "
+            f"'{spec.code if spec else specification_id}'"
+        )
+    return tag
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _check(content: ItemContent, code: str) -> None:
+    problems = content.problems()
+    if problems:
+        raise UserError(
+            f"item {code}: " + "; ".join(f"{field}: {msg}" for field, msg in problems)
+        )
+
+
+def get_item(session: Session, code: str) -> Item:
+    item = session.scalar(select(Item).where(Item.code == code))
+    if item is None:
+        raise NotFoundError(f"no item with code '{code}'")
+    return item
+
+
+def get_version(session: Session, code: str, number: int | None = None) -> ItemVersion:
+    """One version of an item; ``number=None`` gives the newest."""
+    item = get_item(session, code)
+    n = item.current_number if number is None else number
+    version = session.scalar(
+        select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.number == n)
+    )
+    if version is None:
+        raise NotFoundError(f"item {code} has no version {n} (newest is {item.current_number})")
+    return version
+
+
+def add_item(
+    session: Session,
+    code: str,
+    content: ItemContent,
+    *,
+    author: str,
+    specification: str | None = None,
+    tags: Sequence[tuple[Dimension | str, str]] = (),
+    item_set: str | None = None,
+    change_note: str = "new item",
+    status: ReviewStatus = ReviewStatus.DRAFT,
+    actor: str | None = None,
+    created_at: datetime | None = None,
+) -> ItemVersion:
+    """Create an item with its first version (status draft unless stated)."""
+    actor = actor or author
+    _check(content, code)
+    if session.scalar(select(Item.id).where(Item.code == code)) is not None:
+        raise UserError(f"an item with code '{code}' already exists; revise it instead")
+    spec = get_specification(session, specification) if specification else None
+    item = Item(code=code, specification=spec, current_number=0)
+    if item_set:
+        item.item_set = session.scalar(select(ItemSet).where(ItemSet.code == item_set))
+        if item.item_set is None:
+            raise NotFoundError(f"no item set '{item_set}'")
+    session.add(item)
+    tag_rows = _resolve_tags(session, spec, tags, code)
+    version = add_version(session, item, content, author=author, change_note=change_note,
+                              status=status, actor=actor, tags=tag_rows, created_at=created_at)
+    audit.record(session, actor=actor, action="create", entity_type="item", entity_id=code,
+                 detail={"version": version.number, "status": status.value})
+    return version
+
+
+def _resolve_tags(
+    session: Session, spec: TestSpecification | None, tags: Sequence[tuple[Dimension | str, str]],
+    code: str,
+) -> list[Tag]:
+    if tags and spec is None:
+        raise UserError(f"item {code}: tags need a test specification")
+    return [get_tag(session, spec.id, dim, tag_code) for dim, tag_code in tags] if spec else []
+
+
+def add_version(
+    session: Session,
+    item: Item,
+    content: ItemContent,
+    *,
+    author: str,
+    change_note: str,
+    status: ReviewStatus,
+    actor: str,
+    tags: Sequence[Tag],
+    created_at: datetime | None,
+) -> ItemVersion:
+    """Append the next version to ``item`` with its review state and first status event.
+
+    The low-level step shared by :func:`add_item`, :func:`revise_item` and the file import;
+    it does not check who edited what (callers do).
+    """
+    _check(content, item.code)
+    item.current_number += 1
+    version = ItemVersion(item=item, number=item.current_number, author=author,
+                          change_note=change_note, **content.as_columns())
+    if created_at is not None:
+        version.created_at = created_at
+    version.tags = list(tags)
+    session.add(version)
+    flush_or_conflict(session, f"item {item.code}")
+    session.add(ReviewState(item_version_id=version.id, status=status))
+    session.add(StatusEvent(item_version_id=version.id, from_status=None, to_status=status,
+                            actor=actor, comment=change_note))
+    session.flush()
+    return version
+
+
+def revise_item(
+    session: Session,
+    code: str,
+    *,
+    based_on: int,
+    author: str,
+    change_note: str,
+    actor: str | None = None,
+    **changes: Any,
+) -> ItemVersion:
+    """Save an edit as a new version (draft); the earlier versions stay as they were.
+
+    ``based_on`` is the version number the writer started from. If somebody else saved a
+    newer version meanwhile, the edit is refused with a :class:`ConflictError` instead of
+    silently replacing their work. Tags carry over from the version edited.
+    """
+    actor = actor or author
+    item = get_item(session, code)
+    if based_on != item.current_number:
+        raise ConflictError(
+            f"item {code}: you edited version {based_on}, but version {item.current_number} "
+            "has been saved since; reload the item and apply your change to the newest version"
+        )
+    if not change_note.strip():
+        raise UserError(f"item {code}: say what changed and why (change note)")
+    unknown = set(changes) - set(CONTENT_FIELDS)
+    if unknown:
+        raise UserError(f"item {code}: cannot change {', '.join(sorted(unknown))}")
+    previous = get_version(session, code, based_on)
+    content = ItemContent.of(previous).with_changes(**_coerce(changes))
+    if content == ItemContent.of(previous):
+        raise UserError(f"item {code}: the revision changes nothing")
+    version = add_version(session, item, content, author=author, change_note=change_note,
+                              status=ReviewStatus.DRAFT, actor=actor, tags=list(previous.tags),
+                              created_at=None)
+    audit.record(session, actor=actor, action="revise", entity_type="item", entity_id=code,
+                 detail={"version": version.number, "based_on": based_on,
+                         "fields": sorted(changes)}, reason=change_note)
+    return version
+
+
+def _coerce(changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(changes)
+    if "options" in out:
+        out["options"] = tuple((str(a), str(b)) for a, b in out["options"])
+    if "key" in out:
+        key = out["key"]
+        out["key"] = (key,) if isinstance(key, str) else tuple(key)
+    if "item_type" in out:
+        out["item_type"] = ItemType(out["item_type"])
+    if "variant" in out:
+        out["variant"] = Variant(out["variant"])
+    if "max_score" in out:
+        out["max_score"] = Decimal(str(out["max_score"]))
+    return out
+
+
+def set_status(
+    session: Session,
+    code: str,
+    number: int,
+    status: ReviewStatus | str,
+    *,
+    actor: str,
+    comment: str = "",
+    expected_lock: int | None = None,
+) -> ReviewState:
+    """Move one version through the review workflow (draft -> in_review -> approved -> retired).
+
+    ``expected_lock`` is the ``lock_version`` of the review state the user saw; a stale value
+    (somebody else changed the status meanwhile) raises :class:`ConflictError`.
+    """
+    new = ReviewStatus(status)
+    version = get_version(session, code, number)
+    state = session.get(ReviewState, version.id)
+    assert state is not None
+    if expected_lock is not None and expected_lock != state.lock_version:
+        raise ConflictError(
+            f"item {code} version {number}: its status was changed by somebody else "
+            f"(now {state.status.value}); reload and try again"
+        )
+    if new not in ALLOWED_TRANSITIONS[state.status]:
+        allowed = ", ".join(s.value for s in sorted(ALLOWED_TRANSITIONS[state.status], key=lambda s: s.value)) or "none"
+        raise RuleError(
+            f"item {code} version {number} is {state.status.value}; it cannot become "
+            f"{new.value} (allowed next: {allowed})"
+        )
+    old = state.status
+    state.status = new
+    state.changed_at = utcnow()
+    session.add(StatusEvent(item_version_id=version.id, from_status=old, to_status=new,
+                            actor=actor, comment=comment))
+    flush_or_conflict(session, f"the status of item {code} version {number}")
+    audit.record(session, actor=actor, action="status", entity_type="item", entity_id=code,
+                 detail={"version": number, "from": old.value, "to": new.value}, reason=comment)
+    return state
+
+
+def retire_item(session: Session, code: str, *, actor: str, comment: str) -> list[int]:
+    """Retire every version of an item that is not retired yet; returns their numbers."""
+    item = get_item(session, code)
+    retired = []
+    for version in item.versions:
+        state = session.get(ReviewState, version.id)
+        if state is not None and state.status is not ReviewStatus.RETIRED:
+            set_status(session, code, version.number, ReviewStatus.RETIRED, actor=actor, comment=comment)
+            retired.append(version.number)
+    return retired
+
+
+def tag_version(
+    session: Session, code: str, number: int, dimension: Dimension | str, tag_code: str, *, actor: str
+) -> None:
+    """Tag a version against its specification (classification, not content: no new version)."""
+    version = get_version(session, code, number)
+    spec_id = version.item.specification_id
+    if spec_id is None:
+        raise UserError(f"item {code} belongs to no test specification, so it cannot be tagged")
+    tag = get_tag(session, spec_id, dimension, tag_code)
+    if session.get(ItemVersionTag, (version.id, tag.id)) is None:
+        session.add(ItemVersionTag(item_version_id=version.id, tag_id=tag.id))
+        session.flush()
+        session.expire(version, ["tags"])
+        audit.record(session, actor=actor, action="tag", entity_type="item", entity_id=code,
+                     detail={"version": number, "dimension": tag.dimension.value, "tag": tag_code})
+
+
+def untag_version(
+    session: Session, code: str, number: int, dimension: Dimension | str, tag_code: str, *, actor: str
+) -> None:
+    version = get_version(session, code, number)
+    spec_id = version.item.specification_id
+    if spec_id is None:
+        raise UserError(f"item {code} belongs to no test specification")
+    tag = get_tag(session, spec_id, dimension, tag_code)
+    link = session.get(ItemVersionTag, (version.id, tag.id))
+    if link is None:
+        raise UserError(f"item {code} version {number} is not tagged {tag.dimension.value} {tag_code}")
+    session.delete(link)
+    session.flush()
+    session.expire(version, ["tags"])
+    audit.record(session, actor=actor, action="untag", entity_type="item", entity_id=code,
+                 detail={"version": number, "dimension": tag.dimension.value, "tag": tag_code})
+
+
+# --------------------------------------------------------------------------- history & diff
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    version: int | None
+    what: str
+    detail: str
+
+
+def item_history(session: Session, code: str) -> list[HistoryEntry]:
+    """Everything that happened to an item, oldest first: versions, status changes, tags."""
+    item = get_item(session, code)
+    entries: list[HistoryEntry] = []
+    by_id = {v.id: v for v in item.versions}
+    events = session.scalars(
+        select(StatusEvent).where(StatusEvent.item_version_id.in_(by_id)).order_by(StatusEvent.id)
+    )
+    for ev in events:
+        v = by_id[ev.item_version_id]
+        if ev.from_status is None:
+            entries.append(HistoryEntry(v.created_at, v.author, v.number, "version created",
+                                        f"{ev.comment} (status {ev.to_status.value})"))
+        else:
+            entries.append(HistoryEntry(ev.at, ev.actor, v.number, "status",
+                                        f"{ev.from_status.value} -> {ev.to_status.value}"
+                                        + (f": {ev.comment}" if ev.comment else "")))
+    for ev in audit.get_events(session, entity_type="item", entity_id=code):
+        if ev.action in ("tag", "untag"):
+            d = ev.detail
+            entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), ev.action,
+                                        f"{d.get('dimension')} {d.get('tag')}"))
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+    unified_diff: str = ""
+
+
+def _render(field: str, content: ItemContent) -> str:
+    if field == "options":
+        return "\n".join(f"{label}) {text}" for label, text in content.options)
+    if field == "key":
+        return "|".join(content.key)
+    value = getattr(content, field)
+    return value.value if hasattr(value, "value") else str(value)
+
+
+def diff_versions(session: Session, code: str, a: int, b: int) -> list[FieldChange]:
+    """The content fields that differ between versions ``a`` and ``b`` of an item.
+
+    Text fields (stem, options) also carry a unified line diff.
+    """
+    ca = ItemContent.of(get_version(session, code, a))
+    cb = ItemContent.of(get_version(session, code, b))
+    changes = []
+    for field in CONTENT_FIELDS:
+        old, new = _render(field, ca), _render(field, cb)
+        if old != new:
+            udiff = ""
+            if field in ("stem", "options"):
+                udiff = "\n".join(difflib.unified_diff(
+                    old.splitlines(), new.splitlines(), f"{code} v{a}", f"{code} v{b}", lineterm=""))
+            changes.append(FieldChange(field, old, new, udiff))
+    return changes
+
+
+# --------------------------------------------------------------------------- search
+
+
+def find_versions(
+    session: Session,
+    *,
+    specification: str | None = None,
+    tag: str | None = None,
+    status: ReviewStatus | str | None = None,
+    language: str | None = None,
+    text: str | None = None,
+    latest_only: bool = True,
+    limit: int | None = None,
+) -> list[ItemVersion]:
+    """Search item versions.
+
+    ``tag`` matches a tag code in any dimension (``objective:LO3`` restricts the dimension);
+    ``text`` is a case-insensitive substring of the code, stem or an option text;
+    ``latest_only`` keeps only each item's newest version.
+    """
+    query: Select[Any] = (
+        select(ItemVersion)
+        .join(Item, ItemVersion.item_id == Item.id)
+        .join(ReviewState, ReviewState.item_version_id == ItemVersion.id)
+        .options(selectinload(ItemVersion.tags), selectinload(ItemVersion.item),
+                 selectinload(ItemVersion.review))
+        .order_by(Item.code, ItemVersion.number)
+    )
+    if latest_only:
+        query = query.where(ItemVersion.number == Item.current_number)
+    if specification:
+        spec = get_specification(session, specification)
+        query = query.where(Item.specification_id == spec.id)
+    if status:
+        query = query.where(ReviewState.status == ReviewStatus(status))
+    if language:
+        query = query.where(ItemVersion.language == language)
+    if tag:
+        dim, _, tag_code = tag.rpartition(":")
+        tag_query = select(ItemVersionTag.item_version_id).join(Tag).where(Tag.code == tag_code)
+        if dim:
+            tag_query = tag_query.where(Tag.dimension == Dimension(dim))
+        query = query.where(ItemVersion.id.in_(tag_query))
+    if text:
+        like = f"%{text.lower()}%"
+        # options are JSON; casting to text is enough for a substring search on both dialects
+        from sqlalchemy import String, cast
+
+        query = query.where(or_(
+            func.lower(Item.code).like(like),
+            func.lower(ItemVersion.stem).like(like),
+            func.lower(cast(ItemVersion.options, String)).like(like),
+        ))
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+# --------------------------------------------------------------------------- exposure
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """How often a version has been used: forms, administrations, candidates, last date."""
+
+    code: str
+    version: int
+    forms: tuple[str, ...]
+    n_forms: int
+    n_administrations: int
+    n_candidates: int
+    last_used: date | None
+
+
+def exposure(session: Session, code: str, number: int | None = None) -> list[Exposure]:
+    """Exposure of one version, or of every version of the item when ``number`` is None."""
+    item = get_item(session, code)
+    versions = [v for v in item.versions if number is None or v.number == number]
+    if number is not None and not versions:
+        raise NotFoundError(f"item {code} has no version {number}")
+    out = []
+    for v in versions:
+        forms = list(session.scalars(
+            select(Form.code).join(FormItem, FormItem.form_id == Form.id)
+            .where(FormItem.item_version_id == v.id).order_by(Form.code)
+        ))
+        admin_rows = session.execute(
+            select(Administration.id, Administration.date)
+            .join(FormItem, FormItem.form_id == Administration.form_id)
+            .where(FormItem.item_version_id == v.id)
+        ).all()
+        admin_ids = [r[0] for r in admin_rows]
+        n_candidates = session.scalar(
+            select(func.count(Registration.id)).where(Registration.administration_id.in_(admin_ids))
+        ) if admin_ids else 0
+        last = max((r[1] for r in admin_rows), default=None)
+        out.append(Exposure(code, v.number, tuple(forms), len(forms), len(admin_ids),
+                            int(n_candidates or 0), last))
+    return out
+
+
+# --------------------------------------------------------------------------- enemies & sets
+
+
+def add_enemy_pair(session: Session, code_a: str, code_b: str, *, reason: str, actor: str) -> EnemyPair:
+    """Record that two items must never appear on one form."""
+    if code_a == code_b:
+        raise UserError(f"an item cannot be its own enemy ({code_a})")
+    a, b = get_item(session, code_a), get_item(session, code_b)
+    low, high = sorted((a, b), key=lambda i: i.id)
+    existing = session.scalar(select(EnemyPair).where(
+        and_(EnemyPair.item_a_id == low.id, EnemyPair.item_b_id == high.id)))
+    if existing:
+        return existing
+    pair = EnemyPair(item_a_id=low.id, item_b_id=high.id, reason=reason)
+    session.add(pair)
+    session.flush()
+    audit.record(session, actor=actor, action="enemy", entity_type="item", entity_id=code_a,
+                 detail={"enemy": code_b}, reason=reason)
+    return pair
+
+
+def add_item_set(session: Session, code: str, *, title: str, stimulus: str, actor: str) -> ItemSet:
+    """Create a set of items sharing one stimulus (assign items with ``add_item(item_set=...)``)."""
+    item_set = ItemSet(code=code, title=title, stimulus=stimulus)
+    session.add(item_set)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise UserError(f"an item set with code '{code}' already exists") from exc
+    audit.record(session, actor=actor, action="create", entity_type="item_set", entity_id=code)
+    return item_set

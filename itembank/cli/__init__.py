@@ -1,0 +1,37 @@
+"""The ``itembank`` command line: a thin layer over the services in :mod:`itembank`.
+
+One root app with a sub-app per noun (``items``); each command parses its options, opens a
+session, calls one service function and prints. A :class:`~itembank.errors.UserError` is
+printed to stderr and exits with code 2 — never a traceback for a user mistake.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="itembank",
+    help="Item bank, scoring core and exam-committee workflow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each module adds its commands through register(app); the list keeps the order of --help.
+_COMMAND_MODULES = ["bank", "score"]
+
+for _name in _COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"itembank.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a command module still being written
+        if exc.name != f"itembank.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,138 @@
+"""Commands for the bank itself: ``init``, ``demo`` and ``items ...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from itembank import bank, demo, item_io
+from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
+from itembank.db import resolve_url
+from itembank.models import ReviewState
+
+__all__ = ["register"]
+
+items_app = typer.Typer(help="List, show, import and export items.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init_cli)
+    app.command("demo")(demo_cli)
+    app.add_typer(items_app, name="items")
+
+
+def init_cli(db: DbOption = None) -> None:
+    """Create the bank's tables, or upgrade them to the newest schema."""
+    with bank_session(db, create=True):
+        pass
+    typer.echo(f"Item bank ready at {resolve_url(db)}")
+
+
+def demo_cli(
+    db: DbOption = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Delete an existing demo file first")] = False,
+) -> None:
+    """Build the demo bank: 320 approved items, a blueprint, a frozen form and 600 candidates."""
+    target = db or "itembank-demo.db"
+    url = resolve_url(target)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.exists():
+            if not replace:
+                raise fail(f"{path} exists already; use --replace to rebuild the demo there")
+            path.unlink()
+    with bank_session(target, create=True) as session:
+        summary = demo.build_demo(session)
+    truth = Path(url.removeprefix("sqlite:///") + ".true-parameters.csv") if url.startswith("sqlite:///") \
+        else Path("itembank-demo.true-parameters.csv")
+    demo.write_truth(truth)
+    from dataclasses import replace as dc_replace
+
+    typer.echo(dc_replace(summary, db=target, truth_file=str(truth)).text())
+
+
+@items_app.command("list")
+def list_cli(
+    db: DbOption = None,
+    tag: Annotated[str | None, typer.Option(help="Tag code, optionally with its dimension: objective:LO3")] = None,
+    status: Annotated[str | None, typer.Option(help="draft, in_review, approved or retired")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, e.g. nl or en")] = None,
+    text: Annotated[str | None, typer.Option(help="Words in the code, stem or options")] = None,
+    spec: Annotated[str | None, typer.Option(help="Test specification code")] = None,
+    all_versions: Annotated[bool, typer.Option("--all-versions", help="Every version, not only the newest")] = False,
+) -> None:
+    """List items (newest version of each) matching the filters."""
+    with bank_session(db) as session:
+        versions = bank.find_versions(session, specification=spec, tag=tag, status=status,
+                                      language=language, text=text, latest_only=not all_versions)
+        rows = []
+        for v in versions:
+            tags = ",".join(t.code for t in v.tags)
+            stem = v.stem.replace("\n", " ")
+            rows.append([v.item.code, str(v.number), v.review.status.value, v.language, tags,
+                         stem[:60] + ("..." if len(stem) > 60 else "")])
+    echo_table(rows, ["code", "version", "status", "lang", "tags", "stem"])
+    typer.echo(f"{len(rows)} item version(s)")
+
+
+@items_app.command("show")
+def show_cli(
+    code: str,
+    db: DbOption = None,
+    version: Annotated[int | None, typer.Option(help="Version number [default: newest]")] = None,
+) -> None:
+    """Show one item version: stem, options with the key marked, tags, status, exposure."""
+    with bank_session(db) as session:
+        v = bank.get_version(session, code, version)
+        state = session.get(ReviewState, v.id)
+        exp = bank.exposure(session, code, v.number)[0]
+        typer.echo(f"{v.item.code}  version {v.number} of {v.item.current_number}  [{state.status.value}]")
+        typer.echo(f"type {v.item_type.value}, max score {v.max_score}, language {v.language}, "
+                   f"variant {v.variant.value}, by {v.author} at {v.created_at:%Y-%m-%d %H:%M} UTC")
+        typer.echo(f"tags: {', '.join(f'{t.dimension.value}:{t.code}' for t in v.tags) or '-'}")
+        typer.echo("")
+        typer.echo(v.stem)
+        for o in v.options:
+            mark = "*" if o["label"] in v.key else " "
+            typer.echo(f" {mark} {o['label']}) {o['text']}")
+        typer.echo("")
+        typer.echo(f"change note: {v.change_note or '-'}")
+        typer.echo(f"used on {exp.n_forms} form(s) {', '.join(exp.forms)}; "
+                   f"{exp.n_administrations} administration(s), {exp.n_candidates} candidates; "
+                   f"last used {exp.last_used or 'never'}")
+
+
+@items_app.command("history")
+def history_cli(code: str, db: DbOption = None) -> None:
+    """Everything that happened to an item: versions, review steps, tags."""
+    with bank_session(db) as session:
+        entries = bank.item_history(session, code)
+    echo_table([[f"{e.at:%Y-%m-%d %H:%M}", e.actor, str(e.version or ""), e.what, e.detail] for e in entries],
+               ["when (UTC)", "who", "version", "what", "detail"])
+
+
+@items_app.command("import")
+def import_cli(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX file, one row per item version")],
+    db: DbOption = None,
+    user: UserOption = None,
+) -> None:
+    """Import item versions; a file with any problem imports nothing."""
+    with bank_session(db) as session:
+        report = item_io.import_items(session, file, actor=current_user(user))
+    typer.echo(report.summary())
+
+
+@items_app.command("export")
+def export_cli(
+    file: Annotated[Path, typer.Argument(help="Target .csv or .xlsx file")],
+    db: DbOption = None,
+    spec: Annotated[str | None, typer.Option(help="Only this test specification")] = None,
+    latest: Annotated[bool, typer.Option("--latest", help="Only the newest version of each item")] = False,
+) -> None:
+    """Export item versions, one row per version (the import format)."""
+    with bank_session(db) as session:
+        n = item_io.export_items(session, file, specification=spec, latest_only=latest)
+    typer.echo(f"{n} item version(s) written to {file}")

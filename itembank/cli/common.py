@@ -1,0 +1,71 @@
+"""What every command shares: the --db and --user options, sessions, and error handling."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from contextlib import contextmanager
+from typing import Annotated, Iterator
+
+import typer
+from sqlalchemy.orm import Session
+
+from itembank.db import open_bank, session_scope
+from itembank.errors import UserError
+
+__all__ = ["DbOption", "UserOption", "bank_session", "user_errors", "fail", "current_user", "echo_table"]
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file path or SQLAlchemy URL "
+                 "[default: $ITEMBANK_DATABASE_URL, else ./itembank.db]"),
+]
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Who is acting, for the audit trail [default: $ITEMBANK_USER, else your login]"),
+]
+
+
+def current_user(user: str | None) -> str:
+    return user or os.environ.get("ITEMBANK_USER") or getpass.getuser()
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def bank_session(db: str | None, *, create: bool = False) -> Iterator[Session]:
+    """Open the bank and one transaction; a :class:`UserError` becomes a message + exit 2."""
+    try:
+        engine = open_bank(db, create=create)
+        try:
+            with session_scope(engine) as session:
+                yield session
+        finally:
+            engine.dispose()
+    except UserError as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a :class:`UserError` raised outside a bank session into a message + exit 2."""
+    try:
+        yield
+    except UserError as exc:
+        raise fail(str(exc)) from None
+
+
+def echo_table(rows: list[list[str]], header: list[str]) -> None:
+    """A plain fixed-width table on stdout."""
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+              for i, h in enumerate(header)]
+    typer.echo("  ".join(str(h).ljust(w) for h, w in zip(header, widths)).rstrip())
+    typer.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        typer.echo("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+

@@ -1,0 +1,310 @@
+"""The demo bank: a safety-certificate item bank with one administered exam.
+
+What it holds (all deterministic, from a fixed random seed):
+
+* one test specification, ``VCA-BASIS-2025`` — 8 learning objectives x 2 cognitive levels
+  (K = knowledge, A = application) and about 20 topics;
+* 320 four-option MC items (``demo_data/vca_items.csv``, written for this demo), reviewed
+  and approved; a handful revised once, a few enemy pairs;
+* a 40-item blueprint (60 minutes, seed 002 §4.4) and one frozen form meeting it;
+* one administration of 600 simulated candidates. Responses follow a 3PL model (logistic
+  metric, D = 1) with known item parameters, and distractor choice depends on ability.
+  Two items are planted for the committee to find:
+
+  - a **miskeyed item**: the bank's key is wrong — candidates who know the answer choose
+    another option (the true answer), so the item's Rir is negative and that distractor's
+    Rar is positive;
+  - an item with **two defensible answers**: able candidates split between the key and one
+    distractor, which the committee should accept as an extra answer.
+
+  The true parameters (``true_parameters``) are written next to the database as
+  ``<db>.true-parameters.csv`` so analysis results can be checked against them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from itembank import bank, exams
+from itembank.content import ItemContent
+from itembank.models import (
+    Item,
+    ItemVersion,
+    ReviewState,
+    ReviewStatus,
+    Role,
+    User,
+)
+
+__all__ = ["build_demo", "DemoSummary", "OBJECTIVES", "LEVELS", "BLUEPRINT", "SEED",
+           "SPEC_CODE", "FORM_CODE", "ADMIN_CODE", "MISKEYED", "TWO_ANSWERS", "N_CANDIDATES"]
+
+SEED = 20251114
+SPEC_CODE = "VCA-BASIS-2025"
+BLUEPRINT_CODE = "VCA-BASIS-40"
+FORM_CODE = "VCA-B-2025-A"
+ADMIN_CODE = "VCA-B-2025-11-ROT"
+N_CANDIDATES = 600
+
+OBJECTIVES = [
+    ("LO1", "Legislation, roles and responsibilities"),
+    ("LO2", "Hazards, risks and prevention"),
+    ("LO3", "Accidents, incidents and reporting"),
+    ("LO4", "Hazardous substances"),
+    ("LO5", "Fire and explosion"),
+    ("LO6", "Personal protective equipment"),
+    ("LO7", "Work equipment, tools and working at height"),
+    ("LO8", "Special work: confined spaces, electricity, lifting"),
+]
+LEVELS = [("K", "Knowledge (kennis)"), ("A", "Application (toepassing)")]
+# 5 items per objective, 40 in all; knowledge and application alternate 3/2 and 2/3.
+BLUEPRINT = {
+    (lo, lvl): (3 if (i % 2 == 0) == (lvl == "K") else 2)
+    for i, (lo, _) in enumerate(OBJECTIVES)
+    for lvl, _ in LEVELS
+}
+WRITERS = ["a.dekker", "j.visser", "r.smit"]
+USERS = [
+    ("a.dekker", "Anne Dekker", Role.ITEM_WRITER),
+    ("j.visser", "Joost Visser", Role.ITEM_WRITER),
+    ("r.smit", "Rana Smit", Role.ITEM_WRITER),
+    ("m.jansen", "Marieke Jansen", Role.COMMITTEE),
+    ("p.dewit", "Pieter de Wit", Role.COMMITTEE),
+    ("s.bakker", "Sanne Bakker", Role.SECRETARY),
+    ("admin", "Administrator", Role.ADMIN),
+]
+# Mean and SD of the true 3PL difficulty b per difficulty label of the item writer.
+DIFFICULTY_B = {"easy": (-1.3, 0.45), "medium": (-0.2, 0.45), "hard": (0.9, 0.45)}
+GUESSING = 0.20  # 3PL lower asymptote for four-option items (a bit under 1/4: good distractors)
+MISKEYED = "VCA-LO4-K-03"  # position on the form chosen below; see _plant_flaws
+TWO_ANSWERS = "VCA-LO6-A-02"
+
+
+def _item_rows() -> list[dict[str, str]]:
+    text = resources.files("itembank").joinpath("demo_data/vca_items.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    db: str
+    n_items: int
+    n_approved: int
+    cells: dict[tuple[str, str], int]
+    blueprint: str
+    form: str
+    administration: str
+    n_candidates: int
+    mean_score: float
+    truth_file: str
+
+    def text(self) -> str:
+        lines = [
+            f"Demo item bank written to {self.db}",
+            "",
+            f"  Test specification  {SPEC_CODE}: {len(OBJECTIVES)} learning objectives x {len(LEVELS)} cognitive levels",
+            f"  Items               {self.n_items} (approved: {self.n_approved})",
+            "  Approved items per cell (objective x level):",
+        ]
+        header = "      " + "".join(f"{lo:>6}" for lo, _ in OBJECTIVES)
+        lines.append(header)
+        for lvl, _ in LEVELS:
+            lines.append(f"    {lvl:<2}" + "".join(f"{self.cells.get((lo, lvl), 0):>6}" for lo, _ in OBJECTIVES))
+        lines += [
+            f"  Blueprint           {self.blueprint}: 40 items, 40 points, 60 minutes",
+            f"  Frozen form         {self.form}: 40 item versions with their keys",
+            f"  Administration      {self.administration}: {self.n_candidates} candidates, "
+            f"mean raw score {self.mean_score:.1f} / 40",
+            f"  True IRT parameters {self.truth_file}",
+            "",
+            "  Planted for the committee to find:",
+            f"    {MISKEYED}  is miskeyed in the bank (candidates who know the answer choose another option)",
+            f"    {TWO_ANSWERS}  has two defensible answers",
+            "",
+            "Next commands to try:",
+            f"  .venv/bin/itembank items list --db {self.db} --tag objective:LO4",
+            f"  .venv/bin/itembank items show {MISKEYED} --db {self.db}",
+            f"  .venv/bin/itembank items history VCA-LO2-K-01 --db {self.db}",
+            f"  .venv/bin/itembank items export --db {self.db} items.xlsx",
+        ]
+        return "\n".join(lines)
+
+
+def true_parameters(rows: list[dict[str, str]] | None = None, seed: int = SEED) -> pd.DataFrame:
+    """The generating 3PL parameters per item code (a, b, c; logistic metric, D = 1)."""
+    rows = rows if rows is not None else _item_rows()
+    rng = np.random.default_rng(seed)
+    a = np.exp(rng.normal(0.1, 0.25, len(rows)))
+    b = np.array([rng.normal(*DIFFICULTY_B[r["difficulty"]]) for r in rows])
+    frame = pd.DataFrame({"a": a.round(3), "b": b.round(3), "c": GUESSING},
+                         index=pd.Index([r["code"] for r in rows], name="item"))
+    return frame
+
+
+def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CANDIDATES) -> DemoSummary:
+    """Fill an empty, migrated bank with the demo (see module docstring)."""
+    rng = np.random.default_rng(seed + 1)
+    rows = _item_rows()
+    truth = true_parameters(rows, seed)
+    t0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+
+    for username, display, role in USERS:
+        session.add(User(username=username, display_name=display, role=role))
+    topics = sorted({r["topic"] for r in rows})
+    bank.add_specification(
+        session, SPEC_CODE, "VCA Basis 2025 (demo)",
+        objectives=OBJECTIVES, levels=LEVELS,
+        topics=[(t, t.replace("-", " ")) for t in topics],
+        description="Basic safety, health and environment certificate — demo specification.",
+        actor="admin",
+    )
+    for n, r in enumerate(rows):
+        writer = WRITERS[n % len(WRITERS)]
+        content = ItemContent(
+            stem=r["stem"], options=tuple((lab, r[lab]) for lab in "ABCD"), key=(r["key"],),
+            language="en",
+        )
+        bank.add_item(
+            session, r["code"], content, author=writer, specification=SPEC_CODE,
+            tags=[("objective", r["objective"]), ("level", r["level"]), ("topic", r["topic"])],
+            change_note="new item", created_at=t0 + timedelta(hours=n),
+        )
+    # A few items were revised during review (a clearer stem); the newest version is reviewed.
+    revised = [r["code"] for r in rows[7::40]]
+    for code in revised:
+        v1 = bank.get_version(session, code, 1)
+        bank.revise_item(session, code, based_on=1, author="m.jansen",
+                         change_note="review: stem made unambiguous",
+                         stem=v1.stem.rstrip() + (" (Choose the best answer.)" if not v1.stem.endswith(")") else ""))
+        bank.set_status(session, code, 1, ReviewStatus.RETIRED, actor="m.jansen",
+                        comment="replaced by version 2")
+    for r in rows:
+        newest = bank.get_item(session, r["code"]).current_number
+        bank.set_status(session, r["code"], newest, ReviewStatus.IN_REVIEW,
+                        actor=WRITERS[0], comment="ready for review")
+        bank.set_status(session, r["code"], newest, ReviewStatus.APPROVED,
+                        actor="m.jansen", comment="approved by the committee")
+    # Enemy pairs: items of one topic and objective that give each other away.
+    by_cell_topic: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        by_cell_topic.setdefault((r["objective"], r["topic"]), []).append(r["code"])
+    pairs = 0
+    for codes in by_cell_topic.values():
+        if len(codes) >= 2 and pairs < 6:
+            bank.add_enemy_pair(session, codes[0], codes[1], reason="same fact asked twice", actor="m.jansen")
+            pairs += 1
+
+    blueprint = exams.add_blueprint(session, SPEC_CODE, BLUEPRINT_CODE, cells=BLUEPRINT,
+                                    total_points=40, duration_minutes=60,
+                                    name="VCA Basis — 40 items, 60 minutes", actor="m.jansen")
+    form_codes = _pick_form(rows, rng)
+    versions = {
+        code: vid for code, vid in session.execute(
+            select(Item.code, ItemVersion.id).join(ItemVersion, ItemVersion.item_id == Item.id)
+            .where(ItemVersion.number == Item.current_number))
+    }
+    exams.freeze_form(session, FORM_CODE, [versions[c] for c in form_codes],
+                      name="VCA Basis, form A (November 2025)", blueprint=blueprint, actor="m.jansen")
+    exams.add_administration(session, ADMIN_CODE, FORM_CODE, on=date(2025, 11, 14),
+                             location="Rotterdam", language="en", actor="s.bakker")
+    keys = {r["code"]: r["key"] for r in rows}
+    choices, attributes = simulate_choices(form_codes, keys, truth, n_candidates, rng)
+    exams.add_responses(session, ADMIN_CODE, choices, attributes=attributes, actor="s.bakker")
+
+    cells: dict[tuple[str, str], int] = {}
+    for r in rows:
+        cells[(r["objective"], r["level"])] = cells.get((r["objective"], r["level"]), 0) + 1
+    n_items = session.scalar(select(func.count(Item.id))) or 0
+    n_approved = session.scalar(select(func.count()).select_from(ReviewState).where(
+        ReviewState.status == ReviewStatus.APPROVED)) or 0
+    correct = np.array([[c == keys[code] for code, c in row.items()] for _, row in choices.iterrows()])
+    return DemoSummary(
+        db="", n_items=n_items, n_approved=n_approved, cells=cells,
+        blueprint=f"{BLUEPRINT_CODE} v{blueprint.version}", form=FORM_CODE, administration=ADMIN_CODE,
+        n_candidates=n_candidates, mean_score=float(correct.sum(axis=1).mean()), truth_file="",
+    )
+
+
+def _pick_form(rows: list[dict[str, str]], rng: np.random.Generator) -> list[str]:
+    """A blueprint-exact pick: per cell the required number of items, planted items included.
+
+    The form is ordered by objective, then level, as committees read a blueprint.
+    """
+    chosen: list[str] = []
+    for (lo, lvl), n in BLUEPRINT.items():
+        cell = [r["code"] for r in rows if r["objective"] == lo and r["level"] == lvl]
+        must = [c for c in (MISKEYED, TWO_ANSWERS) if c in cell]
+        rest = [c for c in cell if c not in must]
+        picked = must + list(rng.choice(rest, size=n - len(must), replace=False))
+        chosen += sorted(picked)
+    return chosen
+
+
+def simulate_choices(
+    form_codes: list[str],
+    keys: dict[str, str],
+    truth: pd.DataFrame,
+    n: int,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulated chosen options (candidate x item) under the 3PL ``truth``.
+
+    A candidate who answers correctly chooses the *true* answer; otherwise a distractor, the
+    first distractor being more attractive to weaker candidates (so distractor analysis shows
+    a realistic pattern). About 1% of responses are omitted.
+    """
+    theta = rng.normal(0.3, 1.0, n)
+    language = np.where(rng.random(n) < 0.8, "nl", "en")
+    attempt = np.where(rng.random(n) < 0.75, "first", "resit")
+    codes = [f"C{10001 + i}" for i in range(n)]
+    out = {}
+    for code in form_codes:
+        a, b, c = truth.loc[code, ["a", "b", "c"]]
+        p = c + (1 - c) / (1 + np.exp(-a * (theta - b)))
+        correct = rng.random(n) < p
+        key = keys[code]
+        true_answer = key
+        distractors = [lab for lab in "ABCD" if lab != key]
+        if code == MISKEYED:
+            # the bank says `key`, but the defensible answer is another option
+            true_answer = distractors[1]
+            distractors = [lab for lab in "ABCD" if lab != true_answer]
+        chosen = np.empty(n, dtype=object)
+        chosen[correct] = true_answer
+        if code == TWO_ANSWERS:
+            alt = distractors[0]
+            split = correct & (rng.random(n) < 0.4)
+            chosen[split] = alt
+        wrong = ~correct
+        # weaker candidates favour the first distractor
+        w1 = 1 / (1 + np.exp(theta[wrong]))
+        u = rng.random(wrong.sum())
+        first = u < 0.2 + 0.4 * w1
+        second = (~first) & (u < 0.2 + 0.4 * w1 + (1 - 0.2 - 0.4 * w1) * 0.55)
+        pick = np.where(first, distractors[0], np.where(second, distractors[1], distractors[2]))
+        chosen[wrong] = pick
+        omitted = rng.random(n) < 0.01
+        chosen[omitted] = None
+        out[code] = chosen
+    choices = pd.DataFrame(out, index=pd.Index(codes, name="candidate"))
+    attributes = pd.DataFrame({"language": language, "attempt": attempt}, index=choices.index)
+    return choices, attributes
+
+
+def write_truth(path: Path) -> None:
+    """Write the generating parameters next to the database, with the planted flaws."""
+    truth = true_parameters()
+    truth["planted"] = ""
+    truth.loc[MISKEYED, "planted"] = "miskeyed in the bank"
+    truth.loc[TWO_ANSWERS, "planted"] = "two defensible answers"
+    truth.to_csv(path)

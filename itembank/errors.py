@@ -1,0 +1,67 @@
+"""Errors a user can cause and understand.
+
+Everything raised for a user mistake derives from :class:`UserError`; the CLI and the
+dashboard show its message and never a stack trace. Programming errors stay ordinary
+exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UserError(Exception):
+    """A mistake in the user's input or request, with a message meant for that user."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file: where it is and what was expected there.
+
+    ``row`` is the 1-based line number as a spreadsheet shows it (the header is row 1),
+    ``column`` the header name; either is ``None`` when the problem is about the whole file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class InputFileError(UserError):
+    """One or more problems in an input file; nothing was written.
+
+    The message lists every problem found (up to a limit), each naming file, row and column.
+    """
+
+    MAX_LISTED = 20
+
+    def __init__(self, problems: list[Problem]):
+        if not problems:
+            raise ValueError("InputFileError needs at least one problem")
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems[: self.MAX_LISTED]]
+        if len(self.problems) > self.MAX_LISTED:
+            lines.append(f"... and {len(self.problems) - self.MAX_LISTED} more problems")
+        lines.append("Nothing was written.")
+        super().__init__("\n".join(lines))
+
+
+class ConflictError(UserError):
+    """Somebody else changed this record since you read it (optimistic locking)."""
+
+
+class NotFoundError(UserError):
+    """The thing asked for does not exist."""
+
+
+class RuleError(UserError):
+    """A business rule forbids the requested change (e.g. editing a frozen form)."""

@@ -1,0 +1,288 @@
+"""Blueprints, frozen forms, administrations, candidates and their responses.
+
+A form is frozen when it is created: its item *versions*, keys, maximum scores, weights and
+parts are copied into ``form_items`` and can never change afterwards (the committee's later
+decisions — void, extra answers, rekey — are separate records applied by the scoring core).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from itembank import audit
+from itembank.bank import get_specification, get_tag
+from itembank.errors import NotFoundError, RuleError, UserError
+from itembank.models import (
+    Administration,
+    Blueprint,
+    BlueprintCell,
+    Candidate,
+    Dimension,
+    Form,
+    FormItem,
+    ItemVersion,
+    Registration,
+    Response,
+    ReviewState,
+    ReviewStatus,
+    utcnow,
+)
+
+__all__ = [
+    "add_blueprint",
+    "get_blueprint",
+    "freeze_form",
+    "get_form",
+    "add_administration",
+    "get_administration",
+    "add_responses",
+    "get_choices",
+    "FormEntry",
+]
+
+
+def add_blueprint(
+    session: Session,
+    specification: str,
+    code: str,
+    *,
+    cells: Mapping[tuple[str, str], int],
+    total_points: Decimal | int,
+    duration_minutes: int | None = None,
+    name: str = "",
+    actor: str,
+) -> Blueprint:
+    """A blueprint: item counts per (objective, level) cell; total items is their sum."""
+    spec = get_specification(session, specification)
+    latest = session.scalar(
+        select(Blueprint).where(Blueprint.code == code).order_by(Blueprint.version.desc())
+    )
+    blueprint = Blueprint(
+        specification=spec,
+        code=code,
+        version=(latest.version + 1) if latest else 1,
+        name=name,
+        total_items=sum(cells.values()),
+        total_points=Decimal(total_points),
+        duration_minutes=duration_minutes,
+    )
+    for (objective, level), n in cells.items():
+        if n < 0:
+            raise UserError(f"blueprint {code}: cell {objective} x {level} has a negative count {n}")
+        blueprint.cells.append(BlueprintCell(
+            objective=get_tag(session, spec.id, Dimension.OBJECTIVE, objective),
+            level=get_tag(session, spec.id, Dimension.LEVEL, level),
+            n_items=n,
+        ))
+    session.add(blueprint)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity_type="blueprint", entity_id=code,
+                 detail={"version": blueprint.version, "total_items": blueprint.total_items})
+    return blueprint
+
+
+def get_blueprint(session: Session, code: str, version: int | None = None) -> Blueprint:
+    query = select(Blueprint).where(Blueprint.code == code)
+    query = query.where(Blueprint.version == version) if version else query.order_by(Blueprint.version.desc())
+    blueprint = session.scalars(query).first()
+    if blueprint is None:
+        raise NotFoundError(f"no blueprint '{code}'" + (f" version {version}" if version else ""))
+    return blueprint
+
+
+@dataclass(frozen=True)
+class FormEntry:
+    """One position of a form to freeze: a version, with optional weight and part."""
+
+    item_version_id: int
+    weight: Decimal = Decimal(1)
+    part: str = "MC"
+
+
+def freeze_form(
+    session: Session,
+    code: str,
+    entries: Sequence[FormEntry | int],
+    *,
+    name: str = "",
+    blueprint: Blueprint | None = None,
+    actor: str,
+) -> Form:
+    """Create a frozen form from approved item versions, in the given order.
+
+    The key and maximum score of each version are copied as they are now, so a later
+    revision of an item never changes a form that was administered.
+    """
+    if session.scalar(select(Form.id).where(Form.code == code)) is not None:
+        raise UserError(f"a form with code '{code}' already exists")
+    if not entries:
+        raise UserError(f"form {code}: a form needs at least one item")
+    entries = [e if isinstance(e, FormEntry) else FormEntry(e) for e in entries]
+    ids = [e.item_version_id for e in entries]
+    if len(set(ids)) != len(ids):
+        raise UserError(f"form {code}: an item version appears twice")
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(ItemVersion).where(ItemVersion.id.in_(ids)).options(selectinload(ItemVersion.item))
+        )
+    }
+    states = {s.item_version_id: s.status for s in session.scalars(
+        select(ReviewState).where(ReviewState.item_version_id.in_(ids)))}
+    codes_seen: set[str] = set()
+    for i in ids:
+        v = versions.get(i)
+        if v is None:
+            raise NotFoundError(f"form {code}: no item version with id {i}")
+        if states.get(i) is not ReviewStatus.APPROVED:
+            raise RuleError(f"form {code}: {v.item.code} version {v.number} is "
+                            f"{states.get(i).value if states.get(i) else 'unknown'}, not approved")
+        if v.item.code in codes_seen:
+            raise UserError(f"form {code}: item {v.item.code} appears twice")
+        codes_seen.add(v.item.code)
+    form = Form(code=code, name=name, blueprint=blueprint, created_by=actor,
+                specification_id=blueprint.specification_id if blueprint else
+                next(iter(versions.values())).item.specification_id)
+    session.add(form)
+    session.flush()
+    session.execute(insert(FormItem), [
+        {"form_id": form.id, "position": pos, "item_version_id": e.item_version_id,
+         "key": list(versions[e.item_version_id].key),
+         "max_score": versions[e.item_version_id].max_score,
+         "weight": e.weight, "part": e.part}
+        for pos, e in enumerate(entries, start=1)
+    ])
+    form.frozen_at = utcnow()
+    session.flush()
+    session.expire(form, ["items"])
+    audit.record(session, actor=actor, action="freeze", entity_type="form", entity_id=code,
+                 detail={"n_items": len(entries),
+                         "blueprint": f"{blueprint.code} v{blueprint.version}" if blueprint else None})
+    return form
+
+
+def get_form(session: Session, code: str) -> Form:
+    form = session.scalar(
+        select(Form).where(Form.code == code).options(
+            selectinload(Form.items).selectinload(FormItem.item_version).selectinload(ItemVersion.item)
+        )
+    )
+    if form is None:
+        raise NotFoundError(f"no form '{code}'")
+    return form
+
+
+def add_administration(
+    session: Session,
+    code: str,
+    form: str,
+    *,
+    on: date,
+    location: str = "",
+    language: str = "nl",
+    actor: str,
+) -> Administration:
+    """Register a sitting of a frozen form."""
+    form_row = get_form(session, form)
+    if session.scalar(select(Administration.id).where(Administration.code == code)) is not None:
+        raise UserError(f"an administration with code '{code}' already exists")
+    admin = Administration(code=code, form=form_row, date=on, location=location, language=language)
+    session.add(admin)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity_type="administration",
+                 entity_id=code, detail={"form": form, "date": on.isoformat()})
+    return admin
+
+
+def get_administration(session: Session, code: str) -> Administration:
+    admin = session.scalar(select(Administration).where(Administration.code == code))
+    if admin is None:
+        raise NotFoundError(f"no administration '{code}'")
+    return admin
+
+
+def add_responses(
+    session: Session,
+    administration: str,
+    choices: pd.DataFrame,
+    *,
+    attributes: pd.DataFrame | None = None,
+    actor: str,
+) -> int:
+    """Store the chosen options of an administration (wide: candidate x item code).
+
+    ``choices`` is indexed by candidate code with one column per item code of the form; a
+    cell holds the chosen label(s) joined by "|" or NaN for omitted. ``attributes`` (same
+    index) holds group variables for DIF. Returns the number of responses stored.
+    """
+    admin = get_administration(session, administration)
+    form = get_form(session, admin.form.code)
+    by_code = {fi.item_version.item.code: fi for fi in form.items}
+    unknown = [c for c in choices.columns if c not in by_code]
+    if unknown:
+        raise UserError(f"administration {administration}: items not on form {form.code}: "
+                        + ", ".join(map(str, unknown[:10])))
+    codes = [str(c) for c in choices.index]
+    existing = dict(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(codes))).all())
+    new = [c for c in codes if c not in existing]
+    if new:
+        session.execute(insert(Candidate), [{"code": c, "created_at": utcnow()} for c in new])
+        existing = dict(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(codes))).all())
+    attrs = attributes if attributes is not None else pd.DataFrame(index=choices.index)
+    session.execute(insert(Registration), [
+        {"administration_id": admin.id, "candidate_id": existing[str(c)],
+         "attributes": {k: _plain(v) for k, v in attrs.loc[c].items()} if c in attrs.index else {}}
+        for c in choices.index
+    ])
+    reg_ids = dict(session.execute(
+        select(Candidate.code, Registration.id).join(Registration, Registration.candidate_id == Candidate.id)
+        .where(Registration.administration_id == admin.id)).all())
+    rows: list[dict[str, Any]] = []
+    values = choices.to_numpy(dtype=object)
+    item_ids = [by_code[c].id for c in choices.columns]
+    for i, cand in enumerate(codes):
+        rid = reg_ids[cand]
+        for j, fid in enumerate(item_ids):
+            v = values[i, j]
+            rows.append({"registration_id": rid, "form_item_id": fid, "grader": 1,
+                         "choice": None if v is None or (isinstance(v, float) and v != v) else str(v),
+                         "points": None})
+    if rows:
+        session.execute(insert(Response), rows)
+    audit.record(session, actor=actor, action="import_responses", entity_type="administration",
+                 entity_id=administration, detail={"candidates": len(codes), "responses": len(rows)})
+    return len(rows)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def get_choices(session: Session, administration: str) -> pd.DataFrame:
+    """The stored choices as a wide DataFrame: index candidate code, columns item codes in
+    form order, cells the chosen label(s) joined by "|" (NaN = omitted)."""
+    admin = get_administration(session, administration)
+    form = get_form(session, admin.form.code)
+    rows = session.execute(
+        select(Candidate.code, FormItem.position, Response.choice)
+        .join(Registration, Registration.candidate_id == Candidate.id)
+        .join(Response, Response.registration_id == Registration.id)
+        .join(FormItem, FormItem.id == Response.form_item_id)
+        .where(Registration.administration_id == admin.id, Response.grader == 1)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["candidate", "position", "choice"])
+    wide = frame.pivot(index="candidate", columns="position", values="choice")
+    codes = {fi.position: fi.item_version.item.code for fi in form.items}
+    wide = wide.reindex(columns=sorted(codes)).rename(columns=codes)
+    wide.columns.name = None
+    wide.index.name = "candidate"
+    return wide.sort_index()

@@ -1,0 +1,101 @@
+"""Append-only tables: the ORM refuses updates and deletes, the database does too.
+
+The ORM guard gives a clear error inside the application; the triggers (created by the first
+migration, see :func:`trigger_statements`) stop anything that bypasses the ORM, such as a bulk
+``UPDATE`` or a hand-written SQL statement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from itembank.errors import RuleError
+from itembank.models import (
+    AuditEvent,
+    CutScoreRule,
+    Decision,
+    FormItem,
+    ItemVersion,
+    Release,
+    ResultRevision,
+    StatusEvent,
+)
+
+__all__ = ["APPEND_ONLY_TABLES", "install_orm_guards", "trigger_statements", "drop_trigger_statements"]
+
+# table name -> what users call it, for the error message
+APPEND_ONLY_TABLES: dict[str, str] = {
+    "item_versions": "an item version",
+    "form_items": "an item on a frozen form",
+    "releases": "a release",
+    "result_revisions": "a result revision",
+    "audit_events": "an audit event",
+    "status_events": "a review status event",
+    "decisions": "a committee decision",
+    "cut_score_rules": "a cut-score decision",
+}
+
+_MODELS = (ItemVersion, FormItem, Release, ResultRevision, AuditEvent, StatusEvent, Decision, CutScoreRule)
+
+
+def _guard_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    # before_flush sees deletes before relationship bookkeeping runs, unlike mapper events
+    for verb, objects in (("deleted", session.deleted), ("changed", session.dirty)):
+        for obj in objects:
+            if isinstance(obj, _MODELS) and (verb == "deleted" or session.is_modified(obj)):
+                what = APPEND_ONLY_TABLES[obj.__tablename__]
+                raise RuleError(
+                    f"{what} cannot be {verb}: it is part of the permanent record "
+                    "(make a new version or a new event instead)"
+                )
+
+
+_installed = False
+
+
+def install_orm_guards() -> None:
+    """Refuse, in every ORM session, to flush a change to an append-only row (idempotent)."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_flush", _guard_flush)
+        _installed = True
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """SQL that makes the database itself refuse UPDATE and DELETE on append-only tables."""
+    statements: list[str] = []
+    if dialect == "sqlite":
+        for table in APPEND_ONLY_TABLES:
+            for op in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
+                )
+    elif dialect == "postgresql":
+        statements.append(
+            "CREATE OR REPLACE FUNCTION itembank_refuse_change() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END; "
+            "$$ LANGUAGE plpgsql"
+        )
+        for table in APPEND_ONLY_TABLES:
+            statements.append(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION itembank_refuse_change()"
+            )
+    return statements
+
+
+def drop_trigger_statements(dialect: str) -> list[str]:
+    statements: list[str] = []
+    if dialect == "sqlite":
+        for table in APPEND_ONLY_TABLES:
+            for op in ("update", "delete"):
+                statements.append(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+    elif dialect == "postgresql":
+        for table in APPEND_ONLY_TABLES:
+            statements.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        statements.append("DROP FUNCTION IF EXISTS itembank_refuse_change()")
+    return statements

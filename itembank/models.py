@@ -1,0 +1,648 @@
+"""The storage model: one declarative ``Base``, typed ``Mapped[...]`` columns, one file.
+
+What is immutable and how it is enforced
+-----------------------------------------
+* ``ItemVersion`` content, ``FormItem`` rows of a frozen form, ``Release`` snapshots and
+  ``AuditEvent`` rows are never updated or deleted. The ORM refuses it (see
+  :mod:`itembank.immutability`) and the database refuses it too (triggers created by the
+  first migration), so neither a bug nor a hand-written SQL statement can rewrite history.
+* Rows that users edit (``Item``, ``ReviewState``, ``Blueprint``, ``Form`` before freezing,
+  ``User``) carry a ``lock_version`` column used by SQLAlchemy's ``version_id_col``: an update
+  based on a stale read raises ``StaleDataError``, which the services turn into
+  :class:`itembank.errors.ConflictError` (optimistic locking).
+
+Scores and points are stored as exact decimals (:class:`ExactDecimal`) rather than floats, so
+a max score of 0.5 or a weight of 1.5 round-trips exactly on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    CheckConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "Base",
+    "ExactDecimal",
+    "Role",
+    "ItemType",
+    "Variant",
+    "ReviewStatus",
+    "Dimension",
+    "User",
+    "TestSpecification",
+    "Tag",
+    "ItemSet",
+    "Item",
+    "ItemVersion",
+    "ItemVersionTag",
+    "ReviewState",
+    "StatusEvent",
+    "EnemyPair",
+    "Blueprint",
+    "BlueprintCell",
+    "Form",
+    "FormItem",
+    "Administration",
+    "Candidate",
+    "Registration",
+    "Response",
+    "RuleSet",
+    "CutScoreRule",
+    "Decision",
+    "Release",
+    "ResultRevision",
+    "AuditEvent",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Timezone-aware 'now' in UTC; every timestamp in the bank is UTC."""
+    return datetime.now(timezone.utc)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal stored as canonical text, so it is exact on every database.
+
+    SQLite has no exact decimal type (its NUMERIC affinity turns 0.1 into a float); text keeps
+    the value bit-for-bit and compares correctly for the equality checks the bank needs.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Optional[str]:
+        if value is None:
+            return None
+        d = Decimal(str(value))
+        if not d.is_finite():
+            raise ValueError(f"not a finite number: {value!r}")
+        # normalize() would turn 10 into 1E+1; format keeps plain notation.
+        text = format(d.normalize(), "f")
+        return text
+
+    def process_result_value(self, value: Any, dialect: Any) -> Optional[Decimal]:
+        return None if value is None else Decimal(value)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware (UTC)")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        Decimal: ExactDecimal(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as the value text with a CHECK constraint (no native PG enum type to migrate).
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Role(str, enum.Enum):
+    ITEM_WRITER = "item_writer"
+    COMMITTEE = "committee"
+    SECRETARY = "secretary"
+    ADMIN = "admin"
+
+
+class ItemType(str, enum.Enum):
+    MC = "mc"  # single-answer multiple choice
+    MR = "mr"  # multiple response
+    OPEN = "open"  # open / constructed response, scored with points
+    PRACTICAL = "practical"  # practical-exam criterion scored by assessors
+
+
+class Variant(str, enum.Enum):
+    STANDARD = "standard"
+    READ_ALOUD = "read_aloud"
+
+
+class ReviewStatus(str, enum.Enum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class Dimension(str, enum.Enum):
+    """The dimensions of a test specification an item version is tagged on."""
+
+    OBJECTIVE = "objective"  # toetsterm / eindterm (learning objective)
+    TOPIC = "topic"
+    LEVEL = "level"  # cognitive level (e.g. knowledge / application)
+
+
+# --------------------------------------------------------------------------- people
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+# --------------------------------------------------------------------------- specifications
+
+
+class TestSpecification(Base):
+    """A test specification (toetsmatrijs), e.g. 'VCA Basis 2025', with its tag dimensions."""
+
+    __tablename__ = "test_specifications"
+    __test__ = False  # not a pytest test class, despite the name
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tags: Mapped[list["Tag"]] = relationship(
+        back_populates="specification", order_by="Tag.id", cascade="all, delete-orphan"
+    )
+
+
+class Tag(Base):
+    """A learning objective, topic or cognitive level of one specification."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("specification_id", "dimension", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specification_id: Mapped[int] = mapped_column(ForeignKey("test_specifications.id"))
+    dimension: Mapped[Dimension] = mapped_column(_enum(Dimension, "dimension"))
+    code: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300), default="")
+
+    specification: Mapped[TestSpecification] = relationship(back_populates="tags")
+
+
+class ItemSet(Base):
+    """Items sharing one stimulus (a case text, a figure): on a form all or nothing."""
+
+    __tablename__ = "item_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    stimulus: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --------------------------------------------------------------------------- items
+
+
+class Item(Base):
+    """An item's stable identity; its content lives in immutable :class:`ItemVersion` rows.
+
+    ``current_number`` names the newest version; a revision based on an older number fails
+    with a conflict (two writers revising the same item at once).
+    """
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    specification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("test_specifications.id"))
+    item_set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("item_sets.id"))
+    current_number: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    specification: Mapped[Optional[TestSpecification]] = relationship()
+    item_set: Mapped[Optional[ItemSet]] = relationship()
+    versions: Mapped[list["ItemVersion"]] = relationship(
+        back_populates="item", order_by="ItemVersion.number"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class ItemVersion(Base):
+    """One immutable version of an item's content.
+
+    ``options`` is a list of ``{"label": "A", "text": "..."}``; ``key`` a list of labels (one
+    for single-answer MC, one or more for multiple response, empty for open items).
+    """
+
+    __tablename__ = "item_versions"
+    __table_args__ = (
+        UniqueConstraint("item_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    number: Mapped[int]
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[Any]]
+    key: Mapped[list[Any]]
+    item_type: Mapped[ItemType] = mapped_column(_enum(ItemType, "item_type"))
+    max_score: Mapped[Decimal]
+    language: Mapped[str] = mapped_column(String(10))
+    variant: Mapped[Variant] = mapped_column(_enum(Variant, "variant"))
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+
+    item: Mapped[Item] = relationship(back_populates="versions")
+    tags: Mapped[list[Tag]] = relationship(secondary="item_version_tags", order_by="Tag.id")
+    review: Mapped["ReviewState"] = relationship(back_populates="version", uselist=False)
+
+
+class ItemVersionTag(Base):
+    """Classification of a version against its specification (not part of its content)."""
+
+    __tablename__ = "item_version_tags"
+
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True)
+
+
+class ReviewState(Base):
+    """The current review status of one version (mutable, optimistic-locked).
+
+    Every transition is also a :class:`StatusEvent`, so the history is never lost.
+    """
+
+    __tablename__ = "review_states"
+
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), primary_key=True)
+    status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus, "review_status"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    version: Mapped[ItemVersion] = relationship(back_populates="review")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class StatusEvent(Base):
+    """One review transition: who moved which version from what to what, when and why."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    from_status: Mapped[Optional[ReviewStatus]] = mapped_column(
+        _enum(ReviewStatus, "from_status")
+    )
+    to_status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus, "to_status"))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class EnemyPair(Base):
+    """Two items that must not appear on one form (one gives away the other's answer).
+
+    Stored with ``item_a_id < item_b_id`` so a pair is stored once.
+    """
+
+    __tablename__ = "enemy_pairs"
+    __table_args__ = (
+        UniqueConstraint("item_a_id", "item_b_id"),
+        CheckConstraint("item_a_id < item_b_id", name="ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_a_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    item_b_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item_a: Mapped[Item] = relationship(foreign_keys=[item_a_id])
+    item_b: Mapped[Item] = relationship(foreign_keys=[item_b_id])
+
+
+# --------------------------------------------------------------------------- blueprints & forms
+
+
+class Blueprint(Base):
+    """Required item counts per cell (objective x level) plus totals, for one specification.
+
+    Versioned like an item: a change is a new row with the next ``version`` of the same
+    ``code``; ``constraints`` can hold the full constraint table used by exam assembly.
+    """
+
+    __tablename__ = "blueprints"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specification_id: Mapped[int] = mapped_column(ForeignKey("test_specifications.id"))
+    code: Mapped[str] = mapped_column(String(50))
+    version: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    total_items: Mapped[int]
+    total_points: Mapped[Decimal]
+    duration_minutes: Mapped[Optional[int]]
+    status: Mapped[ReviewStatus] = mapped_column(
+        _enum(ReviewStatus, "blueprint_status"), default=ReviewStatus.DRAFT
+    )
+    constraints: Mapped[Optional[list[Any]]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    specification: Mapped[TestSpecification] = relationship()
+    cells: Mapped[list["BlueprintCell"]] = relationship(
+        back_populates="blueprint", cascade="all, delete-orphan", order_by="BlueprintCell.id"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class BlueprintCell(Base):
+    __tablename__ = "blueprint_cells"
+    __table_args__ = (
+        UniqueConstraint("blueprint_id", "objective_id", "level_id"),
+        CheckConstraint("n_items >= 0", name="n_items_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blueprint_id: Mapped[int] = mapped_column(ForeignKey("blueprints.id"))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("tags.id"))
+    level_id: Mapped[int] = mapped_column(ForeignKey("tags.id"))
+    n_items: Mapped[int]
+
+    blueprint: Mapped[Blueprint] = relationship(back_populates="cells")
+    objective: Mapped[Tag] = relationship(foreign_keys=[objective_id])
+    level: Mapped[Tag] = relationship(foreign_keys=[level_id])
+
+
+class Form(Base):
+    """An exam form: an ordered list of item versions, frozen before it is administered."""
+
+    __tablename__ = "forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    specification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("test_specifications.id"))
+    blueprint_id: Mapped[Optional[int]] = mapped_column(ForeignKey("blueprints.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    frozen_at: Mapped[Optional[datetime]]
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    items: Mapped[list["FormItem"]] = relationship(
+        back_populates="form", order_by="FormItem.position"
+    )
+    blueprint: Mapped[Optional[Blueprint]] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class FormItem(Base):
+    """One position on a form: the item *version* and its key and score as frozen."""
+
+    __tablename__ = "form_items"
+    __table_args__ = (
+        UniqueConstraint("form_id", "position"),
+        UniqueConstraint("form_id", "item_version_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
+    position: Mapped[int]
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    key: Mapped[list[Any]]
+    max_score: Mapped[Decimal]
+    weight: Mapped[Decimal] = mapped_column(default=Decimal(1))
+    part: Mapped[str] = mapped_column(String(50), default="MC")
+
+    form: Mapped[Form] = relationship(back_populates="items")
+    item_version: Mapped[ItemVersion] = relationship()
+
+
+class Administration(Base):
+    """One sitting of a form: date, location, language."""
+
+    __tablename__ = "administrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
+    date: Mapped[date] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(10), default="nl")
+    rule_set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rule_sets.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship()
+    rule_set: Mapped[Optional["RuleSet"]] = relationship()
+
+
+class Candidate(Base):
+    """A pseudonymous candidate: no names in the bank, only a code."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Registration(Base):
+    """A candidate sitting an administration, with group attributes for DIF at that sitting."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("administration_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    candidate: Mapped[Candidate] = relationship()
+
+
+class Response(Base):
+    """One candidate's answer to one form position.
+
+    ``choice`` holds the chosen label(s) joined by "|" (``None`` = omitted); ``points`` the
+    points given by ``grader`` (1, 2, ...) for open items.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "form_item_id", "grader"),
+        CheckConstraint("grader >= 1", name="grader_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    form_item_id: Mapped[int] = mapped_column(ForeignKey("form_items.id"))
+    grader: Mapped[int] = mapped_column(default=1)
+    choice: Mapped[Optional[str]] = mapped_column(String(100))
+    points: Mapped[Optional[Decimal]]
+
+
+# --------------------------------------------------------------------------- committee
+
+
+class RuleSet(Base):
+    """A scoring rule set (TOML text), versioned: a change is a new version of the code."""
+
+    __tablename__ = "rule_sets"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50))
+    version: Mapped[int] = mapped_column(default=1)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class CutScoreRule(Base):
+    """A cut score decided for an administration, stored as a rule (not only a number).
+
+    ``rule`` is the cut-score-rule document (kind points / percent / percent_guessing /
+    item_ratings, with its source method and inputs), evaluated on the final scored data.
+    """
+
+    __tablename__ = "cut_score_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    part: Mapped[str] = mapped_column(String(50), default="total")
+    rule: Mapped[dict[str, Any]]
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Decision(Base):
+    """A committee decision on an item of an administration (void, accept, rekey, weight).
+
+    Decisions are never deleted: withdrawing one is a new row with ``action = "withdraw"``
+    pointing at the withdrawn decision in ``withdraws_id``.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    form_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_items.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Optional[str]] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdraws_id: Mapped[Optional[int]] = mapped_column(ForeignKey("decisions.id"))
+
+
+class Release(Base):
+    """An immutable snapshot of released results, with the decisions and rule set used."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("administration_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"))
+    revision: Mapped[int]
+    rule_set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rule_sets.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    snapshot: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ResultRevision(Base):
+    """A later revision of one candidate's released result (objection, annulment)."""
+
+    __tablename__ = "result_revisions"
+    __table_args__ = (UniqueConstraint("release_id", "candidate_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    revision: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))  # objection | annulment
+    result: Mapped[dict[str, Any]]
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEvent(Base):
+    """Who did what, when and why. Append-only."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")

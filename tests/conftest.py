@@ -1,0 +1,93 @@
+"""Shared fixtures: a freshly migrated bank on SQLite (always) and PostgreSQL (when
+``ITEMBANK_TEST_POSTGRES_URL`` is set, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
+
+The schema is built by the real Alembic migrations once per test run and per backend; each
+test then starts from an empty copy: SQLite copies the migrated file, PostgreSQL truncates
+every table of this run's own schema (a fresh schema per run, dropped at the end), so runs
+never see each other's data and the server is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from itembank.db import make_engine, migrate
+from itembank.models import Base
+
+DATA = Path(__file__).parent / "data"
+POSTGRES_URL = os.environ.get("ITEMBANK_TEST_POSTGRES_URL")
+
+
+def _backends() -> list:
+    return [
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[pytest.mark.postgres,
+                   pytest.mark.skipif(not POSTGRES_URL, reason="ITEMBANK_TEST_POSTGRES_URL is not set")],
+        ),
+    ]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "bank.db"
+    eng = make_engine(f"sqlite:///{path}")
+    migrate(eng)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """This run's own PostgreSQL schema, migrated; dropped when the run ends."""
+    assert POSTGRES_URL
+    schema = f"itembank_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    eng = make_engine(url)
+    migrate(eng)
+    eng.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a migrated, empty bank (SQLite file, or this run's PostgreSQL schema)."""
+    if request.param == "sqlite":
+        target = tmp_path / "bank.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("postgres_schema_url")
+    eng = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with eng.begin() as conn:
+        # TRUNCATE fires no row triggers, so append-only tables can be emptied between tests
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    eng.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated, empty bank."""
+    eng = make_engine(db_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
