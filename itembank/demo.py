@@ -11,9 +11,9 @@ What it holds (all deterministic, from a fixed random seed):
   metric, D = 1) with known item parameters, and distractor choice depends on ability.
   Two items are planted for the committee to find:
 
-  - a **miskeyed item**: the bank's key is wrong — candidates who know the answer choose
-    another option (the true answer), so the item's Rir is negative and that distractor's
-    Rar is positive;
+  - a **miskeyed item**: the bank records a wrong option as its key, while candidates who
+    know the answer choose the right one — so the item's Rir is negative and the right
+    option, a "distractor" for the bank, has a positive Rar;
   - an item with **two defensible answers**: able candidates split between the key and one
     distractor, which the committee should accept as an extra answer.
 
@@ -86,7 +86,7 @@ USERS = [
 # Mean and SD of the true 3PL difficulty b per difficulty label of the item writer.
 DIFFICULTY_B = {"easy": (-1.3, 0.45), "medium": (-0.2, 0.45), "hard": (0.9, 0.45)}
 GUESSING = 0.20  # 3PL lower asymptote for four-option items (a bit under 1/4: good distractors)
-MISKEYED = "VCA-LO4-K-03"  # position on the form chosen below; see _plant_flaws
+MISKEYED = "VCA-LO4-K-03"  # both planted items are always put on the demo form
 TWO_ANSWERS = "VCA-LO6-A-02"
 
 
@@ -168,10 +168,12 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
         description="Basic safety, health and environment certificate — demo specification.",
         actor="admin",
     )
+    bank_keys = {r["code"]: r["key"] for r in rows}
+    bank_keys[MISKEYED] = _wrong_key(bank_keys[MISKEYED])
     for n, r in enumerate(rows):
         writer = WRITERS[n % len(WRITERS)]
         content = ItemContent(
-            stem=r["stem"], options=tuple((lab, r[lab]) for lab in "ABCD"), key=(r["key"],),
+            stem=r["stem"], options=tuple((lab, r[lab]) for lab in "ABCD"), key=(bank_keys[r["code"]],),
             language="en",
         )
         bank.add_item(
@@ -217,8 +219,8 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
                       name="VCA Basis, form A (November 2025)", blueprint=blueprint, actor="m.jansen")
     exams.add_administration(session, ADMIN_CODE, FORM_CODE, on=date(2025, 11, 14),
                              location="Rotterdam", language="en", actor="s.bakker")
-    keys = {r["code"]: r["key"] for r in rows}
-    choices, attributes = simulate_choices(form_codes, keys, truth, n_candidates, rng)
+    true_keys = {r["code"]: r["key"] for r in rows}
+    choices, attributes = simulate_choices(form_codes, true_keys, truth, n_candidates, rng)
     exams.add_responses(session, ADMIN_CODE, choices, attributes=attributes, actor="s.bakker")
 
     cells: dict[tuple[str, str], int] = {}
@@ -227,12 +229,17 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
     n_items = session.scalar(select(func.count(Item.id))) or 0
     n_approved = session.scalar(select(func.count()).select_from(ReviewState).where(
         ReviewState.status == ReviewStatus.APPROVED)) or 0
-    correct = np.array([[c == keys[code] for code, c in row.items()] for _, row in choices.iterrows()])
+    correct = np.column_stack([choices[code].to_numpy() == bank_keys[code] for code in choices.columns])
     return DemoSummary(
         db="", n_items=n_items, n_approved=n_approved, cells=cells,
         blueprint=f"{BLUEPRINT_CODE} v{blueprint.version}", form=FORM_CODE, administration=ADMIN_CODE,
         n_candidates=n_candidates, mean_score=float(correct.sum(axis=1).mean()), truth_file="",
     )
+
+
+def _wrong_key(key: str) -> str:
+    """The option the demo bank wrongly records as the key of the miskeyed item."""
+    return "ABCD"[("ABCD".index(key) + 1) % 4]
 
 
 def _pick_form(rows: list[dict[str, str]], rng: np.random.Generator) -> list[str]:
@@ -259,7 +266,8 @@ def simulate_choices(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulated chosen options (candidate x item) under the 3PL ``truth``.
 
-    A candidate who answers correctly chooses the *true* answer; otherwise a distractor, the
+    ``keys`` are the *true* answers. A candidate who answers correctly chooses the true
+    answer; otherwise a distractor, the
     first distractor being more attractive to weaker candidates (so distractor analysis shows
     a realistic pattern). About 1% of responses are omitted.
     """
@@ -272,27 +280,26 @@ def simulate_choices(
         a, b, c = truth.loc[code, ["a", "b", "c"]]
         p = c + (1 - c) / (1 + np.exp(-a * (theta - b)))
         correct = rng.random(n) < p
-        key = keys[code]
-        true_answer = key
-        distractors = [lab for lab in "ABCD" if lab != key]
-        if code == MISKEYED:
-            # the bank says `key`, but the defensible answer is another option
-            true_answer = distractors[1]
-            distractors = [lab for lab in "ABCD" if lab != true_answer]
+        true_answer = keys[code]
+        distractors = [lab for lab in "ABCD" if lab != true_answer]
         chosen = np.empty(n, dtype=object)
         chosen[correct] = true_answer
         if code == TWO_ANSWERS:
-            alt = distractors[0]
-            split = correct & (rng.random(n) < 0.4)
-            chosen[split] = alt
+            # able candidates split between the key and a second defensible answer, which
+            # weak candidates do not pick as a wrong guess
+            alt, distractors = distractors[0], distractors[1:]
+            # the better the candidate, the likelier they see the second reading
+            p_alt = 0.6 / (1 + np.exp(-1.5 * (theta - 0.5)))
+            chosen[correct & (rng.random(n) < p_alt)] = alt
         wrong = ~correct
-        # weaker candidates favour the first distractor
+        # weaker candidates favour the first distractor; the others share the rest
         w1 = 1 / (1 + np.exp(theta[wrong]))
         u = rng.random(wrong.sum())
-        first = u < 0.2 + 0.4 * w1
-        second = (~first) & (u < 0.2 + 0.4 * w1 + (1 - 0.2 - 0.4 * w1) * 0.55)
-        pick = np.where(first, distractors[0], np.where(second, distractors[1], distractors[2]))
-        chosen[wrong] = pick
+        p_first = 0.2 + 0.4 * w1
+        rest = np.minimum(((u - p_first) / (1 - p_first) * (len(distractors) - 1)).astype(int),
+                          len(distractors) - 2) + 1
+        index = np.where(u < p_first, 0, rest)
+        chosen[wrong] = np.asarray(distractors, dtype=object)[index]
         omitted = rng.random(n) < 0.01
         chosen[omitted] = None
         out[code] = chosen
@@ -303,7 +310,11 @@ def simulate_choices(
 
 def write_truth(path: Path) -> None:
     """Write the generating parameters next to the database, with the planted flaws."""
-    truth = true_parameters()
+    rows = _item_rows()
+    truth = true_parameters(rows)
+    truth["true_key"] = [r["key"] for r in rows]
+    truth["bank_key"] = truth["true_key"]
+    truth.loc[MISKEYED, "bank_key"] = _wrong_key(truth.loc[MISKEYED, "true_key"])
     truth["planted"] = ""
     truth.loc[MISKEYED, "planted"] = "miskeyed in the bank"
     truth.loc[TWO_ANSWERS, "planted"] = "two defensible answers"

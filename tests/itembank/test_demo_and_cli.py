@@ -1,0 +1,112 @@
+"""The demo bank and the bank CLI, through the real entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from itembank import demo, exams
+from itembank.cli import app
+from itembank.db import make_engine
+from itembank.models import ReviewState, ReviewStatus
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "320 (approved: 320)" in result.output
+    return path
+
+
+def test_demo_form_meets_the_blueprint_exactly(demo_db: Path) -> None:
+    engine = make_engine(f"sqlite:///{demo_db}")
+    with Session(engine) as s:
+        form = exams.get_form(s, demo.FORM_CODE)
+        cells: dict[tuple[str, str], int] = {}
+        for fi in form.items:
+            tags = {t.dimension.value: t.code for t in fi.item_version.tags}
+            cells[(tags["objective"], tags["level"])] = cells.get((tags["objective"], tags["level"]), 0) + 1
+        assert cells == demo.BLUEPRINT
+        assert len(form.items) == 40
+        assert s.scalar(select(func.count()).select_from(ReviewState)
+                        .where(ReviewState.status == ReviewStatus.APPROVED)) == 320
+    engine.dispose()
+
+
+def test_demo_responses_show_the_planted_flaws(demo_db: Path) -> None:
+    """Item-rest correlations computed here with numpy, independently of analysis/."""
+    engine = make_engine(f"sqlite:///{demo_db}")
+    with Session(engine) as s:
+        choices = exams.get_choices(s, demo.ADMIN_CODE)
+        keys = {fi.item_version.item.code: fi.key[0] for fi in exams.get_form(s, demo.FORM_CODE).items}
+    engine.dispose()
+    assert choices.shape == (demo.N_CANDIDATES, 40)
+    scored = pd.DataFrame({c: (choices[c] == keys[c]).astype(float) for c in choices.columns})
+    total = scored.sum(axis=1)
+    rir = {c: np.corrcoef(scored[c], total - scored[c])[0, 1] for c in scored.columns}
+    assert rir[demo.MISKEYED] < 0 < min(v for c, v in rir.items() if c != demo.MISKEYED)
+    # the true answer of the miskeyed item is chosen by the best candidates
+    truth = pd.read_csv(f"{demo_db}.true-parameters.csv", index_col="item")
+    true_key = truth.loc[demo.MISKEYED, "true_key"]
+    assert truth.loc[demo.MISKEYED, "bank_key"] == keys[demo.MISKEYED] != true_key
+    chose_true = choices[demo.MISKEYED] == true_key
+    assert total[chose_true].mean() > total[~chose_true].mean() + 3
+    # two defensible answers: besides the key, one option is chosen by strong candidates
+    item = choices[demo.TWO_ANSWERS]
+    means = total.groupby(item).mean()
+    others = means.drop(keys[demo.TWO_ANSWERS]).sort_values()
+    assert others.iloc[-1] > others.iloc[-2] + 2
+    assert others.iloc[-1] > total.mean() + 1
+    # p-values spread realistically (written difficulty labels drive the true b)
+    p = scored.mean()
+    assert p.min() < 0.5 and p.max() > 0.9
+
+
+def test_items_list_show_and_history(demo_db: Path) -> None:
+    result = runner.invoke(app, ["items", "list", "--db", str(demo_db), "--tag", "objective:LO4"])
+    assert result.exit_code == 0, result.output
+    assert "40 item version(s)" in result.output
+    result = runner.invoke(app, ["items", "show", demo.MISKEYED, "--db", str(demo_db)])
+    assert result.exit_code == 0 and f"used on 1 form(s) {demo.FORM_CODE}" in result.output
+    assert f"{demo.N_CANDIDATES} candidates" in result.output
+    result = runner.invoke(app, ["items", "history", "VCA-LO1-K-08", "--db", str(demo_db)])
+    assert result.exit_code == 0
+    assert "review: stem made unambiguous" in result.output  # a revised item: version 2
+    assert "approved -> retired" not in result.output or "replaced by version 2" in result.output
+
+
+def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.db"
+    result = runner.invoke(app, ["items", "list", "--db", str(missing)])
+    assert result.exit_code == 2
+    assert "no item bank at" in result.output and "itembank init" in result.output
+    assert "Traceback" not in result.output
+    db = tmp_path / "bank.db"
+    assert runner.invoke(app, ["init", "--db", str(db)]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,stem,option_A,option_B,key\nQ1,Question?,yes,no,C\n", encoding="utf-8")
+    result = runner.invoke(app, ["items", "import", str(bad), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "bad.csv, row 2, column 'key': key C is not among the options A|B" in result.output
+    assert "Nothing was written." in result.output
+    result = runner.invoke(app, ["items", "list", "--db", str(db)])
+    assert "0 item version(s)" in result.output
+
+
+def test_export_import_round_trip_through_the_cli(demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "items.xlsx"
+    result = runner.invoke(app, ["items", "export", str(out), "--db", str(demo_db), "--latest"])
+    assert result.exit_code == 0 and "320 item version(s)" in result.output
+    result = runner.invoke(app, ["items", "import", str(out), "--db", str(demo_db)])
+    assert result.exit_code == 0, result.output
+    assert "0 new items, 0 new versions, 320 unchanged" in result.output
