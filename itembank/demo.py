@@ -35,7 +35,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams
+from itembank import bank, exams, results
 from itembank.content import ItemContent
 from itembank.models import (
     Item,
@@ -54,6 +54,7 @@ SPEC_CODE = "VCA-BASIS-2025"
 BLUEPRINT_CODE = "VCA-BASIS-40"
 FORM_CODE = "VCA-B-2025-A"
 ADMIN_CODE = "VCA-B-2025-11-ROT"
+RULE_SET_CODE = "VCA-BASIS"
 N_CANDIDATES = 600
 
 OBJECTIVES = [
@@ -107,6 +108,7 @@ class DemoSummary:
     n_candidates: int
     mean_score: float
     truth_file: str
+    second_answer: str = ""
 
     def text(self) -> str:
         lines = [
@@ -136,6 +138,9 @@ class DemoSummary:
             f"  .venv/bin/itembank items show {MISKEYED} --db {self.db}",
             f"  .venv/bin/itembank items history VCA-LO2-K-01 --db {self.db}",
             f"  .venv/bin/itembank items export --db {self.db} items.xlsx",
+            f"  .venv/bin/itembank score {ADMIN_CODE} --db {self.db}",
+            f"  .venv/bin/itembank decide accept {ADMIN_CODE} {TWO_ANSWERS} {self.second_answer} --reason 'two defensible answers' --db {self.db}",
+            f"  .venv/bin/itembank release {ADMIN_CODE} --db {self.db}",
         ]
         return "\n".join(lines)
 
@@ -215,13 +220,17 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
             select(Item.code, ItemVersion.id).join(ItemVersion, ItemVersion.item_id == Item.id)
             .where(ItemVersion.number == Item.current_number))
     }
-    exams.freeze_form(session, FORM_CODE, [versions[c] for c in form_codes],
+    exams.freeze_form(session, FORM_CODE, [exams.FormEntry(versions[c], part="theory") for c in form_codes],
                       name="VCA Basis, form A (November 2025)", blueprint=blueprint, actor="m.jansen")
     exams.add_administration(session, ADMIN_CODE, FORM_CODE, on=date(2025, 11, 14),
                              location="Rotterdam", language="en", actor="s.bakker")
     true_keys = {r["code"]: r["key"] for r in rows}
     choices, attributes = simulate_choices(form_codes, true_keys, truth, n_candidates, rng)
     exams.add_responses(session, ADMIN_CODE, choices, attributes=attributes, actor="s.bakker")
+    rule_text = resources.files("itembank").joinpath("rules/vca_basis.toml").read_text(encoding="utf-8")
+    results.add_rule_set(session, RULE_SET_CODE, rule_text, actor="s.bakker")
+    results.assign_rule_set(session, ADMIN_CODE, RULE_SET_CODE, actor="s.bakker",
+                            reason="fixed before the exam (seed 004 §5.25)")
 
     cells: dict[tuple[str, str], int] = {}
     for r in rows:
@@ -234,7 +243,13 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
         db="", n_items=n_items, n_approved=n_approved, cells=cells,
         blueprint=f"{BLUEPRINT_CODE} v{blueprint.version}", form=FORM_CODE, administration=ADMIN_CODE,
         n_candidates=n_candidates, mean_score=float(correct.sum(axis=1).mean()), truth_file="",
+        second_answer=second_answer(true_keys[TWO_ANSWERS]),
     )
+
+
+def second_answer(key: str) -> str:
+    """The second defensible answer of the two-answer item: the first other option."""
+    return next(label for label in "ABCD" if label != key)
 
 
 def _wrong_key(key: str) -> str:
@@ -271,7 +286,7 @@ def simulate_choices(
     first distractor being more attractive to weaker candidates (so distractor analysis shows
     a realistic pattern). About 1% of responses are omitted.
     """
-    theta = rng.normal(0.3, 1.0, n)
+    theta = rng.normal(0.6, 1.0, n)
     language = np.where(rng.random(n) < 0.8, "nl", "en")
     attempt = np.where(rng.random(n) < 0.75, "first", "resit")
     codes = [f"C{10001 + i}" for i in range(n)]
@@ -287,7 +302,8 @@ def simulate_choices(
         if code == TWO_ANSWERS:
             # able candidates split between the key and a second defensible answer, which
             # weak candidates do not pick as a wrong guess
-            alt, distractors = distractors[0], distractors[1:]
+            alt = second_answer(true_answer)
+            distractors = [lab for lab in distractors if lab != alt]
             # the better the candidate, the likelier they see the second reading
             p_alt = 0.6 / (1 + np.exp(-1.5 * (theta - 0.5)))
             chosen[correct & (rng.random(n) < p_alt)] = alt
@@ -317,5 +333,7 @@ def write_truth(path: Path) -> None:
     truth.loc[MISKEYED, "bank_key"] = _wrong_key(truth.loc[MISKEYED, "true_key"])
     truth["planted"] = ""
     truth.loc[MISKEYED, "planted"] = "miskeyed in the bank"
-    truth.loc[TWO_ANSWERS, "planted"] = "two defensible answers"
+    truth.loc[TWO_ANSWERS, "planted"] = (
+        f"two defensible answers: {truth.loc[TWO_ANSWERS, 'true_key']} and "
+        f"{second_answer(truth.loc[TWO_ANSWERS, 'true_key'])}")
     truth.to_csv(path)

@@ -110,3 +110,39 @@ def test_export_import_round_trip_through_the_cli(demo_db: Path, tmp_path: Path)
     result = runner.invoke(app, ["items", "import", str(out), "--db", str(demo_db)])
     assert result.exit_code == 0, result.output
     assert "0 new items, 0 new versions, 320 unchanged" in result.output
+
+
+def test_committee_flow_on_the_demo(demo_db: Path, tmp_path: Path) -> None:
+    """Score, decide, release, re-release, object and annul through the CLI on a copy of the demo."""
+    import shutil
+
+    db = tmp_path / "committee.db"
+    shutil.copy(demo_db, db)
+    admin = demo.ADMIN_CODE
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "600 candidates scored; total maximum 40" in run("score", admin)
+    first = run("release", admin)
+    assert "release 1 of" in first
+    truth = pd.read_csv(f"{demo_db}.true-parameters.csv", index_col="item")
+    extra = demo.second_answer(truth.loc[demo.TWO_ANSWERS, "true_key"])
+    run("decide", "accept", admin, demo.TWO_ANSWERS, extra, "--reason", "two defensible answers")
+    run("decide", "rekey", admin, demo.MISKEYED, truth.loc[demo.MISKEYED, "true_key"], "--reason", "miskeyed")
+    second = run("release", admin)
+    assert "release 2 of" in second and "candidate(s) changed since release 1" in second
+    csv_text = run("results", admin, "--format", "csv")
+    table = pd.read_csv(__import__("io").StringIO(csv_text), dtype=str)
+    assert len(table) == 600 and set(table["outcome"]) == {"pass", "fail"}
+    assert (table["cut"] == "28").all()
+    failing = table[table["outcome"] == "fail"].sort_values("total").iloc[-1]["candidate"]
+    out = run("objection", admin, failing, demo.MISKEYED, "1", "--reason", "objection upheld")
+    assert f"{failing}: result revision 1" in out
+    run("annul", admin, "C10001", "--reason", "irregularity reported by the invigilator")
+    table = pd.read_csv(__import__("io").StringIO(run("results", admin, "--format", "csv")), dtype=str)
+    assert table.set_index("candidate").loc["C10001", "outcome"] == "annulled"
+    result = runner.invoke(app, ["decide", "void", admin, "NOPE", "--reason", "x", "--db", str(db)])
+    assert result.exit_code == 2 and "not on form" in result.output

@@ -1,0 +1,158 @@
+"""Commands for the exam committee and its secretary: rule sets, decisions, release,
+results, objections and annulments. Each parses, calls one :mod:`itembank.results` function
+and prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from itembank import results
+from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
+
+__all__ = ["register"]
+
+rules_app = typer.Typer(help="Store rule sets and assign them to administrations.", no_args_is_help=True)
+decide_app = typer.Typer(help="Record the committee's decisions on an administration.", no_args_is_help=True)
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (reported to the committee and audited)")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")
+    app.add_typer(decide_app, name="decide")
+    app.command("release")(release_cli)
+    app.command("results")(results_cli)
+    app.command("objection")(objection_cli)
+    app.command("annul")(annul_cli)
+
+
+@rules_app.command("add")
+def rules_add_cli(code: str, file: Path, db: DbOption = None, user: UserOption = None) -> None:
+    """Store FILE (a TOML rule set) as the next version of rule set CODE."""
+    if not file.exists():
+        raise fail(f"{file}: file not found")
+    with bank_session(db) as session:
+        row = results.add_rule_set(session, code, file.read_text(encoding="utf-8"), actor=current_user(user))
+        typer.echo(f"rule set {row.code} version {row.version} stored")
+
+
+@rules_app.command("assign")
+def rules_assign_cli(admin: str, code: str, db: DbOption = None, user: UserOption = None,
+                     version: Annotated[int | None, typer.Option(help="[default: newest]")] = None) -> None:
+    """Score administration ADMIN with rule set CODE."""
+    with bank_session(db) as session:
+        results.assign_rule_set(session, admin, code, version, actor=current_user(user))
+    typer.echo(f"administration {admin} is scored with rule set {code}")
+
+
+def _decide(action: str, admin: str, item: str, value: str, reason: str, db: str | None, user: str | None) -> None:
+    with bank_session(db) as session:
+        row = results.add_decision(session, admin, item, action, value, reason=reason, actor=current_user(user))
+        typer.echo(f"decision {row.id}: {action} {item}{' ' + value if value else ''} recorded")
+
+
+@decide_app.command("void")
+def void_cli(admin: str, item: str, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Void ITEM: it no longer counts, and the cut is recomputed over the remaining items."""
+    _decide("void", admin, item, "", reason, db, user)
+
+
+@decide_app.command("accept")
+def accept_cli(admin: str, item: str, answers: Annotated[str, typer.Argument(help="Extra correct label(s): B or B|C")],
+               reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Accept extra answer(s) for ITEM."""
+    _decide("accept", admin, item, answers, reason, db, user)
+
+
+@decide_app.command("rekey")
+def rekey_cli(admin: str, item: str, key: Annotated[str, typer.Argument(help="The new key: A, or A|C")],
+              reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Replace the key of ITEM."""
+    _decide("rekey", admin, item, key, reason, db, user)
+
+
+@decide_app.command("weight")
+def weight_cli(admin: str, item: str, weight: str, reason: ReasonOption, db: DbOption = None,
+               user: UserOption = None) -> None:
+    """Change the weight of ITEM."""
+    _decide("weight", admin, item, weight, reason, db, user)
+
+
+@decide_app.command("withdraw")
+def withdraw_cli(decision: int, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Withdraw decision number DECISION (it stays on record)."""
+    with bank_session(db) as session:
+        results.withdraw_decision(session, decision, reason=reason, actor=current_user(user))
+    typer.echo(f"decision {decision} withdrawn")
+
+
+@decide_app.command("cut")
+def cut_cli(admin: str, rule: Annotated[str, typer.Argument(help='Cut-score rule as JSON, e.g. \'{"kind": "percent", "value": 70}\'')],
+            reason: ReasonOption, part: Annotated[str, typer.Option(help="Part, or total")] = "total",
+            db: DbOption = None, user: UserOption = None) -> None:
+    """Set the cut score (cesuur) of ADMIN as a rule: points, percent, percent_guessing or item_ratings."""
+    try:
+        document = json.loads(rule)
+    except json.JSONDecodeError as exc:
+        raise fail(f"the rule is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise fail('the rule must be a JSON object such as {"kind": "points", "value": 28}')
+    with bank_session(db) as session:
+        results.set_cut_score(session, admin, document, part=part, reason=reason, actor=current_user(user))
+    typer.echo(f"cut score for {part} of {admin} recorded")
+
+
+def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
+                note: Annotated[str, typer.Option(help="A note stored with the release")] = "") -> None:
+    """Release the results of ADMIN as an immutable snapshot; prints what changed since the last release."""
+    with bank_session(db) as session:
+        outcome = results.release_results(session, admin, actor=current_user(user), note=note)
+        rel = outcome.release
+        if outcome.unchanged:
+            typer.echo(f"nothing changed since release {rel.revision} ({rel.content_hash[:12]}); no new release made")
+            return
+        typer.echo(f"release {rel.revision} of {admin} stored, content hash {rel.content_hash}")
+        if rel.revision > 1:
+            changed = outcome.changed
+            typer.echo(f"{changed['candidate'].nunique() if len(changed) else 0} candidate(s) changed since release {rel.revision - 1}:")
+            if len(changed):
+                echo_table(changed.astype(str).values.tolist(), list(changed.columns))
+
+
+def results_cli(admin: str, db: DbOption = None,
+                format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+                out: Annotated[Path | None, typer.Option(help="File to write [default: stdout]")] = None) -> None:
+    """Print or export the released results of ADMIN, with objections and annulments applied."""
+    if format not in ("csv", "json"):
+        raise fail(f"--format must be csv or json, got {format}")
+    with bank_session(db) as session:
+        table = results.current_results(session, admin)
+    text = table.to_csv(index=False) if format == "csv" else table.to_json(orient="records", indent=1)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(table)} results written to {out}")
+
+
+def objection_cli(admin: str, candidate: str, item: str,
+                  points: Annotated[str, typer.Argument(help="The points the candidate gets for ITEM")],
+                  reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Judge an objection: re-score one CANDIDATE with an individual score for ITEM."""
+    with bank_session(db) as session:
+        rev = results.add_objection(session, admin, candidate, item, points, reason=reason, actor=current_user(user))
+        row = rev.result["row"]
+        typer.echo(f"{candidate}: result revision {rev.revision}: total {row['total']}, "
+                   f"grade {row['grade'] or '-'}, outcome {row['outcome']}")
+
+
+def annul_cli(admin: str, candidate: str, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Annul the result of CANDIDATE (irregularity or fraud); it stays annulled in later releases."""
+    with bank_session(db) as session:
+        results.annul_result(session, admin, candidate, reason=reason, actor=current_user(user))
+    typer.echo(f"result of {candidate} in {admin} annulled")

@@ -1,0 +1,484 @@
+"""The committee's work on an administration: rule sets, decisions, scoring, releases,
+objections and annulments — stored, audited, and always scored by the one scoring core.
+
+Everything that produces a number goes through :func:`score_administration`, which builds
+the pure inputs of :func:`itembank.scoring.score` from the database: the frozen form, the
+responses, the active decisions, the committee's cut-score rules, the individual
+adjustments of objections and the annulments. The dashboard preview, the analysis input, a
+release and an objection's re-score therefore can never disagree.
+
+* Decisions are append-only: withdrawing one is a new ``withdraw`` decision.
+* A release is an immutable snapshot (results, decisions, rule set text, cut rules) with a
+  SHA-256 content hash. Releasing again after a change makes the next revision and a diff
+  listing every candidate whose score, grade or outcome changed.
+* An objection (seed 004 §6.2) re-scores one candidate with an individual adjustment and
+  stores a new result revision for that candidate only.
+* An annulment (seed 004 §5.19, §5.31) is a result revision too; it stays in force in every
+  later release.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itembank import audit, scoring
+from itembank.errors import NotFoundError, RuleError, UserError
+from itembank.exams import get_administration, get_form
+from itembank.models import (
+    Administration,
+    Candidate,
+    CutScoreRule,
+    Decision,
+    FormItem,
+    ItemType,
+    Registration,
+    Release,
+    Response,
+    ResultRevision,
+    RuleSet,
+)
+
+__all__ = [
+    "add_rule_set",
+    "get_rule_set",
+    "assign_rule_set",
+    "add_decision",
+    "withdraw_decision",
+    "active_decisions",
+    "set_cut_score",
+    "scoring_form",
+    "scoring_responses",
+    "score_administration",
+    "release_results",
+    "ReleaseOutcome",
+    "current_results",
+    "add_objection",
+    "annul_result",
+    "verify_release",
+]
+
+DECISION_ACTIONS = ("void", "accept", "rekey", "weight")
+DIFF_COLUMNS = ("total", "grade", "grade_rounded", "outcome")
+
+
+# --------------------------------------------------------------------------- rule sets
+
+
+def add_rule_set(session: Session, code: str, text: str, *, actor: str) -> RuleSet:
+    """Store a rule set (TOML) as the next version of ``code``; it is validated first."""
+    latest = session.scalar(select(RuleSet).where(RuleSet.code == code).order_by(RuleSet.version.desc()))
+    version = latest.version + 1 if latest else 1
+    scoring.load_rule_set(text, source=f"rule set '{code}' v{version}")
+    if latest is not None and latest.text == text:
+        return latest
+    row = RuleSet(code=code, version=version, text=text, created_by=actor)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity_type="rule_set", entity_id=f"{code} v{version}")
+    return row
+
+
+def get_rule_set(session: Session, code: str, version: int | None = None) -> RuleSet:
+    query = select(RuleSet).where(RuleSet.code == code)
+    query = query.where(RuleSet.version == version) if version else query.order_by(RuleSet.version.desc())
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFoundError(f"no rule set '{code}'" + (f" version {version}" if version else ""))
+    return row
+
+
+def assign_rule_set(session: Session, administration: str, code: str, version: int | None = None,
+                    *, actor: str, reason: str = "") -> None:
+    """Fix the rule set an administration is scored with (seed 004 §5.25: before the exam)."""
+    admin = get_administration(session, administration)
+    rule_set = get_rule_set(session, code, version)
+    scoring.load_rule_set(rule_set.text, source=f"rule set '{code}' v{rule_set.version}").check(
+        scoring_form(session, administration))
+    admin.rule_set_id = rule_set.id
+    session.flush()
+    audit.record(session, actor=actor, action="assign_rule_set", entity_type="administration",
+                 entity_id=administration, detail={"rule_set": code, "version": rule_set.version},
+                 reason=reason)
+
+
+def _parsed_rules(session: Session, admin: Administration) -> tuple[scoring.RuleSet, RuleSet]:
+    if admin.rule_set_id is None:
+        raise UserError(f"administration {admin.code} has no rule set yet: assign one with "
+                        f"'itembank rules assign {admin.code} CODE'")
+    row = session.get(RuleSet, admin.rule_set_id)
+    assert row is not None
+    rules = scoring.load_rule_set(row.text, source=f"rule set '{row.code}' v{row.version}")
+    # The committee's cut-score decisions (newest per part) replace the rule set's cuts.
+    cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
+                               .order_by(CutScoreRule.id)).all()
+    latest = {r.part: r for r in cut_rows}
+    for part, r in latest.items():
+        cut = scoring.parse_cut_rule(r.rule, source=f"cut-score decision {r.id} ({part})")
+        if part == "total":
+            rules = dataclasses.replace(rules, total_cut=cut)
+        else:
+            if part not in rules.part_names:
+                raise RuleError(f"cut-score decision {r.id} names part '{part}', which rule set "
+                                f"{row.code} does not have")
+            rules = dataclasses.replace(rules, parts=tuple(
+                dataclasses.replace(p, cut=cut) if p.name == part else p for p in rules.parts))
+    return rules, row
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def _form_item(session: Session, admin: Administration, item_code: str) -> FormItem:
+    form = get_form(session, admin.form.code)
+    for fi in form.items:
+        if fi.item_version.item.code == item_code:
+            return fi
+    raise NotFoundError(f"item {item_code} is not on form {form.code} of administration {admin.code}")
+
+
+def add_decision(session: Session, administration: str, item: str, action: str, value: str = "",
+                 *, reason: str, actor: str) -> Decision:
+    """Record a committee decision on an item: void, accept (extra answers), rekey, weight.
+
+    The decision is checked against the form by applying it in the scoring core first, so
+    an impossible decision (an unknown option, a negative weight) is refused with a message.
+    """
+    if action not in DECISION_ACTIONS:
+        raise UserError(f"unknown decision '{action}'; expected one of {', '.join(DECISION_ACTIONS)}")
+    if not reason.strip():
+        raise UserError("a committee decision needs a reason (seed 004 §5.30: it is reported)")
+    admin = get_administration(session, administration)
+    fi = _form_item(session, admin, item)
+    proposed = [*active_decisions(session, administration), scoring.Decision(item, action, value, reason)]
+    scoring.apply_decisions(scoring_form(session, administration), tuple(proposed))
+    row = Decision(administration_id=admin.id, form_item_id=fi.id, action=action, value=value or None,
+                   reason=reason, decided_by=actor)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action=f"decision_{action}", entity_type="administration",
+                 entity_id=administration, detail={"decision": row.id, "item": item, "value": value},
+                 reason=reason)
+    return row
+
+
+def withdraw_decision(session: Session, decision_id: int, *, reason: str, actor: str) -> Decision:
+    """Withdraw an earlier decision: a new ``withdraw`` event; the original stays on record."""
+    original = session.get(Decision, decision_id)
+    if original is None or original.action == "withdraw":
+        raise NotFoundError(f"no decision {decision_id} to withdraw")
+    if session.scalar(select(Decision.id).where(Decision.withdraws_id == decision_id)) is not None:
+        raise RuleError(f"decision {decision_id} has been withdrawn already")
+    row = Decision(administration_id=original.administration_id, form_item_id=original.form_item_id,
+                   action="withdraw", value=None, reason=reason, decided_by=actor, withdraws_id=decision_id)
+    session.add(row)
+    session.flush()
+    admin = session.get(Administration, original.administration_id)
+    audit.record(session, actor=actor, action="decision_withdraw", entity_type="administration",
+                 entity_id=admin.code if admin else original.administration_id,
+                 detail={"decision": row.id, "withdraws": decision_id}, reason=reason)
+    return row
+
+
+def active_decisions(session: Session, administration: str) -> list[scoring.Decision]:
+    """The decisions in force, oldest first, as the scoring core takes them."""
+    admin = get_administration(session, administration)
+    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id)
+                           .order_by(Decision.id)).all()
+    withdrawn = {r.withdraws_id for r in rows if r.action == "withdraw"}
+    codes = {fi.id: fi.item_version.item.code for fi in get_form(session, admin.form.code).items}
+    return [scoring.Decision(codes[r.form_item_id], r.action, r.value or "", r.reason)  # type: ignore[arg-type]
+            for r in rows if r.action != "withdraw" and r.id not in withdrawn]
+
+
+def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *, part: str = "total",
+                  reason: str, actor: str) -> CutScoreRule:
+    """Record the committee's cut score for an administration, as a rule (DESIGN §3 rule 2).
+
+    ``rule`` is a cut-score rule document (``{"kind": "percent", "value": 70}``, or the
+    ``to_rule()`` of a standard-setting result); it replaces the rule set's cut for ``part``.
+    """
+    admin = get_administration(session, administration)
+    scoring.parse_cut_rule(rule, source="the cut-score rule")
+    if not reason.strip():
+        raise UserError("a cut-score decision needs a reason")
+    row = CutScoreRule(administration_id=admin.id, part=part, rule=rule, decided_by=actor, reason=reason)
+    session.add(row)
+    session.flush()
+    _parsed_rules(session, admin)  # the part must exist in the rule set
+    audit.record(session, actor=actor, action="cut_score", entity_type="administration",
+                 entity_id=administration, detail={"part": part, "rule": rule}, reason=reason)
+    return row
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def scoring_form(session: Session, administration: str) -> scoring.Form:
+    """The frozen form as the scoring core takes it (keys as frozen; item ids = item codes)."""
+    admin = get_administration(session, administration)
+    form = get_form(session, admin.form.code)
+    items = []
+    for fi in form.items:
+        v = fi.item_version
+        kind = {ItemType.MC: "mc", ItemType.MR: "mr"}.get(v.item_type, "open")
+        items.append(scoring.Item(
+            item=v.item.code, part=fi.part, type=kind,  # type: ignore[arg-type]
+            options=tuple(o["label"] for o in v.options) if kind != "open" else (),
+            key=tuple(fi.key) if kind != "open" else (),
+            max_score=Fraction(str(fi.max_score)), weight=Fraction(str(fi.weight)),
+        ))
+    return scoring.Form(tuple(items))
+
+
+def scoring_responses(session: Session, administration: str) -> pd.DataFrame:
+    """Wide responses as the scoring core takes them: index candidate code, one column per
+    item code (chosen labels, or grader 1's points), ``<item>#<g>`` for further graders."""
+    admin = get_administration(session, administration)
+    form = get_form(session, admin.form.code)
+    rows = session.execute(
+        select(Candidate.code, Response.form_item_id, Response.grader, Response.choice, Response.points)
+        .join(Registration, Registration.candidate_id == Candidate.id)
+        .join(Response, Response.registration_id == Registration.id)
+        .where(Registration.administration_id == admin.id)
+    ).all()
+    codes = {fi.id: fi.item_version.item.code for fi in form.items}
+    frame = pd.DataFrame(rows, columns=["candidate", "form_item", "grader", "choice", "points"])
+    frame["value"] = frame["choice"].where(frame["points"].isna(), frame["points"].map(
+        lambda p: None if p is None else format(Decimal(p), "f")))
+    frame["column"] = [codes[f] if g == 1 else f"{codes[f]}#{g}"
+                       for f, g in zip(frame["form_item"], frame["grader"])]
+    wide = frame.pivot(index="candidate", columns="column", values="value")
+    order = [codes[fi.id] for fi in form.items]
+    extra = sorted(c for c in wide.columns if c not in order)
+    wide = wide.reindex(columns=order + extra)
+    wide.columns.name = None
+    wide.index.name = "candidate"
+    return wide.sort_index()
+
+
+def _annulled(session: Session, admin: Administration) -> set[str]:
+    rows = session.execute(
+        select(Candidate.code).join(ResultRevision, ResultRevision.candidate_id == Candidate.id)
+        .join(Release, Release.id == ResultRevision.release_id)
+        .where(Release.administration_id == admin.id, ResultRevision.kind == "annulment")
+    ).all()
+    return {r[0] for r in rows}
+
+
+def _adjustments(session: Session, admin: Administration) -> dict[tuple[str, str], str]:
+    """All individual objection adjustments of this administration, in order of decision."""
+    out: dict[tuple[str, str], str] = {}
+    rows = session.execute(
+        select(Candidate.code, ResultRevision.result).join(ResultRevision, ResultRevision.candidate_id == Candidate.id)
+        .join(Release, Release.id == ResultRevision.release_id)
+        .where(Release.administration_id == admin.id, ResultRevision.kind == "objection")
+        .order_by(ResultRevision.id)
+    ).all()
+    for code, result in rows:
+        adj = result.get("adjustment", {})
+        out[(code, adj["item"])] = adj["points"]
+    return out
+
+
+def score_administration(session: Session, administration: str, *,
+                         extra_adjustments: dict[tuple[str, str], str] | None = None) -> scoring.ScoringResult:
+    """Score an administration through the scoring core with everything decided so far."""
+    admin = get_administration(session, administration)
+    rules, _ = _parsed_rules(session, admin)
+    adjustments = _adjustments(session, admin)
+    adjustments.update(extra_adjustments or {})
+    return scoring.score(
+        scoring_form(session, administration),
+        scoring_responses(session, administration),
+        rules=rules,
+        decisions=active_decisions(session, administration),
+        adjustments={k: Fraction(v) for k, v in adjustments.items()} or None,
+        annulled=_annulled(session, admin),
+    )
+
+
+# --------------------------------------------------------------------------- releases
+
+
+def _canonical_hash(snapshot: dict[str, Any]) -> str:
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _latest_release(session: Session, admin: Administration) -> Release | None:
+    return session.scalar(select(Release).where(Release.administration_id == admin.id)
+                          .order_by(Release.revision.desc()))
+
+
+@dataclass(frozen=True)
+class ReleaseOutcome:
+    release: Release
+    changed: pd.DataFrame  # candidate, column, before, after (empty for a first release)
+    unchanged: bool  # True when nothing changed since the previous release (no new revision)
+
+
+def release_results(session: Session, administration: str, *, actor: str, note: str = "") -> ReleaseOutcome:
+    """Release the current results as an immutable snapshot (the next revision).
+
+    If nothing changed since the last release, no new revision is made. Otherwise the outcome
+    lists every candidate whose total, grade or outcome changed.
+    """
+    admin = get_administration(session, administration)
+    rules, rule_row = _parsed_rules(session, admin)
+    result = score_administration(session, administration)
+    table = result.results_table()
+    cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
+                               .order_by(CutScoreRule.id)).all()
+    snapshot = {
+        "administration": admin.code,
+        "form": admin.form.code,
+        "rule_set": {"code": rule_row.code, "version": rule_row.version, "text": rule_row.text},
+        "cut_score_rules": [{"part": r.part, "rule": r.rule, "reason": r.reason} for r in cut_rows],
+        "decisions": [dataclasses.asdict(d) for d in active_decisions(session, administration)],
+        "columns": list(table.columns),
+        "results": table.to_numpy().tolist(),
+    }
+    content_hash = _canonical_hash(snapshot)
+    previous = _latest_release(session, admin)
+    if previous is not None and previous.content_hash == content_hash:
+        return ReleaseOutcome(previous, _empty_diff(), True)
+    row = Release(administration_id=admin.id, revision=(previous.revision + 1) if previous else 1,
+                  rule_set_id=rule_row.id, content_hash=content_hash, snapshot=snapshot,
+                  created_by=actor, note=note)
+    session.add(row)
+    session.flush()
+    changed = _diff(_table(previous.snapshot), table) if previous else _empty_diff()
+    audit.record(session, actor=actor, action="release", entity_type="administration", entity_id=admin.code,
+                 detail={"revision": row.revision, "hash": content_hash, "changed_candidates":
+                         int(changed["candidate"].nunique()) if len(changed) else 0}, reason=note)
+    return ReleaseOutcome(row, changed, False)
+
+
+def _table(snapshot: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(snapshot["results"], columns=snapshot["columns"])
+
+
+def _empty_diff() -> pd.DataFrame:
+    return pd.DataFrame(columns=["candidate", "column", "before", "after"])
+
+
+def _diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    b = before.set_index("candidate")
+    a = after.set_index("candidate")
+    rows = []
+    for cand in a.index.union(b.index):
+        for col in DIFF_COLUMNS:
+            old = b.at[cand, col] if cand in b.index and col in b.columns else ""
+            new = a.at[cand, col] if cand in a.index and col in a.columns else ""
+            if old != new:
+                rows.append({"candidate": cand, "column": col, "before": old, "after": new})
+    return pd.DataFrame(rows, columns=["candidate", "column", "before", "after"])
+
+
+def verify_release(release: Release) -> bool:
+    """True when the stored snapshot still matches its content hash."""
+    return _canonical_hash(release.snapshot) == release.content_hash
+
+
+def current_results(session: Session, administration: str) -> pd.DataFrame:
+    """The released results with every later per-candidate revision applied (RESULTS columns
+    plus ``revision`` = the release revision and ``result_revision`` = 0 or the candidate's
+    latest objection/annulment revision)."""
+    admin = get_administration(session, administration)
+    release = _latest_release(session, admin)
+    if release is None:
+        raise UserError(f"administration {administration} has no released results yet")
+    table = _table(release.snapshot).set_index("candidate")
+    table["revision"] = release.revision
+    table["result_revision"] = 0
+    rows = session.execute(
+        select(Candidate.code, ResultRevision.revision, ResultRevision.result)
+        .join(ResultRevision, ResultRevision.candidate_id == Candidate.id)
+        .where(ResultRevision.release_id == release.id).order_by(ResultRevision.id)
+    ).all()
+    for code, revision, result in rows:
+        for col, value in result["row"].items():
+            if col in table.columns:
+                table.at[code, col] = value
+        table.at[code, "result_revision"] = revision
+    return table.reset_index()
+
+
+def _candidate(session: Session, admin: Administration, code: str) -> Candidate:
+    cand = session.scalar(select(Candidate).join(Registration, Registration.candidate_id == Candidate.id)
+                          .where(Candidate.code == code, Registration.administration_id == admin.id))
+    if cand is None:
+        raise NotFoundError(f"candidate {code} did not sit administration {admin.code}")
+    return cand
+
+
+def _next_revision(session: Session, release: Release, candidate: Candidate) -> int:
+    last = session.scalar(select(ResultRevision.revision).where(
+        ResultRevision.release_id == release.id, ResultRevision.candidate_id == candidate.id)
+        .order_by(ResultRevision.revision.desc()))
+    return (last or 0) + 1
+
+
+def add_objection(session: Session, administration: str, candidate: str, item: str, points: str | int | Decimal,
+                  *, reason: str, actor: str) -> ResultRevision:
+    """Judge an objection individually (seed 004 §6.2): re-score one candidate with one
+    adjusted item score; only that candidate's result gets a new revision."""
+    admin = get_administration(session, administration)
+    release = _latest_release(session, admin)
+    if release is None:
+        raise UserError(f"administration {administration} has no released results to object to")
+    if not reason.strip():
+        raise UserError("an objection decision needs a reason")
+    cand = _candidate(session, admin, candidate)
+    if candidate in _annulled(session, admin):
+        raise RuleError(f"the result of {candidate} is annulled; an objection cannot change it")
+    _form_item(session, admin, item)
+    points_text = format(Decimal(str(points)), "f")
+    result = score_administration(session, administration, extra_adjustments={(candidate, item): points_text})
+    row = result.results_table().set_index("candidate").loc[candidate]
+    revision = ResultRevision(
+        release_id=release.id, candidate_id=cand.id, revision=_next_revision(session, release, cand),
+        kind="objection", reason=reason, created_by=actor,
+        result={"adjustment": {"item": item, "points": points_text},
+                "row": {k: str(v) for k, v in row.items()}},
+    )
+    session.add(revision)
+    session.flush()
+    audit.record(session, actor=actor, action="objection", entity_type="candidate", entity_id=candidate,
+                 detail={"administration": administration, "item": item, "points": points_text,
+                         "revision": revision.revision, "outcome": str(row["outcome"])}, reason=reason)
+    return revision
+
+
+def annul_result(session: Session, administration: str, candidate: str, *, reason: str, actor: str) -> ResultRevision:
+    """Annul a candidate's result for irregularity or fraud (seed 004 §5.19, §5.31), also
+    after release; it stays annulled in every later release revision."""
+    admin = get_administration(session, administration)
+    release = _latest_release(session, admin)
+    if release is None:
+        raise UserError(f"administration {administration} has no released results yet; "
+                        "annul after the release, or exclude the candidate before it")
+    if not reason.strip():
+        raise UserError("an annulment needs a reason")
+    cand = _candidate(session, admin, candidate)
+    if candidate in _annulled(session, admin):
+        raise RuleError(f"the result of {candidate} is annulled already")
+    row = {"outcome": scoring.ANNULLED, "grade_exact": "", "grade": "", "grade_rounded": "", "judicium": ""}
+    revision = ResultRevision(release_id=release.id, candidate_id=cand.id,
+                              revision=_next_revision(session, release, cand), kind="annulment",
+                              reason=reason, created_by=actor, result={"row": row})
+    session.add(revision)
+    session.flush()
+    audit.record(session, actor=actor, action="annul", entity_type="candidate", entity_id=candidate,
+                 detail={"administration": administration}, reason=reason)
+    return revision
