@@ -6,7 +6,8 @@ What it holds (all deterministic, from a fixed random seed):
   (K = knowledge, A = application) and about 20 topics;
 * 320 four-option MC items (``demo_data/vca_items.csv``, written for this demo), reviewed
   and approved; a handful revised once, a few enemy pairs;
-* a 40-item blueprint (60 minutes, seed 002 §4.4) and one frozen form meeting it;
+* a 40-item blueprint (60 minutes, seed 002 §4.4), approved, and one form assembled from
+  it by the optimiser (:mod:`itembank.assembly`) and frozen;
 * one administration of 600 simulated candidates. Responses follow a 3PL model (logistic
   metric, D = 1) with known item parameters, and distractor choice depends on ability.
   Two items are planted for the committee to find:
@@ -35,7 +36,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams, results
+from itembank import bank, exams, form_assembly, results
+from itembank.assembly import AssemblyOptions
 from itembank.content import ItemContent
 from itembank.models import (
     Item,
@@ -214,14 +216,14 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
     blueprint = exams.add_blueprint(session, SPEC_CODE, BLUEPRINT_CODE, cells=BLUEPRINT,
                                     total_points=40, duration_minutes=60,
                                     name="VCA Basis — 40 items, 60 minutes", actor="m.jansen")
-    form_codes = _pick_form(rows, rng)
-    versions = {
-        code: vid for code, vid in session.execute(
-            select(Item.code, ItemVersion.id).join(ItemVersion, ItemVersion.item_id == Item.id)
-            .where(ItemVersion.number == Item.current_number))
-    }
-    exams.freeze_form(session, FORM_CODE, [exams.FormEntry(versions[c], part="theory") for c in form_codes],
-                      name="VCA Basis, form A (November 2025)", blueprint=blueprint, actor="m.jansen")
+    for status in (ReviewStatus.IN_REVIEW, ReviewStatus.APPROVED):
+        form_assembly.set_blueprint_status(session, BLUEPRINT_CODE, blueprint.version, status,
+                                           actor="m.jansen", comment="blueprint agreed by the committee")
+    assembled = form_assembly.assemble_forms(
+        session, SPEC_CODE, BLUEPRINT_CODE, codes=[FORM_CODE], actor="m.jansen",
+        options=AssemblyOptions(forms=1, include=(MISKEYED, TWO_ANSWERS), objective="spread_exposure"),
+    )
+    form_codes = [fi.item_version.item.code for fi in exams.get_form(session, assembled.forms[0]).items]
     exams.add_administration(session, ADMIN_CODE, FORM_CODE, on=date(2025, 11, 14),
                              location="Rotterdam", language="en", actor="s.bakker")
     true_keys = {r["code"]: r["key"] for r in rows}
@@ -255,21 +257,6 @@ def second_answer(key: str) -> str:
 def _wrong_key(key: str) -> str:
     """The option the demo bank wrongly records as the key of the miskeyed item."""
     return "ABCD"[("ABCD".index(key) + 1) % 4]
-
-
-def _pick_form(rows: list[dict[str, str]], rng: np.random.Generator) -> list[str]:
-    """A blueprint-exact pick: per cell the required number of items, planted items included.
-
-    The form is ordered by objective, then level, as committees read a blueprint.
-    """
-    chosen: list[str] = []
-    for (lo, lvl), n in BLUEPRINT.items():
-        cell = [r["code"] for r in rows if r["objective"] == lo and r["level"] == lvl]
-        must = [c for c in (MISKEYED, TWO_ANSWERS) if c in cell]
-        rest = [c for c in cell if c not in must]
-        picked = must + list(rng.choice(rest, size=n - len(must), replace=False))
-        chosen += sorted(picked)
-    return chosen
 
 
 def simulate_choices(

@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the list keeps the order of --help.
-_COMMAND_MODULES = ["bank", "score", "committee"]
+_COMMAND_MODULES = ["bank", "assemble", "score", "analyze", "committee"]
 
 for _name in _COMMAND_MODULES:
     try:

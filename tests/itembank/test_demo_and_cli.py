@@ -54,7 +54,9 @@ def test_demo_responses_show_the_planted_flaws(demo_db: Path) -> None:
     scored = pd.DataFrame({c: (choices[c] == keys[c]).astype(float) for c in choices.columns})
     total = scored.sum(axis=1)
     rir = {c: np.corrcoef(scored[c], total - scored[c])[0, 1] for c in scored.columns}
-    assert rir[demo.MISKEYED] < 0 < min(v for c, v in rir.items() if c != demo.MISKEYED)
+    planted = {demo.MISKEYED, demo.TWO_ANSWERS}
+    assert rir[demo.MISKEYED] < 0 < min(v for c, v in rir.items() if c not in planted)
+    assert rir[demo.TWO_ANSWERS] < 0.2  # able candidates split over two answers
     # the true answer of the miskeyed item is chosen by the best candidates
     truth = pd.read_csv(f"{demo_db}.true-parameters.csv", index_col="item")
     true_key = truth.loc[demo.MISKEYED, "true_key"]
@@ -146,3 +148,48 @@ def test_committee_flow_on_the_demo(demo_db: Path, tmp_path: Path) -> None:
     assert table.set_index("candidate").loc["C10001", "outcome"] == "annulled"
     result = runner.invoke(app, ["decide", "void", admin, "NOPE", "--reason", "x", "--db", str(db)])
     assert result.exit_code == 2 and "not on form" in result.output
+
+
+def test_analyze_applies_the_committee_decisions(demo_db: Path, tmp_path: Path) -> None:
+    """The miskeyed item is flagged; after the committee rekeys it, its Rir turns positive."""
+    import io
+    import shutil
+
+    db = tmp_path / "analyze.db"
+    shutil.copy(demo_db, db)
+
+    def stats() -> pd.DataFrame:
+        result = runner.invoke(app, ["analyze", demo.ADMIN_CODE, "--db", str(db), "--format", "csv"])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(io.StringIO(result.output), index_col="item", keep_default_na=False)
+
+    before = stats()
+    assert before.loc[demo.MISKEYED, "rir"] < 0
+    assert "miskey_rar" in before.loc[demo.MISKEYED, "flags"]
+    assert "miskey_rar" in before.loc[demo.TWO_ANSWERS, "flags"]
+    truth = pd.read_csv(f"{demo_db}.true-parameters.csv", index_col="item")
+    result = runner.invoke(app, ["decide", "rekey", demo.ADMIN_CODE, demo.MISKEYED,
+                                 truth.loc[demo.MISKEYED, "true_key"], "--reason", "key error", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    after = stats()
+    assert after.loc[demo.MISKEYED, "rir"] > 0.2
+    assert "miskey" not in after.loc[demo.MISKEYED, "flags"]
+    table = runner.invoke(app, ["analyze", demo.ADMIN_CODE, "--db", str(db)]).output
+    assert "Reliability: alpha" in table and "Flags for the committee" in table
+
+
+def test_assemble_through_the_cli(demo_db: Path, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "assemble.db"
+    shutil.copy(demo_db, db)
+    base = ["assemble", "--spec", demo.SPEC_CODE, "--blueprint", "VCA-BASIS-40", "--db", str(db)]
+    result = runner.invoke(app, [*base, "--forms", "2", "--max-overlap", "0.1", "--time-limit", "30"])
+    assert result.exit_code == 0, result.output
+    assert "Forms frozen: VCA-BASIS-40-F1, VCA-BASIS-40-F2" in result.output
+    assert " NO" not in result.output  # every coverage row met
+    # 8 objectives x 2 levels with 20 items each cannot give 12 disjoint 40-item forms
+    result = runner.invoke(app, [*base, "--forms", "12", "--max-overlap", "0"])
+    assert result.exit_code == 2
+    assert "These forms cannot be assembled" in result.output
+    assert "Cell 'LO1/K'" in result.output and "Write at least 16 more" in result.output

@@ -1,0 +1,58 @@
+"""``itembank analyze ADMIN``: item statistics with flags, reliability and score distribution."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from itembank.cli.common import DbOption, bank_session, echo_table, fail
+from itembank.item_analysis import analyze_administration
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze")(analyze_cli)
+
+
+def analyze_cli(
+    admin: str,
+    db: DbOption = None,
+    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Classical item analysis of ADMIN, with the committee's decisions applied."""
+    if format not in ("table", "csv", "json"):
+        raise fail(f"--format must be table, csv or json, got {format}")
+    with bank_session(db) as session:
+        a = analyze_administration(session, admin)
+    stats = a.statistics
+    if format == "csv":
+        typer.echo(stats.to_csv(index_label="item"), nl=False)
+        return
+    rel = a.reliability
+    if format == "json":
+        typer.echo(json.dumps({
+            "administration": admin,
+            "items": json.loads(stats.reset_index(names="item").to_json(orient="records")),
+            "flags": json.loads(a.flags.to_json(orient="records")),
+            "reliability": {k: v for k, v in asdict(rel).items()},
+            "distribution": {k: (dict(v) if k == "percentiles" else v) for k, v in asdict(a.distribution).items()},
+        }, indent=1, default=str))
+        return
+    rows = [[str(i), f"{r['n']:.0f}", f"{r['p']:.2f}", f"{r['rit']:.2f}", f"{r['rir']:.2f}",
+             f"{r['alpha_if_deleted']:.3f}", r["flags"]] for i, r in stats.iterrows()]
+    echo_table(rows, ["item", "n", "p", "Rit", "Rir", "alpha if del.", "flags"])
+    typer.echo("")
+    typer.echo(f"Reliability: alpha {rel.alpha:.3f}, Guttman lambda-2 {rel.lambda2:.3f}, split-half "
+               f"{rel.split_half:.3f}, SEM {rel.sem:.2f} ({rel.n_items} items, {rel.n_candidates} candidates)")
+    d = a.distribution
+    typer.echo(f"Scores: mean {d.mean:.2f}, SD {d.sd:.2f}, min {d.min:g}, median {d.median:g}, max {d.max:g} "
+               f"(maximum {d.max_score:g})")
+    if len(a.flags):
+        typer.echo("")
+        typer.echo("Flags for the committee:")
+        for severity, message in zip(a.flags["severity"], a.flags["message"]):
+            typer.echo(f"  [{severity}] {message}")
