@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(VENV)/bin/itembank demo --db $(DEMO_DB)
+	$(VENV)/bin/itembank demo --db $(DEMO_DB) --replace
 
 test: install-dev
 	$(PY) -m pytest

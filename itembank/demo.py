@@ -88,6 +88,7 @@ USERS = [
 ]
 # Mean and SD of the true 3PL difficulty b per difficulty label of the item writer.
 DIFFICULTY_B = {"easy": (-1.3, 0.45), "medium": (-0.2, 0.45), "hard": (0.9, 0.45)}
+THETA_MEAN, THETA_SD = 0.6, 1.0  # candidates' ability: a prepared cohort, above the items' centre
 GUESSING = 0.20  # 3PL lower asymptote for four-option items (a bit under 1/4: good distractors)
 MISKEYED = "VCA-LO4-K-03"  # both planted items are always put on the demo form
 TWO_ANSWERS = "VCA-LO6-A-02"
@@ -273,7 +274,7 @@ def simulate_choices(
     first distractor being more attractive to weaker candidates (so distractor analysis shows
     a realistic pattern). About 1% of responses are omitted.
     """
-    theta = rng.normal(0.6, 1.0, n)
+    theta = rng.normal(THETA_MEAN, THETA_SD, n)
     language = np.where(rng.random(n) < 0.8, "nl", "en")
     attempt = np.where(rng.random(n) < 0.75, "first", "resit")
     codes = [f"C{10001 + i}" for i in range(n)]

@@ -7,9 +7,9 @@ printed to stderr and exits with code 2 — never a traceback for a user mistake
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from itembank.cli import analyze, assemble, bank, committee, score
 
 app = typer.Typer(
     name="itembank",
@@ -20,15 +20,7 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the list keeps the order of --help.
-_COMMAND_MODULES = ["bank", "assemble", "score", "analyze", "committee"]
-
-for _name in _COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"itembank.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a command module still being written
-        if exc.name != f"itembank.cli.{_name}":
-            raise
-        continue
+for _module in (bank, assemble, score, analyze, committee):
     _module.register(app)
 
 
