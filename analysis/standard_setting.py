@@ -34,7 +34,7 @@ float, ``cut_exact`` as the Fraction.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -318,6 +318,23 @@ def _ratings_frame(ratings: pd.DataFrame, func: str, what: str) -> pd.DataFrame:
     return ratings
 
 
+def _weighted_cut_and_max(
+    item_values: Mapping[Any, Fraction],
+    items: Iterable[Any],
+    max_scores: Mapping[Any, Any] | None,
+    weights: Mapping[Any, Any] | None,
+    func: str,
+) -> tuple[Fraction, Fraction]:
+    """Cut = sum_j w_j v_j over the rated items; maximum = sum_j w_j m_j (m_j = 1 by default)."""
+    cut = sum((_weight(weights, i, func) * v for i, v in item_values.items()), Fraction(0))
+    mx = sum(
+        (_weight(weights, i, func) * (_exact(max_scores[i], "max score") if max_scores and i in max_scores else Fraction(1))
+         for i in items),
+        Fraction(0),
+    )
+    return cut, mx
+
+
 def angoff(
     ratings: pd.DataFrame,
     totals: Sequence[float] | np.ndarray | pd.Series | None = None,
@@ -369,14 +386,9 @@ def angoff(
         unknown = set(max_scores) - set(ratings.columns)
         if unknown:
             raise ValueError(f"{func}: max_scores names items without ratings: {sorted(map(str, unknown))}")
-    cut = sum((_weight(weights, i, func) * v for i, v in exact.items()), Fraction(0))
+    cut, mx = _weighted_cut_and_max(exact, ratings.columns, max_scores, weights, func)
     jc = np.array([float(v) for v in judge_cuts.values()])
     se = float(np.std(jc, ddof=1) / np.sqrt(jc.size)) if jc.size > 1 else float("nan")
-    mx = sum(
-        (_weight(weights, i, func) * (_exact(max_scores[i], "max score") if max_scores and i in max_scores else Fraction(1))
-         for i in ratings.columns),
-        Fraction(0),
-    )
     return _result(
         "angoff",
         cut,
@@ -451,12 +463,7 @@ def nedelsky(
                 )
             acc += m / (int(k) - int(e))
         means[item] = acc / len(eliminated.index)
-    cut = sum((_weight(weights, i, func) * v for i, v in means.items()), Fraction(0))
-    mx = sum(
-        (_weight(weights, i, func) * (_exact(max_scores[i], "max score") if max_scores and i in max_scores else Fraction(1))
-         for i in eliminated.columns),
-        Fraction(0),
-    )
+    cut, mx = _weighted_cut_and_max(means, eliminated.columns, max_scores, weights, func)
     return _result(
         "nedelsky",
         cut,

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -41,7 +40,6 @@ from itembank.assembly import AssemblyOptions
 from itembank.content import ItemContent
 from itembank.models import (
     Item,
-    ItemVersion,
     ReviewState,
     ReviewStatus,
     Role,

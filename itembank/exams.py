@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import insert, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from itembank import audit
 from itembank.bank import get_specification, get_tag
 from itembank.errors import NotFoundError, RuleError, UserError
+from itembank.versioned import get_versioned, latest_version
 from itembank.models import (
     Administration,
     Blueprint,
@@ -61,9 +62,7 @@ def add_blueprint(
 ) -> Blueprint:
     """A blueprint: item counts per (objective, level) cell; total items is their sum."""
     spec = get_specification(session, specification)
-    latest = session.scalar(
-        select(Blueprint).where(Blueprint.code == code).order_by(Blueprint.version.desc())
-    )
+    latest = latest_version(session, Blueprint, code)
     blueprint = Blueprint(
         specification=spec,
         code=code,
@@ -89,12 +88,7 @@ def add_blueprint(
 
 
 def get_blueprint(session: Session, code: str, version: int | None = None) -> Blueprint:
-    query = select(Blueprint).where(Blueprint.code == code)
-    query = query.where(Blueprint.version == version) if version else query.order_by(Blueprint.version.desc())
-    blueprint = session.scalars(query).first()
-    if blueprint is None:
-        raise NotFoundError(f"no blueprint '{code}'" + (f" version {version}" if version else ""))
-    return blueprint
+    return get_versioned(session, Blueprint, code, version, what="blueprint")
 
 
 @dataclass(frozen=True)

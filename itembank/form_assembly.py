@@ -45,6 +45,7 @@ from itembank.bank import ALLOWED_TRANSITIONS, flush_or_conflict, get_specificat
 from itembank.blueprint_table import read_blueprint_table, write_blueprint_table
 from itembank.errors import RuleError, UserError
 from itembank.exams import FormEntry, freeze_form, get_blueprint
+from itembank.versioned import latest_version
 from itembank.models import (
     Blueprint,
     Dimension,
@@ -175,7 +176,7 @@ def import_blueprint(session: Session, specification: str, code: str, path: str 
     if items is None or items.lower is None or items.lower != items.upper:
         raise UserError(f"{Path(path).name}: the table needs an active row 'count items' with an empty "
                         "condition and equal lower and upper bounds (the number of items on a form)")
-    latest = session.scalar(select(Blueprint).where(Blueprint.code == code).order_by(Blueprint.version.desc()))
+    latest = latest_version(session, Blueprint, code)
     blueprint = Blueprint(
         specification=spec, code=code, version=(latest.version + 1) if latest else 1, name=name,
         total_items=int(items.lower),

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from itembank import audit
 from itembank.bank import add_version
-from itembank.content import LANGUAGES, ItemContent, parse_decimal
+from itembank.content import ItemContent, parse_decimal
 from itembank.errors import InputFileError, Problem, UserError
 from itembank.models import (
     Dimension,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from itembank import audit, scoring
 from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.exams import get_administration, get_form
+from itembank.versioned import get_versioned, latest_version
 from itembank.models import (
     Administration,
     Candidate,
@@ -76,7 +77,7 @@ DIFF_COLUMNS = ("total", "grade", "grade_rounded", "outcome")
 
 def add_rule_set(session: Session, code: str, text: str, *, actor: str) -> RuleSet:
     """Store a rule set (TOML) as the next version of ``code``; it is validated first."""
-    latest = session.scalar(select(RuleSet).where(RuleSet.code == code).order_by(RuleSet.version.desc()))
+    latest = latest_version(session, RuleSet, code)
     version = latest.version + 1 if latest else 1
     scoring.load_rule_set(text, source=f"rule set '{code}' v{version}")
     if latest is not None and latest.text == text:
@@ -89,12 +90,7 @@ def add_rule_set(session: Session, code: str, text: str, *, actor: str) -> RuleS
 
 
 def get_rule_set(session: Session, code: str, version: int | None = None) -> RuleSet:
-    query = select(RuleSet).where(RuleSet.code == code)
-    query = query.where(RuleSet.version == version) if version else query.order_by(RuleSet.version.desc())
-    row = session.scalars(query).first()
-    if row is None:
-        raise NotFoundError(f"no rule set '{code}'" + (f" version {version}" if version else ""))
-    return row
+    return get_versioned(session, RuleSet, code, version, what="rule set")
 
 
 def assign_rule_set(session: Session, administration: str, code: str, version: int | None = None,

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from itembank import bank, exams, results, scoring
 from itembank.content import ItemContent
 from itembank.errors import RuleError, UserError
-from itembank.models import AuditEvent, Release
+from itembank.models import AuditEvent
 
 CHOICES = pd.DataFrame(
     [list("AAAA"), list("AAAB"), list("AABB"), list("ABBB"), list("BBBB"), list("BAAA")],
