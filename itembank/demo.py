@@ -140,6 +140,7 @@ class DemoSummary:
             f"  .venv/bin/itembank items history VCA-LO2-K-01 --db {self.db}",
             f"  .venv/bin/itembank items export --db {self.db} items.xlsx",
             f"  .venv/bin/itembank score {ADMIN_CODE} --db {self.db}",
+            f"  .venv/bin/itembank analyze {ADMIN_CODE} --db {self.db}",
             f"  .venv/bin/itembank decide accept {ADMIN_CODE} {TWO_ANSWERS} {self.second_answer} --reason 'two defensible answers' --db {self.db}",
             f"  .venv/bin/itembank release {ADMIN_CODE} --db {self.db}",
         ]
