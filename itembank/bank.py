@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -30,7 +29,6 @@ from itembank.models import (
     FormItem,
     Item,
     ItemSet,
-    ItemType,
     ItemVersion,
     ItemVersionTag,
     Registration,
@@ -39,7 +37,6 @@ from itembank.models import (
     StatusEvent,
     Tag,
     TestSpecification,
-    Variant,
     utcnow,
 )
 
@@ -294,7 +291,7 @@ def revise_item(
     if unknown:
         raise UserError(f"item {code}: cannot change {', '.join(sorted(unknown))}")
     previous = get_version(session, code, based_on)
-    content = ItemContent.of(previous).with_changes(**_coerce(changes))
+    content = ItemContent.of(previous).with_changes(**changes)
     if content == ItemContent.of(previous):
         raise UserError(f"item {code}: the revision changes nothing")
     version = add_version(session, item, content, author=author, change_note=change_note,
@@ -304,22 +301,6 @@ def revise_item(
                  detail={"version": version.number, "based_on": based_on,
                          "fields": sorted(changes)}, reason=change_note)
     return version
-
-
-def _coerce(changes: dict[str, Any]) -> dict[str, Any]:
-    out = dict(changes)
-    if "options" in out:
-        out["options"] = tuple((str(a), str(b)) for a, b in out["options"])
-    if "key" in out:
-        key = out["key"]
-        out["key"] = (key,) if isinstance(key, str) else tuple(key)
-    if "item_type" in out:
-        out["item_type"] = ItemType(out["item_type"])
-    if "variant" in out:
-        out["variant"] = Variant(out["variant"])
-    if "max_score" in out:
-        out["max_score"] = Decimal(str(out["max_score"]))
-    return out
 
 
 def set_status(

@@ -44,7 +44,7 @@ __all__ = [
     "add_administration",
     "get_administration",
     "add_responses",
-    "get_choices",
+    "get_responses",
     "FormEntry",
 ]
 
@@ -261,22 +261,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def get_choices(session: Session, administration: str) -> pd.DataFrame:
-    """The stored choices as a wide DataFrame: index candidate code, columns item codes in
-    form order, cells the chosen label(s) joined by "|" (NaN = omitted)."""
+def get_responses(session: Session, administration: str) -> pd.DataFrame:
+    """An administration's responses, wide, as the scoring core takes them: index candidate code, one column per
+    item code (chosen labels, or grader 1's points), ``<item>#<g>`` for further graders."""
     admin = get_administration(session, administration)
     form = get_form(session, admin.form.code)
     rows = session.execute(
-        select(Candidate.code, FormItem.position, Response.choice)
+        select(Candidate.code, Response.form_item_id, Response.grader, Response.choice, Response.points)
         .join(Registration, Registration.candidate_id == Candidate.id)
         .join(Response, Response.registration_id == Registration.id)
-        .join(FormItem, FormItem.id == Response.form_item_id)
-        .where(Registration.administration_id == admin.id, Response.grader == 1)
+        .where(Registration.administration_id == admin.id)
     ).all()
-    frame = pd.DataFrame(rows, columns=["candidate", "position", "choice"])
-    wide = frame.pivot(index="candidate", columns="position", values="choice")
-    codes = {fi.position: fi.item_version.item.code for fi in form.items}
-    wide = wide.reindex(columns=sorted(codes)).rename(columns=codes)
+    codes = {fi.id: fi.item_version.item.code for fi in form.items}
+    frame = pd.DataFrame(rows, columns=["candidate", "form_item", "grader", "choice", "points"])
+    frame["value"] = frame["choice"].where(frame["points"].isna(), frame["points"].map(
+        lambda p: None if p is None else format(Decimal(p), "f")))
+    frame["column"] = [codes[f] if g == 1 else f"{codes[f]}#{g}"
+                       for f, g in zip(frame["form_item"], frame["grader"])]
+    wide = frame.pivot(index="candidate", columns="column", values="value")
+    order = [codes[fi.id] for fi in form.items]
+    extra = sorted(c for c in wide.columns if c not in order)
+    wide = wide.reindex(columns=order + extra)
     wide.columns.name = None
     wide.index.name = "candidate"
     return wide.sort_index()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from analysis import ctt
 from analysis.flags import FlagThresholds, item_flags
-from itembank import results
+from itembank import exams, results
 from itembank.scoring import ScoringResult
 
 __all__ = ["AdministrationAnalysis", "analyze_administration"]
@@ -45,7 +45,7 @@ def analyze_administration(
     scored = result.scored
     stats = ctt.item_statistics(scored, max_scores=result.max_scores)
     closed = [i for i in scored.columns if result.items[i].item.type == "mc"]
-    choices = results.scoring_responses(session, administration).reindex(index=scored.index)[closed]
+    choices = exams.get_responses(session, administration).reindex(index=scored.index)[closed]
     keys = {i: sorted(result.items[i].correct_options) for i in closed}
     options = {i: list(result.items[i].item.options) for i in closed}
     table = ctt.distractors(choices, keys, scored[closed], options=options)

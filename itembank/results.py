@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from itembank import audit, scoring
 from itembank.errors import NotFoundError, RuleError, UserError
-from itembank.exams import get_administration, get_form
+from itembank.exams import get_administration, get_form, get_responses
 from itembank.versioned import get_versioned, latest_version
 from itembank.models import (
     Administration,
@@ -44,7 +44,6 @@ from itembank.models import (
     ItemType,
     Registration,
     Release,
-    Response,
     ResultRevision,
     RuleSet,
 )
@@ -58,7 +57,6 @@ __all__ = [
     "active_decisions",
     "set_cut_score",
     "scoring_form",
-    "scoring_responses",
     "score_administration",
     "release_results",
     "ReleaseOutcome",
@@ -236,32 +234,6 @@ def scoring_form(session: Session, administration: str) -> scoring.Form:
     return scoring.Form(tuple(items))
 
 
-def scoring_responses(session: Session, administration: str) -> pd.DataFrame:
-    """Wide responses as the scoring core takes them: index candidate code, one column per
-    item code (chosen labels, or grader 1's points), ``<item>#<g>`` for further graders."""
-    admin = get_administration(session, administration)
-    form = get_form(session, admin.form.code)
-    rows = session.execute(
-        select(Candidate.code, Response.form_item_id, Response.grader, Response.choice, Response.points)
-        .join(Registration, Registration.candidate_id == Candidate.id)
-        .join(Response, Response.registration_id == Registration.id)
-        .where(Registration.administration_id == admin.id)
-    ).all()
-    codes = {fi.id: fi.item_version.item.code for fi in form.items}
-    frame = pd.DataFrame(rows, columns=["candidate", "form_item", "grader", "choice", "points"])
-    frame["value"] = frame["choice"].where(frame["points"].isna(), frame["points"].map(
-        lambda p: None if p is None else format(Decimal(p), "f")))
-    frame["column"] = [codes[f] if g == 1 else f"{codes[f]}#{g}"
-                       for f, g in zip(frame["form_item"], frame["grader"])]
-    wide = frame.pivot(index="candidate", columns="column", values="value")
-    order = [codes[fi.id] for fi in form.items]
-    extra = sorted(c for c in wide.columns if c not in order)
-    wide = wide.reindex(columns=order + extra)
-    wide.columns.name = None
-    wide.index.name = "candidate"
-    return wide.sort_index()
-
-
 def _annulled(session: Session, admin: Administration) -> set[str]:
     rows = session.execute(
         select(Candidate.code).join(ResultRevision, ResultRevision.candidate_id == Candidate.id)
@@ -295,7 +267,7 @@ def score_administration(session: Session, administration: str, *,
     adjustments.update(extra_adjustments or {})
     return scoring.score(
         scoring_form(session, administration),
-        scoring_responses(session, administration),
+        get_responses(session, administration),
         rules=rules,
         decisions=active_decisions(session, administration),
         adjustments={k: Fraction(v) for k, v in adjustments.items()} or None,
@@ -330,8 +302,9 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
     lists every candidate whose total, grade or outcome changed.
     """
     admin = get_administration(session, administration)
-    rules, rule_row = _parsed_rules(session, admin)
-    result = score_administration(session, administration)
+    result = score_administration(session, administration)  # checks the rule set is assigned
+    rule_row = session.get(RuleSet, admin.rule_set_id)
+    assert rule_row is not None
     table = result.results_table()
     cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
                                .order_by(CutScoreRule.id)).all()

@@ -219,7 +219,7 @@ def test_exposure_counts_forms_administrations_and_candidates(session: Session) 
         (("F1", "F2"), 2, 2, 4, date(2025, 6, 1))
     (e2,) = bank.exposure(session, "Q2")
     assert (e2.n_forms, e2.n_candidates, e2.last_used) == (1, 3, date(2025, 3, 1))
-    choices = exams.get_choices(session, "ADM1")
+    choices = exams.get_responses(session, "ADM1")
     assert choices.loc["c2", "Q1"] == "A" and pd.isna(choices.loc["c3", "Q1"])
 
 

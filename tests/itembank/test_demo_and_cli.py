@@ -47,7 +47,7 @@ def test_demo_responses_show_the_planted_flaws(demo_db: Path) -> None:
     """Item-rest correlations computed here with numpy, independently of analysis/."""
     engine = make_engine(f"sqlite:///{demo_db}")
     with Session(engine) as s:
-        choices = exams.get_choices(s, demo.ADMIN_CODE)
+        choices = exams.get_responses(s, demo.ADMIN_CODE)
         keys = {fi.item_version.item.code: fi.key[0] for fi in exams.get_form(s, demo.FORM_CODE).items}
     engine.dispose()
     assert choices.shape == (demo.N_CANDIDATES, 40)
