@@ -7,7 +7,9 @@ choosing it correlates with the rest score (Rar) and the mean total of its choos
 Conventions
 -----------
 * ``choices``: candidates x items, the option label chosen (strings such as ``"A"`` or ints
-  such as SAT12's ``1 .. 5``); ``NaN``/``None`` = omitted.
+  such as SAT12's ``1 .. 5``); ``NaN``/``None`` = omitted. Integer labels and categorical
+  columns (``choices.astype("category")``, or ``pandas.Categorical.from_codes``) are coded
+  without hashing; plain string columns cost a hash per cell (see ``benchmarks/bench_ctt.py``).
 * An item's options are the labels seen in ``choices`` for that item plus its key labels,
   unless ``options`` lists them explicitly; then any other label is *invalid*. Omitted and
   invalid answers share the item's :data:`OMITTED` row (``is_omitted`` is True).
@@ -127,9 +129,12 @@ def _encode(choices: pd.DataFrame) -> tuple[np.ndarray, list[Hashable]]:
     """Item-major integer codes, shape (items, candidates), C-contiguous.
 
     Codes ``0 .. L-1`` index the returned ``labels``; ``L`` = omitted (missing). Small-range
-    integer labels (the usual case) are coded by subtraction, without hashing or sorting;
-    other labels are hashed once with ``pandas.factorize``.
+    integer labels (the usual case) are coded by subtraction, and categorical columns
+    through their category codes, without hashing or sorting; other labels are hashed once
+    with ``pandas.factorize`` (about 25 ns a cell: 0.25 s for 10 million string cells).
     """
+    if all(isinstance(dt, pd.CategoricalDtype) for dt in choices.dtypes):
+        return _encode_categorical(choices)
     numeric = all(
         pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt)
         for dt in choices.dtypes
@@ -160,6 +165,31 @@ def _encode(choices: pd.DataFrame) -> tuple[np.ndarray, list[Hashable]]:
     n_labels = len(uniques)
     codes = np.where(flat_codes < 0, n_labels, flat_codes).reshape(arr.shape).astype(_CODE)
     return codes, [_norm(u) for u in list(uniques)]
+
+
+def _encode_categorical(choices: pd.DataFrame) -> tuple[np.ndarray, list[Hashable]]:
+    """:func:`_encode` for categorical columns: their codes, remapped to shared labels.
+
+    Each column's category codes (``-1`` = missing) index a small lookup array whose last
+    entry is the missing code, so the cost is one ``take`` per column.
+    """
+    labels: list[Hashable] = []
+    position: dict[Hashable, int] = {}
+    lookups = []
+    for _, col in choices.items():
+        cats = col.cat.categories
+        for cat in cats:
+            if cat not in position:
+                position[cat] = len(labels)
+                labels.append(cat)
+        lookups.append([position[cat] for cat in cats])
+    n_labels = len(labels)
+    codes = np.empty(choices.shape[::-1], dtype=_CODE)
+    for j, (lookup, (_, col)) in enumerate(zip(lookups, choices.items())):
+        table = np.array(lookup + [n_labels], dtype=_CODE)
+        # mode='wrap': code -1 (missing) takes the last entry, and the output is not buffered.
+        np.take(table, col.cat.codes.to_numpy(), out=codes[j], mode="wrap")
+    return codes, [_norm(lab) for lab in labels]
 
 
 def _check_frame(df: object, name: str) -> pd.DataFrame:
@@ -230,6 +260,23 @@ def _fold_and_count(
     return table
 
 
+def _given_totals(total: object, candidates: pd.Index) -> np.ndarray:
+    """The ``total`` argument as floats in the order of ``candidates``, or a clear error."""
+    if not isinstance(total, pd.Series):
+        raise ValueError(f"total must be a pandas Series indexed by candidate; you provided {type(total).__name__}")
+    absent = candidates.difference(total.index)
+    if len(absent):
+        raise ValueError(f"total has no value for candidate {_py(absent[0])!r}")
+    if not total.index.is_unique:
+        raise ValueError(f"total: candidate {_py(total.index[total.index.duplicated()][0])!r} appears more than once")
+    values = pd.to_numeric(total.reindex(candidates), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = candidates[int(np.argmax(bad))]
+        raise ValueError(f"total for candidate {_py(where)!r} must be a number; you provided {total[where]!r}")
+    return values
+
+
 def _group_of_value(counts: np.ndarray, fraction: float) -> np.ndarray:
     """Score group of each distinct total (sorted ascending, with its number of candidates).
 
@@ -249,6 +296,7 @@ def distractors(
     key: Mapping[Hashable, object],
     scores: pd.DataFrame | None = None,
     *,
+    total: pd.Series | None = None,
     options: Mapping[Hashable, Sequence[object]] | None = None,
     group_fraction: float = 0.27,
 ) -> pd.DataFrame:
@@ -264,6 +312,11 @@ def distractors(
     scores:
         The scored matrix for the same candidates and items (``NaN`` = not presented).
         Default: ``choices`` scored against ``key`` (1 for a key label, else 0).
+    total:
+        Each candidate's total test score ``T`` (a Series indexed by candidate), when the
+        test has more items than ``choices`` holds -- e.g. open questions next to the
+        multiple-choice items. Score groups, ``mean_total`` and the rest score ``T - x_j``
+        then refer to the whole test. Default: the sum of ``scores`` over the items seen.
     options:
         Item id -> the item's option labels. When given, any other label in ``choices`` is
         invalid and counted in the item's :data:`OMITTED` row.
@@ -405,6 +458,9 @@ def distractors(
             slot = np.where(seen, slot, (np.arange(k, dtype=_CODE) * width + n_data + 1)[:, None])
             x_t = np.where(seen, x_t, 0.0)
             totals = x_t.sum(axis=0)
+
+    if total is not None:
+        totals = _given_totals(total, choices.index)
 
     t_shift = totals.mean()
     tc = totals - t_shift  # centred for accurate sums of squares

@@ -5,7 +5,7 @@ time of the vectorised ``analysis.ctt`` / ``analysis.flags`` functions, and the 
 straightforward per-item pandas/scipy implementation of the same statistics (which also
 serves as a cross-check: the script stops if the two disagree).
 
-Run:  .venv/bin/python benchmarks/bench_ctt.py [--repeat 5] [--labels int|str] [--skip-naive]
+Run:  .venv/bin/python benchmarks/bench_ctt.py [--repeat 5] [--labels int|str|cat] [--skip-naive]
                                                [--blas-threads N]
 
 ``--blas-threads N`` sets OPENBLAS_NUM_THREADS/OMP_NUM_THREADS before numpy is imported. On a
@@ -60,6 +60,8 @@ def make_data(n: int, k: int, *, labels: str, seed: int = 1) -> tuple[pd.DataFra
         letters = np.array(["A", "B", "C", "D", None], dtype=object)
         idx = np.where(np.isnan(codes), 4, codes).astype(int)
         choices = pd.DataFrame(letters[idx], index=cands, columns=items)
+        if labels == "cat":
+            choices = choices.astype(pd.CategoricalDtype(list("ABCD")))
         key = {it: "ABCD"[c] for it, c in zip(items, key_codes)}
     scores = pd.DataFrame((codes == key_codes).astype(float), index=cands, columns=items)
     return choices, key, scores
@@ -131,7 +133,8 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="best of this many runs (fast path)")
-    parser.add_argument("--labels", choices=("int", "str"), default="int", help="option labels 1-4 or A-D")
+    parser.add_argument("--labels", choices=("int", "str", "cat"), default="int",
+                        help="option labels 1-4, A-D strings, or A-D categorical columns")
     parser.add_argument("--skip-naive", action="store_true", help="do not time the per-item implementation")
     parser.add_argument("--blas-threads", default=None, help="OpenBLAS threads (read before numpy loads)")
     args = parser.parse_args()
@@ -146,7 +149,7 @@ def main() -> None:
         f"machine reference: 100,000 x 100 float64 column sums {best_of(lambda: ref.sum(axis=0), 5):.3f} s, "
         f"X'X {best_of(lambda: ref.T @ ref, 3):.3f} s"
     )
-    del ref
+    ref = None  # free its 80 MB before the timed runs
     print(
         f"{'candidates x items':>20} {'stats':>6} {'distr':>6} {'flags':>6} {'relia':>6} "
         f"{'total s':>8} {'per-item s':>11} {'speed-up':>9}"

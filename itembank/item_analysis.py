@@ -48,7 +48,8 @@ def analyze_administration(
     choices = exams.get_responses(session, administration).reindex(index=scored.index)[closed]
     keys = {i: sorted(result.items[i].correct_options) for i in closed}
     options = {i: list(result.items[i].item.options) for i in closed}
-    table = ctt.distractors(choices, keys, scored[closed], options=options)
+    # Totals over the whole test (open items too), as in the item statistics' Rit and Rir.
+    table = ctt.distractors(choices, keys, scored[closed], total=scored.sum(axis=1), options=options)
     flags = item_flags(stats, table, thresholds)
     codes = (flags.groupby("item", sort=False)["code"].agg(lambda s: ", ".join(dict.fromkeys(s)))
              if len(flags) else pd.Series(dtype=str))

@@ -463,6 +463,54 @@ def test_string_and_integer_labels_give_the_same_numbers(sat12_choices: tuple) -
     pd.testing.assert_frame_equal(t_int[cols], t_str[cols])
 
 
+def test_categorical_columns_give_the_same_table_as_plain_labels(sat12_choices: tuple) -> None:
+    # Categorical columns take their own coding path (category codes, no hashing); columns
+    # with different category lists, unused categories and missing answers must not matter.
+    choices, key = sat12_choices
+    letters = {1: "A", 2: "B", 3: "C", 4: "D", 5: "E"}
+    as_str = choices.apply(lambda col: col.map(letters))
+    str_key = {i: letters[k] for i, k in key.items()}
+    as_cat = as_str.copy()
+    for j, item in enumerate(as_cat.columns):
+        cats = list("EDCBAZ") if j % 2 else list("ABCDE")  # Z: a category nobody chose
+        as_cat[item] = pd.Categorical(as_str[item], categories=cats)
+    assert as_str.isna().to_numpy().any()
+    pd.testing.assert_frame_equal(distractors(as_cat, str_key), distractors(as_str, str_key))
+    # Integer categories behave like integer labels.
+    int_cat = choices.astype("category")
+    pd.testing.assert_frame_equal(distractors(int_cat, key), distractors(choices, key))
+
+
+def test_total_over_the_whole_test_by_hand() -> None:
+    # One MC item q1 (key A) on a test that also has open questions: totals T = [5, 2, 4, 0]
+    # cover the whole test, the MC score x = [1, 1, 0, 0]; rest R = T - x = [4, 1, 4, 0].
+    # Mid-percentile ranks of T: 0 -> .125 (low), 2 -> .375, 4 -> .625 (middle), 5 -> .875 (high).
+    ch = pd.DataFrame({"q1": ["A", "A", "B", "C"]}, index=["c1", "c2", "c3", "c4"])
+    x = pd.DataFrame({"q1": [1.0, 1.0, 0.0, 0.0]}, index=ch.index)
+    total = pd.Series([4, 5, 0, 2], index=["c3", "c1", "c4", "c2"])  # any order
+    t = distractors(ch, {"q1": "A"}, x, total=total).set_index("option")
+    rest = np.array([4.0, 1.0, 4.0, 0.0])
+    for option, chose in {"A": [1, 1, 0, 0], "B": [0, 0, 1, 0], "C": [0, 0, 0, 1]}.items():
+        assert t.loc[option, "rar"] == pytest.approx(np.corrcoef(chose, rest)[0, 1], abs=1e-12)
+    # A: cov = E[DR] - p mean(R) = 1.25 - .5 * 2.25 = .125; var R = 3.1875 -> .125 / sqrt(.25 * 3.1875)
+    assert t.loc["A", "rar"] == pytest.approx(0.125 / math.sqrt(0.25 * 3.1875))
+    assert t["mean_total"].tolist()[:3] == [3.5, 4.0, 0.0]
+    assert t.loc["A", ["prop_low", "prop_mid", "prop_high"]].tolist() == [0.0, 0.5, 1.0]
+    assert t.loc["C", ["prop_low", "prop_mid", "prop_high"]].tolist() == [1.0, 0.0, 0.0]
+    # Without total, T is the MC score itself and the rest score is constant: no Rar.
+    assert distractors(ch, {"q1": "A"}, x)["rar"].isna().all()
+
+
+def test_bad_total_is_named() -> None:
+    ch = pd.DataFrame({"q1": ["A", "B"]}, index=["ann", "bob"])
+    with pytest.raises(ValueError, match="total has no value for candidate 'bob'"):
+        distractors(ch, {"q1": "A"}, total=pd.Series([3.0], index=["ann"]))
+    with pytest.raises(ValueError, match="total for candidate 'bob' must be a number; you provided 'x'"):
+        distractors(ch, {"q1": "A"}, total=pd.Series([3.0, "x"], index=["ann", "bob"]))
+    with pytest.raises(ValueError, match="total must be a pandas Series"):
+        distractors(ch, {"q1": "A"}, total=[3.0, 4.0])
+
+
 def test_fractional_and_large_numeric_labels_are_kept_as_labels() -> None:
     # Labels 0.5/1.5 and 10/5000 leave the small-whole-number fast path; the numbers must
     # not change: q1 key 0.5 chosen by 2 of 3, q2 key 5000 chosen by 1 of 3.
