@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import cho_solve
 from scipy.special import expit, log_expit
 
 __all__: list[str] = []
@@ -214,15 +215,21 @@ def newton_step(
     step = np.zeros_like(eta)
     for i in range(eta.shape[0]):
         h = -hess[i]
-        # Levenberg damping keeps the step an ascent direction when -H is not positive definite
+        # Levenberg damping keeps the step an ascent direction when -H is not positive
+        # definite. The step is solved with the Cholesky factor itself: a runaway slope gives a
+        # nearly rank-one -H that passes Cholesky yet makes an LU solve report "singular".
+        # If no damping helps, the item keeps its values this step.
         lam = 0.0
         for _ in range(30):
             try:
-                np.linalg.cholesky(h + lam * np.eye(p))
-                break
+                factor = np.linalg.cholesky(h + lam * np.eye(p))
+                candidate = cho_solve((factor, True), grad[i])
             except np.linalg.LinAlgError:
-                lam = max(2 * lam, 1e-6 * (1 + np.abs(np.diag(h)).max()))
-        step[i] = np.linalg.solve(h + lam * np.eye(p), grad[i])
+                candidate = None
+            if candidate is not None and np.isfinite(candidate).all():
+                step[i] = candidate
+                break
+            lam = max(2 * lam, 1e-6 * (1 + np.abs(np.diag(h)).max()))
     step = np.clip(step, -2.0, 2.0)
     new = eta + step
     scale = np.ones(eta.shape[0])

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from itembank import audit
+from itembank import audit, scoring
 from itembank.bank import get_specification, get_tag
 from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.versioned import get_versioned, latest_version
@@ -28,6 +29,7 @@ from itembank.models import (
     Dimension,
     Form,
     FormItem,
+    ItemType,
     ItemVersion,
     Registration,
     Response,
@@ -45,6 +47,8 @@ __all__ = [
     "get_administration",
     "add_responses",
     "get_responses",
+    "get_attributes",
+    "scoring_form",
     "FormEntry",
 ]
 
@@ -202,6 +206,40 @@ def get_administration(session: Session, code: str) -> Administration:
     return admin
 
 
+def scoring_form(session: Session, administration: str) -> scoring.Form:
+    """The frozen form as the scoring core takes it (keys as frozen; item ids = item codes)."""
+    admin = get_administration(session, administration)
+    form = get_form(session, admin.form.code)
+    items = []
+    for fi in form.items:
+        v = fi.item_version
+        kind = {ItemType.MC: "mc", ItemType.MR: "mr"}.get(v.item_type, "open")
+        items.append(scoring.Item(
+            item=v.item.code, part=fi.part, type=kind,  # type: ignore[arg-type]
+            options=tuple(o["label"] for o in v.options) if kind != "open" else (),
+            key=tuple(fi.key) if kind != "open" else (),
+            max_score=Fraction(str(fi.max_score)), weight=Fraction(str(fi.weight)),
+        ))
+    return scoring.Form(tuple(items))
+
+
+def _cell(value: Any) -> str | None:
+    """A response cell as stored text; blank and NaN mean omitted (None)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a spreadsheet's 2.0 is the 2 the grader typed
+    text = str(value).strip()
+    return text or None
+
+
+def _points(text: str) -> Decimal | None:
+    """Grader points as an exact decimal, or None when they have no finite decimal form (1/3)."""
+    f = Fraction(text)
+    d = Decimal(f.numerator) / Decimal(f.denominator)
+    return d if Fraction(d) == f else None
+
+
 def add_responses(
     session: Session,
     administration: str,
@@ -210,49 +248,90 @@ def add_responses(
     attributes: pd.DataFrame | None = None,
     actor: str,
 ) -> int:
-    """Store the chosen options of an administration (wide: candidate x item code).
+    """Store an administration's responses (wide: candidate x item code).
 
-    ``choices`` is indexed by candidate code with one column per item code of the form; a
-    cell holds the chosen label(s) joined by "|" or NaN for omitted. ``attributes`` (same
-    index) holds group variables for DIF. Returns the number of responses stored.
+    ``choices`` is indexed by candidate code with one column per item code of the form, in
+    the scoring core's layout: a closed item's cell holds the chosen label(s) joined by "|",
+    an open item's cell grader 1's points, with ``<item>#2``, ``<item>#3`` for further
+    graders; blank/NaN = omitted. ``attributes`` (same index) holds group variables for DIF.
+
+    Everything is checked before anything is written (:func:`itembank.scoring.check_responses`:
+    columns, open items' points, missing gradings; candidates not yet registered for this
+    administration); a problem raises :class:`~itembank.scoring.ResponseError` naming candidate
+    and column. An unknown option label is stored as given: it scores as *invalid*.
+    Returns the number of responses stored.
     """
     admin = get_administration(session, administration)
     form = get_form(session, admin.form.code)
     by_code = {fi.item_version.item.code: fi for fi in form.items}
-    unknown = [c for c in choices.columns if c not in by_code]
-    if unknown:
-        raise UserError(f"administration {administration}: items not on form {form.code}: "
-                        + ", ".join(map(str, unknown[:10])))
-    codes = [str(c) for c in choices.index]
+    # Built cell by cell: DataFrame.map would turn the None of an omitted answer into NaN.
+    texts = pd.DataFrame([[_cell(v) for v in row] for row in choices.to_numpy(dtype=object)],
+                         index=[str(c).strip() for c in choices.index],
+                         columns=[str(c) for c in choices.columns], dtype=object)
+    problems = scoring.check_responses(scoring_form(session, administration), texts)
+    open_items = {code for code, fi in by_code.items() if fi.item_version.item_type not in (ItemType.MC, ItemType.MR)}
+    cells: list[tuple[str, int, int, str | None, Decimal | None]] = []  # candidate, form item, grader, choice, points
+    if not any(p.candidate is None for p in problems):
+        flagged = {(p.candidate, p.column) for p in problems}
+        for column in texts.columns:
+            base, _, grader = column.partition("#")
+            fid, g = by_code[base].id, int(grader or 1)
+            for cand, text in zip(texts.index, texts[column]):
+                if base not in open_items:
+                    cells.append((cand, fid, g, text, None))
+                elif text is None:
+                    cells.append((cand, fid, g, None, None))
+                elif (cand, column) not in flagged:
+                    points = _points(text)
+                    if points is None:
+                        problems.append(scoring.ResponseProblem(
+                            cand, column, f"points {text!r} have no exact decimal form; write them as a decimal number"))
+                    cells.append((cand, fid, g, None, points))
+    registered = set(session.scalars(
+        select(Candidate.code).join(Registration, Registration.candidate_id == Candidate.id)
+        .where(Registration.administration_id == admin.id)))
+    problems += [scoring.ResponseProblem(c, None, f"already has responses in administration {administration}")
+                 for c in texts.index if c in registered][:20]
+    if problems:
+        raise scoring.ResponseError(problems)
+
+    codes = list(texts.index)
     existing = dict(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(codes))).all())
     new = [c for c in codes if c not in existing]
     if new:
         session.execute(insert(Candidate), [{"code": c, "created_at": utcnow()} for c in new])
         existing = dict(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(codes))).all())
     attrs = attributes if attributes is not None else pd.DataFrame(index=choices.index)
+    attrs = attrs.set_axis([str(c).strip() for c in attrs.index], axis=0)
     session.execute(insert(Registration), [
-        {"administration_id": admin.id, "candidate_id": existing[str(c)],
+        {"administration_id": admin.id, "candidate_id": existing[c],
          "attributes": {k: _plain(v) for k, v in attrs.loc[c].items()} if c in attrs.index else {}}
-        for c in choices.index
+        for c in codes
     ])
     reg_ids = dict(session.execute(
         select(Candidate.code, Registration.id).join(Registration, Registration.candidate_id == Candidate.id)
         .where(Registration.administration_id == admin.id)).all())
-    rows: list[dict[str, Any]] = []
-    values = choices.to_numpy(dtype=object)
-    item_ids = [by_code[c].id for c in choices.columns]
-    for i, cand in enumerate(codes):
-        rid = reg_ids[cand]
-        for j, fid in enumerate(item_ids):
-            v = values[i, j]
-            rows.append({"registration_id": rid, "form_item_id": fid, "grader": 1,
-                         "choice": None if v is None or (isinstance(v, float) and v != v) else str(v),
-                         "points": None})
+    rows = [{"registration_id": reg_ids[cand], "form_item_id": fid, "grader": g, "choice": choice, "points": points}
+            for cand, fid, g, choice, points in cells]
     if rows:
         session.execute(insert(Response), rows)
     audit.record(session, actor=actor, action="import_responses", entity_type="administration",
                  entity_id=administration, detail={"candidates": len(codes), "responses": len(rows)})
     return len(rows)
+
+
+def get_attributes(session: Session, administration: str) -> pd.DataFrame:
+    """Candidates' group attributes at this administration (index candidate code; one column
+    per attribute name, in order of first appearance), e.g. language for DIF."""
+    admin = get_administration(session, administration)
+    rows = session.execute(
+        select(Candidate.code, Registration.attributes).join(Registration, Registration.candidate_id == Candidate.id)
+        .where(Registration.administration_id == admin.id)
+    ).all()
+    names = list(dict.fromkeys(k for _, attrs in rows for k in (attrs or {})))
+    frame = pd.DataFrame([[(attrs or {}).get(k) for k in names] for _, attrs in rows],
+                         index=pd.Index([code for code, _ in rows], name="candidate"), columns=names, dtype=object)
+    return frame.sort_index()
 
 
 def _plain(value: Any) -> Any:

@@ -48,7 +48,7 @@ from itembank.models import (
     Variant,
 )
 
-__all__ = ["import_items", "export_items", "read_table", "ImportReport", "FIXED_COLUMNS"]
+__all__ = ["import_items", "export_items", "read_table", "write_table", "ImportReport", "FIXED_COLUMNS"]
 
 LEADING = ["code", "version", "status", "item_type", "language", "variant", "stem"]
 TRAILING = ["key", "max_score", "author", "created_at", "change_note",
@@ -382,7 +382,7 @@ def export_items(
             **{OPTION_PREFIX + label: opts.get(label, "") for label in labels},
         }
         rows.append([row[h] for h in header])
-    _write_table(path, header, rows)
+    write_table(path, header, rows)
     return len(rows)
 
 
@@ -397,7 +397,8 @@ def _text_cell(sheet: Any, value: str) -> Any:
     return cell
 
 
-def _write_table(path: Path, header: list[str], rows: Iterable[list[str]]) -> None:
+def write_table(path: Path, header: list[str], rows: Iterable[list[str]], *, sheet_name: str = "items") -> None:
+    """Write a CSV or XLSX (one sheet, every cell text) atomically: temporary file, then rename."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UserError(f"{path}: expected a .csv or .xlsx file name")
@@ -414,7 +415,7 @@ def _write_table(path: Path, header: list[str], rows: Iterable[list[str]]) -> No
             import openpyxl
 
             workbook = openpyxl.Workbook(write_only=True)
-            sheet = workbook.create_sheet("items")
+            sheet = workbook.create_sheet(sheet_name)
             sheet.append(header)
             for row in rows:
                 sheet.append([_text_cell(sheet, value) for value in row])

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from itembank import audit, scoring
 from itembank.errors import NotFoundError, RuleError, UserError
-from itembank.exams import get_administration, get_form, get_responses
+from itembank.exams import get_administration, get_form, get_responses, scoring_form
 from itembank.versioned import get_versioned, latest_version
 from itembank.models import (
     Administration,
@@ -41,7 +41,6 @@ from itembank.models import (
     CutScoreRule,
     Decision,
     FormItem,
-    ItemType,
     Registration,
     Release,
     ResultRevision,
@@ -215,23 +214,6 @@ def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-def scoring_form(session: Session, administration: str) -> scoring.Form:
-    """The frozen form as the scoring core takes it (keys as frozen; item ids = item codes)."""
-    admin = get_administration(session, administration)
-    form = get_form(session, admin.form.code)
-    items = []
-    for fi in form.items:
-        v = fi.item_version
-        kind = {ItemType.MC: "mc", ItemType.MR: "mr"}.get(v.item_type, "open")
-        items.append(scoring.Item(
-            item=v.item.code, part=fi.part, type=kind,  # type: ignore[arg-type]
-            options=tuple(o["label"] for o in v.options) if kind != "open" else (),
-            key=tuple(fi.key) if kind != "open" else (),
-            max_score=Fraction(str(fi.max_score)), weight=Fraction(str(fi.weight)),
-        ))
-    return scoring.Form(tuple(items))
 
 
 def _annulled(session: Session, admin: Administration) -> set[str]:

@@ -5,7 +5,7 @@ rules), :mod:`.grades` (conversion, truncation, half-up rounding: the only place
 :mod:`.engine` (:func:`score`), :mod:`.files` (CSV file mode).
 """
 
-from .engine import ANNULLED, PENDING, ResponseError, ResponseProblem, ScoringResult, score
+from .engine import ANNULLED, PENDING, ResponseError, ResponseProblem, ScoringResult, check_responses, invalid_answers, score
 from .files import RESULTS_NAME, read_decisions, read_form, read_responses, score_files, write_results
 from .form import Decision, EffectiveItem, Form, Item, apply_decisions
 from .grades import format_fraction, linear_grade, nterm_grade, round_half_up, table_grade, truncate
@@ -27,6 +27,8 @@ __all__ = [
     "ScoringResult",
     "apply_decisions",
     "chance_score",
+    "check_responses",
+    "invalid_answers",
     "effective_maximum",
     "format_fraction",
     "linear_grade",

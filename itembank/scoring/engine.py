@@ -36,9 +36,9 @@ from itembank.errors import UserError
 
 from .form import Decision, EffectiveItem, Form, apply_decisions, split_labels
 from .grades import format_fraction, linear_grade, nterm_grade, round_half_up, table_grade, to_fraction, truncate
-from .rules import TOTAL, RuleSet, RuleSetError, chance_score, effective_maximum
+from .rules import TOTAL, OpenScoring, RuleSet, RuleSetError, chance_score, effective_maximum
 
-__all__ = ["ResponseProblem", "ResponseError", "ScoringResult", "score", "ANNULLED", "PENDING"]
+__all__ = ["ResponseProblem", "ResponseError", "ScoringResult", "check_responses", "invalid_answers", "score", "ANNULLED", "PENDING"]
 
 ANNULLED = "annulled"
 PENDING = "pending"
@@ -255,7 +255,7 @@ def _score_open(
     e: EffectiveItem,
     responses: pd.DataFrame,
     graders: list[str],
-    rules: RuleSet,
+    open_rules: OpenScoring,
     problems: list[ResponseProblem],
     disagreements: list[dict[str, Any]],
 ) -> _ItemScores:
@@ -308,7 +308,7 @@ def _score_open(
     else:
         low, high = ints.min(axis=1), ints.max(axis=1)
         spread = high - low
-        t = rules.open.disagreement_threshold
+        t = open_rules.disagreement_threshold
         flagged = np.flatnonzero(some & (spread * t.denominator > t.numerator * q))
         for row in flagged:
             disagreements.append(
@@ -319,10 +319,10 @@ def _score_open(
                     "difference": Fraction(int(spread[row]), q),
                 }
             )
-        combine = rules.open.combine
+        combine = open_rules.combine
         if combine == "mean":
             numer, denom = ints.sum(axis=1), q * g
-            if rules.open.round_up:
+            if open_rules.round_up:
                 numer, denom = -(-numer // denom), 1
         elif combine == "median":
             ordered = np.sort(ints, axis=1)
@@ -368,6 +368,40 @@ def _check_columns(form: Form, responses: pd.DataFrame) -> list[ResponseProblem]
             for column in sorted(set(graders) - set(expected)):
                 problems.append(ResponseProblem(None, column, f"grader columns must be numbered without gaps: {', '.join(expected[:1] or [item_id + '#2'])} first"))
     return problems
+
+
+def check_responses(form: Form, responses: pd.DataFrame) -> list[ResponseProblem]:
+    """Problems that stop :func:`score` under any rule set, for checking responses on import.
+
+    Columns (one per item, ``<item>#2`` ... only for open items, numbered without gaps),
+    candidates (unique, not empty), open items' points (numbers from 0 to the maximum, no
+    grader left blank next to another's points). An unknown option label is not a problem:
+    it is an *invalid* answer, scored 0 and counted (DESIGN §5).
+    """
+    responses = responses.copy(deep=False)
+    responses.columns = [str(c) for c in responses.columns]
+    problems = _check_columns(form, responses)
+    if any(p.candidate is None for p in problems):
+        return problems
+    items = apply_decisions(form, ())
+    columns = list(responses.columns)
+    for it in form.items:
+        if it.type == "open":
+            _score_open(items[it.item], responses, _grader_columns(it.item, columns), OpenScoring(), problems, [])
+    return problems
+
+
+def invalid_answers(form: Form, responses: pd.DataFrame) -> dict[str, int]:
+    """Per closed item, the answers :func:`score` counts as *invalid* (scored 0): a label that
+    is not an option, a label given twice, or several labels for a single-answer item."""
+    items = apply_decisions(form, ())
+    out: dict[str, int] = {}
+    for it in form.items:
+        if it.type != "open" and it.item in responses.columns:
+            n = int(_score_closed(items[it.item], responses[it.item], partial=False).invalid.sum())
+            if n:
+                out[it.item] = n
+    return out
 
 
 def _adjust(
@@ -478,7 +512,7 @@ def score(
         if e.voided:
             continue
         if it.type == "open":
-            scores[it.item] = _score_open(e, responses, _grader_columns(it.item, columns), rules, problems, disagreements)
+            scores[it.item] = _score_open(e, responses, _grader_columns(it.item, columns), rules.open, problems, disagreements)
         else:
             scores[it.item] = _score_closed(e, responses[it.item], partial)
     if problems:
