@@ -21,8 +21,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Builds the demo bank, then serves the dashboard on it until Ctrl-C.
 demo: install
 	$(VENV)/bin/itembank demo --db $(DEMO_DB) --replace
+	$(VENV)/bin/itembank dashboard --db $(DEMO_DB)
 
 test: install-dev
 	$(PY) -m pytest

@@ -134,7 +134,7 @@ class DemoSummary:
             f"    {MISKEYED}  is miskeyed in the bank (candidates who know the answer choose another option)",
             f"    {TWO_ANSWERS}  has two defensible answers",
             "",
-            "Next commands to try:",
+            "Next commands to try (in another terminal while `make demo` serves the dashboard):",
             f"  .venv/bin/itembank items list --db {self.db} --tag objective:LO4",
             f"  .venv/bin/itembank items show {MISKEYED} --db {self.db}",
             f"  .venv/bin/itembank items history VCA-LO2-K-01 --db {self.db}",

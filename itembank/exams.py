@@ -45,6 +45,7 @@ __all__ = [
     "get_form",
     "add_administration",
     "get_administration",
+    "list_administrations",
     "add_responses",
     "get_responses",
     "get_attributes",
@@ -204,6 +205,13 @@ def get_administration(session: Session, code: str) -> Administration:
     if admin is None:
         raise NotFoundError(f"no administration '{code}'")
     return admin
+
+
+def list_administrations(session: Session) -> list[Administration]:
+    """Every administration, newest sitting first (then by code)."""
+    return list(session.scalars(
+        select(Administration).options(selectinload(Administration.form))
+        .order_by(Administration.date.desc(), Administration.code)))
 
 
 def scoring_form(session: Session, administration: str) -> scoring.Form:

@@ -91,3 +91,27 @@ def engine(db_url: str) -> Iterator[Engine]:
         yield eng
     finally:
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo bank, built once per run by the real CLI command (``itembank demo``); a test
+    that changes it works on a copy."""
+    from typer.testing import CliRunner
+
+    from itembank.cli import app
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = CliRunner().invoke(app, ["demo", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path, result.output
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
+
+
+@pytest.fixture(scope="session")
+def demo_output(demo_run: tuple[Path, str]) -> str:
+    return demo_run[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from itembank.cli import analyze, assemble, bank, committee, responses, score
+from itembank.cli import analyze, assemble, bank, committee, responses, score, serve
 
 app = typer.Typer(
     name="itembank",
@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the list keeps the order of --help.
-for _module in (bank, assemble, responses, score, analyze, committee):
+for _module in (bank, assemble, responses, score, analyze, committee, serve):
     _module.register(app)
 
 

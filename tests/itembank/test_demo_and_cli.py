@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -19,13 +18,8 @@ from itembank.models import ReviewState, ReviewStatus
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = runner.invoke(app, ["demo", "--db", str(path)])
-    assert result.exit_code == 0, result.output
-    assert "320 (approved: 320)" in result.output
-    return path
+def test_demo_summary_counts_the_approved_items(demo_db: Path, demo_output: str) -> None:
+    assert "320 (approved: 320)" in demo_output
 
 
 def test_demo_form_meets_the_blueprint_exactly(demo_db: Path) -> None:

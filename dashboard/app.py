@@ -1,0 +1,152 @@
+"""The Dash app: the committee's item-analysis screen for an administration.
+
+``create_app(db)`` builds the app on a bank; ``serve(db)`` runs it (``itembank dashboard``).
+Callbacks only wire: they open a session, call
+:func:`itembank.item_analysis.analyze_administration` (the scoring core with every decision
+taken so far, then :mod:`analysis`) and hand the result to :mod:`dashboard.views`.
+
+Item *content* (stems, option texts) is not shown: DESIGN §3 rule 9 allows it only to
+logged-in users with a role, and the log-in is not built yet. Statistics, item codes and
+option labels are shown; the server listens on 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from dashboard import views
+from dashboard.text import t
+from itembank import exams
+from itembank.db import open_bank
+from itembank.item_analysis import analyze_administration
+
+__all__ = ["create_app", "serve"]
+
+_PERCENT = {"valueFormatter": {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + ' %'"}}
+
+
+def _grid(grid_id: str, columns: list[dict[str, Any]], **options: Any) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 70},
+        dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": True, **options},
+        style={"height": None},
+        className="ag-theme-alpine",
+    )
+
+
+def _item_grid() -> dag.AgGrid:
+    numeric = {"type": "numericColumn"}
+    columns = [
+        {"field": "item", "headerName": t("col_item"), "minWidth": 150},
+        {"field": "n", "headerName": t("col_n"), **numeric},
+        {"field": "p", "headerName": t("col_p"), **numeric},
+        {"field": "rit", "headerName": t("col_rit"), **numeric},
+        {"field": "rir", "headerName": t("col_rir"), **numeric},
+        {"field": "alpha_if_deleted", "headerName": t("col_alpha_if_deleted"), **numeric},
+        {"field": "flags", "headerName": t("col_flags"), "minWidth": 260, "flex": 3},
+    ]
+    return _grid("item-grid", columns, getRowId={"function": "params.data.item"}, rowClassRules={
+        "flag-critical": "params.data.severity == 'critical'",
+        "flag-warning": "params.data.severity == 'warning'",
+    })
+
+
+def _option_grid() -> dag.AgGrid:
+    numeric = {"type": "numericColumn"}
+    columns = [
+        {"field": "option", "headerName": t("col_option"), "minWidth": 120},
+        {"field": "is_key", "headerName": t("col_is_key")},
+        {"field": "n", "headerName": t("col_n"), **numeric},
+        *({"field": f, "headerName": t(f"col_{f}"), **numeric, **_PERCENT}
+          for f in ("proportion", "prop_low", "prop_mid", "prop_high")),
+        {"field": "rar", "headerName": t("col_rar"), **numeric},
+        {"field": "mean_total", "headerName": t("col_mean_total"), **numeric},
+    ]
+    return _grid("option-grid", columns)
+
+
+def _layout(engine: Engine) -> html.Div:
+    with Session(engine) as session:
+        admins = exams.list_administrations(session)
+        choices = [{"label": t("administration_option", code=a.code, form=a.form.code, date=a.date.isoformat()),
+                    "value": a.code} for a in admins]
+    return html.Div(className="page", children=[
+        html.Header([html.H1(t("title")), html.P(t("subtitle"), className="subtitle")]),
+        html.Label(t("administration"), htmlFor="administration"),
+        dcc.Dropdown(id="administration", options=choices, value=choices[0]["value"] if choices else None,
+                     clearable=False, placeholder=t("no_administrations")),
+        html.P(t("no_administrations"), className="notice") if not choices else None,
+        dcc.Loading(html.Div(id="summary", className="summary")),
+        dcc.Graph(id="score-distribution", config={"displaylogo": False}),
+        html.H2(t("item_table")),
+        _item_grid(),
+        html.Div(id="item-detail", className="item-detail", children=[
+            html.H2(id="item-heading", children=t("pick_item")),
+            html.Ul(id="item-flags", className="flags"),
+            html.H3(t("options_table")),
+            _option_grid(),
+            dcc.Graph(id="option-groups", config={"displaylogo": False}),
+        ]),
+    ])
+
+
+def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
+    """The dashboard on the bank at ``db`` (a SQLite path or SQLAlchemy URL), or on ``engine``."""
+    engine = engine if engine is not None else open_bank(db)
+    app = Dash(__name__, title="itembank", suppress_callback_exceptions=False)
+    app.layout = lambda: _layout(engine)  # a function: new administrations appear on reload
+
+    def analysis(code: str):
+        with Session(engine) as session:
+            return analyze_administration(session, code)
+
+    @app.callback(
+        Output("summary", "children"),
+        Output("score-distribution", "figure"),
+        Output("item-grid", "rowData"),
+        Input("administration", "value"),
+    )
+    def show_administration(code: str | None):
+        if not code:
+            return no_update, no_update, []
+        a = analysis(code)
+        cards = [html.Div([html.Span(label, className="label"), html.Span(value, className="value")],
+                          className="card") for label, value in views.summary(a)]
+        return cards, views.score_figure(a), views.item_rows(a)
+
+    @app.callback(
+        Output("item-heading", "children"),
+        Output("item-flags", "children"),
+        Output("option-grid", "rowData"),
+        Output("option-groups", "figure"),
+        Input("item-grid", "cellClicked"),
+        State("administration", "value"),
+        prevent_initial_call=True,
+    )
+    def show_item(clicked: dict[str, Any] | None, code: str | None):
+        if not clicked or not code or not clicked.get("rowId"):
+            return no_update, no_update, no_update, no_update
+        item = clicked["rowId"]
+        a = analysis(code)
+        flags = [html.Li(message, className=f"flag-{severity}") for severity, message in views.item_flags(a, item)]
+        options = views.option_rows(a, item)
+        figure = views.groups_figure(a, item) if options else {}
+        notes = flags or [html.Li(t("no_flags"), className="flag-none")]
+        if not options:
+            notes.append(html.Li(t("no_options"), className="flag-none"))
+        return t("item_heading", item=item), notes, options, figure
+
+    return app
+
+
+def serve(db: str | None = None, *, host: str = "127.0.0.1", port: int = 8050) -> None:
+    """Run the dashboard until interrupted (Flask's server: fine for a committee on one machine)."""
+    create_app(db).run(host=host, port=port, debug=False)

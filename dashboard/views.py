@@ -1,0 +1,129 @@
+"""From analysis results to what the dashboard shows: table rows and Plotly figures.
+
+Pure functions (no Dash, no database), so the numbers on screen are tested without a
+browser. The statistics themselves come from :mod:`analysis` via
+:func:`itembank.item_analysis.analyze_administration`; nothing here computes one.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.distractors import OMITTED
+from dashboard.text import t
+from itembank.item_analysis import AdministrationAnalysis
+from itembank.scoring import format_fraction
+
+__all__ = ["summary", "item_rows", "option_rows", "item_flags", "score_figure", "groups_figure"]
+
+SEVERITY_ORDER = ("critical", "warning", "info")
+
+
+def _round(value: float, places: int) -> float | None:
+    """Rounded for display; NaN (no correlation defined) becomes an empty cell."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), places)
+
+
+def summary(a: AdministrationAnalysis) -> list[tuple[str, str]]:
+    """(label, value) pairs for the administration's headline figures."""
+    result = a.result
+    outcomes = result.candidates["outcome"].value_counts()
+    n = len(result.candidates)
+    passed = int(outcomes.get(result.rules.pass_label, 0))
+    cut = result.cuts.get("total")
+    maximum = result.maxima["total"]
+    return [
+        (t("candidates"), f"{n}"),
+        (t("items"), f"{a.reliability.n_items}"),
+        (t("mean_score"), f"{a.distribution.mean:.1f} / {format_fraction(maximum)}"),
+        (t("cut_score"), f"{format_fraction(cut)} / {format_fraction(maximum)}" if cut is not None else t("none")),
+        (t("passed"), f"{passed} ({passed / n:.0%})" if n else "0"),
+        (t("alpha"), f"{a.reliability.alpha:.3f}"),
+        (t("sem"), f"{a.reliability.sem:.2f}"),
+        (t("voided"), ", ".join(result.voided) or t("none")),
+    ]
+
+
+def item_rows(a: AdministrationAnalysis) -> list[dict[str, Any]]:
+    """One row per item for the item table; ``severity`` is the worst flag (for colouring)."""
+    worst = {}
+    for item, group in a.flags.groupby("item", sort=False):
+        present = set(group["severity"])
+        worst[item] = next(s for s in SEVERITY_ORDER if s in present)
+    rows = []
+    for item, r in a.statistics.iterrows():
+        rows.append({
+            "item": str(item),
+            "n": int(r["n"]),
+            "p": _round(r["p"], 2),
+            "rit": _round(r["rit"], 2),
+            "rir": _round(r["rir"], 2),
+            "alpha_if_deleted": _round(r["alpha_if_deleted"], 3),
+            "flags": ", ".join(t(f"flag_{code}") for code in r["flags"].split(", ") if code),
+            "severity": worst.get(item, ""),
+        })
+    return rows
+
+
+def option_rows(a: AdministrationAnalysis, item: str) -> list[dict[str, Any]]:
+    """The distractor table of one item: proportions in %, Rar and mean total rounded."""
+    table = a.distractors[a.distractors["item"] == item]
+    return [{
+        "option": t("omitted") if r.option == OMITTED else str(r.option),
+        "is_key": t("yes") if r.is_key else "",
+        "n": int(r.n),
+        "proportion": _round(100 * r.proportion, 1),
+        "prop_low": _round(100 * r.prop_low, 1),
+        "prop_mid": _round(100 * r.prop_mid, 1),
+        "prop_high": _round(100 * r.prop_high, 1),
+        "rar": _round(r.rar, 2),
+        "mean_total": _round(r.mean_total, 1),
+    } for r in table.itertuples()]
+
+
+def item_flags(a: AdministrationAnalysis, item: str) -> list[tuple[str, str]]:
+    """(severity, message) of each flag raised for one item, worst first."""
+    rows = a.flags[a.flags["item"] == item]
+    return list(zip(rows["severity"], rows["message"]))
+
+
+def score_figure(a: AdministrationAnalysis) -> go.Figure:
+    """Histogram of the total scores with the cut score (cesuur) as a vertical line."""
+    d = a.distribution
+    hist = d.histogram()
+    fig = go.Figure(go.Bar(
+        x=(hist["lower"] + hist["upper"]) / 2, y=hist["count"], width=(hist["upper"] - hist["lower"]) * 0.95,
+        customdata=hist[["lower", "upper"]], hovertemplate="%{customdata[0]:g}–%{customdata[1]:g}: %{y}<extra></extra>",
+        marker_color="#4c78a8",
+    ))
+    cut: Fraction | None = a.result.cuts.get("total")
+    if cut is not None:
+        fig.add_vline(x=float(cut), line_color="#d62728", line_width=2,
+                      annotation_text=t("cut_line", cut=format_fraction(cut)), annotation_position="top")
+    fig.update_layout(title=t("distribution_title"), xaxis_title=t("score_axis"), yaxis_title=t("count_axis"),
+                      bargap=0.05, margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=320, template="plotly_white")
+    return fig
+
+
+def groups_figure(a: AdministrationAnalysis, item: str) -> go.Figure:
+    """Share of the low, middle and high score groups choosing each option of one item.
+
+    A good key is chosen more often as the group scores higher; a distractor less often.
+    """
+    table: pd.DataFrame = a.distractors[a.distractors["item"] == item]
+    labels = [t("omitted") if o == OMITTED else (t("key_mark", option=o) if k else str(o))
+              for o, k in zip(table["option"], table["is_key"])]
+    fig = go.Figure([
+        go.Bar(name=t(f"group_{g}"), x=labels, y=table[f"prop_{g}"], marker_color=colour,
+               hovertemplate="%{x}: %{y:.0%}<extra>" + t(f"group_{g}") + "</extra>")
+        for g, colour in (("low", "#e45756"), ("mid", "#bab0ac"), ("high", "#54a24b"))
+    ])
+    fig.update_layout(title=t("groups_title"), barmode="group", yaxis_tickformat=".0%", yaxis_title=t("share_axis"),
+                      margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=320, template="plotly_white",
+                      legend={"orientation": "h", "y": -0.2})
+    return fig

@@ -1,0 +1,28 @@
+"""``itembank dashboard``: serve the Dash dashboard on a bank."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itembank.cli.common import DbOption, user_errors
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboard")(dashboard_cli)
+
+
+def dashboard_cli(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 exposes it to the network")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8050,
+) -> None:
+    """Serve the dashboard (item analysis for the committee) until Ctrl-C."""
+    from dashboard import serve  # Dash loads only for this command
+
+    typer.echo(f"itembank dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
+    with user_errors():
+        serve(db, host=host, port=port)
