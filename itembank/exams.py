@@ -304,11 +304,11 @@ def add_responses(
         raise scoring.ResponseError(problems)
 
     codes = list(texts.index)
-    existing = dict(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(codes))).all())
+    existing = _candidate_ids(session, codes)
     new = [c for c in codes if c not in existing]
     if new:
         session.execute(insert(Candidate), [{"code": c, "created_at": utcnow()} for c in new])
-        existing = dict(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(codes))).all())
+        existing = _candidate_ids(session, codes)
     attrs = attributes if attributes is not None else pd.DataFrame(index=choices.index)
     attrs = attrs.set_axis([str(c).strip() for c in attrs.index], axis=0)
     session.execute(insert(Registration), [
@@ -326,6 +326,16 @@ def add_responses(
     audit.record(session, actor=actor, action="import_responses", entity_type="administration",
                  entity_id=administration, detail={"candidates": len(codes), "responses": len(rows)})
     return len(rows)
+
+
+def _candidate_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    """Candidate code -> id for the codes that exist, looked up in chunks: SQLite allows at
+    most 32,766 parameters in one statement, and an exam can have more candidates."""
+    found: dict[str, int] = {}
+    for start in range(0, len(codes), 5000):
+        chunk = codes[start : start + 5000]
+        found.update(session.execute(select(Candidate.code, Candidate.id).where(Candidate.code.in_(chunk))).all())
+    return found
 
 
 def get_attributes(session: Session, administration: str) -> pd.DataFrame:
