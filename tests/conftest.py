@@ -13,11 +13,18 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from collections.abc import Callable, Sequence
+from datetime import date
+from importlib import resources
 from typing import Iterator
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
+from itembank import bank, exams, results
+from itembank.content import ItemContent
 from itembank.db import make_engine, migrate
 from itembank.models import Base
 
@@ -115,3 +122,38 @@ def demo_db(demo_run: tuple[Path, str]) -> Path:
 @pytest.fixture(scope="session")
 def demo_output(demo_run: tuple[Path, str]) -> str:
     return demo_run[1]
+
+
+@pytest.fixture(scope="session")
+def flextoets_text() -> str:
+    """The seed 004 Flextoets rule set shipped with itembank (TOML text)."""
+    return resources.files("itembank").joinpath("rules/flextoets.toml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def flextoets_exam(flextoets_text: str) -> Callable[..., None]:
+    """Builds a small stored exam: ``build(session, codes, responses=None)``.
+
+    Every code becomes an approved item on form ``F`` (part ``theory``): ``Q..`` a four-option
+    MC item keyed A, ``O..`` an open question worth 3 points. Administration ``ADM``
+    (2025-11-01) is scored with rule set ``FLEX`` (the Flextoets example); ``responses``, if
+    given, are stored for it. Nothing is committed.
+    """
+
+    def build(session: Session, codes: Sequence[str], responses: pd.DataFrame | None = None) -> None:
+        entries = []
+        for code in codes:
+            content = (ItemContent(stem="Explain.", item_type="open", max_score=3) if code.startswith("O")
+                       else ItemContent(stem=f"{code}?", options=tuple((x, x.lower()) for x in "ABCD"), key=("A",)))
+            version = bank.add_item(session, code, content, author="w")
+            bank.set_status(session, code, 1, "in_review", actor="w")
+            bank.set_status(session, code, 1, "approved", actor="c")
+            entries.append(exams.FormEntry(version.id, part="theory"))
+        exams.freeze_form(session, "F", entries, actor="c")
+        exams.add_administration(session, "ADM", "F", on=date(2025, 11, 1), actor="sec")
+        if responses is not None:
+            exams.add_responses(session, "ADM", responses, actor="sec")
+        results.add_rule_set(session, "FLEX", flextoets_text, actor="sec")
+        results.assign_rule_set(session, "ADM", "FLEX", actor="sec")
+
+    return build

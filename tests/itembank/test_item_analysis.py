@@ -8,8 +8,6 @@ and every Rar equals a direct Pearson correlation computed here.
 
 from __future__ import annotations
 
-from datetime import date
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -17,8 +15,6 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams, results
-from itembank.content import ItemContent
 from itembank.item_analysis import analyze_administration
 
 RESPONSES = pd.DataFrame(
@@ -33,24 +29,9 @@ RESPONSES = pd.DataFrame(
 
 
 @pytest.fixture
-def session(engine: Engine):
+def session(engine: Engine, flextoets_exam):
     with Session(engine) as s:
-        entries = []
-        for code in RESPONSES.columns:
-            if code.startswith("Q"):
-                content = ItemContent(stem=f"{code}?", options=tuple((x, x.lower()) for x in "ABCD"), key=("A",))
-            else:
-                content = ItemContent(stem="Explain.", item_type="open", max_score=3)
-            v = bank.add_item(s, code, content, author="w")
-            bank.set_status(s, code, 1, "in_review", actor="w")
-            bank.set_status(s, code, 1, "approved", actor="c")
-            entries.append(exams.FormEntry(v.id, part="theory"))
-        exams.freeze_form(s, "F", entries, actor="c")
-        exams.add_administration(s, "ADM", "F", on=date(2025, 11, 1), actor="sec")
-        exams.add_responses(s, "ADM", RESPONSES, actor="sec")
-        rules = resources.files("itembank").joinpath("rules/flextoets.toml").read_text(encoding="utf-8")
-        results.add_rule_set(s, "FLEX", rules, actor="sec")
-        results.assign_rule_set(s, "ADM", "FLEX", actor="sec")
+        flextoets_exam(s, RESPONSES.columns, RESPONSES)
         s.commit()
         yield s
 

@@ -9,7 +9,6 @@ take the mean of the graders. Hand-scored, for candidate c1: Q1-Q3 = A A A (3) +
 from __future__ import annotations
 
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +17,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from itembank import bank, exams, response_io, results, scoring
+from itembank import exams, response_io, results, scoring
 from itembank.cli import app
-from itembank.content import ItemContent
 from itembank.errors import InputFileError
 from itembank.models import Candidate, Registration, Response
 
@@ -35,25 +33,10 @@ FORM_CSV = "item,part,type,options,key,max_score,weight\n" + "".join(
     f"{q},theory,mc,A|B|C|D,A,1,1\n" for q in ("Q1", "Q2", "Q3")) + "O1,theory,open,,,3,1\n"
 
 
-def rules_text() -> str:
-    return resources.files("itembank").joinpath("rules/flextoets.toml").read_text(encoding="utf-8")
-
-
 @pytest.fixture
-def session(engine: Engine):
+def session(engine: Engine, flextoets_exam):
     with Session(engine) as s:
-        entries = []
-        for code in ("Q1", "Q2", "Q3", "O1"):
-            content = (ItemContent(stem=f"{code}?", options=tuple((x, x.lower()) for x in "ABCD"), key=("A",))
-                       if code.startswith("Q") else ItemContent(stem="Explain.", item_type="open", max_score=3))
-            v = bank.add_item(s, code, content, author="w")
-            bank.set_status(s, code, 1, "in_review", actor="w")
-            bank.set_status(s, code, 1, "approved", actor="c")
-            entries.append(exams.FormEntry(v.id, part="theory"))
-        exams.freeze_form(s, "F", entries, actor="c")
-        exams.add_administration(s, "ADM", "F", on=date(2025, 11, 1), actor="sec")
-        results.add_rule_set(s, "FLEX", rules_text(), actor="sec")
-        results.assign_rule_set(s, "ADM", "FLEX", actor="sec")
+        flextoets_exam(s, ["Q1", "Q2", "Q3", "O1"])
         s.commit()
         yield s
 
@@ -87,14 +70,14 @@ def test_import_stores_choices_and_each_graders_points(session: Session, tmp_pat
     assert t.loc["c4", "total"] == "0"
 
 
-def test_database_mode_scores_exactly_as_file_mode(session: Session, tmp_path: Path) -> None:
+def test_database_mode_scores_exactly_as_file_mode(session: Session, tmp_path: Path, flextoets_text: str) -> None:
     path = write(tmp_path, GOOD)
     response_io.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
     files = tmp_path / "files"
     files.mkdir()
     plain = write(files, "\n".join(",".join(line.split(",")[:-1]) for line in GOOD.splitlines()) + "\n")
     from_files = scoring.score_files(form=write(files, FORM_CSV, "form.csv"), responses=plain,
-                                     rules=write(files, rules_text(), "rules.toml"), out=files / "results.csv")
+                                     rules=write(files, flextoets_text, "rules.toml"), out=files / "results.csv")
     from_db = results.score_administration(session, "ADM")
     pd.testing.assert_frame_equal(from_db.results_table(), from_files.results_table())
 

@@ -19,8 +19,6 @@ With all four items: cut = 0.65 x 4 = 2.6.
 
 from __future__ import annotations
 
-from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +27,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams, results, scoring
-from itembank.content import ItemContent
+from itembank import results, scoring
 from itembank.errors import RuleError, UserError
 from itembank.models import AuditEvent
 
@@ -40,25 +37,10 @@ CHOICES = pd.DataFrame(
 )
 
 
-def flextoets_text() -> str:
-    return resources.files("itembank").joinpath("rules/flextoets.toml").read_text(encoding="utf-8")
-
-
 @pytest.fixture
-def session(engine: Engine):
+def session(engine: Engine, flextoets_exam):
     with Session(engine) as s:
-        ids = []
-        for code in CHOICES.columns:
-            v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=tuple((x, x.lower()) for x in "ABCD"),
-                                                   key=("A",)), author="w")
-            bank.set_status(s, code, 1, "in_review", actor="w")
-            bank.set_status(s, code, 1, "approved", actor="c")
-            ids.append(exams.FormEntry(v.id, part="theory"))
-        exams.freeze_form(s, "F", ids, actor="c")
-        exams.add_administration(s, "ADM", "F", on=date(2025, 11, 1), actor="sec")
-        exams.add_responses(s, "ADM", CHOICES, actor="sec")
-        results.add_rule_set(s, "FLEX", flextoets_text(), actor="sec")
-        results.assign_rule_set(s, "ADM", "FLEX", actor="sec")
+        flextoets_exam(s, CHOICES.columns, CHOICES)
         s.commit()
         yield s
 
@@ -168,7 +150,8 @@ def test_annulment_survives_later_releases(session: Session) -> None:
         results.add_objection(session, "ADM", "c1", "Q1", 1, reason="x", actor="s")
 
 
-def test_file_mode_and_database_mode_give_identical_results(session: Session, tmp_path: Path) -> None:
+def test_file_mode_and_database_mode_give_identical_results(session: Session, tmp_path: Path,
+                                                            flextoets_text: str) -> None:
     results.add_decision(session, "ADM", "Q4", "accept", "B", reason="B defensible", actor="committee")
     form = tmp_path / "form.csv"
     form.write_text("item,part,type,options,key,max_score,weight\n" + "".join(
@@ -176,7 +159,7 @@ def test_file_mode_and_database_mode_give_identical_results(session: Session, tm
     responses = tmp_path / "responses.csv"
     CHOICES.rename_axis("candidate").to_csv(responses)
     rules = tmp_path / "rules.toml"
-    rules.write_text(flextoets_text(), encoding="utf-8")
+    rules.write_text(flextoets_text, encoding="utf-8")
     decisions = tmp_path / "decisions.csv"
     decisions.write_text("item,action,value,reason\nQ4,accept,B,B defensible\n", encoding="utf-8")
     out = tmp_path / "results.csv"
