@@ -216,8 +216,10 @@ def list_administrations(session: Session) -> list[Administration]:
 
 def scoring_form(session: Session, administration: str) -> scoring.Form:
     """The frozen form as the scoring core takes it (keys as frozen; item ids = item codes)."""
-    admin = get_administration(session, administration)
-    form = get_form(session, admin.form.code)
+    return _as_scoring_form(get_form(session, get_administration(session, administration).form.code))
+
+
+def _as_scoring_form(form: Form) -> scoring.Form:
     items = []
     for fi in form.items:
         v = fi.item_version
@@ -272,12 +274,13 @@ def add_responses(
     admin = get_administration(session, administration)
     form = get_form(session, admin.form.code)
     by_code = {fi.item_version.item.code: fi for fi in form.items}
+    as_scored = _as_scoring_form(form)
     # Built cell by cell: DataFrame.map would turn the None of an omitted answer into NaN.
     texts = pd.DataFrame([[_cell(v) for v in row] for row in choices.to_numpy(dtype=object)],
                          index=[str(c).strip() for c in choices.index],
                          columns=[str(c) for c in choices.columns], dtype=object)
-    problems = scoring.check_responses(scoring_form(session, administration), texts)
-    open_items = {code for code, fi in by_code.items() if fi.item_version.item_type not in (ItemType.MC, ItemType.MR)}
+    problems = scoring.check_responses(as_scored, texts)
+    open_items = {it.item for it in as_scored.items if it.type == "open"}
     cells: list[tuple[str, int, int, str | None, Decimal | None]] = []  # candidate, form item, grader, choice, points
     if not any(p.candidate is None for p in problems):
         flagged = {(p.candidate, p.column) for p in problems}
