@@ -29,6 +29,7 @@ from itembank import exams
 from itembank.errors import InputFileError, Problem
 from itembank.item_io import read_table, write_table
 from itembank.scoring import ResponseError, invalid_answers
+from itembank.scoring.files import file_error
 
 __all__ = ["ResponseImport", "import_responses", "export_responses"]
 
@@ -101,11 +102,7 @@ def import_responses(
     try:
         stored = exams.add_responses(session, administration, frame, attributes=attrs, actor=actor)
     except ResponseError as exc:
-        raise InputFileError([
-            Problem(name, row_of.get(str(p.candidate), 1) if p.candidate is not None else 1,
-                    p.column if p.column is not None else (CANDIDATE if p.candidate is not None else None), p.message)
-            for p in exc.problems
-        ]) from None
+        raise file_error(exc, name, {cand: [row] for cand, row in row_of.items()}) from None
     return ResponseImport(name, administration, len(index), stored, invalid_answers(form, frame))
 
 

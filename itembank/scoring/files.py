@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +32,7 @@ from .form import ACTIONS, ITEM_TYPES, Decision, Form, Item, apply_decisions, sp
 from .grades import to_fraction
 from .rules import RuleSet, load_rule_set
 
-__all__ = ["RESULTS_NAME", "read_form", "read_responses", "read_decisions", "read_rules", "write_results", "score_files"]
+__all__ = ["RESULTS_NAME", "file_error", "read_form", "read_responses", "read_decisions", "read_rules", "write_results", "score_files"]
 
 RESULTS_NAME = "RESULTS.csv"
 FORM_COLUMNS = ("item", "part", "type", "options", "key", "max_score", "weight")
@@ -188,18 +188,24 @@ def read_rules(path: str | os.PathLike[str]) -> RuleSet:
 
 
 def _as_file_error(exc: ResponseError, name: str, responses: pd.DataFrame) -> InputFileError:
-    """Map candidate ids back to row numbers of RESPONSES.csv."""
-    rows: dict[object, int] = {}
+    """Map candidate ids back to row numbers of RESPONSES.csv (data from row 2 on)."""
+    rows: dict[Hashable, list[int]] = {}
     for position, cand in enumerate(responses.index):
-        rows.setdefault(cand, position + 2)
+        rows.setdefault(cand, []).append(position + 2)
+    return file_error(exc, name, rows)
+
+
+def file_error(exc: ResponseError, name: str, rows: Mapping[Hashable, Sequence[int]]) -> InputFileError:
+    """The problems of ``exc`` placed in file ``name``: ``rows`` maps each candidate id to the
+    row number(s) it stands on (header = row 1); a column problem is placed on the header."""
     problems = []
     for p in exc.problems:
-        row = rows.get(p.candidate) if p.candidate is not None else (1 if p.column is not None else None)
-        message = p.message if p.candidate is None or p.candidate in rows else f"candidate {p.candidate!r}: {p.message}"
-        if p.candidate is not None and p.message == "candidate appears more than once":
-            positions = [i + 2 for i, c in enumerate(responses.index) if c == p.candidate]
-            row, message = positions[1], f"candidate {p.candidate!r} already on row {positions[0]}"
-        problems.append(Problem(name, row, p.column or ("candidate" if p.candidate is not None and p.column is None else None), message))
+        found = rows.get(p.candidate, ()) if p.candidate is not None else ()
+        row = found[0] if found else (1 if p.candidate is None and p.column is not None else None)
+        message = p.message if p.candidate is None or found else f"candidate {p.candidate!r}: {p.message}"
+        if len(found) > 1 and p.message == "candidate appears more than once":
+            row, message = found[1], f"candidate {p.candidate!r} already on row {found[0]}"
+        problems.append(Problem(name, row, p.column or ("candidate" if p.candidate is not None else None), message))
     return InputFileError(problems)
 
 
