@@ -1,9 +1,10 @@
 """The Dash app: the committee's item-analysis screen for an administration.
 
 ``create_app(db)`` builds the app on a bank; ``serve(db)`` runs it (``itembank dashboard``).
-Callbacks only wire: they open a session, call
+Callbacks only wire: choosing an administration opens a session, calls
 :func:`itembank.item_analysis.analyze_administration` (the scoring core with every decision
-taken so far, then :mod:`analysis`) and hand the result to :mod:`dashboard.views`.
+taken so far, then :mod:`analysis`) once and hands the result to :mod:`dashboard.views`; the
+per-item details go to the page with it, so clicking an item reads no database.
 
 Item *content* (stems, option texts) is not shown: DESIGN §3 rule 9 allows it only to
 logged-in users with a role, and the log-in is not built yet. Statistics, item codes and
@@ -84,6 +85,7 @@ def _layout(engine: Engine) -> html.Div:
         dcc.Dropdown(id="administration", options=choices, value=choices[0]["value"] if choices else None,
                      clearable=False, placeholder=t("no_administrations")),
         html.P(t("no_administrations"), className="notice") if not choices else None,
+        dcc.Store(id="item-details"),
         dcc.Loading(html.Div(id="summary", className="summary")),
         dcc.Graph(id="score-distribution", config={"displaylogo": False}),
         html.H2(t("item_table")),
@@ -104,23 +106,21 @@ def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
     app = Dash(__name__, title="itembank", suppress_callback_exceptions=False)
     app.layout = lambda: _layout(engine)  # a function: new administrations appear on reload
 
-    def analysis(code: str):
-        with Session(engine) as session:
-            return analyze_administration(session, code)
-
     @app.callback(
         Output("summary", "children"),
         Output("score-distribution", "figure"),
         Output("item-grid", "rowData"),
+        Output("item-details", "data"),
         Input("administration", "value"),
     )
     def show_administration(code: str | None):
         if not code:
-            return no_update, no_update, []
-        a = analysis(code)
+            return no_update, no_update, [], {}
+        with Session(engine) as session:
+            a = analyze_administration(session, code)
         cards = [html.Div([html.Span(label, className="label"), html.Span(value, className="value")],
                           className="card") for label, value in views.summary(a)]
-        return cards, views.score_figure(a), views.item_rows(a)
+        return cards, views.score_figure(a), views.item_rows(a), views.item_details(a)
 
     @app.callback(
         Output("item-heading", "children"),
@@ -128,21 +128,19 @@ def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
         Output("option-grid", "rowData"),
         Output("option-groups", "figure"),
         Input("item-grid", "cellClicked"),
-        State("administration", "value"),
+        State("item-details", "data"),
         prevent_initial_call=True,
     )
-    def show_item(clicked: dict[str, Any] | None, code: str | None):
-        if not clicked or not code or not clicked.get("rowId"):
+    def show_item(clicked: dict[str, Any] | None, details: dict[str, Any] | None):
+        detail = (details or {}).get((clicked or {}).get("rowId"))
+        if detail is None:
             return no_update, no_update, no_update, no_update
-        item = clicked["rowId"]
-        a = analysis(code)
-        flags = [html.Li(message, className=f"flag-{severity}") for severity, message in views.item_flags(a, item)]
-        options = views.option_rows(a, item)
-        figure = views.groups_figure(a, item) if options else {}
+        flags = [html.Li(message, className=f"flag-{severity}") for severity, message in detail["flags"]]
         notes = flags or [html.Li(t("no_flags"), className="flag-none")]
-        if not options:
+        if not detail["options"]:
             notes.append(html.Li(t("no_options"), className="flag-none"))
-        return t("item_heading", item=item), notes, options, figure
+        figure = views.groups_figure(detail) if detail["options"] else {}
+        return t("item_heading", item=clicked["rowId"]), notes, detail["options"], figure
 
     return app
 

@@ -11,7 +11,6 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.distractors import OMITTED
@@ -19,7 +18,7 @@ from dashboard.text import t
 from itembank.item_analysis import AdministrationAnalysis
 from itembank.scoring import format_fraction
 
-__all__ = ["summary", "item_rows", "option_rows", "item_flags", "score_figure", "groups_figure"]
+__all__ = ["summary", "item_rows", "option_rows", "item_flags", "item_details", "score_figure", "groups_figure"]
 
 SEVERITY_ORDER = ("critical", "warning", "info")
 
@@ -92,6 +91,24 @@ def item_flags(a: AdministrationAnalysis, item: str) -> list[tuple[str, str]]:
     return list(zip(rows["severity"], rows["message"]))
 
 
+def item_details(a: AdministrationAnalysis) -> dict[str, dict[str, Any]]:
+    """Everything the item panel shows, for every item at once (plain JSON, so the page keeps
+    it and a click on an item needs no new analysis): ``flags``, ``options`` (the rows of
+    :func:`option_rows`) and ``groups`` (option labels and the share of each score group)."""
+    details = {}
+    for item in a.statistics.index:
+        table = a.distractors[a.distractors["item"] == item]
+        labels = [t("omitted") if o == OMITTED else (t("key_mark", option=o) if k else str(o))
+                  for o, k in zip(table["option"], table["is_key"])]
+        details[str(item)] = {
+            "flags": item_flags(a, item),
+            "options": option_rows(a, item),
+            "groups": {"labels": labels, **{g: [None if math.isnan(v) else float(v) for v in table[f"prop_{g}"]]
+                                            for g in ("low", "mid", "high")}},
+        }
+    return details
+
+
 def score_figure(a: AdministrationAnalysis) -> go.Figure:
     """Histogram of the total scores with the cut score (cesuur) as a vertical line."""
     d = a.distribution
@@ -110,16 +127,15 @@ def score_figure(a: AdministrationAnalysis) -> go.Figure:
     return fig
 
 
-def groups_figure(a: AdministrationAnalysis, item: str) -> go.Figure:
-    """Share of the low, middle and high score groups choosing each option of one item.
+def groups_figure(detail: dict[str, Any]) -> go.Figure:
+    """Share of the low, middle and high score groups choosing each option of one item
+    (``detail``: one entry of :func:`item_details`).
 
     A good key is chosen more often as the group scores higher; a distractor less often.
     """
-    table: pd.DataFrame = a.distractors[a.distractors["item"] == item]
-    labels = [t("omitted") if o == OMITTED else (t("key_mark", option=o) if k else str(o))
-              for o, k in zip(table["option"], table["is_key"])]
+    groups = detail["groups"]
     fig = go.Figure([
-        go.Bar(name=t(f"group_{g}"), x=labels, y=table[f"prop_{g}"], marker_color=colour,
+        go.Bar(name=t(f"group_{g}"), x=groups["labels"], y=groups[g], marker_color=colour,
                hovertemplate="%{x}: %{y:.0%}<extra>" + t(f"group_{g}") + "</extra>")
         for g, colour in (("low", "#e45756"), ("mid", "#bab0ac"), ("high", "#54a24b"))
     ])

@@ -65,7 +65,7 @@ def test_option_rows_and_group_chart_of_the_miskeyed_item(analysis: Administrati
     assert [r["is_key"] for r in rows] == ["", "", "", "yes", ""]  # the bank's (wrong) key D
     assert sum(r["proportion"] for r in rows) == pytest.approx(100, abs=0.3)
     table = analysis.distractors[analysis.distractors["item"] == demo.MISKEYED]
-    fig = views.groups_figure(analysis, demo.MISKEYED)
+    fig = views.groups_figure(views.item_details(analysis)[demo.MISKEYED])
     assert [tr.name for tr in fig.data] == ["low 27 %", "middle", "high 27 %"]
     assert list(fig.data[0].x)[3] == "D (key)"
     np.testing.assert_allclose(fig.data[2].y, table["prop_high"])
