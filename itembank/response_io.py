@@ -59,6 +59,7 @@ def import_responses(
     path = Path(path)
     name = path.name
     header, rows = read_table(path)
+    form_code = exams.get_administration(session, administration).form.code
     form = exams.scoring_form(session, administration)
     problems: list[Problem] = []
     if CANDIDATE not in header:
@@ -75,7 +76,7 @@ def import_responses(
             continue
         if column.partition("#")[0] not in item_ids:
             problems.append(Problem(name, 1, column or None, (
-                f"not an item of form {exams.get_administration(session, administration).form.code}; "
+                f"not an item of form {form_code}; "
                 "for a candidate attribute such as language or location, name it with --attribute")))
     if problems:
         raise InputFileError(problems)
