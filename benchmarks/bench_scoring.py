@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from itembank.scoring import Decision, Form, Item, load_rule_set, read_responses, score
+from itembank.scoring import Decision, Form, Item, load_rule_set, score
+from itembank.io.scoring_files import read_responses
 
 RULES = """
 name = "benchmark: 80 mc + 15 mr (partial) + 5 open with two graders"

@@ -2,7 +2,7 @@
 
 ``create_app(db)`` builds the app on a bank; ``serve(db)`` runs it (``itembank dashboard``).
 Callbacks only wire: choosing an administration opens a session, calls
-:func:`itembank.item_analysis.analyze_administration` (the scoring core with every decision
+:func:`itembank.services.item_analysis.analyze_administration` (the scoring core with every decision
 taken so far, then :mod:`analysis`) once and hands the result to :mod:`dashboard.views`; the
 per-item details go to the page with it, so clicking an item reads no database.
 
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from dashboard import views
 from dashboard.text import t
-from itembank import exams
-from itembank.db import open_bank
-from itembank.item_analysis import analyze_administration
+from itembank.services import administrations
+from itembank.storage.db import open_bank
+from itembank.services.item_analysis import analyze_administration
 
 __all__ = ["create_app", "serve"]
 
@@ -76,7 +76,7 @@ def _option_grid() -> dag.AgGrid:
 
 def _layout(engine: Engine) -> html.Div:
     with Session(engine) as session:
-        admins = exams.list_administrations(session)
+        admins = administrations.list_administrations(session)
         choices = [{"label": t("administration_option", code=a.code, form=a.form.code, date=a.date.isoformat()),
                     "value": a.code} for a in admins]
     return html.Div(className="page", children=[

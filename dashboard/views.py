@@ -2,7 +2,7 @@
 
 Pure functions (no Dash, no database), so the numbers on screen are tested without a
 browser. The statistics themselves come from :mod:`analysis` via
-:func:`itembank.item_analysis.analyze_administration`; nothing here computes one.
+:func:`itembank.services.item_analysis.analyze_administration`; nothing here computes one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from analysis.distractors import OMITTED
 from dashboard.text import t
-from itembank.item_analysis import AdministrationAnalysis
+from itembank.services.item_analysis import AdministrationAnalysis
 from itembank.scoring import format_fraction
 
 __all__ = ["summary", "item_rows", "option_rows", "item_flags", "item_details", "score_figure", "groups_figure"]

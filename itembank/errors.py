@@ -7,7 +7,24 @@ exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+
+MAX_LISTED = 20
+"""How many problems a message lists before it says "... and N more problems"."""
+
+
+def list_problems(problems: Sequence[object], *, limit: int = MAX_LISTED) -> list[str]:
+    """The lines of a problem listing: the first ``limit`` problems, then how many more.
+
+    >>> list_problems(["a", "b", "c"], limit=2)
+    ['a', 'b', '... and 1 more problems']
+    """
+    lines = [str(p) for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"... and {len(problems) - limit} more problems")
+    return lines
 
 
 class UserError(Exception):
@@ -42,15 +59,11 @@ class InputFileError(UserError):
     The message lists every problem found (up to a limit), each naming file, row and column.
     """
 
-    MAX_LISTED = 20
-
     def __init__(self, problems: list[Problem]):
         if not problems:
             raise ValueError("InputFileError needs at least one problem")
         self.problems = list(problems)
-        lines = [str(p) for p in self.problems[: self.MAX_LISTED]]
-        if len(self.problems) > self.MAX_LISTED:
-            lines.append(f"... and {len(self.problems) - self.MAX_LISTED} more problems")
+        lines = list_problems(self.problems)
         lines.append("Nothing was written.")
         super().__init__("\n".join(lines))
 

@@ -23,10 +23,13 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams, results
-from itembank.content import ItemContent
-from itembank.db import make_engine, migrate
-from itembank.models import Base
+from itembank.services import administrations
+from itembank.services import committee
+from itembank.services import forms
+from itembank.services import bank
+from itembank.services.bank import ItemContent
+from itembank.storage.db import make_engine, migrate
+from itembank.storage.models import Base
 
 DATA = Path(__file__).parent / "data"
 POSTGRES_URL = os.environ.get("ITEMBANK_TEST_POSTGRES_URL")
@@ -148,12 +151,12 @@ def flextoets_exam(flextoets_text: str) -> Callable[..., None]:
             version = bank.add_item(session, code, content, author="w")
             bank.set_status(session, code, 1, "in_review", actor="w")
             bank.set_status(session, code, 1, "approved", actor="c")
-            entries.append(exams.FormEntry(version.id, part="theory"))
-        exams.freeze_form(session, "F", entries, actor="c")
-        exams.add_administration(session, "ADM", "F", on=date(2025, 11, 1), actor="sec")
+            entries.append(forms.FormEntry(version.id, part="theory"))
+        forms.freeze_form(session, "F", entries, actor="c")
+        administrations.add_administration(session, "ADM", "F", on=date(2025, 11, 1), actor="sec")
         if responses is not None:
-            exams.add_responses(session, "ADM", responses, actor="sec")
-        results.add_rule_set(session, "FLEX", flextoets_text, actor="sec")
-        results.assign_rule_set(session, "ADM", "FLEX", actor="sec")
+            administrations.add_responses(session, "ADM", responses, actor="sec")
+        committee.add_rule_set(session, "FLEX", flextoets_text, actor="sec")
+        committee.assign_rule_set(session, "ADM", "FLEX", actor="sec")
 
     return build

@@ -2,7 +2,7 @@
 
 Pure computation on plain data: the pool is a DataFrame (one row per approved item version,
 index ``item_version_id``), the blueprint a list of :class:`BlueprintConstraint` rows
-(see :mod:`itembank.blueprint_table` for the spreadsheet form), enemies a list of pairs of
+(see :mod:`itembank.io.blueprint_files` for the spreadsheet form), enemies a list of pairs of
 item codes and :class:`AssemblyOptions` the rest. :func:`assemble` solves with
 ``scipy.optimize.milp`` and returns only forms that passed :func:`verify`, an independent
 re-check of every constraint. Modules:

@@ -1,7 +1,7 @@
 """The blueprint as a constraint table, and its small, safe condition language.
 
 A blueprint is a list of :class:`BlueprintConstraint` rows, exactly the table a committee
-keeps in a spreadsheet (see :mod:`itembank.blueprint_table`)::
+keeps in a spreadsheet (see :mod:`itembank.io.blueprint_files`)::
 
     id          type   counts  condition                    lower  upper  on
     LO1/apply   count  items   objective=LO1; level=apply   3      3      yes

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from itembank.cli.common import DbOption, bank_session, echo_table, fail
-from itembank.item_analysis import analyze_administration
+from itembank.services.item_analysis import analyze_administration
 
 __all__ = ["register"]
 

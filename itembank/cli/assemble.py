@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from itembank import form_assembly
+from itembank.services import blueprints
+from itembank.services.forms import assemble_forms, gap_for_blueprint
 from itembank.assembly import OBJECTIVES, AssemblyOptions, InfeasibleAssemblyError
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
 
@@ -51,7 +52,7 @@ def assemble_cli(
     options = _options(forms, max_overlap, objective, exclude_last, max_exposure, cut_theta, time_limit)
     with bank_session(db) as session:
         try:
-            out = form_assembly.assemble_forms(session, spec, blueprint, options=options, language=language,
+            out = assemble_forms(session, spec, blueprint, options=options, language=language,
                                                code_prefix=prefix, freeze=not dry_run, actor=current_user(user))
         except InfeasibleAssemblyError as exc:
             typer.echo("These forms cannot be assembled:", err=True)
@@ -89,7 +90,7 @@ def blueprint_import_cli(spec: str, code: str, file: Path, db: DbOption = None, 
                          duration: Annotated[int | None, typer.Option(help="Minutes")] = None) -> None:
     """Store the constraint table FILE (CSV/XLSX) as the next draft version of blueprint CODE."""
     with bank_session(db) as session:
-        bp = form_assembly.import_blueprint(session, spec, code, file, duration_minutes=duration,
+        bp = blueprints.import_blueprint(session, spec, code, file, duration_minutes=duration,
                                             actor=current_user(user))
         typer.echo(f"blueprint {bp.code} version {bp.version} stored as draft ({len(bp.constraints or [])} rows)")
 
@@ -99,7 +100,7 @@ def blueprint_export_cli(code: str, file: Path, db: DbOption = None,
                          version: Annotated[int | None, typer.Option()] = None) -> None:
     """Write blueprint CODE as a constraint table (CSV/XLSX)."""
     with bank_session(db) as session:
-        form_assembly.export_blueprint(session, code, file, version=version)
+        blueprints.export_blueprint(session, code, file, version=version)
     typer.echo(f"blueprint {code} written to {file}")
 
 
@@ -108,7 +109,7 @@ def blueprint_status_cli(code: str, version: int, status: str, db: DbOption = No
                          comment: Annotated[str, typer.Option()] = "") -> None:
     """Move blueprint CODE version VERSION to STATUS (in_review, approved, retired, draft)."""
     with bank_session(db) as session:
-        form_assembly.set_blueprint_status(session, code, version, status, actor=current_user(user), comment=comment)
+        blueprints.set_blueprint_status(session, code, version, status, actor=current_user(user), comment=comment)
     typer.echo(f"blueprint {code} v{version} is now {status}")
 
 
@@ -120,5 +121,5 @@ def blueprint_gap_cli(spec: str, code: str, forms: Annotated[int, typer.Option()
     """Per blueprint cell: approved items, how many K forms need, how many more to write."""
     options = _options(forms, max_overlap, "feasible", exclude_last, None, 0.0, 60.0)
     with bank_session(db) as session:
-        gap = form_assembly.gap_for_blueprint(session, spec, code, options=options)
+        gap = gap_for_blueprint(session, spec, code, options=options)
     echo_table(gap.astype(str).values.tolist(), list(gap.columns))

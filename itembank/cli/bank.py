@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-from itembank import bank, demo, item_io
+from itembank import demo
+from itembank.services import bank
+from itembank.io import item_files
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
-from itembank.db import resolve_url
-from itembank.models import ReviewState
+from itembank.storage.db import resolve_url
+from itembank.storage.models import ReviewState
 
 __all__ = ["register"]
 
@@ -121,7 +123,7 @@ def import_cli(
 ) -> None:
     """Import item versions; a file with any problem imports nothing."""
     with bank_session(db) as session:
-        report = item_io.import_items(session, file, actor=current_user(user))
+        report = item_files.import_items(session, file, actor=current_user(user))
     typer.echo(report.summary())
 
 
@@ -134,5 +136,5 @@ def export_cli(
 ) -> None:
     """Export item versions, one row per version (the import format)."""
     with bank_session(db) as session:
-        n = item_io.export_items(session, file, specification=spec, latest_only=latest)
+        n = item_files.export_items(session, file, specification=spec, latest_only=latest)
     typer.echo(f"{n} item version(s) written to {file}")

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from itembank import results
+from itembank.services import committee
+from itembank.services import results
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
 
 __all__ = ["register"]
@@ -37,7 +38,7 @@ def rules_add_cli(code: str, file: Path, db: DbOption = None, user: UserOption =
     if not file.exists():
         raise fail(f"{file}: file not found")
     with bank_session(db) as session:
-        row = results.add_rule_set(session, code, file.read_text(encoding="utf-8"), actor=current_user(user))
+        row = committee.add_rule_set(session, code, file.read_text(encoding="utf-8"), actor=current_user(user))
         typer.echo(f"rule set {row.code} version {row.version} stored")
 
 
@@ -46,13 +47,13 @@ def rules_assign_cli(admin: str, code: str, db: DbOption = None, user: UserOptio
                      version: Annotated[int | None, typer.Option(help="[default: newest]")] = None) -> None:
     """Score administration ADMIN with rule set CODE."""
     with bank_session(db) as session:
-        results.assign_rule_set(session, admin, code, version, actor=current_user(user))
+        committee.assign_rule_set(session, admin, code, version, actor=current_user(user))
     typer.echo(f"administration {admin} is scored with rule set {code}")
 
 
 def _decide(action: str, admin: str, item: str, value: str, reason: str, db: str | None, user: str | None) -> None:
     with bank_session(db) as session:
-        row = results.add_decision(session, admin, item, action, value, reason=reason, actor=current_user(user))
+        row = committee.add_decision(session, admin, item, action, value, reason=reason, actor=current_user(user))
         typer.echo(f"decision {row.id}: {action} {item}{' ' + value if value else ''} recorded")
 
 
@@ -87,7 +88,7 @@ def weight_cli(admin: str, item: str, weight: str, reason: ReasonOption, db: DbO
 def withdraw_cli(decision: int, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
     """Withdraw decision number DECISION (it stays on record)."""
     with bank_session(db) as session:
-        results.withdraw_decision(session, decision, reason=reason, actor=current_user(user))
+        committee.withdraw_decision(session, decision, reason=reason, actor=current_user(user))
     typer.echo(f"decision {decision} withdrawn")
 
 
@@ -103,7 +104,7 @@ def cut_cli(admin: str, rule: Annotated[str, typer.Argument(help='Cut-score rule
     if not isinstance(document, dict):
         raise fail('the rule must be a JSON object such as {"kind": "points", "value": 28}')
     with bank_session(db) as session:
-        results.set_cut_score(session, admin, document, part=part, reason=reason, actor=current_user(user))
+        committee.set_cut_score(session, admin, document, part=part, reason=reason, actor=current_user(user))
     typer.echo(f"cut score for {part} of {admin} recorded")
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Iterator
 import typer
 from sqlalchemy.orm import Session
 
-from itembank.db import open_bank, session_scope
+from itembank.storage.db import open_bank, session_scope
 from itembank.errors import UserError
 
 __all__ = ["DbOption", "UserOption", "bank_session", "user_errors", "fail", "current_user", "echo_table"]
@@ -19,7 +19,7 @@ __all__ = ["DbOption", "UserOption", "bank_session", "user_errors", "fail", "cur
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="SQLite file path or SQLAlchemy URL "
-                 "[default: $ITEMBANK_DATABASE_URL, else ./itembank.db]"),
+                 "[default: $ITEMBANK_DATABASE_URL, else ./itembank.storage.db]"),
 ]
 UserOption = Annotated[
     str | None,

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from itembank import exams, response_io
+from itembank.services import administrations
+from itembank.io import response_files
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, fail
 
 __all__ = ["register"]
@@ -39,7 +40,7 @@ def admin_add_cli(
     except ValueError:
         raise fail(f"--date must be a date written YYYY-MM-DD, got {on!r}") from None
     with bank_session(db) as session:
-        exams.add_administration(session, code, form, on=sitting, location=location, language=language,
+        administrations.add_administration(session, code, form, on=sitting, location=location, language=language,
                                  actor=current_user(user))
     typer.echo(f"administration {code} registered: form {form}, {sitting.isoformat()}")
 
@@ -55,7 +56,7 @@ def import_cli(
 ) -> None:
     """Store the responses in FILE for ADMIN; a file with any problem stores nothing."""
     with bank_session(db) as session:
-        report = response_io.import_responses(session, admin, file, actor=current_user(user),
+        report = response_files.import_responses(session, admin, file, actor=current_user(user),
                                               attributes=attribute or ())
     typer.echo(f"{report.file}: {report.candidates} candidates, {report.responses} responses stored "
                f"for administration {report.administration}")
@@ -71,5 +72,5 @@ def export_cli(
 ) -> None:
     """Write ADMIN's responses in the import layout (attributes last)."""
     with bank_session(db) as session:
-        n = response_io.export_responses(session, admin, file)
+        n = response_files.export_responses(session, admin, file)
     typer.echo(f"{n} candidates written to {file}")

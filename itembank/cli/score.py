@@ -9,7 +9,7 @@ File mode (no database)::
     itembank score --form FORM.csv --responses RESPONSES.csv --rules RULES.toml \\
         [--decisions DECISIONS.csv] --out RESULTS.csv
 
-The command only parses options, calls :func:`itembank.scoring.files.score_files` and prints a
+The command only parses options, calls :func:`itembank.io.scoring_files.score_files` and prints a
 summary; a :class:`~itembank.errors.UserError` goes to stderr with exit code 2.
 """
 
@@ -20,11 +20,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from itembank import results
+from itembank.services import results
 from itembank.cli.common import DbOption, bank_session
 from itembank.errors import UserError
 from itembank.scoring.engine import ScoringResult
-from itembank.scoring.files import score_files, write_results
+from itembank.io.scoring_files import score_files, write_results
 from itembank.scoring.grades import format_fraction
 
 __all__ = ["register", "score_command", "summary"]

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from itembank.errors import UserError
+from itembank.errors import UserError, list_problems
 
 from .form import Decision, EffectiveItem, Form, apply_decisions, split_labels
 from .grades import format_fraction, linear_grade, nterm_grade, round_half_up, table_grade, to_fraction, truncate
@@ -65,14 +65,9 @@ class ResponseProblem:
 class ResponseError(UserError):
     """The responses cannot be scored; ``problems`` names candidate and column of each."""
 
-    MAX_LISTED = 20
-
     def __init__(self, problems: Sequence[ResponseProblem]):
         self.problems = list(problems)
-        lines = [str(p) for p in self.problems[: self.MAX_LISTED]]
-        if len(self.problems) > self.MAX_LISTED:
-            lines.append(f"... and {len(self.problems) - self.MAX_LISTED} more problems")
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(list_problems(self.problems)))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ not passed (the storage layer keeps the history).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -34,9 +35,19 @@ ITEM_TYPES: tuple[str, ...] = ("mc", "mr", "open")
 ACTIONS: tuple[str, ...] = ("void", "accept", "rekey", "weight")
 
 
+LABEL_SEPARATOR = "|"
+"""Joins several option labels in one cell: a multiple-response answer or key (``A|C``), the
+options of a form item, several tag codes. Every file format and stored text uses it."""
+
+
 def split_labels(text: str) -> tuple[str, ...]:
     """``"A|C"`` -> ``("A", "C")``; blanks around labels are ignored, empty text -> ``()``."""
-    return tuple(part.strip() for part in text.split("|") if part.strip())
+    return tuple(part.strip() for part in text.split(LABEL_SEPARATOR) if part.strip())
+
+
+def join_labels(labels: Iterable[str]) -> str:
+    """``("A", "C")`` -> ``"A|C"``, the inverse of :func:`split_labels`."""
+    return LABEL_SEPARATOR.join(labels)
 
 
 @dataclass(frozen=True)

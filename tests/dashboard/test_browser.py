@@ -22,8 +22,9 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from itembank import demo, results
-from itembank.db import make_engine
+from itembank.services import committee
+from itembank import demo
+from itembank.storage.db import make_engine
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -118,7 +119,7 @@ def test_committee_member_finds_and_inspects_the_miskeyed_item(server: str, brow
     truth = pd.read_csv(f"{demo_db}.true-parameters.csv", index_col="item")
     engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as session:
-        results.add_decision(session, demo.ADMIN_CODE, demo.MISKEYED, "rekey", truth.loc[demo.MISKEYED, "true_key"],
+        committee.add_decision(session, demo.ADMIN_CODE, demo.MISKEYED, "rekey", truth.loc[demo.MISKEYED, "true_key"],
                              reason="key error", actor="committee")
         session.commit()
     engine.dispose()

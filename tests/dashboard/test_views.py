@@ -17,8 +17,8 @@ from analysis.flags import MESSAGES
 from dashboard import views
 from dashboard.text import TEXT
 from itembank import demo
-from itembank.db import make_engine
-from itembank.item_analysis import AdministrationAnalysis, analyze_administration
+from itembank.storage.db import make_engine
+from itembank.services.item_analysis import AdministrationAnalysis, analyze_administration
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,12 @@ from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams
-from itembank.content import ItemContent
+from itembank.services import administrations
+from itembank.services import forms
+from itembank.services import bank
+from itembank.services.bank import ItemContent
 from itembank.errors import ConflictError, RuleError, UserError
-from itembank.models import ItemVersion, ReviewState, ReviewStatus
+from itembank.storage.models import ItemVersion, ReviewState, ReviewStatus
 
 FOUR = (("A", "Wear gloves"), ("B", "Wear goggles"), ("C", "Wear a helmet"), ("D", "Wear boots"))
 
@@ -207,40 +209,40 @@ def test_exposure_counts_forms_administrations_and_candidates(session: Session) 
 
     v1 = approved_item(session, "Q1")
     v2 = approved_item(session, "Q2", stem="Second question?")
-    exams.freeze_form(session, "F1", [v1.id, v2.id], actor="committee")
-    exams.freeze_form(session, "F2", [v1.id], actor="committee")
-    exams.add_administration(session, "ADM1", "F1", on=date(2025, 3, 1), actor="sec")
-    exams.add_administration(session, "ADM2", "F2", on=date(2025, 6, 1), actor="sec")
-    exams.add_responses(session, "ADM1", pd.DataFrame({"Q1": ["B", "A", None], "Q2": ["B", "B", "C"]},
+    forms.freeze_form(session, "F1", [v1.id, v2.id], actor="committee")
+    forms.freeze_form(session, "F2", [v1.id], actor="committee")
+    administrations.add_administration(session, "ADM1", "F1", on=date(2025, 3, 1), actor="sec")
+    administrations.add_administration(session, "ADM2", "F2", on=date(2025, 6, 1), actor="sec")
+    administrations.add_responses(session, "ADM1", pd.DataFrame({"Q1": ["B", "A", None], "Q2": ["B", "B", "C"]},
                                                       index=["c1", "c2", "c3"]), actor="sec")
-    exams.add_responses(session, "ADM2", pd.DataFrame({"Q1": ["B"]}, index=["c4"]), actor="sec")
+    administrations.add_responses(session, "ADM2", pd.DataFrame({"Q1": ["B"]}, index=["c4"]), actor="sec")
     (e1,) = bank.exposure(session, "Q1", 1)
     assert (e1.forms, e1.n_forms, e1.n_administrations, e1.n_candidates, e1.last_used) == \
         (("F1", "F2"), 2, 2, 4, date(2025, 6, 1))
     (e2,) = bank.exposure(session, "Q2")
     assert (e2.n_forms, e2.n_candidates, e2.last_used) == (1, 3, date(2025, 3, 1))
-    choices = exams.get_responses(session, "ADM1")
+    choices = administrations.get_responses(session, "ADM1")
     assert choices.loc["c2", "Q1"] == "A" and pd.isna(choices.loc["c3", "Q1"])
 
 
 def test_form_keeps_the_key_it_was_frozen_with(session: Session) -> None:
     v1 = approved_item(session, "Q1")
-    form = exams.freeze_form(session, "F1", [v1.id], actor="committee")
+    form = forms.freeze_form(session, "F1", [v1.id], actor="committee")
     bank.revise_item(session, "Q1", based_on=1, author="ed", change_note="rekey", key="A")
     session.expire_all()
-    assert exams.get_form(session, "F1").items[0].key == ["B"]
+    assert forms.get_form(session, "F1").items[0].key == ["B"]
     assert form.frozen_at is not None
 
 
 def test_only_approved_versions_go_on_a_form(session: Session) -> None:
     v = bank.add_item(session, "Q1", content(), author="writer")
     with pytest.raises(RuleError, match="Q1 version 1 is draft, not approved"):
-        exams.freeze_form(session, "F1", [v.id], actor="committee")
+        forms.freeze_form(session, "F1", [v.id], actor="committee")
 
 
 def test_database_refuses_changes_to_a_frozen_form(session: Session, engine: Engine) -> None:
     v1 = approved_item(session, "Q1")
-    exams.freeze_form(session, "F1", [v1.id], actor="committee")
+    forms.freeze_form(session, "F1", [v1.id], actor="committee")
     session.commit()
     with engine.connect() as conn:
         with pytest.raises(DBAPIError, match="append-only"):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from itembank.assembly import BlueprintConstraint, blueprint_from_cells
-from itembank.blueprint_table import read_blueprint_table, write_blueprint_table
+from itembank.io.blueprint_files import read_blueprint_table, write_blueprint_table
 from itembank.errors import InputFileError, UserError
 
 

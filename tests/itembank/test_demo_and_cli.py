@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from itembank import demo, exams
+from itembank.services import administrations
+from itembank.services import forms
+from itembank import demo
 from itembank.cli import app
-from itembank.db import make_engine
-from itembank.models import ReviewState, ReviewStatus
+from itembank.storage.db import make_engine
+from itembank.storage.models import ReviewState, ReviewStatus
 
 runner = CliRunner()
 
@@ -25,7 +27,7 @@ def test_demo_summary_counts_the_approved_items(demo_db: Path, demo_output: str)
 def test_demo_form_meets_the_blueprint_exactly(demo_db: Path) -> None:
     engine = make_engine(f"sqlite:///{demo_db}")
     with Session(engine) as s:
-        form = exams.get_form(s, demo.FORM_CODE)
+        form = forms.get_form(s, demo.FORM_CODE)
         cells: dict[tuple[str, str], int] = {}
         for fi in form.items:
             tags = {t.dimension.value: t.code for t in fi.item_version.tags}
@@ -41,8 +43,8 @@ def test_demo_responses_show_the_planted_flaws(demo_db: Path) -> None:
     """Item-rest correlations computed here with numpy, independently of analysis/."""
     engine = make_engine(f"sqlite:///{demo_db}")
     with Session(engine) as s:
-        choices = exams.get_responses(s, demo.ADMIN_CODE)
-        keys = {fi.item_version.item.code: fi.key[0] for fi in exams.get_form(s, demo.FORM_CODE).items}
+        choices = administrations.get_responses(s, demo.ADMIN_CODE)
+        keys = {fi.item_version.item.code: fi.key[0] for fi in forms.get_form(s, demo.FORM_CODE).items}
     engine.dispose()
     assert choices.shape == (demo.N_CANDIDATES, 40)
     scored = pd.DataFrame({c: (choices[c] == keys[c]).astype(float) for c in choices.columns})

@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams, form_assembly
+from itembank.services import administrations
+from itembank.services import blueprints
+from itembank.services import forms
+from itembank.services import bank
 from itembank.assembly import AssemblyOptions, InfeasibleAssemblyError
-from itembank.content import ItemContent
+from itembank.services.bank import ItemContent
 from itembank.errors import RuleError
 
 CELLS = {("LO1", "K"): 2, ("LO2", "K"): 1}
@@ -32,7 +35,7 @@ def session(engine: Engine):
                 bank.set_status(s, code, 1, "in_review", actor="w")
                 bank.set_status(s, code, 1, "approved", actor="c")
         bank.add_enemy_pair(s, "LO1-1", "LO1-2", reason="same fact", actor="c")
-        bp = exams.add_blueprint(s, "S", "BP", cells=CELLS, total_points=3, actor="c")
+        bp = blueprints.add_blueprint(s, "S", "BP", cells=CELLS, total_points=3, actor="c")
         s.commit()
         s.info["bp_version"] = bp.version
         yield s
@@ -40,12 +43,12 @@ def session(engine: Engine):
 
 def approve(session: Session) -> None:
     for status in ("in_review", "approved"):
-        form_assembly.set_blueprint_status(session, "BP", 1, status, actor="c")
+        blueprints.set_blueprint_status(session, "BP", 1, status, actor="c")
 
 
 def cells_of(session: Session, form_code: str) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
-    for fi in exams.get_form(session, form_code).items:
+    for fi in forms.get_form(session, form_code).items:
         tags = {t.dimension.value: t.code for t in fi.item_version.tags}
         out[(tags["objective"], tags["level"])] = out.get((tags["objective"], tags["level"]), 0) + 1
     return out
@@ -53,20 +56,20 @@ def cells_of(session: Session, form_code: str) -> dict[tuple[str, str], int]:
 
 def test_only_an_approved_blueprint_freezes_forms(session: Session) -> None:
     with pytest.raises(RuleError, match="only an approved blueprint"):
-        form_assembly.assemble_forms(session, "S", "BP", options=AssemblyOptions(), actor="c")
-    dry = form_assembly.assemble_forms(session, "S", "BP", options=AssemblyOptions(), freeze=False, actor="c")
+        forms.assemble_forms(session, "S", "BP", options=AssemblyOptions(), actor="c")
+    dry = forms.assemble_forms(session, "S", "BP", options=AssemblyOptions(), freeze=False, actor="c")
     assert dry.forms == [] and len(dry.result.forms[0]) == 3
 
 
 def test_parallel_forms_meet_the_blueprint_and_respect_enemies(session: Session) -> None:
     approve(session)
-    out = form_assembly.assemble_forms(session, "S", "BP", actor="c",
+    out = forms.assemble_forms(session, "S", "BP", actor="c",
                                        options=AssemblyOptions(forms=2, max_overlap_items=1))
     assert out.forms == ["BP-F1", "BP-F2"]
     codes = []
     for form in out.forms:
         assert cells_of(session, form) == CELLS
-        items = {fi.item_version.item.code for fi in exams.get_form(session, form).items}
+        items = {fi.item_version.item.code for fi in forms.get_form(session, form).items}
         assert not {"LO1-1", "LO1-2"} <= items
         codes.append(items)
     assert len(codes[0] & codes[1]) <= 1
@@ -77,7 +80,7 @@ def test_infeasible_request_names_the_short_cell(session: Session) -> None:
     approve(session)
     # LO2 has 3 items: 4 forms without any shared item would need 4
     with pytest.raises(InfeasibleAssemblyError) as info:
-        form_assembly.assemble_forms(session, "S", "BP", actor="c",
+        forms.assemble_forms(session, "S", "BP", actor="c",
                                      options=AssemblyOptions(forms=4, max_overlap_items=0, time_limit=10))
     text = " ".join(info.value.reasons)
     assert "LO2/K" in text and "LO1/K" not in text.split("LO2/K")[0].split("Cell")[-1]
@@ -85,15 +88,15 @@ def test_infeasible_request_names_the_short_cell(session: Session) -> None:
 
 def test_pool_carries_p_values_and_exposure_from_stored_administrations(session: Session) -> None:
     approve(session)
-    out = form_assembly.assemble_forms(session, "S", "BP", actor="c", options=AssemblyOptions())
-    form = exams.get_form(session, out.forms[0])
+    out = forms.assemble_forms(session, "S", "BP", actor="c", options=AssemblyOptions())
+    form = forms.get_form(session, out.forms[0])
     codes = [fi.item_version.item.code for fi in form.items]
-    exams.add_administration(session, "ADM", out.forms[0], on=date(2025, 1, 1), actor="s")
+    administrations.add_administration(session, "ADM", out.forms[0], on=date(2025, 1, 1), actor="s")
     # first item: 3 of 4 chose the key A -> p = 0.75; other items nobody right -> 0.0
     choices = pd.DataFrame({c: ["B"] * 4 for c in codes}, index=["c1", "c2", "c3", "c4"])
     choices[codes[0]] = ["A", "A", "A", None]
-    exams.add_responses(session, "ADM", choices, actor="s")
-    pool, enemies = form_assembly.load_pool(session, "S")
+    administrations.add_responses(session, "ADM", choices, actor="s")
+    pool, enemies = forms.load_pool(session, "S")
     by_code = pool.set_index("item_code")
     assert by_code.loc[codes[0], "p"] == 0.75
     assert by_code.loc[codes[1], "p"] == 0.0
@@ -106,10 +109,10 @@ def test_pool_carries_p_values_and_exposure_from_stored_administrations(session:
 
 def test_blueprint_table_round_trip_makes_a_new_draft_version(session: Session, tmp_path: Path) -> None:
     out = tmp_path / "bp.csv"
-    form_assembly.export_blueprint(session, "BP", out)
+    blueprints.export_blueprint(session, "BP", out)
     text = out.read_text(encoding="utf-8")
     assert "objective=LO1; level=K" in text
-    bp2 = form_assembly.import_blueprint(session, "S", "BP", out, actor="c")
+    bp2 = blueprints.import_blueprint(session, "S", "BP", out, actor="c")
     assert (bp2.version, bp2.status.value, bp2.total_items) == (2, "draft", 3)
-    assert form_assembly.blueprint_constraints(bp2) == form_assembly.blueprint_constraints(
-        exams.get_blueprint(session, "BP", 1))
+    assert blueprints.blueprint_constraints(bp2) == blueprints.blueprint_constraints(
+        blueprints.get_blueprint(session, "BP", 1))

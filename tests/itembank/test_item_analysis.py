@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from itembank.item_analysis import analyze_administration
+from itembank.services.item_analysis import analyze_administration
 
 RESPONSES = pd.DataFrame(
     {

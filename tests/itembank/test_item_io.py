@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from itembank import bank, item_io
-from itembank.content import ItemContent
+from itembank.services import bank
+from itembank.io import item_files
+from itembank.services.bank import ItemContent
 from itembank.errors import InputFileError
-from itembank.models import AuditEvent, Item, ItemVersion
+from itembank.storage.models import AuditEvent, Item, ItemVersion
 
 HEADER = ["code", "version", "status", "item_type", "language", "variant", "stem",
           "option_A", "option_B", "option_C", "option_D", "key", "max_score", "author",
@@ -53,7 +54,7 @@ def count_items(session: Session) -> int:
 def test_import_creates_items_with_tags_and_status(session: Session, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "items.csv", [good_row("Q1"), good_row("Q2", objective="LO2", topic="fire",
                                                                           key="A", status="draft")])
-    report = item_io.import_items(session, path, actor="sec")
+    report = item_files.import_items(session, path, actor="sec")
     session.commit()
     assert report.new_items == ["Q1", "Q2"]
     q2 = bank.get_version(session, "Q2")
@@ -83,7 +84,7 @@ def test_one_bad_row_writes_nothing_and_names_file_row_and_column(
     rows = [good_row("Q1"), good_row("Q2"), good_row("Q3", **override)]
     path = write_csv(tmp_path / "batch.csv", rows)
     with pytest.raises(InputFileError) as info:
-        item_io.import_items(session, path, actor="sec")
+        item_files.import_items(session, path, actor="sec")
     session.rollback()
     message = str(info.value)
     # Q3 is the third data row: spreadsheet row 4 (the header is row 1)
@@ -96,13 +97,13 @@ def test_one_bad_row_writes_nothing_and_names_file_row_and_column(
 def test_duplicate_code_in_file_is_reported_on_the_second_row(session: Session, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "dup.csv", [good_row("Q1"), good_row("Q2"), good_row("Q1")])
     with pytest.raises(InputFileError, match=r"dup.csv, row 4, column 'code': duplicate item code 'Q1' \(also on row 2\)"):
-        item_io.import_items(session, path, actor="sec")
+        item_files.import_items(session, path, actor="sec")
 
 
 def test_unknown_column_is_refused(session: Session, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "typo.csv", [good_row("Q1") | {"stam": "x"}], HEADER + ["stam"])
     with pytest.raises(InputFileError, match=r"typo.csv, row 1, column 'stam': unknown column"):
-        item_io.import_items(session, path, actor="sec")
+        item_files.import_items(session, path, actor="sec")
 
 
 def test_a_failure_while_writing_rolls_back_the_whole_file(session: Session, tmp_path: Path,
@@ -115,7 +116,7 @@ def test_a_failure_while_writing_rolls_back_the_whole_file(session: Session, tmp
     rows = [good_row("Q1"), good_row("EXISTING", version="1")]
     path = write_csv(tmp_path / "clash.csv", rows)
     with pytest.raises(InputFileError, match="version 1 of EXISTING already exists with different content"):
-        item_io.import_items(session, path, actor="sec")
+        item_files.import_items(session, path, actor="sec")
     session.rollback()
     with Session(engine) as fresh:
         assert fresh.scalars(select(Item.code)).all() == ["EXISTING"]
@@ -135,25 +136,25 @@ def test_round_trip_is_lossless_and_idempotent(session: Session, tmp_path: Path,
     session.commit()
     for suffix in ("csv", "xlsx"):
         first = tmp_path / f"first.{suffix}"
-        assert item_io.export_items(session, first) == 4
+        assert item_files.export_items(session, first) == 4
         # import into an empty bank, export again: the same file
         other = tmp_path / f"other_{suffix}.db"
-        from itembank.db import make_engine, migrate
+        from itembank.storage.db import make_engine, migrate
 
         eng2 = make_engine(f"sqlite:///{other}")
         migrate(eng2)
         with Session(eng2) as s2:
             bank.add_specification(s2, "SPEC", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
                                    levels=[("K", "knowledge")], topics=[("fire", "Fire")], actor="admin")
-            report = item_io.import_items(s2, first, actor="sec")
+            report = item_files.import_items(s2, first, actor="sec")
             s2.commit()
             assert len(report.new_versions) == 4
             second = tmp_path / f"second.{suffix}"
-            item_io.export_items(s2, second)
+            item_files.export_items(s2, second)
         eng2.dispose()
         assert _table(first) == _table(second)
         # re-importing into the original bank changes nothing
-        report = item_io.import_items(session, first, actor="sec")
+        report = item_files.import_items(session, first, actor="sec")
         session.commit()
         assert (report.new_versions, len(report.unchanged)) == ([], 4)
     assert session.scalar(select(func.count(ItemVersion.id))) == 4
@@ -178,13 +179,13 @@ def test_xlsx_import_reports_rows_like_a_spreadsheet(session: Session, tmp_path:
     path = tmp_path / "items.xlsx"
     wb.save(path)
     with pytest.raises(InputFileError, match=r"items.xlsx, row 3, column 'key': key Z is not among"):
-        item_io.import_items(session, path, actor="sec")
+        item_files.import_items(session, path, actor="sec")
     assert count_items(session) == 0
 
 
 def test_new_version_by_import_continues_the_history(session: Session, tmp_path: Path) -> None:
-    item_io.import_items(session, write_csv(tmp_path / "a.csv", [good_row("Q1", version="1")]), actor="s")
-    item_io.import_items(session, write_csv(tmp_path / "b.csv", [good_row("Q1", stem="Better?")]), actor="s")
+    item_files.import_items(session, write_csv(tmp_path / "a.csv", [good_row("Q1", version="1")]), actor="s")
+    item_files.import_items(session, write_csv(tmp_path / "b.csv", [good_row("Q1", stem="Better?")]), actor="s")
     assert [v.stem for v in bank.get_item(session, "Q1").versions] == ["Question Q1?", "Better?"]
     with pytest.raises(InputFileError, match="expected version 3 of Q1 next, got 5"):
-        item_io.import_items(session, write_csv(tmp_path / "c.csv", [good_row("Q1", version="5")]), actor="s")
+        item_files.import_items(session, write_csv(tmp_path / "c.csv", [good_row("Q1", version="5")]), actor="s")

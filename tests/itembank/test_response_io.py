@@ -17,10 +17,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from itembank import exams, response_io, results, scoring
+from itembank.io.scoring_files import score_files
+from itembank.services import administrations
+from itembank.services import committee
+from itembank.services import results
+from itembank.io import response_files
 from itembank.cli import app
 from itembank.errors import InputFileError
-from itembank.models import Candidate, Registration, Response
+from itembank.storage.models import Candidate, Registration, Response
 
 GOOD = """candidate,Q1,Q2,Q3,O1,O1#2,language
 c1,A,A,A,3,2,nl
@@ -52,7 +56,7 @@ def stored_rows(session: Session) -> tuple[int, int, int]:
 
 
 def test_import_stores_choices_and_each_graders_points(session: Session, tmp_path: Path) -> None:
-    report = response_io.import_responses(session, "ADM", write(tmp_path, GOOD), actor="sec", attributes=["language"])
+    report = response_files.import_responses(session, "ADM", write(tmp_path, GOOD), actor="sec", attributes=["language"])
     assert (report.candidates, report.responses) == (4, 20)
     assert report.invalid == {"Q2": 1, "Q3": 1}  # E is no option; A|B is two answers to a single-answer item
     points = session.execute(
@@ -63,7 +67,7 @@ def test_import_stores_choices_and_each_graders_points(session: Session, tmp_pat
     ).all()
     assert [(c, g, str(p), ch) for c, g, p, ch in points][:4] == [
         ("c1", 1, "3", None), ("c1", 2, "2", None), ("c2", 1, "1.5", None), ("c2", 2, "1.5", None)]
-    attrs = exams.get_attributes(session, "ADM")
+    attrs = administrations.get_attributes(session, "ADM")
     assert attrs["language"].tolist() == ["nl", "en", "nl", "en"]
     t = results.score_administration(session, "ADM").results_table().set_index("candidate")
     assert t.loc["c1", "total"] == "5.5" and t.loc["c2", "total"] == "2.5"  # 1 + mean(1.5, 1.5)
@@ -72,11 +76,11 @@ def test_import_stores_choices_and_each_graders_points(session: Session, tmp_pat
 
 def test_database_mode_scores_exactly_as_file_mode(session: Session, tmp_path: Path, flextoets_text: str) -> None:
     path = write(tmp_path, GOOD)
-    response_io.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
+    response_files.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
     files = tmp_path / "files"
     files.mkdir()
     plain = write(files, "\n".join(",".join(line.split(",")[:-1]) for line in GOOD.splitlines()) + "\n")
-    from_files = scoring.score_files(form=write(files, FORM_CSV, "form.csv"), responses=plain,
+    from_files = score_files(form=write(files, FORM_CSV, "form.csv"), responses=plain,
                                      rules=write(files, flextoets_text, "rules.toml"), out=files / "results.csv")
     from_db = results.score_administration(session, "ADM")
     pd.testing.assert_frame_equal(from_db.results_table(), from_files.results_table())
@@ -84,23 +88,23 @@ def test_database_mode_scores_exactly_as_file_mode(session: Session, tmp_path: P
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_export_then_import_gives_the_same_responses(session: Session, tmp_path: Path, suffix: str) -> None:
-    response_io.import_responses(session, "ADM", write(tmp_path, GOOD), actor="sec", attributes=["language"])
+    response_files.import_responses(session, "ADM", write(tmp_path, GOOD), actor="sec", attributes=["language"])
     out = tmp_path / f"export{suffix}"
-    assert response_io.export_responses(session, "ADM", out) == 4
+    assert response_files.export_responses(session, "ADM", out) == 4
     if suffix == ".csv":
         assert out.read_text(encoding="utf-8") == GOOD  # byte for byte: layout, order, empty cells
-    exams.add_administration(session, "ADM2", "F", on=date(2025, 12, 1), actor="sec")
-    results.assign_rule_set(session, "ADM2", "FLEX", actor="sec")
-    response_io.import_responses(session, "ADM2", out, actor="sec", attributes=["language"])
-    pd.testing.assert_frame_equal(exams.get_responses(session, "ADM2"), exams.get_responses(session, "ADM"))
-    pd.testing.assert_frame_equal(exams.get_attributes(session, "ADM2"), exams.get_attributes(session, "ADM"))
+    administrations.add_administration(session, "ADM2", "F", on=date(2025, 12, 1), actor="sec")
+    committee.assign_rule_set(session, "ADM2", "FLEX", actor="sec")
+    response_files.import_responses(session, "ADM2", out, actor="sec", attributes=["language"])
+    pd.testing.assert_frame_equal(administrations.get_responses(session, "ADM2"), administrations.get_responses(session, "ADM"))
+    pd.testing.assert_frame_equal(administrations.get_attributes(session, "ADM2"), administrations.get_attributes(session, "ADM"))
 
 
 def test_a_bad_file_names_every_row_and_column_and_stores_nothing(session: Session, tmp_path: Path) -> None:
     bad = write(tmp_path, GOOD.replace("c2,B,A,,1.5", "c2,B,A,,4").replace("c3,C,E,A|B,0,0", "c3,C,E,A|B,x,0")
                 + "c1,A,A,A,1,1,nl\n,A,A,A,1,1,nl\n")
     with pytest.raises(InputFileError) as err:
-        response_io.import_responses(session, "ADM", bad, actor="sec", attributes=["language"])
+        response_files.import_responses(session, "ADM", bad, actor="sec", attributes=["language"])
     assert [str(p) for p in err.value.problems] == [
         "responses.csv, row 6, column 'candidate': candidate 'c1' already on row 2",
         "responses.csv, row 7, column 'candidate': empty candidate id",
@@ -109,7 +113,7 @@ def test_a_bad_file_names_every_row_and_column_and_stores_nothing(session: Sessi
     bad = write(tmp_path, GOOD.replace("c2,B,A,,1.5", "c2,B,A,,4").replace("c3,C,E,A|B,0,0", "c3,C,E,A|B,x,0")
                 .replace("c4,,,,,,en", "c4,,,,2,,en"))
     with pytest.raises(InputFileError) as err:
-        response_io.import_responses(session, "ADM", bad, actor="sec", attributes=["language"])
+        response_files.import_responses(session, "ADM", bad, actor="sec", attributes=["language"])
     assert [str(p) for p in err.value.problems] == [
         "responses.csv, row 3, column 'O1': points '4' outside 0..3",
         "responses.csv, row 4, column 'O1': expected points (a number from 0 to 3), got 'x'",
@@ -124,29 +128,29 @@ def test_columns_that_are_not_items_of_the_form_are_refused(session: Session, tm
     # Without --attribute, "language" is not an item; a missing item column is named too.
     bad = write(tmp_path, GOOD.replace("Q3,", "Q33,"))
     with pytest.raises(InputFileError) as err:
-        response_io.import_responses(session, "ADM", bad, actor="sec")
+        response_files.import_responses(session, "ADM", bad, actor="sec")
     messages = [str(p) for p in err.value.problems]
     assert messages[0] == ("responses.csv, row 1, column 'Q33': not an item of form F; for a candidate "
                            "attribute such as language or location, name it with --attribute")
     assert messages[1].startswith("responses.csv, row 1, column 'language': not an item of form F")
     bad = write(tmp_path, "candidate,Q1,Q2,O1,O1#2\nc1,A,A,3,2\n")
     with pytest.raises(InputFileError, match="row 1, column 'Q3': no column for this item of the form"):
-        response_io.import_responses(session, "ADM", bad, actor="sec")
+        response_files.import_responses(session, "ADM", bad, actor="sec")
     assert stored_rows(session) == (0, 0, 0)
 
 
 def test_importing_a_candidate_twice_is_refused(session: Session, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    response_io.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
+    response_files.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
     before = stored_rows(session)
     with pytest.raises(InputFileError, match="row 2, column 'candidate': already has responses in administration ADM"):
-        response_io.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
+        response_files.import_responses(session, "ADM", path, actor="sec", attributes=["language"])
     assert stored_rows(session) == before
 
 
 def test_points_without_a_decimal_form_are_refused(session: Session, tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="row 2, column 'O1': points '1/3' have no exact decimal form"):
-        response_io.import_responses(session, "ADM", write(tmp_path, GOOD.replace("c1,A,A,A,3", "c1,A,A,A,1/3")),
+        response_files.import_responses(session, "ADM", write(tmp_path, GOOD.replace("c1,A,A,A,3", "c1,A,A,A,1/3")),
                                      actor="sec", attributes=["language"])
 
 

@@ -27,9 +27,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from itembank import results, scoring
+from itembank.io.scoring_files import score_files
+from itembank.services import committee
+from itembank.services import results
 from itembank.errors import RuleError, UserError
-from itembank.models import AuditEvent
+from itembank.storage.models import AuditEvent
 
 CHOICES = pd.DataFrame(
     [list("AAAA"), list("AAAB"), list("AABB"), list("ABBB"), list("BBBB"), list("BAAA")],
@@ -58,25 +60,25 @@ def test_scores_grades_and_outcomes_match_the_hand_computation(session: Session)
 
 
 def test_void_recomputes_the_cut_over_the_remaining_items(session: Session) -> None:
-    results.add_decision(session, "ADM", "Q4", "void", reason="ambiguous wording", actor="committee")
+    committee.add_decision(session, "ADM", "Q4", "void", reason="ambiguous wording", actor="committee")
     t = table(session)
     # max 3, cut 0.65 x 3 = 1.95; c3 (Q1-Q3 = A A B) has 2: 5.5 + 0.05/1.05 x 4.5 = 5.714 -> 6
     assert t.loc["c3", ["total", "max", "cut", "grade", "outcome"]].tolist() == ["2", "3", "1.95", "5.714", "pass"]
 
 
 def test_withdrawing_a_decision_restores_the_result_and_keeps_the_record(session: Session) -> None:
-    d = results.add_decision(session, "ADM", "Q4", "void", reason="ambiguous", actor="committee")
-    results.withdraw_decision(session, d.id, reason="wording was fine after all", actor="committee")
+    d = committee.add_decision(session, "ADM", "Q4", "void", reason="ambiguous", actor="committee")
+    committee.withdraw_decision(session, d.id, reason="wording was fine after all", actor="committee")
     assert table(session).loc["c3", "outcome"] == "fail"
     actions = [e.action for e in session.query(AuditEvent).filter(AuditEvent.entity_id == "ADM")]
     assert actions[-2:] == ["decision_void", "decision_withdraw"]
     with pytest.raises(RuleError, match="withdrawn already"):
-        results.withdraw_decision(session, d.id, reason="again", actor="committee")
+        committee.withdraw_decision(session, d.id, reason="again", actor="committee")
 
 
 def test_accepting_an_extra_answer_raises_scores_of_those_who_chose_it(session: Session) -> None:
     before = table(session)["total"].astype(int)
-    results.add_decision(session, "ADM", "Q4", "accept", "B", reason="B also defensible", actor="committee")
+    committee.add_decision(session, "ADM", "Q4", "accept", "B", reason="B also defensible", actor="committee")
     after = table(session)["total"].astype(int)
     # c2, c3, c4, c5 chose B on Q4
     assert (after - before).to_dict() == {"c1": 0, "c2": 1, "c3": 1, "c4": 1, "c5": 1, "c6": 0}
@@ -84,15 +86,15 @@ def test_accepting_an_extra_answer_raises_scores_of_those_who_chose_it(session: 
 
 def test_bad_decisions_are_refused_with_a_message(session: Session) -> None:
     with pytest.raises(UserError, match="needs a reason"):
-        results.add_decision(session, "ADM", "Q1", "void", reason=" ", actor="c")
+        committee.add_decision(session, "ADM", "Q1", "void", reason=" ", actor="c")
     with pytest.raises(UserError, match="not on form F"):
-        results.add_decision(session, "ADM", "Q9", "void", reason="x", actor="c")
+        committee.add_decision(session, "ADM", "Q9", "void", reason="x", actor="c")
     with pytest.raises(UserError):
-        results.add_decision(session, "ADM", "Q1", "accept", "E", reason="no option E", actor="c")
+        committee.add_decision(session, "ADM", "Q1", "accept", "E", reason="no option E", actor="c")
 
 
 def test_cut_score_decision_replaces_the_rule_set_cut(session: Session) -> None:
-    results.set_cut_score(session, "ADM", {"kind": "points", "value": 2}, reason="Hofstee", actor="committee")
+    committee.set_cut_score(session, "ADM", {"kind": "points", "value": 2}, reason="Hofstee", actor="committee")
     t = table(session)
     assert t.loc["c3", ["cut", "grade", "outcome"]].tolist() == ["2", "5.500", "pass"]
 
@@ -116,7 +118,7 @@ def test_release_is_immutable_and_hashed(session: Session, engine: Engine) -> No
 
 def test_re_release_after_a_decision_lists_exactly_the_changed_candidates(session: Session) -> None:
     results.release_results(session, "ADM", actor="secretary")
-    results.add_decision(session, "ADM", "Q4", "accept", "B", reason="B defensible", actor="committee")
+    committee.add_decision(session, "ADM", "Q4", "accept", "B", reason="B defensible", actor="committee")
     outcome = results.release_results(session, "ADM", actor="secretary")
     assert outcome.release.revision == 2
     # c2 3 -> 4 (grade 6.785 -> 10), c3 2 -> 3 (fail -> pass), c4 1 -> 2, c5 0 -> 1; c1, c6 unchanged
@@ -141,7 +143,7 @@ def test_annulment_survives_later_releases(session: Session) -> None:
     results.release_results(session, "ADM", actor="secretary")
     results.annul_result(session, "ADM", "c1", reason="fraud: phone in use", actor="committee")
     assert results.current_results(session, "ADM").set_index("candidate").loc["c1", "outcome"] == "annulled"
-    results.add_decision(session, "ADM", "Q2", "void", reason="printing error", actor="committee")
+    committee.add_decision(session, "ADM", "Q2", "void", reason="printing error", actor="committee")
     outcome = results.release_results(session, "ADM", actor="secretary")
     t = results.current_results(session, "ADM").set_index("candidate")
     assert outcome.release.revision == 2
@@ -152,7 +154,7 @@ def test_annulment_survives_later_releases(session: Session) -> None:
 
 def test_file_mode_and_database_mode_give_identical_results(session: Session, tmp_path: Path,
                                                             flextoets_text: str) -> None:
-    results.add_decision(session, "ADM", "Q4", "accept", "B", reason="B defensible", actor="committee")
+    committee.add_decision(session, "ADM", "Q4", "accept", "B", reason="B defensible", actor="committee")
     form = tmp_path / "form.csv"
     form.write_text("item,part,type,options,key,max_score,weight\n" + "".join(
         f"{q},theory,mc,A|B|C|D,A,1,1\n" for q in CHOICES.columns), encoding="utf-8")
@@ -163,7 +165,7 @@ def test_file_mode_and_database_mode_give_identical_results(session: Session, tm
     decisions = tmp_path / "decisions.csv"
     decisions.write_text("item,action,value,reason\nQ4,accept,B,B defensible\n", encoding="utf-8")
     out = tmp_path / "results.csv"
-    scoring.score_files(form=form, responses=responses, rules=rules, decisions=decisions, out=out)
+    score_files(form=form, responses=responses, rules=rules, decisions=decisions, out=out)
     from_files = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("candidate")
     from_db = table(session)
     pd.testing.assert_frame_equal(from_files, from_db.loc[from_files.index, from_files.columns])

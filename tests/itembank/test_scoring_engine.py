@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itembank.scoring import ANNULLED, PENDING, Decision, Form, Item, ResponseError, RuleSetError, load_rule_set, score
-from itembank.scoring.files import read_form, read_responses
+from itembank.io.scoring_files import read_form, read_responses
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from itembank.cli import app
 from itembank.errors import InputFileError
-from itembank.scoring import load_rule_set, read_decisions, read_form, read_responses, score, score_files
+from itembank.scoring import load_rule_set, score
+from itembank.io.scoring_files import read_decisions, read_form, read_responses, score_files
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEX = ROOT / "tests" / "data" / "scoring" / "flextoets"

@@ -31,11 +31,11 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from itembank import audit
-from itembank.bank import add_version
-from itembank.content import ItemContent, parse_decimal
+from itembank.storage import audit
+from itembank.services.bank import add_version
+from itembank.services.bank import ItemContent, parse_decimal
 from itembank.errors import InputFileError, Problem, UserError
-from itembank.models import (
+from itembank.storage.models import (
     Dimension,
     Item,
     ItemSet,

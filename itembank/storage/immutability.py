@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from itembank.errors import RuleError
-from itembank.models import (
+from itembank.storage.models import (
     AuditEvent,
     CutScoreRule,
     Decision,

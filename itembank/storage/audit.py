@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itembank.models import AuditEvent
+from itembank.storage.models import AuditEvent
 
 __all__ = ["record", "get_events"]
 

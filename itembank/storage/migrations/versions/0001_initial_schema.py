@@ -7,7 +7,7 @@ Create Date: 2026-11-21
 from alembic import op
 import sqlalchemy as sa
 
-from itembank.immutability import drop_trigger_statements, trigger_statements
+from itembank.storage.immutability import drop_trigger_statements, trigger_statements
 
 
 revision = '0001'

@@ -1,6 +1,6 @@
 """Candidates' responses in and out of the bank as CSV/XLSX: the test system's export.
 
-File layout (the scoring core's RESPONSES layout, see :mod:`itembank.scoring.files`):
+File layout (the scoring core's RESPONSES layout, see :mod:`itembank.io.scoring_files`):
 
 * a header row; the column ``candidate`` holds the candidate id;
 * one column per item code of the administration's form: a closed item's cell holds the
@@ -25,11 +25,11 @@ from typing import Sequence
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from itembank import exams
+from itembank.services import administrations
 from itembank.errors import InputFileError, Problem
-from itembank.item_io import read_table, write_table
+from itembank.io.item_files import read_table, write_table
 from itembank.scoring import ResponseError, invalid_answers
-from itembank.scoring.files import file_error
+from itembank.io.scoring_files import file_error
 
 __all__ = ["ResponseImport", "import_responses", "export_responses"]
 
@@ -59,8 +59,8 @@ def import_responses(
     path = Path(path)
     name = path.name
     header, rows = read_table(path)
-    form_code = exams.get_administration(session, administration).form.code
-    form = exams.scoring_form(session, administration)
+    form_code = administrations.get_administration(session, administration).form.code
+    form = administrations.scoring_form(session, administration)
     problems: list[Problem] = []
     if CANDIDATE not in header:
         problems.append(Problem(name, 1, None, f"required column '{CANDIDATE}' is missing"))
@@ -101,7 +101,7 @@ def import_responses(
     attrs = pd.DataFrame([[cells[a].strip() for a in attributes] for _, cells in rows], index=index,
                          columns=attributes, dtype=object) if attributes else None
     try:
-        stored = exams.add_responses(session, administration, frame, attributes=attrs, actor=actor)
+        stored = administrations.add_responses(session, administration, frame, attributes=attrs, actor=actor)
     except ResponseError as exc:
         raise file_error(exc, name, {cand: [row] for cand, row in row_of.items()}) from None
     return ResponseImport(name, administration, len(index), stored, invalid_answers(form, frame))
@@ -114,8 +114,8 @@ def export_responses(session: Session, administration: str, path: str | Path) ->
     with ``--attribute`` for each of them.
     """
     path = Path(path)
-    wide = exams.get_responses(session, administration)
-    attrs = exams.get_attributes(session, administration).reindex(wide.index)
+    wide = administrations.get_responses(session, administration)
+    attrs = administrations.get_attributes(session, administration).reindex(wide.index)
     header = [CANDIDATE, *map(str, wide.columns), *map(str, attrs.columns)]
     body = pd.concat([wide, attrs], axis=1)
     rows = [[str(cand), *("" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values)]

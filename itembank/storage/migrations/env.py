@@ -1,10 +1,10 @@
-"""Alembic environment: the engine comes from :func:`itembank.db.migrate` (no alembic.ini)."""
+"""Alembic environment: the engine comes from :func:`itembank.storage.db.migrate` (no alembic.ini)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from itembank.models import Base
+from itembank.storage.models import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -1,4 +1,8 @@
-"""Exam assembly against the bank: the pool from storage, the optimiser, frozen forms.
+"""Forms: the pool from the bank, the optimiser, and frozen forms.
+
+A form is frozen when it is created: its item *versions*, keys, maximum scores, weights and
+parts are copied into ``form_items`` and can never change afterwards (the committee's later
+decisions — void, extra answers, rekey — are separate records applied by the scoring core).
 
 :mod:`itembank.assembly` is pure; this module feeds it from the database and stores what it
 returns. The pool is the newest *approved* version of every item of a specification in one
@@ -12,64 +16,138 @@ language and variant, with:
   ``forms_since_last_use``: how many forms of this specification were frozen after the most
   recent one containing it (0 = on the latest form; NaN = never used);
   ``exposure_rate``: share of this specification's forms that contain it.
-
-Blueprints are documents: versioned by code, approved like items (draft -> in_review ->
-approved), and importable/exportable as the constraint table of
-:mod:`itembank.blueprint_table`. Only an approved blueprint can freeze forms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Sequence
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
-
-from itembank import audit
-from itembank.assembly import (
-    AssemblyOptions,
-    AssemblyResult,
-    BlueprintConstraint,
-    assemble,
-    blueprint_from_cells,
-    coverage_report,
-    expected_statistics,
-    gap_report,
-)
-from itembank.bank import ALLOWED_TRANSITIONS, flush_or_conflict, get_specification
-from itembank.blueprint_table import read_blueprint_table, write_blueprint_table
-from itembank.errors import RuleError, UserError
-from itembank.exams import FormEntry, freeze_form, get_blueprint
-from itembank.versioned import latest_version
-from itembank.models import (
+from itembank.storage import audit
+from itembank.services.bank import get_specification
+from itembank.errors import NotFoundError, RuleError, UserError
+from itembank.storage.models import (
     Blueprint,
     Dimension,
-    EnemyPair,
     Form,
     FormItem,
-    Item,
     ItemVersion,
     Response,
     ReviewState,
     ReviewStatus,
+    utcnow,
+)
+import numpy as np
+from sqlalchemy import func
+from itembank.assembly import (
+    AssemblyOptions,
+    AssemblyResult,
+    assemble,
+    coverage_report,
+    expected_statistics,
+    gap_report,
+)
+from itembank.services.blueprints import blueprint_constraints, get_blueprint
+from itembank.storage.models import (
+    EnemyPair,
+    Item,
     Variant,
 )
 
 __all__ = [
-    "gap_for_blueprint",
+    "FormEntry",
+    "freeze_form",
+    "get_form",
     "load_pool",
-    "blueprint_constraints",
-    "import_blueprint",
-    "export_blueprint",
-    "set_blueprint_status",
-    "assemble_forms",
     "AssembledForms",
+    "assemble_forms",
+    "gap_for_blueprint",
 ]
+
+
+@dataclass(frozen=True)
+class FormEntry:
+    """One position of a form to freeze: a version, with optional weight and part."""
+
+    item_version_id: int
+    weight: Decimal = Decimal(1)
+    part: str = "MC"
+
+
+def freeze_form(
+    session: Session,
+    code: str,
+    entries: Sequence[FormEntry | int],
+    *,
+    name: str = "",
+    blueprint: Blueprint | None = None,
+    actor: str,
+) -> Form:
+    """Create a frozen form from approved item versions, in the given order.
+
+    The key and maximum score of each version are copied as they are now, so a later
+    revision of an item never changes a form that was administered.
+    """
+    if session.scalar(select(Form.id).where(Form.code == code)) is not None:
+        raise UserError(f"a form with code '{code}' already exists")
+    if not entries:
+        raise UserError(f"form {code}: a form needs at least one item")
+    entries = [e if isinstance(e, FormEntry) else FormEntry(e) for e in entries]
+    ids = [e.item_version_id for e in entries]
+    if len(set(ids)) != len(ids):
+        raise UserError(f"form {code}: an item version appears twice")
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(ItemVersion).where(ItemVersion.id.in_(ids)).options(selectinload(ItemVersion.item))
+        )
+    }
+    states = {s.item_version_id: s.status for s in session.scalars(
+        select(ReviewState).where(ReviewState.item_version_id.in_(ids)))}
+    codes_seen: set[str] = set()
+    for i in ids:
+        v = versions.get(i)
+        if v is None:
+            raise NotFoundError(f"form {code}: no item version with id {i}")
+        if states.get(i) is not ReviewStatus.APPROVED:
+            raise RuleError(f"form {code}: {v.item.code} version {v.number} is "
+                            f"{states.get(i).value if states.get(i) else 'unknown'}, not approved")
+        if v.item.code in codes_seen:
+            raise UserError(f"form {code}: item {v.item.code} appears twice")
+        codes_seen.add(v.item.code)
+    form = Form(code=code, name=name, blueprint=blueprint, created_by=actor,
+                specification_id=blueprint.specification_id if blueprint else
+                next(iter(versions.values())).item.specification_id)
+    session.add(form)
+    session.flush()
+    session.execute(insert(FormItem), [
+        {"form_id": form.id, "position": pos, "item_version_id": e.item_version_id,
+         "key": list(versions[e.item_version_id].key),
+         "max_score": versions[e.item_version_id].max_score,
+         "weight": e.weight, "part": e.part}
+        for pos, e in enumerate(entries, start=1)
+    ])
+    form.frozen_at = utcnow()
+    session.flush()
+    session.expire(form, ["items"])
+    audit.record(session, actor=actor, action="freeze", entity_type="form", entity_id=code,
+                 detail={"n_items": len(entries),
+                         "blueprint": f"{blueprint.code} v{blueprint.version}" if blueprint else None})
+    return form
+
+
+def get_form(session: Session, code: str) -> Form:
+    form = session.scalar(
+        select(Form).where(Form.code == code).options(
+            selectinload(Form.items).selectinload(FormItem.item_version).selectinload(ItemVersion.item)
+        )
+    )
+    if form is None:
+        raise NotFoundError(f"no form '{code}'")
+    return form
 
 
 def load_pool(
@@ -152,71 +230,6 @@ def _p_values(session: Session, version_ids: list[int]) -> dict[int, float]:
         if choice is not None and choice.split("|") == list(key):
             right[version_id] = right.get(version_id, 0) + n
     return {v: right.get(v, 0) / n for v, n in seen.items() if n}
-
-
-# --------------------------------------------------------------------------- blueprints
-
-
-def blueprint_constraints(blueprint: Blueprint) -> list[BlueprintConstraint]:
-    """The blueprint as constraint rows: its stored table, else built from its cells."""
-    if blueprint.constraints:
-        return [BlueprintConstraint(**row) for row in blueprint.constraints]
-    cells = {(c.objective.code, c.level.code): c.n_items for c in blueprint.cells}
-    return blueprint_from_cells(cells, total_items=blueprint.total_items, total_points=float(blueprint.total_points))
-
-
-def import_blueprint(session: Session, specification: str, code: str, path: str | Path, *,
-                     name: str = "", duration_minutes: int | None = None, actor: str) -> Blueprint:
-    """Store a constraint table (CSV/XLSX) as the next draft version of blueprint ``code``."""
-    spec = get_specification(session, specification)
-    rows = read_blueprint_table(Path(path))
-    totals = {(r.type, r.counts, not r.condition.clauses): r for r in rows if r.on}
-    items = totals.get(("count", "items", True))
-    points = totals.get(("sum", "points", True))
-    if items is None or items.lower is None or items.lower != items.upper:
-        raise UserError(f"{Path(path).name}: the table needs an active row 'count items' with an empty "
-                        "condition and equal lower and upper bounds (the number of items on a form)")
-    latest = latest_version(session, Blueprint, code)
-    blueprint = Blueprint(
-        specification=spec, code=code, version=(latest.version + 1) if latest else 1, name=name,
-        total_items=int(items.lower),
-        total_points=Decimal(str(points.lower)) if points is not None and points.lower is not None else Decimal(int(items.lower)),
-        duration_minutes=duration_minutes, status=ReviewStatus.DRAFT,
-        constraints=[_row_dict(r) for r in rows],
-    )
-    session.add(blueprint)
-    session.flush()
-    audit.record(session, actor=actor, action="import", entity_type="blueprint", entity_id=code,
-                 detail={"version": blueprint.version, "rows": len(rows), "file": Path(path).name})
-    return blueprint
-
-
-def _row_dict(row: BlueprintConstraint) -> dict[str, Any]:
-    return {"id": row.id, "type": row.type, "counts": row.counts, "condition": str(row.condition),
-            "lower": row.lower, "upper": row.upper, "on": row.on}
-
-
-def export_blueprint(session: Session, code: str, path: str | Path, *, version: int | None = None) -> Path:
-    """Write a blueprint's constraint table to CSV/XLSX (built from its cells if needed)."""
-    return write_blueprint_table(blueprint_constraints(get_blueprint(session, code, version)), Path(path))
-
-
-def set_blueprint_status(session: Session, code: str, version: int, status: ReviewStatus | str, *,
-                         actor: str, comment: str = "") -> Blueprint:
-    """Move a blueprint version through the same review workflow as an item version."""
-    blueprint = get_blueprint(session, code, version)
-    new = ReviewStatus(status)
-    if new not in ALLOWED_TRANSITIONS[blueprint.status]:
-        raise RuleError(f"blueprint {code} v{version} is {blueprint.status.value}; it cannot become {new.value}")
-    old = blueprint.status
-    blueprint.status = new
-    flush_or_conflict(session, f"blueprint {code} v{version}")
-    audit.record(session, actor=actor, action="status", entity_type="blueprint", entity_id=code,
-                 detail={"version": version, "from": old.value, "to": new.value}, reason=comment)
-    return blueprint
-
-
-# --------------------------------------------------------------------------- assembly
 
 
 @dataclass(frozen=True)

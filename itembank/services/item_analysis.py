@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from analysis import ctt
 from analysis.flags import FlagThresholds, item_flags
-from itembank import exams, results
+from itembank.services import administrations
+from itembank.services import results
 from itembank.scoring import ScoringResult
 
 __all__ = ["AdministrationAnalysis", "analyze_administration"]
@@ -45,7 +46,7 @@ def analyze_administration(
     scored = result.scored
     stats = ctt.item_statistics(scored, max_scores=result.max_scores)
     closed = [i for i in scored.columns if result.items[i].item.type == "mc"]
-    choices = exams.get_responses(session, administration).reindex(index=scored.index)[closed]
+    choices = administrations.get_responses(session, administration).reindex(index=scored.index)[closed]
     keys = {i: sorted(result.items[i].correct_options) for i in closed}
     options = {i: list(result.items[i].item.options) for i in closed}
     # Totals over the whole test (open items too), as in the item statistics' Rit and Rir.

@@ -1,181 +1,41 @@
-"""Blueprints, frozen forms, administrations, candidates and their responses.
+"""Administrations (sittings of a frozen form), their candidates, group attributes and responses.
 
-A form is frozen when it is created: its item *versions*, keys, maximum scores, weights and
-parts are copied into ``form_items`` and can never change afterwards (the committee's later
-decisions — void, extra answers, rekey — are separate records applied by the scoring core).
+Responses are stored as the chosen option label(s) per item, or one row of points per grader
+for open items; :func:`scoring_form` gives the frozen form as the scoring core takes it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Mapping, Sequence
-
+from typing import Any, Sequence
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
-
-from itembank import audit, scoring
-from itembank.bank import get_specification, get_tag
-from itembank.errors import NotFoundError, RuleError, UserError
-from itembank.versioned import get_versioned, latest_version
-from itembank.models import (
+from itembank import scoring
+from itembank.storage import audit
+from itembank.errors import NotFoundError, UserError
+from itembank.services.forms import get_form
+from itembank.storage.models import (
     Administration,
-    Blueprint,
-    BlueprintCell,
     Candidate,
-    Dimension,
     Form,
-    FormItem,
     ItemType,
-    ItemVersion,
     Registration,
     Response,
-    ReviewState,
-    ReviewStatus,
     utcnow,
 )
 
 __all__ = [
-    "add_blueprint",
-    "get_blueprint",
-    "freeze_form",
-    "get_form",
     "add_administration",
     "get_administration",
     "list_administrations",
-    "add_responses",
-    "get_responses",
-    "get_attributes",
     "scoring_form",
-    "FormEntry",
+    "add_responses",
+    "get_attributes",
+    "get_responses",
 ]
-
-
-def add_blueprint(
-    session: Session,
-    specification: str,
-    code: str,
-    *,
-    cells: Mapping[tuple[str, str], int],
-    total_points: Decimal | int,
-    duration_minutes: int | None = None,
-    name: str = "",
-    actor: str,
-) -> Blueprint:
-    """A blueprint: item counts per (objective, level) cell; total items is their sum."""
-    spec = get_specification(session, specification)
-    latest = latest_version(session, Blueprint, code)
-    blueprint = Blueprint(
-        specification=spec,
-        code=code,
-        version=(latest.version + 1) if latest else 1,
-        name=name,
-        total_items=sum(cells.values()),
-        total_points=Decimal(total_points),
-        duration_minutes=duration_minutes,
-    )
-    for (objective, level), n in cells.items():
-        if n < 0:
-            raise UserError(f"blueprint {code}: cell {objective} x {level} has a negative count {n}")
-        blueprint.cells.append(BlueprintCell(
-            objective=get_tag(session, spec.id, Dimension.OBJECTIVE, objective),
-            level=get_tag(session, spec.id, Dimension.LEVEL, level),
-            n_items=n,
-        ))
-    session.add(blueprint)
-    session.flush()
-    audit.record(session, actor=actor, action="create", entity_type="blueprint", entity_id=code,
-                 detail={"version": blueprint.version, "total_items": blueprint.total_items})
-    return blueprint
-
-
-def get_blueprint(session: Session, code: str, version: int | None = None) -> Blueprint:
-    return get_versioned(session, Blueprint, code, version, what="blueprint")
-
-
-@dataclass(frozen=True)
-class FormEntry:
-    """One position of a form to freeze: a version, with optional weight and part."""
-
-    item_version_id: int
-    weight: Decimal = Decimal(1)
-    part: str = "MC"
-
-
-def freeze_form(
-    session: Session,
-    code: str,
-    entries: Sequence[FormEntry | int],
-    *,
-    name: str = "",
-    blueprint: Blueprint | None = None,
-    actor: str,
-) -> Form:
-    """Create a frozen form from approved item versions, in the given order.
-
-    The key and maximum score of each version are copied as they are now, so a later
-    revision of an item never changes a form that was administered.
-    """
-    if session.scalar(select(Form.id).where(Form.code == code)) is not None:
-        raise UserError(f"a form with code '{code}' already exists")
-    if not entries:
-        raise UserError(f"form {code}: a form needs at least one item")
-    entries = [e if isinstance(e, FormEntry) else FormEntry(e) for e in entries]
-    ids = [e.item_version_id for e in entries]
-    if len(set(ids)) != len(ids):
-        raise UserError(f"form {code}: an item version appears twice")
-    versions = {
-        v.id: v
-        for v in session.scalars(
-            select(ItemVersion).where(ItemVersion.id.in_(ids)).options(selectinload(ItemVersion.item))
-        )
-    }
-    states = {s.item_version_id: s.status for s in session.scalars(
-        select(ReviewState).where(ReviewState.item_version_id.in_(ids)))}
-    codes_seen: set[str] = set()
-    for i in ids:
-        v = versions.get(i)
-        if v is None:
-            raise NotFoundError(f"form {code}: no item version with id {i}")
-        if states.get(i) is not ReviewStatus.APPROVED:
-            raise RuleError(f"form {code}: {v.item.code} version {v.number} is "
-                            f"{states.get(i).value if states.get(i) else 'unknown'}, not approved")
-        if v.item.code in codes_seen:
-            raise UserError(f"form {code}: item {v.item.code} appears twice")
-        codes_seen.add(v.item.code)
-    form = Form(code=code, name=name, blueprint=blueprint, created_by=actor,
-                specification_id=blueprint.specification_id if blueprint else
-                next(iter(versions.values())).item.specification_id)
-    session.add(form)
-    session.flush()
-    session.execute(insert(FormItem), [
-        {"form_id": form.id, "position": pos, "item_version_id": e.item_version_id,
-         "key": list(versions[e.item_version_id].key),
-         "max_score": versions[e.item_version_id].max_score,
-         "weight": e.weight, "part": e.part}
-        for pos, e in enumerate(entries, start=1)
-    ])
-    form.frozen_at = utcnow()
-    session.flush()
-    session.expire(form, ["items"])
-    audit.record(session, actor=actor, action="freeze", entity_type="form", entity_id=code,
-                 detail={"n_items": len(entries),
-                         "blueprint": f"{blueprint.code} v{blueprint.version}" if blueprint else None})
-    return form
-
-
-def get_form(session: Session, code: str) -> Form:
-    form = session.scalar(
-        select(Form).where(Form.code == code).options(
-            selectinload(Form.items).selectinload(FormItem.item_version).selectinload(ItemVersion.item)
-        )
-    )
-    if form is None:
-        raise NotFoundError(f"no form '{code}'")
-    return form
 
 
 def add_administration(

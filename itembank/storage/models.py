@@ -4,7 +4,7 @@ What is immutable and how it is enforced
 -----------------------------------------
 * ``ItemVersion`` content, ``FormItem`` rows of a frozen form, ``Release`` snapshots and
   ``AuditEvent`` rows are never updated or deleted. The ORM refuses it (see
-  :mod:`itembank.immutability`) and the database refuses it too (triggers created by the
+  :mod:`itembank.storage.immutability`) and the database refuses it too (triggers created by the
   first migration), so neither a bug nor a hand-written SQL statement can rewrite history.
 * Rows that users edit (``Item``, ``ReviewState``, ``Blueprint``, ``Form`` before freezing,
   ``User``) carry a ``lock_version`` column used by SQLAlchemy's ``version_id_col``: an update

@@ -27,10 +27,10 @@ import pandas as pd
 
 from itembank.errors import InputFileError, Problem, RuleError, UserError
 
-from .engine import ResponseError, ScoringResult, score
-from .form import ACTIONS, ITEM_TYPES, Decision, Form, Item, apply_decisions, split_labels
-from .grades import to_fraction
-from .rules import RuleSet, load_rule_set
+from itembank.scoring.engine import ResponseError, ScoringResult, score
+from itembank.scoring.form import ACTIONS, ITEM_TYPES, Decision, Form, Item, apply_decisions, split_labels
+from itembank.scoring.grades import to_fraction
+from itembank.scoring.rules import RuleSet, load_rule_set
 
 __all__ = ["RESULTS_NAME", "file_error", "read_form", "read_responses", "read_decisions", "read_rules", "write_results", "score_files"]
 

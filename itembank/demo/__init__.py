@@ -4,7 +4,7 @@ What it holds (all deterministic, from a fixed random seed):
 
 * one test specification, ``VCA-BASIS-2025`` — 8 learning objectives x 2 cognitive levels
   (K = knowledge, A = application) and about 20 topics;
-* 320 four-option MC items (``demo_data/vca_items.csv``, written for this demo), reviewed
+* 320 four-option MC items (``demo/data/vca_items.csv``, written for this demo), reviewed
   and approved; a handful revised once, a few enemy pairs;
 * a 40-item blueprint (60 minutes, seed 002 §4.4), approved, and one form assembled from
   it by the optimiser (:mod:`itembank.assembly`) and frozen;
@@ -35,16 +35,14 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from itembank import bank, exams, form_assembly, results
+from itembank.services import administrations
+from itembank.services import blueprints
+from itembank.services import committee
+from itembank.services import forms
+from itembank.services import bank
 from itembank.assembly import AssemblyOptions
-from itembank.content import ItemContent
-from itembank.models import (
-    Item,
-    ReviewState,
-    ReviewStatus,
-    Role,
-    User,
-)
+from itembank.services.bank import ItemContent
+from itembank.storage.models import Item, ReviewState, ReviewStatus, Role, User
 
 __all__ = ["build_demo", "DemoSummary", "OBJECTIVES", "LEVELS", "BLUEPRINT", "SEED",
            "SPEC_CODE", "FORM_CODE", "ADMIN_CODE", "MISKEYED", "TWO_ANSWERS", "N_CANDIDATES"]
@@ -93,7 +91,7 @@ TWO_ANSWERS = "VCA-LO6-A-02"
 
 
 def _item_rows() -> list[dict[str, str]]:
-    text = resources.files("itembank").joinpath("demo_data/vca_items.csv").read_text(encoding="utf-8")
+    text = resources.files("itembank").joinpath("demo/data/vca_items.csv").read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 
@@ -213,25 +211,25 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
             bank.add_enemy_pair(session, codes[0], codes[1], reason="same fact asked twice", actor="m.jansen")
             pairs += 1
 
-    blueprint = exams.add_blueprint(session, SPEC_CODE, BLUEPRINT_CODE, cells=BLUEPRINT,
+    blueprint = blueprints.add_blueprint(session, SPEC_CODE, BLUEPRINT_CODE, cells=BLUEPRINT,
                                     total_points=40, duration_minutes=60,
                                     name="VCA Basis — 40 items, 60 minutes", actor="m.jansen")
     for status in (ReviewStatus.IN_REVIEW, ReviewStatus.APPROVED):
-        form_assembly.set_blueprint_status(session, BLUEPRINT_CODE, blueprint.version, status,
+        blueprints.set_blueprint_status(session, BLUEPRINT_CODE, blueprint.version, status,
                                            actor="m.jansen", comment="blueprint agreed by the committee")
-    assembled = form_assembly.assemble_forms(
+    assembled = forms.assemble_forms(
         session, SPEC_CODE, BLUEPRINT_CODE, codes=[FORM_CODE], actor="m.jansen",
         options=AssemblyOptions(forms=1, include=(MISKEYED, TWO_ANSWERS), objective="spread_exposure"),
     )
-    form_codes = [fi.item_version.item.code for fi in exams.get_form(session, assembled.forms[0]).items]
-    exams.add_administration(session, ADMIN_CODE, FORM_CODE, on=date(2025, 11, 14),
+    form_codes = [fi.item_version.item.code for fi in forms.get_form(session, assembled.forms[0]).items]
+    administrations.add_administration(session, ADMIN_CODE, FORM_CODE, on=date(2025, 11, 14),
                              location="Rotterdam", language="en", actor="s.bakker")
     true_keys = {r["code"]: r["key"] for r in rows}
     choices, attributes = simulate_choices(form_codes, true_keys, truth, n_candidates, rng)
-    exams.add_responses(session, ADMIN_CODE, choices, attributes=attributes, actor="s.bakker")
+    administrations.add_responses(session, ADMIN_CODE, choices, attributes=attributes, actor="s.bakker")
     rule_text = resources.files("itembank").joinpath("rules/vca_basis.toml").read_text(encoding="utf-8")
-    results.add_rule_set(session, RULE_SET_CODE, rule_text, actor="s.bakker")
-    results.assign_rule_set(session, ADMIN_CODE, RULE_SET_CODE, actor="s.bakker",
+    committee.add_rule_set(session, RULE_SET_CODE, rule_text, actor="s.bakker")
+    committee.assign_rule_set(session, ADMIN_CODE, RULE_SET_CODE, actor="s.bakker",
                             reason="fixed before the exam (seed 004 §5.25)")
 
     cells: dict[tuple[str, str], int] = {}

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from itembank.errors import UserError
-from itembank.immutability import install_orm_guards
+from itembank.storage.immutability import install_orm_guards
 
 __all__ = [
     "DEFAULT_DB",
@@ -30,13 +30,13 @@ __all__ = [
     "alembic_config",
 ]
 
-DEFAULT_DB = "itembank.db"
+DEFAULT_DB = "itembank.storage.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def resolve_url(db: str | None = None) -> str:
     """The SQLAlchemy URL for ``--db``: explicit value, else ``ITEMBANK_DATABASE_URL``, else
-    ``./itembank.db``. A value without ``://`` is a SQLite file path."""
+    ``./itembank.storage.db``. A value without ``://`` is a SQLite file path."""
     value = db or os.environ.get("ITEMBANK_DATABASE_URL") or DEFAULT_DB
     if "://" in value:
         return value

@@ -1,0 +1,16 @@
+"""Services: the bank's operations on a database ``Session``, one module per noun.
+
+``bank`` (items, versions, item content, review, tags, history, diff, search, exposure,
+enemies, sets), ``blueprints`` (blueprint documents and their review), ``forms`` (the pool,
+assembly, frozen forms, gap reports), ``administrations`` (sittings, candidates, responses),
+``committee`` (rule sets, decisions, cut scores), ``results`` (scoring an administration,
+releases, objections, annulments) and ``item_analysis`` (the committee's analysis of a
+sitting).
+
+Every function takes a ``Session`` first and leaves the commit to the caller (the CLI
+command, dashboard page or test that opened the session).
+
+May import: :mod:`itembank.storage`, the pure cores :mod:`itembank.scoring` and
+:mod:`itembank.assembly`, :mod:`itembank.io` (for file-based imports), :mod:`analysis`.
+Never the CLI or the dashboard.
+"""

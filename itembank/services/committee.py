@@ -1,0 +1,176 @@
+"""The committee's inputs for an administration: rule sets, decisions and cut scores.
+
+* A rule set is stored as its TOML text, versioned by code, and assigned to an administration.
+* Decisions (void, accept, rekey, weight) are append-only: withdrawing one is a new
+  ``withdraw`` decision; every decision is also an audit event.
+* A cut score (cesuur) is stored as a *rule* evaluated on the final data (seed 004 §5.26).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from itembank import scoring
+from itembank.scoring.form import ACTIONS
+from itembank.storage import audit
+from itembank.errors import NotFoundError, RuleError, UserError
+from itembank.services.administrations import get_administration, scoring_form
+from itembank.services.forms import get_form
+from itembank.storage.versioned import get_versioned, latest_version
+from itembank.storage.models import (
+    Administration,
+    CutScoreRule,
+    Decision,
+    FormItem,
+    RuleSet,
+)
+
+__all__ = [
+    "add_rule_set",
+    "get_rule_set",
+    "assign_rule_set",
+    "add_decision",
+    "withdraw_decision",
+    "active_decisions",
+    "set_cut_score",
+]
+
+
+def add_rule_set(session: Session, code: str, text: str, *, actor: str) -> RuleSet:
+    """Store a rule set (TOML) as the next version of ``code``; it is validated first."""
+    latest = latest_version(session, RuleSet, code)
+    version = latest.version + 1 if latest else 1
+    scoring.load_rule_set(text, source=f"rule set '{code}' v{version}")
+    if latest is not None and latest.text == text:
+        return latest
+    row = RuleSet(code=code, version=version, text=text, created_by=actor)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity_type="rule_set", entity_id=f"{code} v{version}")
+    return row
+
+
+def get_rule_set(session: Session, code: str, version: int | None = None) -> RuleSet:
+    return get_versioned(session, RuleSet, code, version, what="rule set")
+
+
+def assign_rule_set(session: Session, administration: str, code: str, version: int | None = None,
+                    *, actor: str, reason: str = "") -> None:
+    """Fix the rule set an administration is scored with (seed 004 §5.25: before the exam)."""
+    admin = get_administration(session, administration)
+    rule_set = get_rule_set(session, code, version)
+    scoring.load_rule_set(rule_set.text, source=f"rule set '{code}' v{rule_set.version}").check(
+        scoring_form(session, administration))
+    admin.rule_set_id = rule_set.id
+    session.flush()
+    audit.record(session, actor=actor, action="assign_rule_set", entity_type="administration",
+                 entity_id=administration, detail={"rule_set": code, "version": rule_set.version},
+                 reason=reason)
+
+
+def administration_rule_set(session: Session, admin: Administration) -> tuple[scoring.RuleSet, RuleSet]:
+    if admin.rule_set_id is None:
+        raise UserError(f"administration {admin.code} has no rule set yet: assign one with "
+                        f"'itembank rules assign {admin.code} CODE'")
+    row = session.get(RuleSet, admin.rule_set_id)
+    assert row is not None
+    rules = scoring.load_rule_set(row.text, source=f"rule set '{row.code}' v{row.version}")
+    # The committee's cut-score decisions (newest per part) replace the rule set's cuts.
+    cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
+                               .order_by(CutScoreRule.id)).all()
+    latest = {r.part: r for r in cut_rows}
+    for part, r in latest.items():
+        cut = scoring.parse_cut_rule(r.rule, source=f"cut-score decision {r.id} ({part})")
+        if part == "total":
+            rules = dataclasses.replace(rules, total_cut=cut)
+        else:
+            if part not in rules.part_names:
+                raise RuleError(f"cut-score decision {r.id} names part '{part}', which rule set "
+                                f"{row.code} does not have")
+            rules = dataclasses.replace(rules, parts=tuple(
+                dataclasses.replace(p, cut=cut) if p.name == part else p for p in rules.parts))
+    return rules, row
+
+
+def get_form_item(session: Session, admin: Administration, item_code: str) -> FormItem:
+    form = get_form(session, admin.form.code)
+    for fi in form.items:
+        if fi.item_version.item.code == item_code:
+            return fi
+    raise NotFoundError(f"item {item_code} is not on form {form.code} of administration {admin.code}")
+
+
+def add_decision(session: Session, administration: str, item: str, action: str, value: str = "",
+                 *, reason: str, actor: str) -> Decision:
+    """Record a committee decision on an item: void, accept (extra answers), rekey, weight.
+
+    The decision is checked against the form by applying it in the scoring core first, so
+    an impossible decision (an unknown option, a negative weight) is refused with a message.
+    """
+    if action not in ACTIONS:
+        raise UserError(f"unknown decision '{action}'; expected one of {', '.join(ACTIONS)}")
+    if not reason.strip():
+        raise UserError("a committee decision needs a reason (seed 004 §5.30: it is reported)")
+    admin = get_administration(session, administration)
+    fi = get_form_item(session, admin, item)
+    proposed = [*active_decisions(session, administration), scoring.Decision(item, action, value, reason)]
+    scoring.apply_decisions(scoring_form(session, administration), tuple(proposed))
+    row = Decision(administration_id=admin.id, form_item_id=fi.id, action=action, value=value or None,
+                   reason=reason, decided_by=actor)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action=f"decision_{action}", entity_type="administration",
+                 entity_id=administration, detail={"decision": row.id, "item": item, "value": value},
+                 reason=reason)
+    return row
+
+
+def withdraw_decision(session: Session, decision_id: int, *, reason: str, actor: str) -> Decision:
+    """Withdraw an earlier decision: a new ``withdraw`` event; the original stays on record."""
+    original = session.get(Decision, decision_id)
+    if original is None or original.action == "withdraw":
+        raise NotFoundError(f"no decision {decision_id} to withdraw")
+    if session.scalar(select(Decision.id).where(Decision.withdraws_id == decision_id)) is not None:
+        raise RuleError(f"decision {decision_id} has been withdrawn already")
+    row = Decision(administration_id=original.administration_id, form_item_id=original.form_item_id,
+                   action="withdraw", value=None, reason=reason, decided_by=actor, withdraws_id=decision_id)
+    session.add(row)
+    session.flush()
+    admin = session.get(Administration, original.administration_id)
+    audit.record(session, actor=actor, action="decision_withdraw", entity_type="administration",
+                 entity_id=admin.code if admin else original.administration_id,
+                 detail={"decision": row.id, "withdraws": decision_id}, reason=reason)
+    return row
+
+
+def active_decisions(session: Session, administration: str) -> list[scoring.Decision]:
+    """The decisions in force, oldest first, as the scoring core takes them."""
+    admin = get_administration(session, administration)
+    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id)
+                           .order_by(Decision.id)).all()
+    withdrawn = {r.withdraws_id for r in rows if r.action == "withdraw"}
+    codes = {fi.id: fi.item_version.item.code for fi in get_form(session, admin.form.code).items}
+    return [scoring.Decision(codes[r.form_item_id], r.action, r.value or "", r.reason)  # type: ignore[arg-type]
+            for r in rows if r.action != "withdraw" and r.id not in withdrawn]
+
+
+def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *, part: str = "total",
+                  reason: str, actor: str) -> CutScoreRule:
+    """Record the committee's cut score for an administration, as a rule (DESIGN §3 rule 2).
+
+    ``rule`` is a cut-score rule document (``{"kind": "percent", "value": 70}``, or the
+    ``to_rule()`` of a standard-setting result); it replaces the rule set's cut for ``part``.
+    """
+    admin = get_administration(session, administration)
+    scoring.parse_cut_rule(rule, source="the cut-score rule")
+    if not reason.strip():
+        raise UserError("a cut-score decision needs a reason")
+    row = CutScoreRule(administration_id=admin.id, part=part, rule=rule, decided_by=actor, reason=reason)
+    session.add(row)
+    session.flush()
+    administration_rule_set(session, admin)  # the part must exist in the rule set
+    audit.record(session, actor=actor, action="cut_score", entity_type="administration",
+                 entity_id=administration, detail={"part": part, "rule": rule}, reason=reason)
+    return row
