@@ -28,15 +28,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.distractors import OMITTED, distractors
-from analysis.reliability import (
-    Reliability,
+from analysis._matrix import (
+    ItemNumbers,
     _as_score_matrix,
     _covariance,
+    _item_weights,
+    _per_item_numbers,
     _py,
     _totals,
-    reliability,
 )
+from analysis.distractors import OMITTED, distractors
+from analysis.reliability import Reliability, _alpha_from_cov, reliability
 
 __all__ = [
     "OMITTED",
@@ -52,29 +54,13 @@ __all__ = [
 DEFAULT_PERCENTILES: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0)
 
 
-def _max_scores(
-    scores: pd.DataFrame, x: np.ndarray, max_scores: Mapping[object, float] | pd.Series | None
-) -> np.ndarray:
+def _max_scores(scores: pd.DataFrame, x: np.ndarray, max_scores: ItemNumbers | None) -> np.ndarray:
     """Maximum attainable score per item, validated against the observed scores."""
     if max_scores is None:
         # Without a scoring model the best guess is the highest observed score; an item
         # nobody got right (all 0) is taken as a 0/1 item rather than dividing by zero.
         return np.maximum(np.nanmax(x, axis=0), 1.0)
-    m = np.empty(x.shape[1])
-    for j, item in enumerate(scores.columns):
-        try:
-            value = max_scores[item]
-        except (KeyError, IndexError):
-            raise ValueError(f"max_scores has no entry for item {_py(item)!r}") from None
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"max_scores[{_py(item)!r}] must be a positive number; you provided {value!r}"
-            ) from None
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"max_scores[{_py(item)!r}] must be a positive number; you provided {value!r}")
-        m[j] = value
+    m = _per_item_numbers(scores, max_scores, name="max_scores")
     over = x > m  # NaN compares False: not presented is never "over"
     if over.any():
         i, j = np.argwhere(over)[0]
@@ -85,8 +71,180 @@ def _max_scores(
     return m
 
 
+@dataclass(frozen=True)
+class _ItemTotalMoments:
+    """Per item j, over the candidates who saw it: the moments Rit, Rir and alpha need.
+
+    ``var_item`` = v_j, ``cov_it`` = c_j = cov(x_j, T), ``var_total`` = V_j = var(T); and of
+    the item covariance matrix C: its trace, its grand sum, its row sums and diagonal, and
+    (incomplete data) per item the number of undefined C entries left without j.
+    """
+
+    n: np.ndarray
+    mean: np.ndarray
+    var_item: np.ndarray
+    cov_it: np.ndarray
+    var_total: np.ndarray
+    trace: float
+    grand: float
+    rows: np.ndarray
+    diag: np.ndarray
+    undefined_left: np.ndarray | None
+
+
+def _moments_complete(x: np.ndarray) -> _ItemTotalMoments:
+    """Moments when every candidate saw every item.
+
+    One matrix-vector product gives every item-total covariance (sum(tc) = 0 makes tc'x the
+    centred cross product); alpha if deleted then needs only the item variances, those
+    covariances and var(T): no k x k matrix, no copy of x. The raw second moment loses
+    about 1e-16 * mean^2 / variance relative (1e-13 at p = .999).
+    """
+    k = x.shape[1]
+    t = x.sum(axis=1)
+    tc = t - t.mean()  # shift for accuracy; covariances do not change
+    n = x.shape[0]
+    mean = x.sum(axis=0) / n
+    var_item = (np.einsum("ij,ij->j", x, x) - n * mean * mean) / (n - 1)
+    # Below a relative 1e-12 the difference is rounding noise: the item is constant.
+    var_item[var_item <= 1e-12 * (mean * mean + 1e-300)] = 0.0
+    cov_it = (tc @ x) / (n - 1)
+    var_total = np.full(k, float(tc @ tc) / (n - 1))
+    return _ItemTotalMoments(
+        n=np.full(k, x.shape[0]), mean=mean, var_item=var_item, cov_it=cov_it, var_total=var_total,
+        trace=var_item.sum(), grand=var_total[0], rows=cov_it, diag=var_item, undefined_left=None,
+    )
+
+
+def _moments_incomplete(x: np.ndarray) -> _ItemTotalMoments:
+    """Moments when some items were not presented to some candidates (NaN in ``x``).
+
+    Per item, only the candidates who saw it: matrix-vector products give the item-total
+    cross products and the per-item moments of T. Alpha if deleted needs the
+    pairwise-complete covariance matrix (see :mod:`analysis.reliability`).
+    """
+    seen = ~np.isnan(x)
+    n_j = seen.sum(axis=0)
+    t = _totals(x)
+    tc = t - t.mean()
+    mask = seen.astype(np.float64)
+    mean = np.nansum(x, axis=0) / n_j
+    xc = np.where(seen, x - mean, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = n_j - 1.0
+        var_item = np.einsum("ij,ij->j", xc, xc) / denom
+        cov_it = (tc @ xc) / denom  # sum over seen of xc_j is 0, so no mean term
+        sum_t = tc @ mask
+        sum_t2 = (tc * tc) @ mask
+        var_total = (sum_t2 - sum_t * sum_t / n_j) / denom
+        # A difference of sums: at a relative 1e-12 it is rounding noise, and the totals
+        # of the candidates who saw the item are all equal.
+        var_total[~(var_total > 1e-12 * np.maximum(sum_t2 / n_j, 1e-300))] = np.nan
+    cov = _covariance(x)
+    # A pair never seen together makes C_jk undefined (NaN); alpha without item j is
+    # still defined when every such pair involves j, so count the NaNs per row.
+    undefined = np.isnan(cov)
+    cov = np.where(undefined, 0.0, cov)
+    diag = np.diag(cov)
+    return _ItemTotalMoments(
+        n=n_j, mean=mean, var_item=var_item, cov_it=cov_it, var_total=var_total,
+        trace=diag.sum(), grand=cov.sum(), rows=cov.sum(axis=1), diag=diag,
+        undefined_left=undefined.sum() - 2 * undefined.sum(axis=1) + np.diag(undefined),
+    )
+
+
+def _item_total_moments(x: np.ndarray) -> _ItemTotalMoments:
+    """:func:`_moments_complete` or :func:`_moments_incomplete`, whichever ``x`` needs."""
+    complete = not np.isnan(x.sum(axis=1)).any()  # one pass instead of a full NaN mask
+    return _moments_complete(x) if complete else _moments_incomplete(x)
+
+
+def _item_rest_correlations(mo: _ItemTotalMoments) -> tuple[np.ndarray, np.ndarray]:
+    r"""Rit and Rir: :math:`c_j / \sqrt{v_j V_j}` and
+    :math:`(c_j - v_j) / \sqrt{v_j (V_j + v_j - 2 c_j)}`; NaN for an item without variance."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rit = mo.cov_it / np.sqrt(mo.var_item * mo.var_total)
+        var_rest = mo.var_total + mo.var_item - 2.0 * mo.cov_it
+        # var_rest is a difference of sums; below a relative 1e-12 it is rounding noise
+        # (e.g. a one-item test), and the rest score is constant.
+        var_rest = np.where(var_rest > 1e-12 * np.maximum(mo.var_total, 1e-300), var_rest, np.nan)
+        rir = (mo.cov_it - mo.var_item) / np.sqrt(mo.var_item * var_rest)
+    no_var = ~(mo.var_item > 0)
+    rit[no_var] = np.nan
+    rir[no_var] = np.nan
+    return rit, rir
+
+
+def _alpha_if_deleted(mo: _ItemTotalMoments) -> np.ndarray:
+    r"""Alpha without item j, from C's trace, grand sum, row sums and diagonal:
+    :math:`\frac{k-1}{k-2}(1 - \frac{\operatorname{tr} C - C_{jj}}{\mathbf 1'C\mathbf 1 - 2 (C\mathbf 1)_j + C_{jj}})`."""
+    k = mo.diag.size
+    if k < 3:
+        return np.full(k, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tr_d = mo.trace - mo.diag
+        grand_d = mo.grand - 2.0 * mo.rows + mo.diag
+        alpha_del = (k - 1) / (k - 2) * (1.0 - tr_d / grand_d)
+    alpha_del[~(grand_d > 0)] = np.nan
+    if mo.undefined_left is not None:
+        alpha_del[mo.undefined_left > 0] = np.nan
+    return alpha_del
+
+
+def _item_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n, mean and sample variance (divisor n - 1) of each item over the candidates who saw it."""
+    seen = ~np.isnan(x)
+    n_j = seen.sum(axis=0)
+    mean = np.nansum(x, axis=0) / n_j
+    xc = np.where(seen, x - mean, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_item = np.einsum("ij,ij->j", xc, xc) / (n_j - 1.0)
+    var_item[var_item <= 1e-12 * (mean * mean + 1e-300)] = 0.0
+    return n_j, mean, var_item
+
+
+def _correlation_with_total(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Pearson r(x_j, t) per column over the candidates who saw j; NaN without variance."""
+    seen = ~np.isnan(x)
+    mask = seen.astype(np.float64)
+    n_j = mask.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xc = np.where(seen, x - np.nansum(x, axis=0) / n_j, 0.0)
+        tc = np.where(seen, t[:, None] - (t @ mask) / n_j, 0.0)
+        sxx, stt = (xc * xc).sum(axis=0), (tc * tc).sum(axis=0)
+        r = (xc * tc).sum(axis=0) / np.sqrt(sxx * stt)
+    r[~(sxx > 1e-12 * n_j) | ~(stt > 1e-12 * np.maximum((t * t) @ mask, 1e-300))] = np.nan
+    return r
+
+
+def _weighted_item_columns(x: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
+    """n, mean, var, Rit, Rir and alpha if deleted against the weighted total T = sum w_j x_j.
+
+    For w_j > 0, r(x_j, T) = r(w_j x_j, T) and r(x_j, T - w_j x_j) = r(w_j x_j, T - w_j x_j)
+    (a correlation does not change when one variable is multiplied by a positive number),
+    so the unweighted formulas run on the weighted components. An item of weight 0 is no
+    part of T: its Rit and Rir are both r(x_j, T), and alpha without it is the test's alpha.
+    """
+    keep = w > 0
+    y = x[:, keep] * w[keep]
+    mo = _item_total_moments(y)
+    rit_y, rir_y = _item_rest_correlations(mo)
+    n_j, mean, var_item = _item_moments(x)
+    rit, rir, alpha_del = (np.full(x.shape[1], np.nan) for _ in range(3))
+    rit[keep], rir[keep], alpha_del[keep] = rit_y, rir_y, _alpha_if_deleted(mo)
+    if not keep.all():
+        r0 = _correlation_with_total(x[:, ~keep], _totals(y))
+        r0[~(var_item[~keep] > 0)] = np.nan
+        rit[~keep] = rir[~keep] = r0
+        alpha_del[~keep] = _alpha_from_cov(_covariance(y))
+    return {"n": n_j, "mean": mean, "var_item": var_item, "rit": rit, "rir": rir, "alpha_del": alpha_del}
+
+
 def item_statistics(
-    scores: pd.DataFrame, max_scores: Mapping[object, float] | pd.Series | None = None
+    scores: pd.DataFrame,
+    *,
+    max_scores: ItemNumbers | None = None,
+    weights: ItemNumbers | None = None,
 ) -> pd.DataFrame:
     r"""Classical item statistics: n, mean, sd, p, Rit, Rir and alpha if item deleted.
 
@@ -99,6 +257,14 @@ def item_statistics(
         Maximum score ``m_j`` per item (mapping or Series keyed by item id). Default: the
         highest observed score of the item, at least 1 -- right for 0/1 items; pass it for
         partial-credit items whose top score may not have been reached.
+    weights:
+        Item weight ``w_j`` (mapping or Series keyed by item id; each >= 0, not all 0): the
+        total is the weighted one the candidate is judged on, ``T_i = sum_j w_j x_ij``.
+        Rit is ``r(x_j, T)``, Rir is ``r(x_j, T - w_j x_j)`` and alpha if deleted is
+        computed over the weighted components ``w_j x_ij``; an item of weight 0 is no part
+        of ``T`` (its Rit = Rir = r(x_j, T), its alpha if deleted is the test's alpha).
+        ``n``, ``mean``, ``sd`` and ``p`` describe the item itself and do not change.
+        Default (or all weights 1): exactly the unweighted numbers.
 
     Returns
     -------
@@ -110,14 +276,15 @@ def item_statistics(
     * ``max_score``: ``m_j`` used for ``p``;
     * ``p``: ``mean / m_j`` (the p-value, proportion of the maximum obtained);
     * ``rit``: Pearson ``r(x_j, T)`` item-total correlation, over the candidates who saw j;
-    * ``rir``: Pearson ``r(x_j, T - x_j)`` item-rest correlation, same candidates;
+    * ``rir``: Pearson ``r(x_j, T - w_j x_j)`` item-rest correlation, same candidates;
     * ``alpha_if_deleted``: Cronbach's alpha of the test without item j.
 
     With ``v_j`` the item variance, ``c_j = cov(x_j, T)`` and ``V_j = var(T)`` (all over the
-    candidates who saw j)
+    candidates who saw j), unweighted:
 
     .. math::
 
+        p_j = \frac{\bar x_j}{m_j}, \qquad
         r_{it} = \frac{c_j}{\sqrt{v_j V_j}}, \qquad
         r_{ir} = \frac{c_j - v_j}{\sqrt{v_j (V_j + v_j - 2 c_j)}}, \qquad
         \alpha_{(-j)} = \frac{k-1}{k-2}\Bigl(1 - \frac{\operatorname{tr} C - C_{jj}}
@@ -129,92 +296,39 @@ def item_statistics(
     Definitions: DESIGN §5; Rir is the "corrected item-total correlation" (Henrysson 1963,
     Psychometrika 28, 211-218); alpha: Cronbach (1951). Checked against R
     ``psych::alpha`` (``item.stats$raw.r``, ``r.drop``, ``mean``, ``sd``,
-    ``alpha.drop$raw_alpha``) on SAT12 (``tests/data/reference/``).
+    ``alpha.drop$raw_alpha``) on SAT12 (``tests/data/reference/``, made by
+    ``ctt_make_reference.R``).
 
     Examples
     --------
     >>> import pandas as pd
     >>> x = pd.DataFrame({"i1": [1, 1, 0, 0], "i2": [1, 0, 1, 0], "i3": [1, 1, 1, 0]})
+    >>> # In R: psych::alpha(x)$item.stats[, c("n", "raw.r", "r.drop")]
     >>> stats = item_statistics(x)
     >>> stats.loc["i3", ["n", "p", "rit", "rir"]].round(4).tolist()
     [4.0, 0.75, 0.9272, 0.8165]
+    >>> # Weighted total T = i1 + 2 i2 + i3 = (4, 2, 3, 0); rest of i2 = (2, 2, 1, 0)
+    >>> w = item_statistics(x, weights={"i1": 1, "i2": 2, "i3": 1})
+    >>> w.loc["i2", ["rit", "rir"]].round(4).tolist()  # 5 / sqrt(35), 1 / sqrt(11)
+    [0.8452, 0.3015]
     """
     x = _as_score_matrix(scores)
     m = _max_scores(scores, x, max_scores)
-    k = x.shape[1]
-    t = x.sum(axis=1)
-    complete = not np.isnan(t).any()  # one pass instead of a full NaN mask
-    if complete:
-        n_j = np.full(k, x.shape[0])
+    w = _item_weights(scores, weights)
+    if w is None:
+        mo = _item_total_moments(x)
+        rit, rir = _item_rest_correlations(mo)
+        n_j, mean, var_item, alpha_del = mo.n, mo.mean, mo.var_item, _alpha_if_deleted(mo)
     else:
-        seen = ~np.isnan(x)
-        n_j = seen.sum(axis=0)
-        t = _totals(x)
-    tc = t - t.mean()  # shift for accuracy; covariances do not change
-
-    if complete:
-        # One matrix-vector product gives every item-total covariance (sum(tc) = 0 makes
-        # tc'x the centred cross product); alpha if deleted then needs only the item
-        # variances, those covariances and var(T): no k x k matrix, no copy of x. The raw
-        # second moment loses about 1e-16 * mean^2 / variance relative (1e-13 at p = .999).
-        n = x.shape[0]
-        mean = x.sum(axis=0) / n
-        var_item = (np.einsum("ij,ij->j", x, x) - n * mean * mean) / (n - 1)
-        # Below a relative 1e-12 the difference is rounding noise: the item is constant.
-        var_item[var_item <= 1e-12 * (mean * mean + 1e-300)] = 0.0
-        cov_it = (tc @ x) / (n - 1)
-        var_total = np.full(k, float(tc @ tc) / (n - 1))
-        tr, grand, rows, diag = var_item.sum(), var_total[0], cov_it, var_item
-    else:
-        # Per item, only the candidates who saw it: matrix-vector products give the
-        # item-total cross products and the per-item moments of T.
-        mask = seen.astype(np.float64)
-        mean = np.nansum(x, axis=0) / n_j
-        xc = np.where(seen, x - mean, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            denom = n_j - 1.0
-            var_item = np.einsum("ij,ij->j", xc, xc) / denom
-            cov_it = (tc @ xc) / denom  # sum over seen of xc_j is 0, so no mean term
-            sum_t = tc @ mask
-            sum_t2 = (tc * tc) @ mask
-            var_total = (sum_t2 - sum_t * sum_t / n_j) / denom
-            # A difference of sums: at a relative 1e-12 it is rounding noise, and the totals
-            # of the candidates who saw the item are all equal.
-            var_total[~(var_total > 1e-12 * np.maximum(sum_t2 / n_j, 1e-300))] = np.nan
-        # Alpha needs the pairwise-complete covariance matrix (see analysis.reliability).
-        cov = _covariance(x)
-        # A pair never seen together makes C_jk undefined (NaN); alpha without item j is
-        # still defined when every such pair involves j, so count the NaNs per row.
-        undefined = np.isnan(cov)
-        cov = np.where(undefined, 0.0, cov)
-        diag = np.diag(cov)
-        tr, grand, rows = diag.sum(), cov.sum(), cov.sum(axis=1)
-        nan_left = undefined.sum() - 2 * undefined.sum(axis=1) + np.diag(undefined)
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(var_item)
-        rit = cov_it / np.sqrt(var_item * var_total)
-        var_rest = var_total + var_item - 2.0 * cov_it
-        # var_rest is a difference of sums; below a relative 1e-12 it is rounding noise
-        # (e.g. a one-item test), and the rest score is constant.
-        var_rest = np.where(var_rest > 1e-12 * np.maximum(var_total, 1e-300), var_rest, np.nan)
-        rir = (cov_it - var_item) / np.sqrt(var_item * var_rest)
-        no_var = ~(var_item > 0)
-        rit[no_var] = np.nan
-        rir[no_var] = np.nan
-
-        if k >= 3:
-            tr_d = tr - diag
-            grand_d = grand - 2.0 * rows + diag
-            alpha_del = (k - 1) / (k - 2) * (1.0 - tr_d / grand_d)
-            alpha_del[~(grand_d > 0)] = np.nan
-            if not complete:
-                alpha_del[nan_left > 0] = np.nan
-        else:
-            alpha_del = np.full(k, np.nan)
+        cols = _weighted_item_columns(x, w)
+        n_j, mean, var_item, rit, rir, alpha_del = (
+            cols[c] for c in ("n", "mean", "var_item", "rit", "rir", "alpha_del")
+        )
     index = scores.columns.copy()
     if index.name is None:
         index = index.rename("item")
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(var_item)
     return pd.DataFrame(
         {
             "n": n_j.astype(np.int64),

@@ -32,7 +32,7 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.reliability import _as_score_matrix, _py
+from analysis._matrix import _as_score_matrix, _py
 
 __all__ = ["OMITTED", "distractors"]
 

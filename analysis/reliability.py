@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis._matrix import ItemNumbers, _as_score_matrix, _covariance, _item_weights, _totals
+
 __all__ = ["Reliability", "reliability"]
 
 
@@ -57,110 +59,18 @@ class Reliability:
     split_half: float
 
 
-def _py(value: object) -> object:
-    """A numpy scalar as the plain Python value, so messages read ``8``, not ``np.int64(8)``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _as_score_matrix(scores: pd.DataFrame, *, name: str = "scores") -> np.ndarray:
-    """Validate the scored matrix and return it as a float64 array (NaN = not presented).
-
-    Raises ``ValueError`` naming the offending item (column) or candidate (row).
-    """
-    if not isinstance(scores, pd.DataFrame):
-        raise ValueError(
-            f"{name} must be a pandas DataFrame (candidates x items); "
-            f"you provided {type(scores).__name__}"
-        )
-    if scores.shape[1] == 0:
-        raise ValueError(f"{name} has no items (no columns)")
-    if scores.shape[0] == 0:
-        raise ValueError(f"{name} has no candidates (no rows)")
-    if not scores.columns.is_unique:
-        dup = _py(scores.columns[scores.columns.duplicated()][0])
-        raise ValueError(f"{name}: item {dup!r} appears in more than one column")
-    if not scores.index.is_unique:
-        dup = _py(scores.index[scores.index.duplicated()][0])
-        raise ValueError(f"{name}: candidate {dup!r} appears in more than one row")
-    for item, dtype in scores.dtypes.items():
-        if not pd.api.types.is_numeric_dtype(dtype):
-            raise ValueError(
-                f"{name}: item {_py(item)!r} holds non-numeric values (dtype {dtype}); "
-                "expected item scores as numbers, NaN where the item was not presented"
-            )
-    if all(dt == np.float64 for dt in scores.dtypes):
-        x = scores.to_numpy()  # a view for one float block: no copy of a large matrix
-    else:
-        x = scores.to_numpy(dtype=np.float64, na_value=np.nan)
-    # Cheap reductions first; locate the offending cell only when something is wrong.
-    lo, hi = np.min(x), np.max(x)
-    complete = not np.isnan(lo + hi)
-    if not complete:
-        lo, hi = np.nanmin(x), np.nanmax(x)
-    if np.isinf(hi) or np.isinf(lo):
-        i, j = np.argwhere(np.isinf(x))[0]
-        raise ValueError(
-            f"{name}: candidate {_py(scores.index[i])!r}, item {_py(scores.columns[j])!r} has an "
-            "infinite score"
-        )
-    if lo < 0:
-        i, j = np.argwhere(x < 0)[0]
-        raise ValueError(
-            f"{name}: candidate {_py(scores.index[i])!r}, item {_py(scores.columns[j])!r} has a "
-            f"negative score {_py(x[i, j])!r}; item scores must be >= 0"
-        )
-    if complete:
-        return x
-    seen = ~np.isnan(x)
-    per_item = seen.sum(axis=0)
-    if (per_item == 0).any():
-        item = _py(scores.columns[int(np.flatnonzero(per_item == 0)[0])])
-        raise ValueError(f"{name}: item {item!r} was not presented to any candidate (all NaN)")
-    per_cand = seen.sum(axis=1)
-    if (per_cand == 0).any():
-        cand = _py(scores.index[int(np.flatnonzero(per_cand == 0)[0])])
-        raise ValueError(
-            f"{name}: candidate {cand!r} has no item scores at all (all NaN); "
-            "remove absent candidates before the analysis"
-        )
-    return x
-
-
-def _totals(x: np.ndarray) -> np.ndarray:
-    """Total per candidate: the sum over the items they saw (NaN = not presented)."""
-    t = x.sum(axis=1)  # one pass; nansum copies the matrix, so only use it when needed
-    return np.nansum(x, axis=1) if np.isnan(t).any() else t
-
-
-def _covariance(x: np.ndarray) -> np.ndarray:
-    """Item covariance matrix, pairwise-complete when ``x`` has NaNs (divisor n_jk - 1).
-
-    Complete data: one matrix product ``X'X`` of the raw scores, centred afterwards on the
-    k x k result (no copy of ``X``). Its entries are exact for whole-number scores (every
-    partial sum is an integer below 2**53); for fractional scores the relative error is
-    about 1e-16 * mean^2 / variance. With NaNs the columns are centred on their own mean
-    first, then per pair ``(sum x_j x_k - sum x_j sum x_k / n_jk) / (n_jk - 1)`` over the
-    candidates who saw both.
-    """
-    n = x.shape[0]
-    col_sum = x.sum(axis=0)
-    if not np.isnan(col_sum).any():
-        cross = x.T @ x
-        return (cross - np.outer(col_sum, col_sum) / n) / (n - 1)
-    seen = ~np.isnan(x)
-    m = seen.astype(np.float64)
-    col_mean = np.nansum(x, axis=0) / m.sum(axis=0)
-    xc = np.where(seen, x - col_mean, 0.0)
-    n_jk = m.T @ m
-    s_jk = xc.T @ m  # s_jk[j, k] = sum of xc_j over candidates who saw j and k
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = ((xc.T @ xc) - s_jk * s_jk.T / n_jk) / (n_jk - 1)
-    cov[n_jk < 2] = np.nan
-    return cov
-
-
 def _alpha_from_cov(cov: np.ndarray) -> float:
-    """alpha = k/(k-1) * (1 - tr(C) / sum(C))  (Cronbach 1951)."""
+    r"""Cronbach's alpha from the covariance matrix ``C`` of the ``k`` (weighted) components.
+
+    .. math:: \alpha = \frac{k}{k-1}\Bigl(1 - \frac{\operatorname{tr} C}{\mathbf 1' C \mathbf 1}\Bigr)
+
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika* 16, 297-334. Checked against R ``psych::alpha`` (``raw_alpha``).
+
+    >>> # In R: k <- 2; C <- matrix(c(1, .5, .5, 1), 2); k / (k - 1) * (1 - sum(diag(C)) / sum(C))
+    >>> round(_alpha_from_cov(np.array([[1.0, 0.5], [0.5, 1.0]])), 4)
+    0.6667
+    """
     k = cov.shape[0]
     total_var = cov.sum()
     if k < 2 or not np.isfinite(total_var) or total_var <= 0:
@@ -169,7 +79,20 @@ def _alpha_from_cov(cov: np.ndarray) -> float:
 
 
 def _lambda2_from_cov(cov: np.ndarray) -> float:
-    """lambda2 = (sum_{j!=k} C_jk + sqrt(k/(k-1) * sum_{j!=k} C_jk^2)) / sum(C)  (Guttman 1945)."""
+    r"""Guttman's lambda-2 from the covariance matrix ``C`` of the ``k`` components.
+
+    .. math::
+
+        \lambda_2 = \frac{\sum_{j \ne l} C_{jl} + \sqrt{\tfrac{k}{k-1}\sum_{j \ne l} C_{jl}^2}}
+                         {\mathbf 1' C \mathbf 1}
+
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. *Psychometrika* 10,
+    255-282. Checked against R ``psych::splitHalf`` (``lambda2``). Always >= alpha.
+
+    >>> # In R: C <- matrix(c(1, .5, .5, 1), 2); (1 + sqrt(2 * 2 * .25)) / sum(C)
+    >>> round(_lambda2_from_cov(np.array([[1.0, 0.5], [0.5, 1.0]])), 4)
+    0.6667
+    """
     k = cov.shape[0]
     total_var = cov.sum()
     if k < 2 or not np.isfinite(total_var) or total_var <= 0:
@@ -179,10 +102,23 @@ def _lambda2_from_cov(cov: np.ndarray) -> float:
 
 
 def _split_half_from_cov(cov: np.ndarray) -> float:
-    """Odd-even split half: r between the half totals, stepped up by Spearman-Brown.
+    r"""Odd-even split half: r between the half totals, stepped up by Spearman-Brown.
 
-    Odd half = items 1, 3, 5, ... in column order (1-based), even half = items 2, 4, ...
-    r = sum C[O, E] / sqrt(sum C[O, O] * sum C[E, E]); split_half = 2 r / (1 + r).
+    Odd half ``O`` = components 1, 3, 5, ... in column order (1-based), even half ``E`` =
+    components 2, 4, ...
+
+    .. math::
+
+        r = \frac{\sum C_{OE}}{\sqrt{\sum C_{OO} \sum C_{EE}}}, \qquad
+        r_{SB} = \frac{2r}{1 + r}
+
+    Spearman, C. (1910) and Brown, W. (1910), *British Journal of Psychology* 3.
+    Checked by hand (tests/analysis/test_ctt.py); R: ``psych::spearman.brown``-style step-up
+    of ``cor(rowSums(x[, odd]), rowSums(x[, even]))``.
+
+    >>> # In R: r <- .5 / sqrt(1 * 1); 2 * r / (1 + r)
+    >>> round(_split_half_from_cov(np.array([[1.0, 0.5], [0.5, 1.0]])), 4)
+    0.6667
     """
     k = cov.shape[0]
     if k < 2:
@@ -200,13 +136,25 @@ def _split_half_from_cov(cov: np.ndarray) -> float:
     return float(2.0 * r / (1.0 + r))
 
 
+def _sem(alpha: float, totals: np.ndarray) -> float:
+    r"""Standard error of measurement, :math:`SEM = SD(T)\sqrt{1 - \alpha}`, in total-score points.
+
+    ``SD(T)`` is the sample SD (divisor ``n - 1``) of the totals. Lord, F. M. & Novick,
+    M. R. (1968). *Statistical theories of mental test scores*, §3.8 (eq. 3.8.4).
+
+    >>> # In R: sd(c(3, 2, 2, 0)) * sqrt(1 - 0.75)
+    >>> round(_sem(0.75, np.array([3.0, 2.0, 2.0, 0.0])), 4)
+    0.6292
+    """
+    sd_total = float(np.std(totals, ddof=1)) if totals.size > 1 else math.nan
+    return sd_total * math.sqrt(1.0 - alpha) if np.isfinite(alpha) and alpha <= 1 else math.nan
+
+
 def _reliability_from(x: np.ndarray, cov: np.ndarray, totals: np.ndarray) -> Reliability:
     alpha = _alpha_from_cov(cov)
-    sd_total = float(np.std(totals, ddof=1)) if totals.size > 1 else math.nan
-    sem = sd_total * math.sqrt(1.0 - alpha) if np.isfinite(alpha) and alpha <= 1 else math.nan
     return Reliability(
         alpha=alpha,
-        sem=sem,
+        sem=_sem(alpha, totals),
         n_items=int(x.shape[1]),
         n_candidates=int(x.shape[0]),
         lambda2=_lambda2_from_cov(cov),
@@ -214,11 +162,32 @@ def _reliability_from(x: np.ndarray, cov: np.ndarray, totals: np.ndarray) -> Rel
     )
 
 
-def reliability(scores: pd.DataFrame) -> Reliability:
+def _weighted_components(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The weighted components ``w_j x_ij`` of the items with a non-zero weight (NaN kept).
+
+    An item of weight 0 adds nothing to the total, so it is no component of it: it is left
+    out rather than kept as a constant column, which would change ``k`` in alpha.
+    """
+    keep = w > 0
+    return x[:, keep] * w[keep]
+
+
+def reliability(scores: pd.DataFrame, *, weights: ItemNumbers | None = None) -> Reliability:
     r"""Reliability of the total score: alpha (KR-20), SEM, lambda-2 and odd-even split half.
 
-    With ``C`` the item covariance matrix (pairwise-complete, divisor ``n - 1``; see the
-    module docstring for missing data) and ``k`` items:
+    Parameters
+    ----------
+    scores:
+        Scored matrix, candidates x items; ``NaN`` = item not presented.
+    weights:
+        Item weight ``w_j`` (mapping or Series keyed by item id, every weight >= 0, not all
+        0). The total is the weighted one, ``T_i = sum_j w_j x_ij``, and every coefficient is
+        computed over the weighted components ``w_j x_ij`` of the items with ``w_j > 0`` (an
+        item of weight 0 is no part of the total and is left out). Default (or all weights
+        1): ``T_i = sum_j x_ij``, exactly the unweighted numbers.
+
+    With ``C`` the covariance matrix of the ``k`` components (pairwise-complete, divisor
+    ``n - 1``; see the module docstring for missing data):
 
     .. math::
 
@@ -229,8 +198,8 @@ def reliability(scores: pd.DataFrame) -> Reliability:
 
     ``sem = SD(T) * sqrt(1 - alpha)`` with ``SD(T)`` the sample SD (divisor ``n - 1``) of the
     candidates' totals (sum over the items they saw). ``split_half`` correlates the total on
-    the odd-numbered items (1st, 3rd, ... column) with the total on the even-numbered ones
-    and applies Spearman-Brown, ``2r / (1 + r)``.
+    the odd-numbered components (1st, 3rd, ... column) with the total on the even-numbered
+    ones and applies Spearman-Brown, ``2r / (1 + r)``.
 
     For 0/1 items alpha equals KR-20 (Kuder & Richardson 1937). Coefficients that are
     undefined (fewer than 2 items, zero total variance, item pairs never seen together)
@@ -239,19 +208,28 @@ def reliability(scores: pd.DataFrame) -> Reliability:
     References: Cronbach, L. J. (1951). Coefficient alpha and the internal structure of
     tests. *Psychometrika* 16, 297-334. Guttman, L. (1945). A basis for analyzing
     test-retest reliability. *Psychometrika* 10, 255-282. Spearman (1910), Brown (1910).
+    Lord & Novick (1968), §3.8, for the SEM.
 
     Checked against R ``psych::alpha`` (``raw_alpha``) and ``psych::splitHalf``
-    (``lambda2``) on the SAT12 data (fixtures in ``tests/data/reference/``).
+    (``lambda2``) on the SAT12 data (fixtures in ``tests/data/reference/``, made by
+    ``ctt_make_reference.R``).
 
     Examples
     --------
     >>> import pandas as pd
     >>> x = pd.DataFrame({"i1": [1, 1, 0, 0], "i2": [1, 0, 1, 0], "i3": [1, 1, 1, 0]})
+    >>> # In R: psych::alpha(x)$total$raw_alpha
     >>> rel = reliability(x)
     >>> round(rel.alpha, 4), rel.n_items, rel.n_candidates
     (0.6316, 3, 4)
+    >>> # Weighted total T = i1 + 2 i2 + i3: alpha over the components (i1, 2 i2, i3),
+    >>> # tr C = 1/3 + 4/3 + 1/4 = 23/12, sum C = 35/12, alpha = 3/2 (1 - 23/35) = 18/35
+    >>> round(reliability(x, weights={"i1": 1, "i2": 2, "i3": 1}).alpha, 4)
+    0.5143
     """
     x = _as_score_matrix(scores)
+    w = _item_weights(scores, weights)
+    if w is not None:
+        x = _weighted_components(x, w)
     cov = _covariance(x)
     return _reliability_from(x, cov, _totals(x))
-
