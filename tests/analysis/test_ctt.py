@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analysis import ctt
@@ -150,6 +150,87 @@ def test_item_seen_only_by_candidates_with_equal_totals_has_no_correlation() -> 
     s = item_statistics(x)
     assert math.isnan(s.loc["a", "rit"]) and math.isnan(s.loc["a", "rir"])
     assert math.isnan(s.loc["c", "sd"])  # one candidate: no sample SD
+
+
+# ----------------------------------------------------------- weighted totals, by hand
+
+# SMALL with weights (1, 2, 1): T = i1 + 2 i2 + i3 = [4, 2, 3, 0], mean 2.25,
+# centred [1.75, -0.25, 0.75, -2.25], var(T) = 8.75 / 3 = 35/12.
+WEIGHTS_121 = {"i1": 1, "i2": 2, "i3": 1}
+
+
+def test_weighted_item_statistics_small_matrix_by_hand() -> None:
+    s = item_statistics(SMALL, weights=WEIGHTS_121)
+    # n, mean, sd and p describe the item itself: the same as unweighted.
+    assert s["n"].tolist() == [4, 4, 4]
+    np.testing.assert_allclose(s["mean"], [0.5, 0.5, 0.75])
+    np.testing.assert_allclose(s["sd"], [math.sqrt(1 / 3), math.sqrt(1 / 3), 0.5])
+    np.testing.assert_allclose(s["p"], [0.5, 0.5, 0.75])
+    # cov(i1,T) = [.5,.5,-.5,-.5].[1.75,-.25,.75,-2.25] / 3 = 1.5/3 = 1/2
+    #   rit = (1/2) / sqrt(1/3 * 35/12) = 3/sqrt(35)
+    # cov(i2,T) = [.5,-.5,.5,-.5].[...] / 3 = 2.5/3 = 5/6 -> rit = 5/sqrt(35)
+    # cov(i3,T) = [.25,.25,.25,-.75].[...] / 3 = 2.25/3 = 3/4 -> rit = (3/4)/sqrt(1/4 * 35/12) = 3 sqrt(12/35)/2
+    np.testing.assert_allclose(s["rit"], [3 / math.sqrt(35), 5 / math.sqrt(35), 1.5 * math.sqrt(12 / 35)])
+    # rest = T - w_j x_j:
+    #   i1: [3,1,3,0], var 9/4, cov(i1, rest) = 1/2 - 1/3 = 1/6 -> (1/6)/sqrt(1/3 * 9/4) = 1/(3 sqrt 3)
+    #   i2: [2,2,1,0], var 11/12, cov = 5/6 - 2/3 = 1/6 -> (1/6)/sqrt(1/3 * 11/12) = 1/sqrt(11)
+    #   i3: [3,1,2,0], var 5/3, cov = 3/4 - 1/4 = 1/2 -> (1/2)/sqrt(1/4 * 5/3) = sqrt(3/5)
+    np.testing.assert_allclose(s["rir"], [1 / (3 * math.sqrt(3)), 1 / math.sqrt(11), math.sqrt(3 / 5)])
+    # Components (i1, 2 i2, i3): C = [[1/3, 0, 1/6], [0, 4/3, 1/3], [1/6, 1/3, 1/4]]
+    #   without i1: tr 19/12, sum 27/12 -> 2 (1 - 19/27) = 16/27
+    #   without i2: tr 7/12, sum 11/12 -> 2 (1 - 7/11) = 8/11
+    #   without i3: tr 5/3, sum 5/3 -> 0
+    np.testing.assert_allclose(s["alpha_if_deleted"], [16 / 27, 8 / 11, 0.0], atol=1e-12)
+
+
+def test_weighted_reliability_small_matrix_by_hand() -> None:
+    rel = reliability(SMALL, weights=WEIGHTS_121)
+    # tr C = 1/3 + 4/3 + 1/4 = 23/12, sum C = 23/12 + 2 (0 + 1/6 + 1/3) = 35/12 (= var T)
+    # alpha = 3/2 (1 - 23/35) = 18/35; SEM = sqrt(35/12) sqrt(17/35) = sqrt(17/12)
+    assert rel.alpha == pytest.approx(18 / 35, abs=1e-12)
+    assert rel.sem == pytest.approx(math.sqrt(17 / 12), abs=1e-12)
+    # lambda-2: off-diagonal sum 1, squares 2 (0 + 1/36 + 1/9) = 5/18
+    #   -> (1 + sqrt(3/2 * 5/18)) / (35/12) = (1 + sqrt(5/12)) * 12/35
+    assert rel.lambda2 == pytest.approx((1 + math.sqrt(5 / 12)) * 12 / 35, abs=1e-12)
+    # odd half (i1, i3), even half (2 i2): cov 0 + 1/3, var 1/3 + 1/4 + 2/6 = 11/12, var 4/3
+    #   r = (1/3)/sqrt(11/12 * 4/3) = 1/sqrt(11); split half = 2r/(1+r)
+    r = 1 / math.sqrt(11)
+    assert rel.split_half == pytest.approx(2 * r / (1 + r), abs=1e-12)
+    assert (rel.n_items, rel.n_candidates) == (3, 4)
+
+
+def test_an_item_of_weight_zero_is_correlated_with_the_others_total_and_left_out_of_alpha() -> None:
+    s = item_statistics(SMALL, weights={"i1": 1, "i2": 0, "i3": 1})
+    # T = i1 + i3 = [2,2,1,0], var 11/12; cov(i2, T) = [.5,-.5,.5,-.5].[.75,.75,-.25,-1.25]/3 = 1/6
+    #   -> rit(i2) = rir(i2) = (1/6)/sqrt(1/3 * 11/12) = 1/sqrt(11)
+    assert s.loc["i2", "rit"] == pytest.approx(1 / math.sqrt(11), abs=1e-12)
+    assert s.loc["i2", "rir"] == pytest.approx(1 / math.sqrt(11), abs=1e-12)
+    # alpha of (i1, i3) = 2 (1 - 7/12 / 11/12) = 8/11: the test's alpha, and alpha without i2
+    assert s.loc["i2", "alpha_if_deleted"] == pytest.approx(8 / 11, abs=1e-12)
+    rel = reliability(SMALL, weights={"i1": 1, "i2": 0, "i3": 1})
+    assert rel.alpha == pytest.approx(8 / 11, abs=1e-12)
+    assert rel.n_items == 2
+    # i1 and i3 get what a test of only i1 and i3 gives them.
+    alone = item_statistics(SMALL[["i1", "i3"]])
+    for col in ("rit", "rir"):
+        np.testing.assert_allclose(s.loc[["i1", "i3"], col], alone[col], atol=1e-12)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_weights_of_one_give_exactly_the_unweighted_numbers(missing: bool) -> None:
+    x = _random_scores(3, 60, 6, 0.2 if missing else 0.0)
+    ones = {c: 1 for c in x.columns}
+    pd.testing.assert_frame_equal(item_statistics(x, weights=ones), item_statistics(x), check_exact=True)
+    assert reliability(x, weights=pd.Series(ones)) == reliability(x)
+
+
+def test_bad_weights_are_refused_naming_the_item() -> None:
+    with pytest.raises(ValueError, match=r"weights has no entry for item 'i3'"):
+        item_statistics(SMALL, weights={"i1": 1, "i2": 1})
+    with pytest.raises(ValueError, match=r"weights\['i2'\] must be a number >= 0; you provided -1"):
+        reliability(SMALL, weights={"i1": 1, "i2": -1, "i3": 1})
+    with pytest.raises(ValueError, match="every item has weight 0"):
+        item_statistics(SMALL, weights={"i1": 0, "i2": 0, "i3": 0})
 
 
 # ------------------------------------------------------------------ agreement with psych
@@ -288,12 +369,10 @@ def test_alpha_of_a_lengthened_test_follows_spearman_brown(weights: list[int], s
         rows.extend(pattern_rows * w)
     x = pd.DataFrame(rows, columns=[f"q{j}" for j in range(k_total)], dtype=float)
     k_short, factor = split[0], k_total / split[0]
-    if len(x) < 3 or x.to_numpy().std() == 0:
-        return
+    assume(len(x) >= 3 and x.to_numpy().std() > 0)
     short = reliability(x.iloc[:, :k_short]).alpha
     full = reliability(x).alpha
-    if math.isnan(short) or abs(1 + (factor - 1) * short) < 1e-9:
-        return
+    assume(not math.isnan(short) and abs(1 + (factor - 1) * short) >= 1e-9)
     assert full == pytest.approx(factor * short / (1 + (factor - 1) * short), abs=1e-9)
 
 
@@ -346,11 +425,68 @@ def test_item_statistics_agree_with_a_per_item_pandas_computation(params: tuple,
     seed, n, k = params
     x = _random_scores(seed, n, k, missing)
     fast = item_statistics(x)
-    if fast["rit"].isna().any() or (x.notna().sum() < 3).any():
-        return  # degenerate draws: constant items; the hand cases cover them
+    # degenerate draws (constant items) are left to the hand cases
+    assume(not fast["rit"].isna().any() and (x.notna().sum() >= 3).all())
     slow = _naive_item_statistics(x)
     for col in ("n", "mean", "sd", "rit", "rir", "alpha_if_deleted"):
         np.testing.assert_allclose(fast[col].astype(float), slow[col].astype(float), rtol=1e-9, atol=1e-9)
+
+
+def _naive_weighted_statistics(x: pd.DataFrame, w: pd.Series) -> pd.DataFrame:
+    """Per-item pandas version of the weighted definitions: T = sum_j w_j x_j over the items
+    seen, Rit = r(x_j, T), Rir = r(x_j, T - w_j x_j), alpha without j over the components w x."""
+    y = x * w
+    total = y.sum(axis=1, skipna=True)
+    cov = y.cov()
+    k = x.shape[1]
+    out = {}
+    for item in x.columns:
+        seen = x[item].notna()
+        xi, t = x.loc[seen, item], total[seen]
+        c = cov.drop(index=item, columns=item).to_numpy()
+        out[item] = {
+            "rit": np.corrcoef(xi, t)[0, 1],
+            "rir": np.corrcoef(xi, t - w[item] * xi)[0, 1],
+            "alpha_if_deleted": (k - 1) / (k - 2) * (1 - np.trace(c) / c.sum()),
+        }
+    return pd.DataFrame(out).T
+
+
+weight_lists = st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0, 4.5]), min_size=12, max_size=12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(binary_matrix.filter(lambda p: p[2] >= 3), st.sampled_from([0.0, 0.25]), weight_lists)
+def test_weighted_item_statistics_agree_with_a_per_item_pandas_computation(
+    params: tuple, missing: float, weights: list[float]
+) -> None:
+    seed, n, k = params
+    x = _random_scores(seed, n, k, missing)
+    w = pd.Series(weights[:k], index=x.columns)
+    fast = item_statistics(x, weights=w)
+    assume(not fast["rit"].isna().any() and (x.notna().sum() >= 3).all())
+    slow = _naive_weighted_statistics(x, w)
+    for col in ("rit", "rir", "alpha_if_deleted"):
+        np.testing.assert_allclose(fast[col].astype(float), slow[col].astype(float), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(binary_matrix, st.sampled_from([0.0, 0.2]), weight_lists)
+def test_doubling_every_weight_leaves_rit_rir_and_alpha_unchanged(
+    params: tuple, missing: float, weights: list[float]
+) -> None:
+    # Correlations and alpha do not change when the total is multiplied by a constant;
+    # the SEM, in total-score points, doubles.
+    seed, n, k = params
+    x = _random_scores(seed, n, k, missing)
+    w = pd.Series(weights[:k], index=x.columns)
+    one, two = item_statistics(x, weights=w), item_statistics(x, weights=2 * w)
+    for col in ("rit", "rir", "alpha_if_deleted"):
+        np.testing.assert_allclose(one[col], two[col], rtol=1e-9, atol=1e-12)
+    a, b = reliability(x, weights=w), reliability(x, weights=2 * w)
+    for field in ("alpha", "lambda2", "split_half"):
+        assert getattr(a, field) == pytest.approx(getattr(b, field), abs=1e-10, nan_ok=True)
+    assert b.sem == pytest.approx(2 * a.sem, rel=1e-9, nan_ok=True)
 
 
 # ------------------------------------------------------------------------ distractors
