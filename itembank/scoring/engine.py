@@ -14,7 +14,8 @@ Conventions (documented defaults):
 * missing (empty) and invalid responses (unknown label, two labels on an mc item) score 0 and
   are counted per candidate in ``missing`` / ``invalid`` over the non-voided items;
 * the scored matrix holds the non-voided items only; a missing/invalid cell holds 0;
-* a candidate reaches a cut when score >= cut (``reach = ">"`` in the rule set for strictly);
+* a candidate reaches a cut when score >= cut (``reach = ">"`` in the rule set for strictly;
+  :func:`~itembank.scoring.cuts.reaches`);
 * ``annulled`` candidates get outcome ``annulled``, no grade, no judicium, no inspection
   (seed 004 §5.19, §5.31); a candidate with an unresolved grader disagreement under
   ``combine = "agreed"`` gets outcome ``pending`` and no grade.
@@ -32,11 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from itembank.errors import UserError, list_problems
+from itembank.errors import MAX_LISTED, UserError, list_problems
 
-from .form import Decision, EffectiveItem, Form, apply_decisions, split_labels
-from .grades import format_fraction, linear_grade, nterm_grade, round_half_up, table_grade, to_fraction, truncate
-from .rules import TOTAL, OpenScoring, RuleSet, RuleSetError, chance_score, effective_maximum
+from .cuts import chance_score, effective_maximum, reaches, voided_points
+from .form import Decision, EffectiveItem, Form, apply_decisions, join_labels, split_labels
+from .grades import final_grade, format_fraction, linear_grade, nterm_grade, table_grade, to_fraction, truncate
+from .rules import TOTAL, OpenScoring, RuleSet, RuleSetError
 
 __all__ = ["ResponseProblem", "ResponseError", "ScoringResult", "check_responses", "invalid_answers", "score", "ANNULLED", "PENDING"]
 
@@ -289,7 +291,7 @@ def _score_open(
         present[:, j] = ok[codes]
     some = present.any(axis=1)
     partial_rows = np.flatnonzero(some & ~present.all(axis=1))
-    for row in partial_rows[:20]:
+    for row in partial_rows[:MAX_LISTED]:
         lacking = [graders[j] for j in range(g) if not present[row, j]]
         # A blank cell among graded ones is either an invalid value (reported above) or a
         # grading that was never entered; an omitted answer is graded 0 by every grader.
@@ -310,7 +312,7 @@ def _score_open(
                 {
                     "candidate": index[row],
                     "item": e.id,
-                    "points": "|".join(format_fraction(Fraction(int(v), q)) for v in ints[row]),
+                    "points": join_labels(format_fraction(Fraction(int(v), q)) for v in ints[row]),
                     "difference": Fraction(int(spread[row]), q),
                 }
             )
@@ -337,7 +339,7 @@ def _score_open(
 def _check_columns(form: Form, responses: pd.DataFrame) -> list[ResponseProblem]:
     problems: list[ResponseProblem] = []
     if responses.index.has_duplicates:
-        for cand in responses.index[responses.index.duplicated()].unique()[:20]:
+        for cand in responses.index[responses.index.duplicated()].unique()[:MAX_LISTED]:
             problems.append(ResponseProblem(cand, None, "candidate appears more than once"))
     if responses.index.hasnans:
         problems.append(ResponseProblem(None, None, "a candidate id is empty"))
@@ -464,7 +466,7 @@ def score(
         The administered :class:`~itembank.scoring.form.Form`.
     responses:
         Wide DataFrame, index = candidate id, one column per item; a closed item's cell holds
-        the chosen label(s) joined by ``"|"``, an open item's cell the points of grader 1, with
+        the chosen label(s) joined by :data:`~itembank.scoring.form.LABEL_SEPARATOR` (``A|C``), an open item's cell the points of grader 1, with
         columns ``<item>#2``, ``<item>#3`` for further graders. Empty/NaN = omitted.
     rules:
         A :class:`~itembank.scoring.rules.RuleSet`; it is checked against the form first.
@@ -488,119 +490,19 @@ def score(
     items = apply_decisions(form, tuple(decisions))
     responses = responses.copy(deep=False)
     responses.columns = [str(c) for c in responses.columns]
-    problems = _check_columns(form, responses)
-    if any(p.candidate is None for p in problems):
-        # Without the right columns nothing can be scored; row problems are collected on.
-        raise ResponseError(problems)
-    annulled_set = set(annulled)
-    unknown = [c for c in annulled_set if c not in responses.index]
-    if unknown:
-        raise ResponseError([ResponseProblem(c, None, "annulment names a candidate without responses") for c in unknown[:20]])
-
-    part_of = rules.part_of(form)
-    partial = rules.multiple_response == "partial"
-    columns = list(responses.columns)
-    scores: dict[str, _ItemScores] = {}
-    disagreements: list[dict[str, Any]] = []
-    for it in form.items:
-        e = items[it.item]
-        if e.voided:
-            continue
-        if it.type == "open":
-            scores[it.item] = _score_open(e, responses, _grader_columns(it.item, columns), rules.open, problems, disagreements)
-        else:
-            scores[it.item] = _score_closed(e, responses[it.item], partial)
-    if problems:
-        raise ResponseError(problems)
+    annulled_set, problems = _check_candidates(form, responses, annulled)
+    scores, disagreements = _score_items(form, items, responses, rules, problems)
     if adjustments:
         _adjust(items, scores, responses, adjustments)
-
-    n = len(responses)
-    index = responses.index
     kept = [it.item for it in form.items if not items[it.item].voided]
     voided = tuple(it.item for it in form.items if items[it.item].voided)
-    # Column-major, so each item is one contiguous write and pandas takes it without a copy.
-    matrix = np.empty((n, len(kept)), dtype=float, order="F")
-    for k, i in enumerate(kept):
-        matrix[:, k] = scores[i].numer / scores[i].denom
-    scored = pd.DataFrame(matrix, index=index, columns=pd.Index(kept))
-    scored.index.name = responses.index.name or "candidate"
-    scored.columns.name = "item"
-
-    # One common denominator for exact sums of weighted item scores.
-    d = 1
-    for i in kept:
-        d = math.lcm(d, items[i].weight.denominator * scores[i].denom)
-    full_marks = rules.void == "full_marks"
-    for i in voided:
-        if full_marks:
-            d = math.lcm(d, (items[i].weight * items[i].item.max_score).denominator)
+    scored = _scored_matrix(responses, kept, scores)
+    part_numer, d = _part_numerators(form, items, scores, rules, n=len(responses), kept=kept, voided=voided)
+    maxima, chance, cuts = _maxima_chance_and_cuts(form, items, rules)
+    counts = _response_counts(scores, kept, n=len(responses))
+    candidates, rows, inverse = _candidate_table(rules, part_numer, d, maxima, cuts, chance, counts, responses.index, annulled_set)
     parts = rules.part_names
-    grand_max = effective_maximum(list(items.values()), void=rules.void)
-    big = grand_max * d > _INT_LIMIT
-    part_numer = np.zeros((n, len(parts)), dtype=object if big else np.int64, order="F")
-    for i in kept:
-        w = items[i].weight
-        coef = w.numerator * (d // (w.denominator * scores[i].denom))
-        column = scores[i].numer.astype(object) if big else scores[i].numer
-        part_numer[:, parts.index(part_of[i])] += coef * column
-    for i in voided:
-        if full_marks:
-            part_numer[:, parts.index(part_of[i])] += int(items[i].weight * items[i].item.max_score * d)
-
-    scope = {p: [items[i] for i in form.item_ids if part_of[i] == p] for p in parts}
-    scope[TOTAL] = list(items.values())
-    maxima = {name: effective_maximum(group, void=rules.void) for name, group in scope.items()}
-    chance = {name: chance_score(group, void=rules.void) for name, group in scope.items()}
-    cuts: dict[str, Fraction] = {}
-    for p in rules.parts:
-        if p.cut is not None:
-            cuts[p.name] = p.cut.evaluate(scope[p.name], void=rules.void, where=f"{rules.source}: parts.{p.name}.cut")
-    if rules.total_cut is not None:
-        cuts[TOTAL] = rules.total_cut.evaluate(scope[TOTAL], void=rules.void, where=f"{rules.source}: total.cut")
-
-    if rules.grade.method == "linear":
-        anchor = chance[TOTAL] if rules.grade.anchor == "chance" else Fraction(0)
-        if not anchor < maxima[TOTAL] or not anchor <= cuts[TOTAL] <= maxima[TOTAL]:
-            raise RuleSetError(
-                f"{rules.source}: total.cut: the linear conversion needs {'the chance score' if rules.grade.anchor == 'chance' else '0'} "
-                f"({format_fraction(anchor)}) <= cut ({format_fraction(cuts[TOTAL])}) <= maximum ({format_fraction(maxima[TOTAL])})"
-            )
-    if rules.grade.method == "nterm" and maxima[TOTAL] <= 0:
-        raise RuleSetError(f"{rules.source}: grade.method: the N-term conversion needs a positive maximum; every item is voided")
-
-    missing = np.zeros(n, dtype=np.int64)
-    invalid = np.zeros(n, dtype=np.int64)
-    pending = np.zeros(n, dtype=bool)
-    for i in kept:
-        missing += scores[i].missing
-        invalid += scores[i].invalid
-        if scores[i].unresolved is not None:
-            pending |= scores[i].unresolved
-
-    # Everything below depends on a candidate's part scores only: compute it once per
-    # distinct combination.
-    keys, inverse = _distinct_rows(part_numer)
-    grades: dict[Fraction, tuple[Any, ...]] = {}
-    rows = [_evaluate(rules, parts, [Fraction(v, d) for v in key], maxima, cuts, chance, grades) for key in keys]
-    names = _row_columns(parts)
-    columns: dict[str, np.ndarray] = {}
-    for k, name in enumerate(names):
-        distinct = np.empty(len(rows), dtype=object)
-        distinct[:] = [row[k] for row in rows]
-        columns[name] = distinct[inverse]
-    # Pending (unresolved grader disagreement) and annulled results carry no grade.
-    for label, positions in ((PENDING, np.flatnonzero(pending)), (ANNULLED, np.flatnonzero(index.isin(list(annulled_set))))):
-        if len(positions):
-            for name in ("grade_exact", "grade", "grade_rounded", "judicium"):
-                columns[name][positions] = None
-            columns["outcome"][positions] = label
-            columns["inspection"][positions] = False
-    columns["inspection"] = columns["inspection"].astype(bool)
-    columns["missing"] = missing
-    columns["invalid"] = invalid
-    candidates = pd.DataFrame(columns, index=index)
-
+    index = responses.index
     part_scores = pd.DataFrame(part_numer.astype(float) / d, index=index, columns=list(parts))
     # From the exact numerators, so the float total is the nearest float to the exact one.
     total = pd.Series(part_numer.sum(axis=1).astype(float) / d, index=index, name=TOTAL)
@@ -621,6 +523,183 @@ def score(
         _inverse=inverse,
     )
 
+
+# --------------------------------------------------------------------------- the steps of score()
+
+
+def _check_candidates(form: Form, responses: pd.DataFrame, annulled: Iterable[Hashable]) -> tuple[set[Hashable], list[ResponseProblem]]:
+    """The columns can be scored and every annulled candidate has responses; returns the
+    annulled candidates and the row problems found so far (duplicate ids), which are reported
+    together with the item scoring's."""
+    problems = _check_columns(form, responses)
+    if any(p.candidate is None for p in problems):
+        # Without the right columns nothing can be scored; row problems are collected on.
+        raise ResponseError(problems)
+    annulled_set = set(annulled)
+    unknown = [c for c in annulled_set if c not in responses.index]
+    if unknown:
+        raise ResponseError([ResponseProblem(c, None, "annulment names a candidate without responses") for c in unknown[:MAX_LISTED]])
+    return annulled_set, problems
+
+
+def _score_items(
+    form: Form, items: dict[str, EffectiveItem], responses: pd.DataFrame, rules: RuleSet, problems: list[ResponseProblem]
+) -> tuple[dict[str, _ItemScores], list[dict[str, Any]]]:
+    """Each non-voided item's scores (closed: key and accepted answers; open: the graders'
+    points combined) and the open items' grader disagreements; raises every problem found,
+    ``problems`` (found before) first."""
+    partial = rules.multiple_response == "partial"
+    columns = list(responses.columns)
+    scores: dict[str, _ItemScores] = {}
+    disagreements: list[dict[str, Any]] = []
+    for it in form.items:
+        e = items[it.item]
+        if e.voided:
+            continue
+        if it.type == "open":
+            scores[it.item] = _score_open(e, responses, _grader_columns(it.item, columns), rules.open, problems, disagreements)
+        else:
+            scores[it.item] = _score_closed(e, responses[it.item], partial)
+    if problems:
+        raise ResponseError(problems)
+    return scores, disagreements
+
+
+def _scored_matrix(responses: pd.DataFrame, kept: Sequence[str], scores: Mapping[str, _ItemScores]) -> pd.DataFrame:
+    """Candidates x non-voided items, the unweighted item score x_ij as a float."""
+    # Column-major, so each item is one contiguous write and pandas takes it without a copy.
+    matrix = np.empty((len(responses), len(kept)), dtype=float, order="F")
+    for k, i in enumerate(kept):
+        matrix[:, k] = scores[i].numer / scores[i].denom
+    scored = pd.DataFrame(matrix, index=responses.index, columns=pd.Index(kept))
+    scored.index.name = responses.index.name or "candidate"
+    scored.columns.name = "item"
+    return scored
+
+
+def _part_numerators(
+    form: Form,
+    items: Mapping[str, EffectiveItem],
+    scores: Mapping[str, _ItemScores],
+    rules: RuleSet,
+    *,
+    n: int,
+    kept: Sequence[str],
+    voided: Sequence[str],
+) -> tuple[np.ndarray, int]:
+    """Exact weighted part scores P_ip = sum_{j in p} w_j x_ij (plus each voided item's
+    :func:`~itembank.scoring.cuts.voided_points`) as integer numerators over one common
+    denominator d; returns (candidates x parts numerators, d)."""
+    part_of = rules.part_of(form)
+    fixed = {i: voided_points(items[i], void=rules.void) for i in voided}
+    d = 1
+    for i in kept:
+        d = math.lcm(d, items[i].weight.denominator * scores[i].denom)
+    for points in fixed.values():
+        d = math.lcm(d, points.denominator)
+    parts = rules.part_names
+    grand_max = effective_maximum(list(items.values()), void=rules.void)
+    big = grand_max * d > _INT_LIMIT
+    part_numer = np.zeros((n, len(parts)), dtype=object if big else np.int64, order="F")
+    for i in kept:
+        w = items[i].weight
+        coef = w.numerator * (d // (w.denominator * scores[i].denom))
+        column = scores[i].numer.astype(object) if big else scores[i].numer
+        part_numer[:, parts.index(part_of[i])] += coef * column
+    for i, points in fixed.items():
+        if points:
+            part_numer[:, parts.index(part_of[i])] += int(points * d)
+    return part_numer, d
+def _maxima_chance_and_cuts(
+    form: Form, items: Mapping[str, EffectiveItem], rules: RuleSet
+) -> tuple[dict[str, Fraction], dict[str, Fraction], dict[str, Fraction]]:
+    """Per part and ``total``: the effective maximum, the chance score and (where the rule set
+    has one) the evaluated cut; checks that the grade conversion can use them."""
+    part_of = rules.part_of(form)
+    scope = {p: [items[i] for i in form.item_ids if part_of[i] == p] for p in rules.part_names}
+    scope[TOTAL] = list(items.values())
+    maxima = {name: effective_maximum(group, void=rules.void) for name, group in scope.items()}
+    chance = {name: chance_score(group, void=rules.void) for name, group in scope.items()}
+    cuts: dict[str, Fraction] = {}
+    for p in rules.parts:
+        if p.cut is not None:
+            cuts[p.name] = p.cut.evaluate(scope[p.name], void=rules.void, where=f"{rules.source}: parts.{p.name}.cut")
+    if rules.total_cut is not None:
+        cuts[TOTAL] = rules.total_cut.evaluate(scope[TOTAL], void=rules.void, where=f"{rules.source}: total.cut")
+    _check_conversion(rules, maxima, chance, cuts)
+    return maxima, chance, cuts
+
+
+def _check_conversion(rules: RuleSet, maxima: Mapping[str, Fraction], chance: Mapping[str, Fraction], cuts: Mapping[str, Fraction]) -> None:
+    """The grade conversion exists for these maxima and cuts (after voids it may not)."""
+    if rules.grade.method == "linear":
+        anchor = chance[TOTAL] if rules.grade.anchor == "chance" else Fraction(0)
+        if not anchor < maxima[TOTAL] or not anchor <= cuts[TOTAL] <= maxima[TOTAL]:
+            raise RuleSetError(
+                f"{rules.source}: total.cut: the linear conversion needs {'the chance score' if rules.grade.anchor == 'chance' else '0'} "
+                f"({format_fraction(anchor)}) <= cut ({format_fraction(cuts[TOTAL])}) <= maximum ({format_fraction(maxima[TOTAL])})"
+            )
+    if rules.grade.method == "nterm" and maxima[TOTAL] <= 0:
+        raise RuleSetError(f"{rules.source}: grade.method: the N-term conversion needs a positive maximum; every item is voided")
+
+
+@dataclass(frozen=True)
+class _Counts:
+    missing: np.ndarray  # int64 per candidate, over the non-voided items
+    invalid: np.ndarray  # int64 per candidate
+    pending: np.ndarray  # bool: an unresolved grader disagreement under "agreed"
+
+
+def _response_counts(scores: Mapping[str, _ItemScores], kept: Sequence[str], *, n: int) -> _Counts:
+    """Per candidate: omitted and invalid answers over the non-voided items, and whether an
+    open item's graders have yet to agree."""
+    missing = np.zeros(n, dtype=np.int64)
+    invalid = np.zeros(n, dtype=np.int64)
+    pending = np.zeros(n, dtype=bool)
+    for i in kept:
+        missing += scores[i].missing
+        invalid += scores[i].invalid
+        if scores[i].unresolved is not None:
+            pending |= scores[i].unresolved
+    return _Counts(missing, invalid, pending)
+
+
+def _candidate_table(
+    rules: RuleSet,
+    part_numer: np.ndarray,
+    d: int,
+    maxima: Mapping[str, Fraction],
+    cuts: Mapping[str, Fraction],
+    chance: Mapping[str, Fraction],
+    counts: _Counts,
+    index: pd.Index,
+    annulled: set[Hashable],
+) -> tuple[pd.DataFrame, list[list[Any]], np.ndarray]:
+    """The ``candidates`` table (exact scores, grade, outcome, judicium, inspection, counts),
+    the distinct rows it was built from and each candidate's position among them."""
+    parts = rules.part_names
+    # Everything here depends on a candidate's part scores only: compute it once per
+    # distinct combination.
+    keys, inverse = _distinct_rows(part_numer)
+    grades: dict[Fraction, tuple[Any, ...]] = {}
+    rows = [_evaluate(rules, parts, [Fraction(v, d) for v in key], maxima, cuts, chance, grades) for key in keys]
+    names = _row_columns(parts)
+    columns: dict[str, np.ndarray] = {}
+    for k, name in enumerate(names):
+        distinct = np.empty(len(rows), dtype=object)
+        distinct[:] = [row[k] for row in rows]
+        columns[name] = distinct[inverse]
+    # Pending (unresolved grader disagreement) and annulled results carry no grade.
+    for label, positions in ((PENDING, np.flatnonzero(counts.pending)), (ANNULLED, np.flatnonzero(index.isin(list(annulled))))):
+        if len(positions):
+            for name in ("grade_exact", "grade", "grade_rounded", "judicium"):
+                columns[name][positions] = None
+            columns["outcome"][positions] = label
+            columns["inspection"][positions] = False
+    columns["inspection"] = columns["inspection"].astype(bool)
+    columns["missing"] = counts.missing
+    columns["invalid"] = counts.invalid
+    return pd.DataFrame(columns, index=index), rows, inverse
 
 def _row_columns(parts: Sequence[str]) -> list[str]:
     return [f"score_{p}" for p in parts] + ["total", "grade_exact", "grade", "grade_rounded", "outcome", "judicium", "inspection"]
@@ -646,10 +725,6 @@ def _distinct_rows(matrix: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarra
     return list(seen), inverse
 
 
-def _reaches(rules: RuleSet, value: Fraction, cut: Fraction) -> bool:
-    return value > cut if rules.reach == ">" else value >= cut
-
-
 def _evaluate(
     rules: RuleSet,
     parts: Sequence[str],
@@ -667,8 +742,8 @@ def _evaluate(
     grade_exact, grade, grade_rounded, inspection = cache[total]
     outcome = rules.pass_label
     for rule in rules.outcomes:
-        holds = all(not _reaches(rules, values[s], cuts[s]) for s in rule.below)
-        holds = holds and all(_reaches(rules, values[s], cuts[s]) for s in rule.reached)
+        holds = all(not reaches(values[s], cuts[s], reach=rules.reach) for s in rule.below)
+        holds = holds and all(reaches(values[s], cuts[s], reach=rules.reach) for s in rule.reached)
         if rule.grade_below is not None:
             holds = holds and (grade_rounded is None or grade_rounded < rule.grade_below)
         if holds:
@@ -702,8 +777,7 @@ def _grade(
     if grade_exact is not None:
         # The CvTE publishes an N-term grade to one decimal; everything else is truncated to 3
         # decimals (seed 004 §5.26) before the half-up rounding (§5.32).
-        grade = round_half_up(grade_exact, 1) if g.method == "nterm" else truncate(grade_exact, 3)
-        grade_rounded = int(round_half_up(grade))
+        grade, grade_rounded = final_grade(grade_exact, shown="one_decimal" if g.method == "nterm" else "truncated")
     inspection = False
     if rules.inspection is not None and grade_exact is not None:
         shown = truncate(grade if grade is not None else grade_exact, rules.inspection.decimals)

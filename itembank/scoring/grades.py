@@ -10,7 +10,7 @@ Conventions (DESIGN §3 rule 3, seed 004 §5.26 and §5.32):
 * ``truncate(x, 3)`` cuts a grade to 3 decimals toward zero ("afkappen", §5.26);
 * ``round_half_up(x)`` rounds arithmetically, half away from zero (5.5 -> 6, §5.32);
 * the grade of a candidate is ``grade_exact`` (a Fraction), ``grade = truncate(grade_exact, 3)``
-  and ``grade_rounded = round_half_up(grade)``.
+  and ``grade_rounded = round_half_up(grade)``: :func:`final_grade`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
 __all__ = [
     "truncate",
     "round_half_up",
+    "final_grade",
     "linear_grade",
     "nterm_grade",
     "table_grade",
@@ -89,6 +91,24 @@ def round_half_up(value: Fraction | Decimal | int, places: int = 0) -> Decimal:
     if x < 0:
         whole = -whole
     return Decimal(whole).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def final_grade(grade_exact: Fraction, *, shown: Literal["truncated", "one_decimal"] = "truncated") -> tuple[Decimal, int]:
+    """The grade as shown and as rounded to a whole number, from the exact grade.
+
+    ``shown="truncated"`` (seed 004 §5.26): the exact grade cut to 3 decimals toward zero;
+    ``shown="one_decimal"`` (the CvTE's N-term grade): rounded half up to one decimal. Either
+    is then rounded half up to an integer (§5.32); 6 or more passes.
+
+    >>> final_grade(Fraction(54999, 10000))   # 5.4999 -> 5.499 -> 5
+    (Decimal('5.499'), 5)
+    >>> final_grade(Fraction(141, 20), shown="one_decimal")   # 7.05 -> 7.1 -> 7
+    (Decimal('7.1'), 7)
+    """
+    if shown not in ("truncated", "one_decimal"):
+        raise ValueError(f"shown must be 'truncated' or 'one_decimal', got {shown!r}")
+    grade = round_half_up(grade_exact, 1) if shown == "one_decimal" else truncate(grade_exact, 3)
+    return grade, int(round_half_up(grade))
 
 
 def linear_grade(score: Fraction, *, cut: Fraction, maximum: Fraction, anchor: Fraction = Fraction(0)) -> Fraction:
