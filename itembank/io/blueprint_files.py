@@ -13,6 +13,8 @@ upper      inclusive maximum per form (blank = none)
 on         ``yes``/``no`` (also ``true``/``false``, ``1``/``0``, ``on``/``off``); blank = yes
 =========  ====================================================================================
 
+Files are read and written by :mod:`itembank.io.tables` (CSV with comma or semicolon, XLSX;
+atomic writes); ``lower``/``upper`` accept a decimal comma (:mod:`itembank.io.numbers`).
 Reading checks every row and raises :class:`~itembank.errors.InputFileError` listing every
 problem with file, row (as the spreadsheet numbers it, header = row 1) and column; nothing is
 returned from a file with a problem. The condition grammar is in
@@ -21,14 +23,16 @@ returned from a file with a problem. The condition grammar is in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from itembank.assembly.blueprint import CONSTRAINT_TYPES, BlueprintConstraint, parse_condition
-from itembank.errors import InputFileError, Problem, UserError
+from itembank.errors import InputFileError, Problem
+from itembank.io.numbers import parse_number
+from itembank.io.tables import Column, Table, parse_cells, read_table, write_table
 
 __all__ = ["TABLE_COLUMNS", "blueprint_to_frame", "read_blueprint_table", "write_blueprint_table"]
 
@@ -37,101 +41,98 @@ _TRUE = {"", "yes", "y", "true", "1", "on", "ja", "j"}
 _FALSE = {"no", "n", "false", "0", "off", "nee"}
 
 
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+def _kind(text: str) -> str:
+    kind = text.lower()
+    if kind not in CONSTRAINT_TYPES:
+        raise ValueError(f"'{text}' is not one of {', '.join(CONSTRAINT_TYPES)}")
+    return kind
 
 
-def _number(v: object) -> float:
-    if isinstance(v, bool):
-        raise ValueError
-    if isinstance(v, str):
-        v = v.strip().replace(",", ".") if v.count(",") == 1 and "." not in v else v.strip()
-    x = float(v)  # type: ignore[arg-type]
-    if not math.isfinite(x):
-        raise ValueError
-    return x
-
-
-def _read_raw(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
+def _bound_cell(text: str) -> float | None:
+    if not text:
+        return None
     try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object, engine="openpyxl")
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except (ValueError, OSError, KeyError, pd.errors.ParserError) as exc:
-        raise InputFileError([Problem(str(path), None, None, f"cannot be read as {suffix[1:].upper()}: {exc}")]) from None
-    raise InputFileError([Problem(str(path), None, None, "must be a .csv or .xlsx file")])
+        return float(parse_number(text))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+
+
+def _switch(text: str) -> bool:
+    if text.lower() not in _TRUE | _FALSE:
+        raise ValueError(f"'{text}' is not yes/no")
+    return text.lower() in _TRUE
+
+
+def _condition(text: str) -> object:
+    return parse_condition(text)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", required=True),
+    Column("type", required=True, parse=_kind),
+    Column("counts", required=True, default="items"),
+    Column("condition", required=True, parse=_condition),
+    Column("lower", required=True, parse=_bound_cell),
+    Column("upper", required=True, parse=_bound_cell),
+    Column("on", parse=_switch),
+)
+"""The constraint table's columns, declared: what each accepts and what an empty cell means."""
+
+
+def _lower_case_header(table: Table) -> Table:
+    """Header names matched case-insensitively; columns the format does not know are dropped."""
+    names = {h: h.strip().lower() for h in table.header}
+    known = {c.name for c in COLUMNS}
+    rows = [(n, {names[h]: v for h, v in cells.items() if names[h] in known}) for n, cells in table.rows]
+    return Table(table.name, [names[h] for h in table.header], rows)
+
+
+def _check_combination(table: Table, number: int, values: dict[str, Any], failed: set[str]) -> list[Problem]:
+    """What one row's cells must satisfy together: counts fits type, at least one bound,
+    lower not above upper."""
+    problems = []
+    kind, counts = values.get("type"), values["counts"]
+    if kind in ("sum", "mean") and counts.lower() == "items":
+        problems.append(table.problem(number, "counts", f"a {kind} row needs the column it adds up (e.g. points, time, p)"))
+    if kind == "count" and counts.lower() != "items":
+        problems.append(table.problem(number, "counts", f"a count row counts 'items', not '{counts}'"))
+    lower, upper = values.get("lower"), values.get("upper")
+    if lower is None and upper is None and not failed & {"lower", "upper"}:
+        problems.append(table.problem(number, "lower", "the row has neither a lower nor an upper bound"))
+    elif lower is not None and upper is not None and lower > upper:
+        problems.append(table.problem(number, "upper", f"upper {upper:g} is below lower {lower:g}"))
+    return problems
 
 
 def read_blueprint_table(path: str | Path) -> list[BlueprintConstraint]:
     """Read a blueprint constraint table from ``path`` (``.csv`` or ``.xlsx``, first sheet)."""
-    path = Path(path)
-    raw = _read_raw(path)
-    name = str(path)
-    header = {str(c).strip().lower(): c for c in raw.columns}
-    missing = [c for c in TABLE_COLUMNS if c not in header and c != "on"]
+    table = _lower_case_header(read_table(path))
+    missing = [c.name for c in COLUMNS if c.required and c.name not in table.header]
     if missing:
-        raise InputFileError([Problem(name, 1, c, "required column is missing") for c in missing])
+        raise InputFileError([table.problem(1, c, "required column is missing") for c in missing])
     problems: list[Problem] = []
     rows: list[BlueprintConstraint] = []
     seen: dict[str, int] = {}
-    for k, rec in enumerate(raw.to_dict("records")):
-        row = k + 2  # header is row 1
-        cell = {c: rec.get(header[c]) if c in header else None for c in TABLE_COLUMNS}
-        if all(_blank(v) for v in cell.values()):
-            continue  # spreadsheets keep empty rows at the end
-        before = len(problems)
-
-        def bad(col: str, msg: str) -> None:
-            problems.append(Problem(name, row, col, msg))
-
-        cid = "" if _blank(cell["id"]) else str(cell["id"]).strip()
+    for number, cells in table.rows:
+        if not any(cells.values()):
+            continue  # a row with text only in ignored columns, e.g. a note
+        values, row_problems = parse_cells(table, number, cells, COLUMNS)
+        cid = values["id"]
         if not cid:
-            bad("id", "is empty; every constraint needs a name")
+            row_problems.insert(0, table.problem(number, "id", "is empty; every constraint needs a name"))
         elif cid in seen:
-            bad("id", f"'{cid}' already used in row {seen[cid]}")
+            row_problems.insert(0, table.problem(number, "id", f"'{cid}' already used in row {seen[cid]}"))
         else:
-            seen[cid] = row
-        ctype = "" if _blank(cell["type"]) else str(cell["type"]).strip().lower()
-        if ctype not in CONSTRAINT_TYPES:
-            bad("type", f"'{cell['type']}' is not one of {', '.join(CONSTRAINT_TYPES)}")
-        counts = "items" if _blank(cell["counts"]) else str(cell["counts"]).strip()
-        if ctype in ("sum", "mean") and counts.lower() == "items":
-            bad("counts", f"a {ctype} row needs the column it adds up (e.g. points, time, p)")
-        if ctype == "count" and counts.lower() != "items":
-            bad("counts", f"a count row counts 'items', not '{counts}'")
-        try:
-            cond = parse_condition(cell["condition"])
-        except ValueError as exc:
-            bad("condition", str(exc))
-            cond = None
-        bounds: dict[str, float | None] = {}
-        for side in ("lower", "upper"):
-            v = cell[side]
-            if _blank(v):
-                bounds[side] = None
-                continue
-            try:
-                bounds[side] = _number(v)
-            except (TypeError, ValueError):
-                bad(side, f"'{v}' is not a number")
-                bounds[side] = None
-        if bounds.get("lower") is None and bounds.get("upper") is None and not any(p.column in ("lower", "upper") and p.row == row for p in problems):
-            bad("lower", "the row has neither a lower nor an upper bound")
-        elif bounds.get("lower") is not None and bounds.get("upper") is not None and bounds["lower"] > bounds["upper"]:  # type: ignore[operator]
-            bad("upper", f"upper {bounds['upper']:g} is below lower {bounds['lower']:g}")
-        on_raw = "" if _blank(cell["on"]) else str(cell["on"]).strip().lower()
-        if on_raw not in _TRUE | _FALSE:
-            bad("on", f"'{cell['on']}' is not yes/no")
-        if len(problems) == before:
-            rows.append(BlueprintConstraint(cid, ctype, counts, cond, bounds["lower"], bounds["upper"], on_raw in _TRUE))  # type: ignore[arg-type]
+            seen[cid] = number
+        row_problems += _check_combination(table, number, values, {p.column for p in row_problems if p.column})
+        problems += row_problems
+        if not row_problems:
+            rows.append(BlueprintConstraint(cid, values["type"], values["counts"], values["condition"],
+                                            values["lower"], values["upper"], values["on"]))
     if problems:
         raise InputFileError(problems)
     if not rows:
-        raise InputFileError([Problem(name, None, None, "has no constraint rows")])
+        raise InputFileError([table.problem(None, None, "has no constraint rows")])
     return rows
 
 
@@ -152,17 +153,11 @@ def blueprint_to_frame(constraints: Sequence[BlueprintConstraint]) -> pd.DataFra
 
 
 def write_blueprint_table(constraints: Sequence[BlueprintConstraint], path: str | Path) -> Path:
-    """Write the constraint table to ``path`` (``.csv`` or ``.xlsx``); returns the path.
+    """Write the constraint table to ``path`` (``.csv`` or ``.xlsx``) atomically; returns the path.
 
-    Reading the file back gives equal constraints (round trip).
+    Reading the file back gives equal constraints (round trip). Bounds are numbers (whole
+    numbers without ``.0``); in XLSX they are number cells and every text stays text.
     """
-    path = Path(path)
     frame = blueprint_to_frame(constraints)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix == ".xlsx":
-        frame.to_excel(path, index=False, sheet_name="blueprint", engine="openpyxl")
-    else:
-        raise UserError(f"{path}: the blueprint table must be written as .csv or .xlsx")
-    return path
+    rows = [[None if v is None else v for v in record] for record in frame.itertuples(index=False, name=None)]
+    return write_table(path, list(frame.columns), rows, sheet_name="blueprint", line_end="\n")

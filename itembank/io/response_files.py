@@ -4,7 +4,9 @@ File layout (the scoring core's RESPONSES layout, see :mod:`itembank.io.scoring_
 
 * a header row; the column ``candidate`` holds the candidate id;
 * one column per item code of the administration's form: a closed item's cell holds the
-  chosen label(s) joined by ``|``, an open item's cell the points of the first grader;
+  chosen label(s) joined by ``|`` (``LABEL_SEPARATOR``), an open item's cell the points of
+  the first grader (a decimal comma is accepted and stored as a point, see
+  :mod:`itembank.io.numbers`);
   ``<item>#2``, ``<item>#3`` hold further graders' points; an empty cell = omitted;
 * optionally, candidate attributes for DIF (language, location, ...): columns named with
   ``--attribute`` (``attributes=``); any other column is an error, so a misspelt item
@@ -26,10 +28,11 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from itembank.services import administrations
-from itembank.errors import InputFileError, Problem
-from itembank.io.item_files import read_table, write_table
+from itembank.errors import InputFileError
+from itembank.io.scoring_files import file_error, normalise_points
+from itembank.io.tables import Table, read_table, write_table
 from itembank.scoring import ResponseError, invalid_answers
-from itembank.io.scoring_files import file_error
+from itembank.scoring.form import Form
 
 __all__ = ["ResponseImport", "import_responses", "export_responses"]
 
@@ -56,55 +59,60 @@ def import_responses(
     attributes: Sequence[str] = (),
 ) -> ResponseImport:
     """Read a responses file (CSV/XLSX) and store it for ``administration``, all or nothing."""
-    path = Path(path)
-    name = path.name
-    header, rows = read_table(path)
+    table = read_table(path)
     form_code = administrations.get_administration(session, administration).form.code
     form = administrations.scoring_form(session, administration)
-    problems: list[Problem] = []
-    if CANDIDATE not in header:
-        problems.append(Problem(name, 1, None, f"required column '{CANDIDATE}' is missing"))
     attributes = [a.strip() for a in attributes]
-    problems += [Problem(name, 1, a, "attribute column (--attribute) is not in the file")
-                 for a in attributes if a not in header]
-    if len(set(header)) != len(header):
-        repeated = next(h for h in header if header.count(h) > 1)
-        problems.append(Problem(name, 1, repeated, "the column name appears more than once"))
+    _check_header(table, form, form_code, attributes)
+    row_of = _check_candidates(table)
+    columns = [h for h in table.header if h != CANDIDATE and h not in attributes]
+    index = [cells[CANDIDATE] for _, cells in table.rows]
+    frame = pd.DataFrame([[cells[c] for c in columns] for _, cells in table.rows], index=index, columns=columns,
+                         dtype=object)
+    frame = normalise_points(frame, form)
+    attrs = pd.DataFrame([[cells[a] for a in attributes] for _, cells in table.rows], index=index,
+                         columns=attributes, dtype=object) if attributes else None
+    try:
+        stored = administrations.add_responses(session, administration, frame, attributes=attrs, actor=actor)
+    except ResponseError as exc:
+        raise file_error(exc, table.name, {cand: [row] for cand, row in row_of.items()}) from None
+    return ResponseImport(table.name, administration, len(index), stored, invalid_answers(form, frame))
+
+
+def _check_header(table: Table, form: Form, form_code: str, attributes: Sequence[str]) -> None:
+    """The candidate column, every --attribute column, and no column that is not an item."""
+    problems = []
+    if CANDIDATE not in table.header:
+        problems.append(table.problem(1, None, f"required column '{CANDIDATE}' is missing"))
+    problems += [table.problem(1, a, "attribute column (--attribute) is not in the file")
+                 for a in attributes if a not in table.header]
     item_ids = set(form.item_ids)
-    for column in header:
-        if column == CANDIDATE or column in attributes:
-            continue
-        if column.partition("#")[0] not in item_ids:
-            problems.append(Problem(name, 1, column or None, (
+    for column in table.header:
+        if column != CANDIDATE and column not in attributes and column.partition("#")[0] not in item_ids:
+            problems.append(table.problem(1, column or None, (
                 f"not an item of form {form_code}; "
                 "for a candidate attribute such as language or location, name it with --attribute")))
     if problems:
         raise InputFileError(problems)
 
+
+def _check_candidates(table: Table) -> dict[str, int]:
+    """Each candidate's row number; an empty or repeated candidate id is a problem."""
+    problems = []
     row_of: dict[str, int] = {}
-    for number, cells in rows:
-        cand = cells[CANDIDATE].strip()
+    for number, cells in table.rows:
+        cand = cells[CANDIDATE]
         if not cand:
-            problems.append(Problem(name, number, CANDIDATE, "empty candidate id"))
+            problems.append(table.problem(number, CANDIDATE, "empty candidate id"))
         elif cand in row_of:
-            problems.append(Problem(name, number, CANDIDATE, f"candidate {cand!r} already on row {row_of[cand]}"))
+            problems.append(table.problem(number, CANDIDATE, f"candidate {cand!r} already on row {row_of[cand]}"))
         else:
             row_of[cand] = number
-    if not rows:
-        problems.append(Problem(name, None, None, "the file has no candidates (only a header row)"))
+    if not table.rows:
+        problems.append(table.problem(None, None, "the file has no candidates (only a header row)"))
     if problems:
         raise InputFileError(problems)
-
-    columns = [h for h in header if h != CANDIDATE and h not in attributes]
-    index = [cells[CANDIDATE].strip() for _, cells in rows]
-    frame = pd.DataFrame([[cells[c] for c in columns] for _, cells in rows], index=index, columns=columns, dtype=object)
-    attrs = pd.DataFrame([[cells[a].strip() for a in attributes] for _, cells in rows], index=index,
-                         columns=attributes, dtype=object) if attributes else None
-    try:
-        stored = administrations.add_responses(session, administration, frame, attributes=attrs, actor=actor)
-    except ResponseError as exc:
-        raise file_error(exc, name, {cand: [row] for cand, row in row_of.items()}) from None
-    return ResponseImport(name, administration, len(index), stored, invalid_answers(form, frame))
+    return row_of
 
 
 def export_responses(session: Session, administration: str, path: str | Path) -> int:

@@ -5,7 +5,8 @@ Every reader collects all problems it finds and raises one
 row 1) and column. Results are written to a temporary file next to the target and renamed
 only after everything succeeded, so a failed run writes nothing.
 
-Formats (UTF-8, comma-separated, header row):
+Files are read by :mod:`itembank.io.tables` (CSV UTF-8 with comma or semicolon, or XLSX)
+and numbers follow :mod:`itembank.io.numbers` (decimal comma or point). Formats (header row):
 
 * FORM.csv: ``item, part, type (mc|mr|open), options ("A|B|C|D"), key ("B"; empty for open),
   max_score (default 1), weight (default 1)``;
@@ -17,133 +18,124 @@ Formats (UTF-8, comma-separated, header row):
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 
 from itembank.errors import InputFileError, Problem, RuleError, UserError
+from itembank.io.numbers import normalise_number
+from itembank.io.tables import Column, Table, atomic_output, check_header, one_of, parse_cells, read_table, read_text
 
 from itembank.scoring.engine import ResponseError, ScoringResult, score
 from itembank.scoring.form import ACTIONS, ITEM_TYPES, Decision, Form, Item, apply_decisions, split_labels
 from itembank.scoring.grades import to_fraction
 from itembank.scoring.rules import RuleSet, load_rule_set
 
-__all__ = ["RESULTS_NAME", "file_error", "read_form", "read_responses", "read_decisions", "read_rules", "write_results", "score_files"]
+__all__ = ["RESULTS_NAME", "FORM_COLUMNS", "DECISION_COLUMNS", "file_error", "normalise_points", "read_form", "read_responses", "read_decisions", "read_rules", "write_results", "score_files"]
 
 RESULTS_NAME = "RESULTS.csv"
 FORM_COLUMNS = ("item", "part", "type", "options", "key", "max_score", "weight")
 DECISION_COLUMNS = ("item", "action", "value", "reason")
 
 
-def _read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> list[tuple[int, dict[str, str]]]:
-    """(row number, {column: text}) per data row; checks the header."""
-    name = path.name
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise InputFileError([Problem(name, None, None, "the file is empty; expected a header row")])
-            header = [h.strip() for h in header]
-            problems = [Problem(name, 1, col, "required column is missing") for col in required if col not in header]
-            known = set(required) | set(optional)
-            problems += [Problem(name, 1, col, f"unknown column (expected: {', '.join((*required, *optional))})") for col in header if col not in known]
-            if len(set(header)) != len(header):
-                problems.append(Problem(name, 1, None, "a column name is repeated"))
-            if problems:
-                raise InputFileError(problems)
-            rows = []
-            for number, cells in enumerate(reader, start=2):
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) != len(header):
-                    problems.append(Problem(name, number, None, f"expected {len(header)} fields, found {len(cells)}"))
-                    continue
-                rows.append((number, {h: c.strip() for h, c in zip(header, cells)}))
-    except FileNotFoundError:
-        raise InputFileError([Problem(name, None, None, f"file not found: {path}")]) from None
-    except UnicodeDecodeError:
-        raise InputFileError([Problem(name, None, None, "not UTF-8 text")]) from None
+def _required(message: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if not text:
+            raise ValueError(message)
+        return text
+
+    return parse
+
+
+def _fraction(column: str) -> Callable[[str], Fraction]:
+    def parse(text: str) -> Fraction:
+        try:
+            return to_fraction(normalise_number(text), what=column)
+        except ValueError:
+            raise ValueError(f"expected a number, got '{text}'") from None
+
+    return parse
+
+
+FORM_COLUMNS: tuple[Column, ...] = (
+    Column("item", required=True, parse=_required("empty item id")),
+    Column("part", required=True, parse=_required("empty part name")),
+    Column("type", required=True, parse=one_of(ITEM_TYPES)),
+    Column("options", parse=split_labels),
+    Column("key", parse=split_labels),
+    Column("max_score", default="1", parse=_fraction("max_score")),
+    Column("weight", default="1", parse=_fraction("weight")),
+)
+"""FORM.csv, declared: what each column accepts and what an empty cell means."""
+
+DECISION_COLUMNS: tuple[Column, ...] = (
+    Column("item", required=True),
+    Column("action", required=True, parse=one_of(ACTIONS)),
+    Column("value"),
+    Column("reason"),
+)
+"""DECISIONS.csv, declared."""
+
+
+def _read_checked(path: str | os.PathLike[str], columns: Sequence[Column]) -> Table:
+    table = read_table(path)
+    problems = check_header(table, columns)
     if problems:
         raise InputFileError(problems)
-    return rows
+    return table
 
 
 def read_form(path: str | os.PathLike[str]) -> Form:
     """Read FORM.csv into a :class:`Form`."""
-    path = Path(path)
-    name = path.name
-    rows = _read_rows(path, FORM_COLUMNS[:3], FORM_COLUMNS[3:])
+    table = _read_checked(path, FORM_COLUMNS)
     problems: list[Problem] = []
     items: list[Item] = []
     seen: dict[str, int] = {}
-    for number, row in rows:
-        item_id = row["item"]
-        if not item_id:
-            problems.append(Problem(name, number, "item", "empty item id"))
-            continue
+    for number, cells in table.rows:
+        values, row_problems = parse_cells(table, number, cells, FORM_COLUMNS)
+        item_id = values.get("item")
         if item_id in seen:
-            problems.append(Problem(name, number, "item", f"item {item_id!r} already on row {seen[item_id]}"))
-            continue
-        seen[item_id] = number
-        if row["type"] not in ITEM_TYPES:
-            problems.append(Problem(name, number, "type", f"expected one of {', '.join(ITEM_TYPES)}, got {row['type']!r}"))
-            continue
-        if not row["part"]:
-            problems.append(Problem(name, number, "part", "empty part name"))
-            continue
-        numbers = {}
-        for column in ("max_score", "weight"):
-            text = row.get(column, "") or "1"
-            try:
-                numbers[column] = to_fraction(text, what=column)
-            except ValueError:
-                problems.append(Problem(name, number, column, f"expected a number, got {text!r}"))
-        if len(numbers) < 2:
+            row_problems.insert(0, table.problem(number, "item", f"item {item_id!r} already on row {seen[item_id]}"))
+        elif item_id:
+            seen[item_id] = number
+        problems += row_problems
+        if row_problems:
             continue
         try:
-            items.append(
-                Item(
-                    item=item_id,
-                    part=row["part"],
-                    type=row["type"],  # type: ignore[arg-type]
-                    options=split_labels(row.get("options", "")),
-                    key=split_labels(row.get("key", "")),
-                    max_score=numbers["max_score"],
-                    weight=numbers["weight"],
-                )
-            )
+            items.append(Item(item=item_id, part=values["part"], type=values["type"], options=values["options"],
+                              key=values["key"], max_score=values["max_score"], weight=values["weight"]))
         except RuleError as exc:
             column = "key" if "key" in str(exc) else "options" if "option" in str(exc) else None
-            problems.append(Problem(name, number, column, str(exc)))
-    if not rows and not problems:
-        problems.append(Problem(name, None, None, "no items"))
+            problems.append(table.problem(number, column, str(exc)))
+    if not table.rows:
+        problems.append(table.problem(None, None, "no items"))
     if problems:
         raise InputFileError(problems)
     return Form(tuple(items))
 
 
 def read_decisions(path: str | os.PathLike[str], form: Form) -> list[Decision]:
-    """Read DECISIONS.csv; each row is checked against the form (item exists, labels valid)."""
-    path = Path(path)
-    name = path.name
-    rows = _read_rows(path, DECISION_COLUMNS[:2], DECISION_COLUMNS[2:])
+    """Read DECISIONS.csv; each row is checked against the form (item exists, labels valid).
+
+    A weight may be written with a decimal comma (:mod:`itembank.io.numbers`)."""
+    table = _read_checked(path, DECISION_COLUMNS)
     problems: list[Problem] = []
     decisions: list[Decision] = []
-    for number, row in rows:
-        if row["action"] not in ACTIONS:
-            problems.append(Problem(name, number, "action", f"expected one of {', '.join(ACTIONS)}, got {row['action']!r}"))
+    for number, cells in table.rows:
+        values, row_problems = parse_cells(table, number, cells, DECISION_COLUMNS)
+        problems += row_problems
+        if row_problems:
             continue
-        decision = Decision(item=row["item"], action=row["action"], value=row.get("value", ""), reason=row.get("reason", ""))  # type: ignore[arg-type]
+        value = normalise_number(values["value"]) if values["action"] == "weight" else values["value"]
+        decision = Decision(item=values["item"], action=values["action"], value=value, reason=values["reason"])
         try:
             apply_decisions(form, [decision])
         except RuleError as exc:
             column = "item" if "not on the form" in str(exc) else "value"
-            problems.append(Problem(name, number, column, str(exc)))
+            problems.append(table.problem(number, column, str(exc)))
             continue
         decisions.append(decision)
     if problems:
@@ -151,48 +143,51 @@ def read_decisions(path: str | os.PathLike[str], form: Form) -> list[Decision]:
     return decisions
 
 
-def read_responses(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read RESPONSES.csv as text (empty cell = ``""``), index = ``candidate``."""
-    path = Path(path)
-    name = path.name
-    try:
-        # Text, not read_csv's "category": that infers numeric categories and would merge the
-        # labels "01" and "1".
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True)
-    except FileNotFoundError:
-        raise InputFileError([Problem(name, None, None, f"file not found: {path}")]) from None
-    except pd.errors.EmptyDataError:
-        raise InputFileError([Problem(name, None, None, "the file is empty; expected a header row")]) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputFileError([Problem(name, None, None, f"not a well-formed CSV file: {exc}")]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if not len(frame.columns) or frame.columns[0] != "candidate":
-        raise InputFileError([Problem(name, 1, frame.columns[0] if len(frame.columns) else None, "the first column must be 'candidate'")])
-    frame["candidate"] = frame["candidate"].str.strip()
-    empty = frame.index[frame["candidate"] == ""]
-    if len(empty):
-        raise InputFileError([Problem(name, int(i) + 2, "candidate", "empty candidate id") for i in empty])
-    return frame.set_index("candidate")
+def normalise_points(frame: pd.DataFrame, form: Form) -> pd.DataFrame:
+    """Graders' points of the form's open items with a decimal point ("2,5" -> "2.5"), so the
+    scoring core and storage receive one spelling (:mod:`itembank.io.numbers`). Other cells,
+    answers to closed items among them, are left as they are."""
+    open_items = {it.item for it in form.items if it.type == "open"}
+    columns = [c for c in frame.columns if str(c).partition("#")[0] in open_items]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = [normalise_number(v) if isinstance(v, str) else v for v in frame[column]]
+    return frame
+
+
+def _read_responses_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[Hashable, list[int]]]:
+    """RESPONSES as text with index ``candidate``, and the row number(s) of each candidate."""
+    table = read_table(path)
+    if table.header[0] != "candidate":
+        raise InputFileError([table.problem(1, table.header[0], "the first column must be 'candidate'")])
+    problems = [table.problem(number, "candidate", "empty candidate id")
+                for number, cells in table.rows if not cells["candidate"]]
+    if problems:
+        raise InputFileError(problems)
+    columns = table.header[1:]
+    # Text cells, never inferred numbers: the labels "01" and "1" must stay different.
+    frame = pd.DataFrame([[cells[c] for c in columns] for _, cells in table.rows], columns=columns, dtype=object,
+                         index=pd.Index([cells["candidate"] for _, cells in table.rows], name="candidate", dtype=object))
+    rows: dict[Hashable, list[int]] = {}
+    for number, cells in table.rows:
+        rows.setdefault(cells["candidate"], []).append(number)
+    return frame, rows
+
+
+def read_responses(path: str | os.PathLike[str], *, form: Form | None = None) -> pd.DataFrame:
+    """Read RESPONSES (CSV or XLSX) as text (empty cell = ``""``), index = ``candidate``.
+
+    With ``form``, graders' points of its open items are normalised (:func:`normalise_points`).
+    """
+    frame, _ = _read_responses_table(path)
+    return normalise_points(frame, form) if form is not None else frame
 
 
 def read_rules(path: str | os.PathLike[str]) -> RuleSet:
     """Read and parse a RULES.toml file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError([Problem(path.name, None, None, f"file not found: {path}")]) from None
-    except UnicodeDecodeError:
-        raise InputFileError([Problem(path.name, None, None, "not UTF-8 text")]) from None
-    return load_rule_set(text, source=path.name)
-
-
-def _as_file_error(exc: ResponseError, name: str, responses: pd.DataFrame) -> InputFileError:
-    """Map candidate ids back to row numbers of RESPONSES.csv (data from row 2 on)."""
-    rows: dict[Hashable, list[int]] = {}
-    for position, cand in enumerate(responses.index):
-        rows.setdefault(cand, []).append(position + 2)
-    return file_error(exc, name, rows)
+    return load_rule_set(read_text(path), source=Path(path).name)
 
 
 def file_error(exc: ResponseError, name: str, rows: Mapping[Hashable, Sequence[int]]) -> InputFileError:
@@ -211,16 +206,9 @@ def file_error(exc: ResponseError, name: str, rows: Mapping[Hashable, Sequence[i
 
 def write_results(result: ScoringResult, out: str | os.PathLike[str]) -> None:
     """Write RESULTS.csv atomically: a temporary file in the same folder, renamed at the end."""
-    out = Path(out)
     table = result.results_table()
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent if str(out.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            table.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        table.to_csv(fh, index=False, lineterminator="\n")
 
 
 def score_files(
@@ -238,13 +226,14 @@ def score_files(
     the_form = read_form(form)
     rule_set = read_rules(rules)
     the_decisions = read_decisions(decisions, the_form) if decisions is not None else []
-    frame = read_responses(responses)
+    frame, rows = _read_responses_table(responses)
+    frame = normalise_points(frame, the_form)
     out_path = Path(out)
     if not out_path.parent.is_dir():
         raise UserError(f"--out: folder {str(out_path.parent)!r} does not exist")
     try:
         result = score(the_form, frame, rules=rule_set, decisions=the_decisions)
     except ResponseError as exc:
-        raise _as_file_error(exc, Path(responses).name, frame) from None
+        raise file_error(exc, Path(responses).name, rows) from None
     write_results(result, out_path)
     return result

@@ -41,6 +41,7 @@ from itembank.storage.models import (
 from dataclasses import field, replace
 from decimal import Decimal, InvalidOperation
 from itembank.storage.models import ItemType, Variant
+from itembank.io.numbers import normalise_number
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -99,12 +100,14 @@ CONTENT_FIELDS = (
 
 
 def parse_decimal(value: Any) -> Decimal | None:
-    """A finite decimal from a number or text (comma accepted as decimal mark), else None."""
+    """A finite decimal from a number or text, else None; text follows the one number rule
+    of :func:`itembank.io.numbers.normalise_number` (decimal comma or point, no thousands
+    separator)."""
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     if isinstance(value, bool) or value is None:
         return None
-    text = str(value).strip().replace(",", ".")
+    text = normalise_number(str(value))
     try:
         d = Decimal(text)
     except InvalidOperation:

@@ -55,7 +55,7 @@ def test_every_bad_cell_is_reported_with_row_and_column(tmp_path: Path) -> None:
         read_blueprint_table(p)
     where = {(pr.row, pr.column) for pr in err.value.problems}
     assert where == {(3, "id"), (4, "type"), (5, "condition"), (6, "lower"), (6, "on"), (7, "counts"), (8, "upper"), (9, "lower")}
-    assert all(pr.file == str(p) for pr in err.value.problems)
+    assert all(pr.file == p.name for pr in err.value.problems)  # every reader names a file by its name
     assert "Nothing was written." in str(err.value)
 
 

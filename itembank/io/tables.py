@@ -1,0 +1,320 @@
+"""One reader and one writer for every table file: CSV (UTF-8) and XLSX.
+
+Reading (:func:`read_table`):
+
+* CSV in UTF-8, with or without a byte-order mark; the separator is a comma or a semicolon
+  (Dutch Excel writes ``;``), detected from the header row. A file in another encoding
+  (Excel's "CSV" is cp1252) is refused with a message saying to save it as "CSV UTF-8".
+* XLSX (or XLSM): the first sheet; number cells are read as the text a user typed
+  (``1.0`` -> ``"1"``), dates as ISO text.
+* Every cell comes back as text, stripped of surrounding blanks. Rows carry their row number
+  as a spreadsheet shows it (the header is row 1); fully empty rows are skipped; a row may be
+  shorter than the header (spreadsheets drop trailing empty cells), but not longer.
+
+Every problem is a :class:`~itembank.errors.Problem` in one
+:class:`~itembank.errors.InputFileError`. **A file is named by its name** (``items.csv``, not
+the folder it is in) in every message, by every reader: that is what the user sees in their
+spreadsheet program; only "file not found" adds the path as given.
+
+Writing (:func:`write_table`, :func:`atomic_output`): every output file is written to a
+temporary file in the target's folder and renamed over the target only when complete, so a
+failure leaves no partial file and an existing file untouched. In XLSX a text cell stays
+text: a stem ``=1+1`` is never stored as a formula.
+
+Checking rows declaratively: a reader lists its columns as :class:`Column` specs (name,
+whether the header must have it, the parser for its cells) and :func:`check_header` /
+:func:`parse_cells` turn every failing cell into a problem naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from itembank.errors import InputFileError, Problem, UserError
+
+__all__ = [
+    "Table", "Column", "read_table", "read_text", "check_header", "parse_cells", "one_of", "whole_number",
+    "write_table", "atomic_output", "TABLE_SUFFIXES",
+]
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+_READ_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+_SEPARATORS = (",", ";")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table file as text: its ``name`` (used in every message), header and numbered rows."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+    def problem(self, row: int | None, column: str | None, message: str) -> Problem:
+        return Problem(self.name, row, column, message)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _fail(name: str, message: str) -> InputFileError:
+    return InputFileError([Problem(name, None, None, message)])
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a user typed (1.0 -> '1', dates as ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_lines(path: Path, name: str) -> list[list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(name, f"is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+                          "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)") from None
+    first_line = text.split("\n", 1)[0]
+    # Dutch Excel separates with ";" because "," is its decimal mark
+    separator = max(_SEPARATORS, key=first_line.count)
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as exc:
+        raise _fail(name, f"not a valid CSV file: {exc}") from None
+
+
+def _xlsx_lines(path: Path, name: str) -> list[list[str]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a damaged file
+        raise _fail(name, f"not a readable XLSX workbook: {exc}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise _fail(path.name, f"file not found: {path}")
+    if path.is_dir():
+        raise _fail(path.name, "is a folder, not a file")
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A whole text file (e.g. a rule set's TOML) as UTF-8, with the same file policy as
+    :func:`read_table`: missing, a folder or another encoding is an ``InputFileError``."""
+    path = Path(path)
+    _check_exists(path)
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(path.name, f"is not UTF-8 text (byte {exc.start + 1} cannot be read); save it as UTF-8") from None
+
+
+def _lines(path: Path) -> list[list[str]]:
+    name = path.name
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    if suffix not in _READ_SUFFIXES:
+        raise _fail(name, "expected a .csv or .xlsx file")
+    return _csv_lines(path, name) if suffix == ".csv" else _xlsx_lines(path, name)
+
+
+def read_table(path: str | os.PathLike[str]) -> Table:
+    """Header and rows of a CSV or XLSX file, every cell as stripped text (see module docstring).
+
+    Raises :class:`~itembank.errors.InputFileError` for a missing, unreadable or empty file,
+    a repeated column name and rows with more cells than the header.
+    """
+    path = Path(path)
+    name = path.name
+    lines = _lines(path)
+    if not lines or not any(c.strip() for c in lines[0]):
+        raise _fail(name, "the file is empty; expected a header row")
+    header = [h.strip() for h in lines[0]]
+    while header and header[-1] == "":
+        header.pop()
+    problems = [Problem(name, 1, h, "the column appears more than once")
+                for i, h in enumerate(header) if h and h in header[:i]]
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in line):
+            continue
+        if len(line) > len(header) and any(c.strip() for c in line[len(header):]):
+            problems.append(Problem(name, number, None, f"expected {len(header)} fields, found {len(line)}"))
+            continue
+        rows.append((number, {h: (line[i].strip() if i < len(line) else "") for i, h in enumerate(header)}))
+    if problems:
+        raise InputFileError(problems)
+    return Table(name, header, rows)
+
+
+# --------------------------------------------------------------------------- declared columns
+
+
+def _text(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a file format: its header name, whether the header must have it, the
+    text an empty cell stands for, and the parser of a cell (raises ``ValueError`` with the
+    message the user sees, e.g. "expected one of mc, mr, open, got 'x'")."""
+
+    name: str
+    required: bool = False
+    default: str = ""
+    parse: Callable[[str], Any] = _text
+
+
+def one_of(values: Sequence[str], *, lower: bool = False) -> Callable[[str], str]:
+    """A parser accepting only ``values`` (compared in lower case when ``lower``)."""
+
+    def parse(text: str) -> str:
+        value = text.lower() if lower else text
+        if value not in values:
+            raise ValueError(f"expected one of {', '.join(values)}, got '{text}'")
+        return value
+
+    return parse
+
+
+def whole_number(*, minimum: int) -> Callable[[str], int]:
+    """A parser for a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise ValueError(f"expected a whole number of {minimum} or more, got '{text}'")
+        return value
+
+    return parse
+
+
+def check_header(
+    table: Table,
+    columns: Sequence[Column],
+    *,
+    also_allowed: Callable[[str], bool] = lambda column: False,
+    allowed_note: str = "",
+) -> list[Problem]:
+    """Problems of the header row: required columns missing, columns the format does not know
+    (unless ``also_allowed`` accepts them; ``allowed_note`` names those in the message)."""
+    known = [c.name for c in columns]
+    expected = ", ".join(known) + (f" or {allowed_note}" if allowed_note else "")
+    problems = [table.problem(1, c.name, "required column is missing")
+                for c in columns if c.required and c.name not in table.header]
+    problems += [table.problem(1, h or None, f"unknown column; expected one of {expected}")
+                 for h in table.header if h not in known and not also_allowed(h)]
+    return problems
+
+
+def parse_cells(
+    table: Table, number: int, cells: dict[str, str], columns: Sequence[Column]
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Every declared column of one row parsed: (values by column, problems of this row).
+
+    A column that fails has no value in the result."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for column in columns:
+        text = cells.get(column.name, "") or column.default
+        try:
+            values[column.name] = column.parse(text)
+        except ValueError as exc:
+            problems.append(table.problem(number, column.name, str(exc)))
+    return values, problems
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path next to ``path``; renamed to ``path`` when the block ends without error,
+    removed when it fails (an existing ``path`` is then left untouched)."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UserError(f"{path.name}: folder '{directory}' does not exist")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A cell that Excel shows as the value itself: a text such as "=1+1" must not become a
+    formula (it would be lost on reading, and formulas in exported files are a known attack)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+Cell = str | int | float | None
+
+
+def write_table(
+    path: str | os.PathLike[str],
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    sheet_name: str = "items",
+    line_end: str = "\r\n",
+) -> Path:
+    """Write a CSV (UTF-8, comma-separated) or XLSX file (one sheet) atomically; returns the path.
+
+    ``None`` is an empty cell; in XLSX numbers are number cells and text stays text.
+    ``line_end`` keeps each format's existing line ending (the csv module's ``\\r\\n`` or
+    ``\\n``) so files stay byte-compatible with earlier exports.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise UserError(f"{path.name}: expected a .csv or .xlsx file name")
+    with atomic_output(path) as tmp:
+        if suffix == ".csv":
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh, lineterminator=line_end)
+                writer.writerow(header)
+                writer.writerows(rows)
+        else:
+            import openpyxl
+
+            workbook = openpyxl.Workbook(write_only=True)
+            sheet = workbook.create_sheet(sheet_name)
+            sheet.append(list(header))
+            for row in rows:
+                sheet.append([_xlsx_cell(sheet, value) for value in row])
+            workbook.save(tmp)
+    return path
