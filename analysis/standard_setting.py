@@ -25,6 +25,12 @@ Conventions that sources disagree on are keyword parameters with a stated defaul
 * Contrasting groups: ``tie_break`` = ``"lowest"`` (the benefit of the doubt goes to the
   candidate) among cuts with equally few misclassifications.
 
+One source with the scoring core: the chance score, the voided-item policy, the
+percentage-above-chance formula, the rounding of a cut up and the pass comparison come from
+:mod:`itembank.scoring.cuts` (``chance_score``, ``voided_points``, ``percent_guessing_cut``,
+``round_cut_up``, ``reaches``), the functions the scoring core applies, so the cut shown here
+is the cut the candidates get.
+
 Exact arithmetic: the percentage and rating methods compute the cut with
 :class:`fractions.Fraction` from the decimal text of their inputs (0.1 is 1/10, not the
 binary float), so a cut of 16.8 and a total of 16.8 compare equal. ``cut`` is given as a
@@ -41,6 +47,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from itembank.scoring.cuts import REACH_CHOICES, VoidPolicy, chance_score, percent_guessing_cut, reaches, round_cut_up
+from itembank.scoring.form import EffectiveItem, Item
 
 __all__ = [
     "StandardSettingResult",
@@ -106,6 +115,12 @@ def _check_choice(func: str, name: str, value: object, options: Sequence[object]
         raise ValueError(f"{func}: {name} must be one of {list(options)!r}, got {value!r}")
 
 
+def _failing_side(pass_if: PassIf) -> Literal["left", "right"]:
+    """The ``numpy.searchsorted`` side that counts the sorted totals *not* reaching a cut: a
+    total equal to the cut fails only when :func:`~itembank.scoring.cuts.reaches` says so."""
+    return "right" if not reaches(0, 0, reach=pass_if) else "left"
+
+
 def pass_rate(
     totals: Sequence[float] | np.ndarray | pd.Series,
     cut: Number,
@@ -118,17 +133,16 @@ def pass_rate(
     >>> pass_rate([10, 16.8, 17, 20], Fraction(84, 5))   # 84/5 = 16.8; 16.8 >= 16.8 passes
     0.75
     """
-    _check_choice("pass_rate", "pass_if", pass_if, (">=", ">"))
+    _check_choice("pass_rate", "pass_if", pass_if, REACH_CHOICES)
     t = _totals_array(totals, "pass_rate")
     assert t is not None  # _totals_array returns None only for None input
     c = _exact(cut, "cut")
     if round_up:
-        c = Fraction(math.ceil(c))
+        c = round_cut_up(c)
     values, counts = np.unique(t, return_counts=True)
     passed = 0
     for v, n in zip(values, counts):
-        fv = _exact(float(v), "total")
-        if fv > c or (pass_if == ">=" and fv == c):
+        if reaches(_exact(float(v), "total"), c, reach=pass_if):
             passed += int(n)
     return passed / t.size
 
@@ -194,13 +208,13 @@ def _result(
     rule_extra: dict[str, Any] | None = None,
     func: str,
 ) -> StandardSettingResult:
-    _check_choice(func, "pass_if", pass_if, (">=", ">"))
+    _check_choice(func, "pass_if", pass_if, REACH_CHOICES)
     details = {"unrounded_cut": float(cut), **details}
     if rule_kind == "points" and rule_value is None:
         # The rule keeps the unrounded cut; its own round_up flag does the rounding.
         rule_value = _plain(cut)
     if round_up:
-        cut = Fraction(math.ceil(cut))
+        cut = round_cut_up(cut)
     rate = None if totals is None else pass_rate(totals, cut, pass_if=pass_if)  # type: ignore[arg-type]
     return StandardSettingResult(
         method=method,
@@ -218,11 +232,21 @@ def _result(
     )
 
 
-def _chance_score(
-    n_options: Mapping[Hashable, int], max_scores: Mapping[Hashable, Number] | None, n_keys: Mapping[Hashable, int] | None, func: str
-) -> Fraction:
-    """g = sum over MC items of n_keys/k x max_score (the shared rule's chance definition)."""
-    g = Fraction(0)
+def _guessing_items(
+    n_options: Mapping[Hashable, int],
+    max_scores: Mapping[Hashable, Number] | None,
+    n_keys: Mapping[Hashable, int] | None,
+    voided: Iterable[Hashable],
+    func: str,
+) -> list[EffectiveItem]:
+    """The closed items as the scoring core sees them, for its chance score: item j with k_j
+    options, n_keys_j answers earning full marks (the key and accepted extra answers) and
+    maximum m_j, voided where ``voided`` says."""
+    voided = set(voided)
+    unknown = voided - set(n_options)
+    if unknown:
+        raise ValueError(f"{func}: voided names items without n_options: {sorted(map(str, unknown))}")
+    items: list[EffectiveItem] = []
     for item, k in n_options.items():
         if not isinstance(k, (int, np.integer)) or k < 2:
             raise ValueError(f"{func}: item {item!r} needs at least 2 options, got {k!r}")
@@ -230,8 +254,15 @@ def _chance_score(
         keys = n_keys.get(item, 1) if n_keys is not None else 1
         if not 1 <= keys < k:
             raise ValueError(f"{func}: item {item!r} has {keys!r} keys for {k} options")
-        g += Fraction(keys, int(k)) * m
-    return g
+        if m == 0:
+            continue  # adds nothing to the chance score
+        if m < 0:
+            raise ValueError(f"{func}: item {item!r} has a negative max score {max_scores[item]!r}")  # type: ignore[index]
+        labels = tuple(str(i) for i in range(int(k)))
+        mc = Item(str(item), "", "mc", labels, labels[:1], max_score=m)
+        extra = tuple((label,) for label in labels[1:keys])
+        items.append(EffectiveItem(mc, key=mc.key, accepted=extra, voided=item in voided))
+    return items
 
 
 def fixed_percentage(
@@ -243,6 +274,8 @@ def fixed_percentage(
     n_options: Mapping[Hashable, int] | None = None,
     n_keys: Mapping[Hashable, int] | None = None,
     max_scores: Mapping[Hashable, Number] | None = None,
+    voided: Iterable[Hashable] = (),
+    void: VoidPolicy = "drop",
     pass_if: PassIf = ">=",
     round_up: bool = False,
 ) -> StandardSettingResult:
@@ -252,15 +285,24 @@ def fixed_percentage(
 
     with g the expected chance score: either ``chance`` (points) or computed from
     ``n_options`` (item -> number of options k; an item contributes n_keys/k of its maximum,
-    ``n_keys`` default 1, ``max_scores`` default 1 point; items not listed, e.g. open items,
-    contribute 0). With neither, g = 0 (no correction). The Dutch "cesuur" practice, e.g. 55%
-    of the score above chance; the rule form is the shared ``percent_guessing`` kind.
+    ``n_keys`` default 1 -- count accepted extra answers here --, ``max_scores`` default 1
+    point; items not listed, e.g. open items, contribute 0). Items in ``voided`` count as the
+    rule set's ``void`` policy says: left out (``"drop"``) or a sure maximum
+    (``"full_marks"``); ``max_score`` is then the maximum the rule set counts (without the
+    voided items under ``"drop"``). With neither ``chance`` nor ``n_options``, g = 0 (no
+    correction). The Dutch "cesuur" practice, e.g. 55% of the score above chance; the rule
+    form is the shared ``percent_guessing`` kind.
+
+    g and c are computed by the scoring core's own functions
+    (``itembank.scoring.cuts.chance_score`` and ``percent_guessing_cut``), so this cut equals
+    the one the scoring core evaluates for ``kind = "percent_guessing"`` on the same form.
 
     >>> r = fixed_percentage([20, 25, 30], percent=55, max_score=40, n_options={f"Q{i}": 4 for i in range(40)})
     >>> r.cut   # g = 40/4 = 10; 10 + 0.55 x 30 = 26.5
     26.5
     """
     func = "fixed_percentage"
+    voided = tuple(voided)
     if chance is not None and n_options is not None:
         raise ValueError(f"{func}: give chance or n_options, not both")
     p = _exact(percent, "percent")
@@ -274,13 +316,16 @@ def fixed_percentage(
         g = _exact(chance, "chance")
         extra["chance"] = _plain(g)
     elif n_options is not None:
-        g = _chance_score(n_options, max_scores, n_keys, func)
+        _check_choice(func, "void", void, ("drop", "full_marks"))
+        g = chance_score(_guessing_items(n_options, max_scores, n_keys, voided, func), void=void)
     else:
         g = Fraction(0)
         extra["chance"] = 0
     if not 0 <= g < mx:
         raise ValueError(f"{func}: chance score {float(g)} must be in [0, max_score={float(mx)})")
-    cut = g + p / 100 * (mx - g)
+    cut = percent_guessing_cut(p, maximum=mx, chance=g)
+    # Recorded only when used, so the rule of an exam without voids stays as it was.
+    voids: dict[str, Any] = {"voided": sorted(map(str, voided)), "void": void} if voided and n_options is not None else {}
     return _result(
         "fixed_percentage",
         cut,
@@ -288,7 +333,7 @@ def fixed_percentage(
         max_score=mx,
         pass_if=pass_if,
         round_up=round_up,
-        inputs={"percent": _plain(p), "max_score": _plain(mx), "chance": _plain(g)},
+        inputs={"percent": _plain(p), "max_score": _plain(mx), "chance": _plain(g), **voids},
         details={"chance": float(g)},
         rule_kind="percent_guessing",
         rule_value=_plain(p),
@@ -587,7 +632,7 @@ def hofstee(
     _check_choice(func, "curve", curve, ("interpolated", "step"))
     _check_choice(func, "tie_break", tie_break, ("lowest", "highest"))
     _check_choice(func, "on_miss", on_miss, ("nearest", "raise"))
-    _check_choice(func, "pass_if", pass_if, (">=", ">"))
+    _check_choice(func, "pass_if", pass_if, REACH_CHOICES)
     t = _totals_array(totals, func)
     assert t is not None  # totals is required here
     if max_score <= 0:
@@ -608,7 +653,7 @@ def hofstee(
     inner = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
     grid = np.unique(np.concatenate([[lo], inner, [hi]]))
     srt = np.sort(t)
-    side = "left" if pass_if == ">=" else "right"
+    side = _failing_side(pass_if)
 
     def fail_at(c: np.ndarray) -> np.ndarray:
         if curve == "step":
@@ -675,7 +720,7 @@ def beuk(
     _check_choice(func, "curve", curve, ("interpolated", "step"))
     _check_choice(func, "tie_break", tie_break, ("lowest", "highest"))
     _check_choice(func, "on_miss", on_miss, ("nearest", "raise"))
-    _check_choice(func, "pass_if", pass_if, (">=", ">"))
+    _check_choice(func, "pass_if", pass_if, REACH_CHOICES)
     t = _totals_array(totals, func)
     assert t is not None  # totals is required here
     k = np.asarray(judge_cuts, dtype=float)
@@ -698,7 +743,7 @@ def beuk(
     s_k, s_p = float(np.std(kp, ddof=1)), float(np.std(p, ddof=1))
     # slope on the points scale: (s_p / s_k_percent) per percent = s_p / s_k_points per point
     srt = np.sort(t)
-    side = "left" if pass_if == ">=" else "right"
+    side = _failing_side(pass_if)
     top = math.floor(max_score)
 
     def pass_at(c: np.ndarray) -> np.ndarray:
@@ -877,7 +922,7 @@ def contrasting_groups(
     """
     func = "contrasting_groups"
     _check_choice(func, "tie_break", tie_break, ("lowest", "highest", "middle"))
-    _check_choice(func, "pass_if", pass_if, (">=", ">"))
+    _check_choice(func, "pass_if", pass_if, REACH_CHOICES)
     t, lab = _labelled(totals, competent, func)
     if not all(isinstance(v, (bool, np.bool_)) for v in lab):
         bad = next(i for i, v in enumerate(lab) if not isinstance(v, (bool, np.bool_)))
@@ -889,7 +934,7 @@ def contrasting_groups(
         raise ValueError(f"{func}: false_pass_weight must be positive, got {false_pass_weight!r}")
     # Only observed totals (and one above the highest) change who passes.
     cands = np.unique(np.concatenate([t, [math.floor(t.max()) + 1.0]]))
-    passes = (t[None, :] >= cands[:, None]) if pass_if == ">=" else (t[None, :] > cands[:, None])
+    passes = reaches(t[None, :], cands[:, None], reach=pass_if)
     errors = false_pass_weight * (passes & ~comp).sum(axis=1) + (~passes & comp).sum(axis=1)
     best = cands[errors == errors.min()]
     cut = {"lowest": best.min(), "highest": best.max(), "middle": (best.min() + best.max()) / 2}[tie_break]
