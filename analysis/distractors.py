@@ -17,10 +17,11 @@ Conventions
   totals ``T_i`` (sum over the items seen; an omitted answer scores 0). By default it is
   ``choices`` scored against ``key``: 1 when the chosen label is one of the item's keys,
   else 0 (omitted and invalid score 0), every item presented to every candidate.
-* Score groups (Kelley 1939, 27 %): every candidate gets the mid-percentile rank of their
+* Score groups (Kelley 1939; ``f`` = :data:`SCORE_GROUP_FRACTION` = 0.27 unless
+  ``group_fraction`` says otherwise): every candidate gets the mid-percentile rank of their
   total, ``PR_i = (#{T < T_i} + #{T = T_i} / 2) / N`` over all ``N`` candidates. Low group:
-  ``PR < 0.27``; high group: ``PR > 0.73``; the rest is the middle group. Without ties the
-  groups are the lowest and highest 0.27 N candidates (rounded); tied candidates
+  ``PR < f``; high group: ``PR > 1 - f``; the rest is the middle group. Without ties the
+  groups are the lowest and highest f N candidates (rounded); tied candidates
   always land in the same group, so the result does not depend on candidate order.
 """
 
@@ -28,16 +29,23 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from analysis._matrix import _as_score_matrix, _py
 
-__all__ = ["OMITTED", "distractors"]
+__all__ = ["OMITTED", "SCORE_GROUP_FRACTION", "distractors"]
 
 #: The ``option`` value of the per-item row counting omitted and invalid answers.
 OMITTED = "(omitted/invalid)"
+
+#: Share of the candidates in the low and in the high score group: 27 % each (Kelley, T. L.
+#: (1939). The selection of upper and lower groups for the validation of test items.
+#: *Journal of Educational Psychology* 30, 17-24). The one place this number is written:
+#: the dashboard builds its "low 27 %" wording from it.
+SCORE_GROUP_FRACTION: float = 0.27
 
 _COLUMNS = [
     "item",
@@ -291,6 +299,356 @@ def _group_of_value(counts: np.ndarray, fraction: float) -> np.ndarray:
     return groups
 
 
+def _check_arguments(choices: object, key: object, group_fraction: object) -> pd.DataFrame:
+    choices = _check_frame(choices, "choices")
+    if not isinstance(key, Mapping):
+        raise ValueError(f"key must be a mapping item -> correct label(s); you provided {type(key).__name__}")
+    if not (isinstance(group_fraction, (int, float)) and 0.0 < group_fraction <= 0.5):
+        raise ValueError(f"group_fraction must be in (0, 0.5]; you provided {group_fraction!r}")
+    return choices
+
+
+def _item_keys(items: list[Hashable], key: Mapping[Hashable, object]) -> list[list[Hashable]]:
+    """Each item's key label(s), normalised; every item needs an entry."""
+    keys: list[list[Hashable]] = []
+    for item in items:
+        if item not in key:
+            raise ValueError(f"key has no entry for item {_py(item)!r}")
+        keys.append(_label_set(key[item], what="key", item=item))
+    return keys
+
+
+def _item_options(
+    items: list[Hashable], keys: list[list[Hashable]], options: Mapping[Hashable, Sequence[object]] | None
+) -> list[list[Hashable]] | None:
+    """Each item's declared option labels (keys among them), or None when not declared."""
+    if options is None:
+        return None
+    if not isinstance(options, Mapping):
+        raise ValueError(f"options must be a mapping item -> labels; you provided {type(options).__name__}")
+    opts = []
+    for item, kl in zip(items, keys):
+        if item not in options:
+            raise ValueError(f"options has no entry for item {_py(item)!r}")
+        ol = _label_set(options[item], what="options", item=item)
+        stray = [lab for lab in kl if lab not in ol]
+        if stray:
+            raise ValueError(f"item {_py(item)!r}: key label {stray[0]!r} is not among its options {ol!r}")
+        opts.append(ol)
+    return opts
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """Every option label of the table, sorted, and how the data codes map onto it.
+
+    ``labels``: data labels plus key/option labels nobody chose, in sorted order;
+    ``column``: label -> its column in ``labels``; ``to_u``: data code -> column, with the
+    missing code (``len(data labels)``) going to column ``len(labels)``; ``is_key``:
+    items x (labels + 1) key indicator.
+    """
+
+    labels: list[Hashable]
+    column: dict[Hashable, int]
+    to_u: np.ndarray
+    is_key: np.ndarray
+
+
+def _label_universe(
+    data_labels: list[Hashable], keys: list[list[Hashable]], opts: list[list[Hashable]] | None
+) -> _Labels:
+    universe: list[Hashable] = []
+    position: dict[Hashable, int] = {}
+    for lab in data_labels + [lab for ks in keys for lab in ks] + [lab for os in (opts or []) for lab in os]:
+        if lab not in position:
+            position[lab] = len(universe)
+            universe.append(lab)
+    order = sorted(range(len(universe)), key=lambda i: _sort_key(universe[i]))
+    rank = np.empty(len(universe), dtype=np.intp)
+    rank[order] = np.arange(len(universe))
+    n_u = len(universe)
+    column = {lab: int(rank[i]) for lab, i in position.items()}
+    to_u = np.append(rank[[position[lab] for lab in data_labels]], n_u).astype(np.intp)
+    is_key = np.zeros((len(keys), n_u + 1), dtype=bool)
+    for j, ks in enumerate(keys):
+        is_key[j, [column[lab] for lab in ks]] = True
+    return _Labels(labels=[universe[i] for i in order], column=column, to_u=to_u, is_key=is_key)
+
+
+def _check_label_kinds(data_labels: list[Hashable], keys: list[list[Hashable]]) -> None:
+    """A key of ints against letter choices (or the reverse) would silently score everyone 0."""
+    data_kinds = {_sort_key(lab)[0] for lab in data_labels}
+    key_kinds = {_sort_key(lab)[0] for ks in keys for lab in ks}
+    if data_kinds and data_kinds.isdisjoint(key_kinds):
+        raise ValueError(
+            "none of the key labels is of the kind found in choices; labels are compared exactly "
+            f"(choices hold e.g. {data_labels[0]!r}, key holds e.g. {keys[0][0]!r})"
+        )
+
+
+@dataclass
+class _Cells:
+    """Per cell (item-major, items x candidates): its slot ``j * width + code`` (code
+    ``n_data`` = omitted, ``n_data + 1`` = not presented), its item score ``x_t``, and per
+    candidate the total. ``seen`` is None when every item was presented to everyone."""
+
+    slot: np.ndarray
+    x_t: np.ndarray
+    totals: np.ndarray
+    seen: np.ndarray | None
+    width: int
+    n_data: int
+    by_key: bool
+    binary: bool
+
+
+def _align_scores(scores: pd.DataFrame, choices: pd.DataFrame, items: list[Hashable]) -> pd.DataFrame:
+    """``scores`` checked and reordered to the candidates and items of ``choices``."""
+    scores = _check_frame(scores, "scores")
+    missing_items = [c for c in items if c not in scores.columns]
+    if missing_items:
+        raise ValueError(f"scores has no column for item {_py(missing_items[0])!r}")
+    if not scores.index.equals(choices.index):
+        if len(scores.index) != len(choices.index) or not scores.index.isin(choices.index).all():
+            extra = choices.index.difference(scores.index).union(scores.index.difference(choices.index))
+            raise ValueError(
+                "scores and choices must hold the same candidates; "
+                f"candidate {_py(extra[0])!r} is in only one"
+            )
+        scores = scores.loc[choices.index]
+    if list(scores.columns) != items:
+        scores = scores[items]
+    return scores
+
+
+def _score_cells(
+    codes: np.ndarray, n_data: int, is_key_data: np.ndarray, scores: pd.DataFrame | None
+) -> _Cells:
+    """Slots, item scores and totals: scored against the key, or taken from ``scores``.
+
+    Everything works item-major (items x candidates), the layout pandas stores, so
+    ravel() is a view and bincount streams through memory.
+    """
+    k = codes.shape[0]
+    width = n_data + 2
+    slot = codes  # fresh array from _encode: safe to modify in place
+    slot += (np.arange(k, dtype=_CODE) * width)[:, None]
+    seen = None
+    if scores is None:
+        key_of_slot = np.zeros((k, width), dtype=bool)
+        key_of_slot[:, : n_data + 1] = is_key_data
+        x_t = key_of_slot.ravel()[slot]  # 0/1 per cell; omitted scores 0
+        totals = x_t.sum(axis=0, dtype=np.float64)
+        return _Cells(slot, x_t, totals, seen, width, n_data, by_key=True, binary=False)
+    x_t = np.ascontiguousarray(_as_score_matrix(scores, name="scores").T)
+    totals = x_t.sum(axis=0)
+    if np.isnan(totals).any():  # some items not presented: only then build the mask
+        seen = ~np.isnan(x_t)
+        slot = np.where(seen, slot, (np.arange(k, dtype=_CODE) * width + n_data + 1)[:, None])
+        x_t = np.where(seen, x_t, 0.0)
+        totals = x_t.sum(axis=0)
+    return _Cells(slot, x_t, totals, seen, width, n_data, by_key=False, binary=_is_binary(x_t))
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Distinct totals (centred on ``shift``), each candidate's index into them, and the
+    score group (0 low, 1 middle, 2 high) of each distinct total."""
+
+    shift: float
+    tc: np.ndarray
+    values: np.ndarray
+    index: np.ndarray
+    group_of_value: np.ndarray
+
+
+def _score_groups(totals: np.ndarray, fraction: float) -> _Groups:
+    t_shift = totals.mean()
+    tc = totals - t_shift  # centred for accurate sums of squares
+    t_values, t_index, t_counts = np.unique(tc, return_inverse=True, return_counts=True)
+    return _Groups(t_shift, tc, t_values, t_index, _group_of_value(t_counts, fraction))
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Per score group x item x data code: candidates (``by_group``); per item x data code:
+    candidates (``count``), sum of centred totals (``sum_t``) and of item scores
+    (``sum_x``); ``s_xt``: per item, sum of item score x centred total, when the counts
+    already give it (0/1 scores), else None."""
+
+    by_group: np.ndarray
+    count: np.ndarray
+    sum_t: np.ndarray
+    sum_x: np.ndarray
+    s_xt: np.ndarray | None
+
+
+def _tally_by_bincount(cells: _Cells, g: _Groups, is_key_data: np.ndarray) -> _Tally:
+    """Fast path: totals take few distinct values (whole-number scores), so one bincount
+    over (item, option, distinct total[, item score 0/1]) gives every count; sums of T over
+    the choosers are then count x value, with no weighted pass over the cells."""
+    k, n_data, width = cells.slot.shape[0], cells.n_data, cells.width
+    n_slots, n_t = k * width, g.values.size
+    table = _fold_and_count(
+        cells.slot, n_t, g.index.astype(_CODE), cells.x_t if cells.binary else None,
+        n_slots * n_t, 2 * n_slots * n_t,
+    )
+    table = table.reshape(2, k, width, n_t)[:, :, : n_data + 1, :].astype(np.float64)
+    by_value = table.sum(axis=0)  # (k, options, distinct totals)
+    one_hot = np.zeros((n_t, 3))
+    one_hot[np.arange(n_t), g.group_of_value] = 1.0
+    by_group = np.moveaxis(by_value @ one_hot, -1, 0)  # (3, k, options)
+    sum_t = by_value @ g.values
+    count = by_group.sum(axis=0)
+    if cells.by_key:
+        return _Tally(by_group, count, sum_t, count * is_key_data, (sum_t * is_key_data).sum(axis=1))
+    return _Tally(by_group, count, sum_t, table[1].sum(axis=-1), table[1].sum(axis=1) @ g.values)
+
+
+def _tally_by_weighted_bincount(cells: _Cells, g: _Groups, is_key_data: np.ndarray) -> _Tally:
+    """General path (fractional scores or many distinct totals): weighted bincounts."""
+    k, n_data, width = cells.slot.shape[0], cells.n_data, cells.width
+    n_slots = k * width
+    groups = g.group_of_value[g.index].astype(_CODE)
+    slot = cells.slot
+    slot += (groups * n_slots)[None, :]
+    flat = slot.ravel()
+    by_group = np.bincount(flat, minlength=3 * n_slots).reshape(3, k, width)[:, :, : n_data + 1]
+    sum_t = np.bincount(flat, weights=np.tile(g.tc, k), minlength=3 * n_slots)
+    sum_t = sum_t.reshape(3, k, width).sum(axis=0)[:, : n_data + 1]
+    count = by_group.sum(axis=0)
+    if cells.by_key:
+        return _Tally(by_group, count, sum_t, count * is_key_data, (sum_t * is_key_data).sum(axis=1))
+    sum_x = np.bincount(flat, weights=cells.x_t.ravel(), minlength=3 * n_slots)
+    sum_x = sum_x.reshape(3, k, width).sum(axis=0)[:, : n_data + 1]
+    return _Tally(by_group, count, sum_t, sum_x, cells.x_t @ g.tc if cells.binary else None)
+
+
+def _tally(cells: _Cells, g: _Groups, is_key_data: np.ndarray) -> _Tally:
+    n_bins = 2 * cells.slot.shape[0] * cells.width * g.values.size
+    if (cells.by_key or cells.binary) and n_bins <= _MAX_BINS:
+        return _tally_by_bincount(cells, g, is_key_data)
+    return _tally_by_weighted_bincount(cells, g, is_key_data)
+
+
+@dataclass(frozen=True)
+class _RestMoments:
+    """Per item, over the candidates who saw it: their number, the sums of the rest score
+    ``R = T - x_j`` and of its square (centred totals), and the sum of squared totals."""
+
+    n_seen: np.ndarray
+    s_r: np.ndarray
+    s_rr: np.ndarray
+    s_tt: np.ndarray
+
+
+def _rest_moments(cells: _Cells, g: _Groups, tally: _Tally) -> _RestMoments:
+    k, tc = cells.slot.shape[0], g.tc
+    if cells.seen is None:
+        n_seen = np.full(k, float(cells.slot.shape[1]))
+        s_t = np.full(k, tc.sum())
+        s_tt = np.full(k, float(tc @ tc))
+    else:
+        mask = cells.seen.astype(np.float64)
+        n_seen = mask.sum(axis=1)
+        s_t = mask @ tc
+        s_tt = mask @ (tc * tc)
+    if cells.by_key or cells.binary:
+        # 0/1 item scores: the item sums are sums over the tables just counted.
+        s_x = tally.sum_x.sum(axis=1)
+        s_xx = s_x
+        s_xt = tally.s_xt
+    else:
+        s_x = cells.x_t.sum(axis=1)
+        s_xx = np.einsum("ij,ij->i", cells.x_t, cells.x_t)
+        s_xt = cells.x_t @ tc
+    return _RestMoments(n_seen, s_t - s_x, s_tt - 2.0 * s_xt + s_xx, s_tt)
+
+
+def _option_table(
+    items: list[Hashable],
+    lab: _Labels,
+    opts: list[list[Hashable]] | None,
+    tally: _Tally,
+    rest: _RestMoments,
+    t_shift: float,
+) -> pd.DataFrame:
+    """The returned table: data codes merged onto the option labels, one row per item x
+    option in label order, then the item's OMITTED row; proportions, Rar and mean total."""
+    k, n_u, n_data = len(items), len(lab.labels), lab.to_u.size - 1
+    # Data codes -> label columns (merging labels that normalise alike) with a 0/1 matrix.
+    merge = np.zeros((n_data + 1, n_u + 1))
+    merge[np.arange(n_data + 1), lab.to_u] = 1.0
+    count_u = tally.count @ merge
+    group_u = tally.by_group @ merge  # (3, k, n_u + 1)
+    sum_t_u = tally.sum_t @ merge
+    sum_x_u = tally.sum_x @ merge
+
+    if opts is None:
+        is_opt = (count_u[:, :n_u] > 0) | lab.is_key[:, :n_u]
+    else:
+        is_opt = np.zeros((k, n_u), dtype=bool)
+        for j, os in enumerate(opts):
+            is_opt[j, [lab.column[o] for o in os]] = True
+    not_opt = np.concatenate([~is_opt, np.ones((k, 1), dtype=bool)], axis=1)
+
+    def rows(a: np.ndarray) -> np.ndarray:
+        """Values for the option rows, then the OMITTED row appended per item."""
+        opt_vals = a[..., :n_u][..., is_opt]
+        omit_vals = (a * not_opt).sum(axis=-1)
+        return np.concatenate([opt_vals, omit_vals], axis=-1)
+
+    jj, uu = np.nonzero(is_opt)
+    row_item = np.concatenate([jj, np.arange(k)])
+    row_pos = np.concatenate([uu, np.full(k, n_u)])
+    order_rows = np.lexsort((row_pos, row_item))
+
+    n_opt = rows(count_u)[order_rows]
+    grp = rows(group_u)[:, order_rows]
+    st = rows(sum_t_u)[order_rows]
+    sx = rows(sum_x_u)[order_rows]
+    ri = row_item[order_rows]
+    rp = row_pos[order_rows]
+
+    grp_size = group_u.sum(axis=2)  # (3, k): group members who saw the item
+    ns = rest.n_seen[ri]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        proportion = n_opt / ns
+        props = grp / grp_size[:, ri]
+        p = proportion
+        mean_r = rest.s_r[ri] / ns
+        var_r = rest.s_rr[ri] / ns - mean_r**2
+        cov = (st - sx) / ns - p * mean_r
+        rar = cov / np.sqrt(p * (1.0 - p) * var_r)
+        rar[(n_opt == 0) | (n_opt == ns) | ~(var_r > 1e-12 * np.maximum(rest.s_tt[ri] / ns, 1e-300))] = np.nan
+        mean_total = np.where(n_opt > 0, st / n_opt + t_shift, np.nan)
+
+    labels_out = np.empty(len(rp), dtype=object)
+    is_omit = rp == n_u
+    uni = np.empty(n_u, dtype=object)
+    uni[:] = lab.labels
+    labels_out[~is_omit] = uni[rp[~is_omit]]
+    labels_out[is_omit] = OMITTED
+    item_arr = np.empty(k, dtype=object)
+    item_arr[:] = items
+    return pd.DataFrame(
+        {
+            "item": item_arr[ri],
+            "option": labels_out,
+            "is_key": np.where(is_omit, False, lab.is_key[ri, np.minimum(rp, n_u)]),
+            "is_omitted": is_omit,
+            "n": np.rint(n_opt).astype(np.int64),
+            "proportion": proportion,
+            "prop_low": props[0],
+            "prop_mid": props[1],
+            "prop_high": props[2],
+            "rar": np.clip(rar, -1.0, 1.0),
+            "mean_total": mean_total,
+        },
+        columns=_COLUMNS,
+    )
+
+
 def distractors(
     choices: pd.DataFrame,
     key: Mapping[Hashable, object],
@@ -298,7 +656,7 @@ def distractors(
     *,
     total: pd.Series | None = None,
     options: Mapping[Hashable, Sequence[object]] | None = None,
-    group_fraction: float = 0.27,
+    group_fraction: float = SCORE_GROUP_FRACTION,
 ) -> pd.DataFrame:
     r"""Distractor table: per item and option, who chose it and how they did on the test.
 
@@ -321,7 +679,8 @@ def distractors(
         Item id -> the item's option labels. When given, any other label in ``choices`` is
         invalid and counted in the item's :data:`OMITTED` row.
     group_fraction:
-        Size of the low and high score groups (default 0.27, Kelley 1939).
+        Size of the low and high score groups (default :data:`SCORE_GROUP_FRACTION`,
+        0.27, Kelley 1939).
 
     Returns
     -------
@@ -365,237 +724,19 @@ def distractors(
     1                  B   False  1        0.25
     2  (omitted/invalid)   False  1        0.25
     """
-    choices = _check_frame(choices, "choices")
-    if not isinstance(key, Mapping):
-        raise ValueError(f"key must be a mapping item -> correct label(s); you provided {type(key).__name__}")
-    if not (isinstance(group_fraction, (int, float)) and 0.0 < group_fraction <= 0.5):
-        raise ValueError(f"group_fraction must be in (0, 0.5]; you provided {group_fraction!r}")
+    choices = _check_arguments(choices, key, group_fraction)
     items = list(choices.columns)
-    n_cand, k = choices.shape
-
-    keys: list[list[Hashable]] = []
-    for item in items:
-        if item not in key:
-            raise ValueError(f"key has no entry for item {_py(item)!r}")
-        keys.append(_label_set(key[item], what="key", item=item))
-    opts: list[list[Hashable]] | None = None
-    if options is not None:
-        if not isinstance(options, Mapping):
-            raise ValueError(f"options must be a mapping item -> labels; you provided {type(options).__name__}")
-        opts = []
-        for item, kl in zip(items, keys):
-            if item not in options:
-                raise ValueError(f"options has no entry for item {_py(item)!r}")
-            ol = _label_set(options[item], what="options", item=item)
-            stray = [lab for lab in kl if lab not in ol]
-            if stray:
-                raise ValueError(f"item {_py(item)!r}: key label {stray[0]!r} is not among its options {ol!r}")
-            opts.append(ol)
-
+    keys = _item_keys(items, key)
+    opts = _item_options(items, keys, options)
     codes, data_labels = _encode(choices)
-    n_data = len(data_labels)
-
-    # Universe of labels: data labels plus key/option labels nobody chose, in sorted order.
-    universe: list[Hashable] = []
-    position: dict[Hashable, int] = {}
-    for lab in data_labels + [lab for ks in keys for lab in ks] + [lab for os in (opts or []) for lab in os]:
-        if lab not in position:
-            position[lab] = len(universe)
-            universe.append(lab)
-    order = sorted(range(len(universe)), key=lambda i: _sort_key(universe[i]))
-    rank = np.empty(len(universe), dtype=np.intp)
-    rank[order] = np.arange(len(universe))
-    universe = [universe[i] for i in order]
-    n_u = len(universe)
-    # Data label index -> universe column; the missing code goes to column n_u.
-    to_u = np.append(rank[[position[lab] for lab in data_labels]], n_u).astype(np.intp)
-
-    is_key = np.zeros((k, n_u + 1), dtype=bool)
-    for j, ks in enumerate(keys):
-        is_key[j, rank[[position[lab] for lab in ks]]] = True
-    # A key of ints against letter choices (or the reverse) would silently score everyone 0.
-    data_kinds = {_sort_key(lab)[0] for lab in data_labels}
-    key_kinds = {_sort_key(lab)[0] for ks in keys for lab in ks}
-    if data_kinds and data_kinds.isdisjoint(key_kinds):
-        raise ValueError(
-            "none of the key labels is of the kind found in choices; labels are compared exactly "
-            f"(choices hold e.g. {data_labels[0]!r}, key holds e.g. {keys[0][0]!r})"
-        )
-
-    # Per-cell slot: item j, data code c -> j * width + c, with code n_data = omitted and
-    # n_data + 1 = not presented. Everything below works item-major (items x candidates),
-    # the layout pandas stores, so ravel() is a view and bincount streams through memory.
-    width = n_data + 2
-    slot = codes  # fresh array from _encode: safe to modify in place
-    slot += (np.arange(k, dtype=_CODE) * width)[:, None]
-    if scores is None:
-        is_key_data = np.zeros((k, width), dtype=bool)
-        is_key_data[:, : n_data + 1] = is_key[:, to_u]
-        x_t = is_key_data.ravel()[slot]  # 0/1 per cell; omitted scores 0
-        totals = x_t.sum(axis=0, dtype=np.float64)
-        seen = None
-    else:
-        scores = _check_frame(scores, "scores")
-        missing_items = [c for c in items if c not in scores.columns]
-        if missing_items:
-            raise ValueError(f"scores has no column for item {_py(missing_items[0])!r}")
-        if not scores.index.equals(choices.index):
-            if len(scores.index) != n_cand or not scores.index.isin(choices.index).all():
-                extra = choices.index.difference(scores.index).union(scores.index.difference(choices.index))
-                raise ValueError(
-                    "scores and choices must hold the same candidates; "
-                    f"candidate {_py(extra[0])!r} is in only one"
-                )
-            scores = scores.loc[choices.index]
-        if list(scores.columns) != items:
-            scores = scores[items]
-        x = _as_score_matrix(scores, name="scores")
-        x_t = np.ascontiguousarray(x.T)
-        totals = x_t.sum(axis=0)
-        seen = None
-        if np.isnan(totals).any():  # some items not presented: only then build the mask
-            seen = ~np.isnan(x_t)
-            slot = np.where(seen, slot, (np.arange(k, dtype=_CODE) * width + n_data + 1)[:, None])
-            x_t = np.where(seen, x_t, 0.0)
-            totals = x_t.sum(axis=0)
-
+    lab = _label_universe(data_labels, keys, opts)
+    _check_label_kinds(data_labels, keys)
+    is_key_data = lab.is_key[:, lab.to_u]  # items x data codes (the last code: omitted)
+    aligned = None if scores is None else _align_scores(scores, choices, items)
+    cells = _score_cells(codes, len(data_labels), is_key_data, aligned)
     if total is not None:
-        totals = _given_totals(total, choices.index)
-
-    t_shift = totals.mean()
-    tc = totals - t_shift  # centred for accurate sums of squares
-    t_values, t_index, t_counts = np.unique(tc, return_inverse=True, return_counts=True)
-    group_of_value = _group_of_value(t_counts, float(group_fraction))
-    n_slots = k * width
-    n_t = t_values.size
-    binary = scores is not None and _is_binary(x_t)
-
-    if (scores is None or binary) and 2 * n_slots * n_t <= _MAX_BINS:
-        # Fast path: totals take few distinct values (whole-number scores), so one bincount
-        # over (item, option, distinct total[, item score 0/1]) gives every count; sums of T
-        # over the choosers are then count x value, with no weighted pass over the cells.
-        table = _fold_and_count(
-            slot, n_t, t_index.astype(_CODE), x_t if binary else None, n_slots * n_t, 2 * n_slots * n_t
-        )
-        table = table.reshape(2, k, width, n_t)[:, :, : n_data + 1, :].astype(np.float64)
-        by_value = table.sum(axis=0)  # (k, options, distinct totals)
-        one_hot = np.zeros((n_t, 3))
-        one_hot[np.arange(n_t), group_of_value] = 1.0
-        by_group = np.moveaxis(by_value @ one_hot, -1, 0)  # (3, k, options)
-        sum_t = by_value @ t_values
-        count = by_group.sum(axis=0)
-        if scores is None:
-            sum_x = count * is_key[:, to_u]
-        else:
-            sum_x = table[1].sum(axis=-1)
-    else:
-        # General path (fractional scores or many distinct totals): weighted bincounts.
-        groups = group_of_value[t_index].astype(_CODE)
-        slot += (groups * n_slots)[None, :]
-        flat = slot.ravel()
-        by_group = np.bincount(flat, minlength=3 * n_slots).reshape(3, k, width)[:, :, : n_data + 1]
-        sum_t = np.bincount(flat, weights=np.tile(tc, k), minlength=3 * n_slots)
-        sum_t = sum_t.reshape(3, k, width).sum(axis=0)[:, : n_data + 1]
-        count = by_group.sum(axis=0)
-        if scores is None:
-            sum_x = count * is_key[:, to_u]
-        else:
-            sum_x = np.bincount(flat, weights=x_t.ravel(), minlength=3 * n_slots)
-            sum_x = sum_x.reshape(3, k, width).sum(axis=0)[:, : n_data + 1]
-
-    # Rest score moments per item over the candidates who saw it.
-    if seen is None:
-        n_seen = np.full(k, float(n_cand))
-        s_t = np.full(k, tc.sum())
-        s_tt = np.full(k, float(tc @ tc))
-    else:
-        mask = seen.astype(np.float64)
-        n_seen = mask.sum(axis=1)
-        s_t = mask @ tc
-        s_tt = mask @ (tc * tc)
-    if scores is None or binary:
-        # 0/1 item scores: the item sums are sums over the tables just counted.
-        s_x = sum_x.sum(axis=1)
-        s_xx = s_x
-        if scores is None:
-            s_xt = (sum_t * is_key[:, to_u]).sum(axis=1)
-        else:
-            s_xt = x_t @ tc if n_slots * n_t * 2 > _MAX_BINS else table[1].sum(axis=1) @ t_values
-    else:
-        s_x = x_t.sum(axis=1)
-        s_xx = np.einsum("ij,ij->i", x_t, x_t)
-        s_xt = x_t @ tc
-    s_r = s_t - s_x
-    s_rr = s_tt - 2.0 * s_xt + s_xx
-
-    # Data codes -> universe columns (merging labels that normalise alike) with a 0/1 matrix.
-    merge = np.zeros((n_data + 1, n_u + 1))
-    merge[np.arange(n_data + 1), to_u] = 1.0
-    count_u = count @ merge
-    group_u = by_group @ merge  # (3, k, n_u + 1)
-    sum_t_u = sum_t @ merge
-    sum_x_u = sum_x @ merge
-
-    if opts is None:
-        is_opt = (count_u[:, :n_u] > 0) | is_key[:, :n_u]
-    else:
-        is_opt = np.zeros((k, n_u), dtype=bool)
-        for j, os in enumerate(opts):
-            is_opt[j, rank[[position[lab] for lab in os]]] = True
-    not_opt = np.concatenate([~is_opt, np.ones((k, 1), dtype=bool)], axis=1)
-
-    def rows(a: np.ndarray) -> np.ndarray:
-        """Values for the option rows, then the OMITTED row appended per item."""
-        opt_vals = a[..., :n_u][..., is_opt]
-        omit_vals = (a * not_opt).sum(axis=-1)
-        return np.concatenate([opt_vals, omit_vals], axis=-1)
-
-    jj, uu = np.nonzero(is_opt)
-    row_item = np.concatenate([jj, np.arange(k)])
-    row_pos = np.concatenate([uu, np.full(k, n_u)])
-    order_rows = np.lexsort((row_pos, row_item))
-
-    n_opt = rows(count_u)[order_rows]
-    grp = rows(group_u)[:, order_rows]
-    st = rows(sum_t_u)[order_rows]
-    sx = rows(sum_x_u)[order_rows]
-    ri = row_item[order_rows]
-    rp = row_pos[order_rows]
-
-    grp_size = group_u.sum(axis=2)  # (3, k): group members who saw the item
-    ns = n_seen[ri]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        proportion = n_opt / ns
-        props = grp / grp_size[:, ri]
-        p = proportion
-        mean_r = s_r[ri] / ns
-        var_r = s_rr[ri] / ns - mean_r**2
-        cov = (st - sx) / ns - p * mean_r
-        rar = cov / np.sqrt(p * (1.0 - p) * var_r)
-        rar[(n_opt == 0) | (n_opt == ns) | ~(var_r > 1e-12 * np.maximum(s_tt[ri] / ns, 1e-300))] = np.nan
-        mean_total = np.where(n_opt > 0, st / n_opt + t_shift, np.nan)
-
-    labels_out = np.empty(len(rp), dtype=object)
-    is_omit = rp == n_u
-    uni = np.empty(n_u, dtype=object)
-    uni[:] = universe
-    labels_out[~is_omit] = uni[rp[~is_omit]]
-    labels_out[is_omit] = OMITTED
-    item_arr = np.empty(k, dtype=object)
-    item_arr[:] = items
-    return pd.DataFrame(
-        {
-            "item": item_arr[ri],
-            "option": labels_out,
-            "is_key": np.where(is_omit, False, is_key[ri, np.minimum(rp, n_u)]),
-            "is_omitted": is_omit,
-            "n": np.rint(n_opt).astype(np.int64),
-            "proportion": proportion,
-            "prop_low": props[0],
-            "prop_mid": props[1],
-            "prop_high": props[2],
-            "rar": np.clip(rar, -1.0, 1.0),
-            "mean_total": mean_total,
-        },
-        columns=_COLUMNS,
-    )
+        cells.totals = _given_totals(total, choices.index)
+    groups = _score_groups(cells.totals, float(group_fraction))
+    tally = _tally(cells, groups, is_key_data)
+    rest = _rest_moments(cells, groups, tally)
+    return _option_table(items, lab, opts, tally, rest, groups.shift)
