@@ -30,7 +30,7 @@ gives the same forms unless the time limit stops the search (then the status say
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -199,223 +199,378 @@ def _dominance_keep(prep: Prepared, sub: pd.DataFrame) -> np.ndarray:
     return keep
 
 
+@dataclass
+class _Model:
+    """The 0/1 programme while it is being built: variables so far and constraint rows.
+
+    Columns ``0 .. K*m - 1`` are the item choices ``x[f, j]`` (column ``f*m + j``); every
+    auxiliary variable is appended after them by :meth:`new_vars`, in the order the steps of
+    :func:`_build` ask for them, so the layout is the same on every run.
+    """
+
+    prep: Prepared
+    sub: pd.DataFrame  # the eligible items in the model, sorted by item_version_id
+    code_ids: np.ndarray  # the distinct item codes in ``sub``
+    code_index: np.ndarray  # per item j: its code's position in ``code_ids``
+    rows: _Rows = field(default_factory=_Rows)
+    extra_int: list[int] = field(default_factory=list)  # auxiliary variables that are 0/1
+    ub_extra: dict[int, float] = field(default_factory=dict)  # auxiliary upper bounds other than 1
+    aux: int | None = None  # the objective's t (maximin) or d (minimax), when it has one
+    scale: float = 1.0  # the objective's scale, for the size of the tie-breaking costs
+
+    def __post_init__(self) -> None:
+        self.m = len(self.sub)
+        self.K = self.prep.options.forms
+        self.nx = self.K * self.m
+        self.n = self.nx
+        self.j_all = np.arange(self.m)
+        self.codes = self.sub["item_code"].to_numpy()
+        self.lb = np.zeros(self.nx)
+        self.ub = np.ones(self.nx)
+        self.c_x = np.zeros(self.nx)
+
+    def x(self, f: int, js: np.ndarray | int) -> np.ndarray:
+        """Columns of ``x[f, j]`` for the items ``js`` on form ``f``."""
+        return f * self.m + js
+
+    def x_all_forms(self) -> np.ndarray:
+        """Columns of every ``x[f, j]``, form by form."""
+        return np.concatenate([self.x(f, self.j_all) for f in range(self.K)])
+
+    def new_vars(self, count: int, *, integer: bool = False) -> int:
+        """Append ``count`` auxiliary variables (bounds [0, 1] unless changed); the first column."""
+        first = self.n
+        self.n += count
+        if integer:
+            self.extra_int.extend(range(first, first + count))
+        return first
+
+    def arrays(self) -> dict[str, Any]:
+        """``c, integrality, bounds, constraints`` for ``milp`` and the variable layout."""
+        n, nx = self.n, self.nx
+        c = np.zeros(n)
+        c[:nx] = self.c_x
+        lb_all = np.zeros(n)
+        ub_all = np.ones(n)
+        lb_all[:nx], ub_all[:nx] = self.lb, self.ub
+        integrality = np.zeros(n)
+        integrality[:nx] = 1
+        integrality[self.extra_int] = 1
+        for col, u in self.ub_extra.items():
+            ub_all[col] = u
+        if self.aux is not None:
+            c[self.aux] = -1.0 if self.prep.options.objective == "max_information" else 1.0
+            ub_all[self.aux] = np.inf
+        return {
+            "c": c,
+            "integrality": integrality,
+            "bounds": Bounds(lb_all, ub_all),
+            "constraints": self.rows.constraint(n),
+            "sub": self.sub,
+            "m": self.m,
+            "K": self.K,
+        }
+
+
 def _build(prep: Prepared, *, cuts: bool = True, reduce: bool = True, overlap_mode: str = "pairwise") -> dict[str, Any]:
-    """Build ``c, integrality, bounds, constraints`` and the variable layout."""
-    opts = prep.options
-    K = opts.forms
-    elig = np.flatnonzero(prep.eligible)
-    sub = prep.pool.iloc[elig]
+    """Build ``c, integrality, bounds, constraints`` and the variable layout.
+
+    The formulation (van der Linden 2005, *Linear Models for Optimal Test Design*, Springer:
+    ch. 3 for the 0/1 variables and content constraints, ch. 4 for the minimax / maximin
+    objectives, ch. 6 for parallel forms and overlap), with ``x[f, j]`` in {0, 1}:
+
+    * blueprint rows on every form f: ``lo <= sum_{j in cell} v_j x[f, j] <= hi`` (``v = 1`` for
+      a count, the summed column for a sum, ``v - L`` / ``v - U`` for a mean band);
+    * at most one version of an item code per form; at most one item of an enemy pair;
+    * item sets all-or-nothing (``x[f, j] = x[f, first]``) or, with set sizes, ``smin z <=
+      sum x <= smax z`` with a 0/1 ``z[f, s]``;
+    * include list: ``x[f, j] = 1`` for an included version, ``sum x = 1`` over an included
+      code's versions;
+    * target information ``lo <= sum_j I_j(theta_cut) x[f, j] <= hi``;
+    * overlap (:func:`_add_overlap_rows`): disjoint, pairwise (exact), ``aggregate``
+      (relaxation) or ``anchor`` (restriction);
+    * objective (:func:`_add_objective`) plus the tie-breaking costs (:func:`_add_tie_break`).
+
+    ``reduce`` leaves out items :func:`_dominance_keep` proves unnecessary; ``cuts`` adds the
+    tangent cuts to the pairwise overlap model.
+    """
+    model = _start_model(prep, reduce=reduce)
+    _add_blueprint_rows(model)
+    _add_one_version_per_code(model)
+    _add_enemy_rows(model)
+    _add_item_set_rows(model)
+    _add_include_list(model)
+    info_cut = item_information(model.sub, prep.options.cut_theta)
+    _add_target_information(model, info_cut)
+    _add_overlap_rows(model, mode=overlap_mode, cuts=cuts)
+    _add_objective(model, info_cut)
+    _add_tie_break(model)
+    return model.arrays()
+
+
+def _start_model(prep: Prepared, *, reduce: bool) -> _Model:
+    """The items in the model (eligible, less the provably unneeded ones) and their codes."""
+    sub = prep.pool.iloc[np.flatnonzero(prep.eligible)]
     if reduce:
         sub = sub[_dominance_keep(prep, sub)]
-    m = len(sub)
-    nx = K * m
-    codes = sub["item_code"].to_numpy()
-    code_ids, code_index = np.unique(codes, return_inverse=True)
-    rows = _Rows()
-    extra_int: list[int] = []
-    ub_extra: dict[int, float] = {}
-    n = nx
-    lb = np.zeros(nx)
-    ub = np.ones(nx)
+    code_ids, code_index = np.unique(sub["item_code"].to_numpy(), return_inverse=True)
+    return _Model(prep=prep, sub=sub, code_ids=code_ids, code_index=code_index)
 
-    def xcols(f: int, js: np.ndarray) -> np.ndarray:
-        return f * m + js
 
-    j_all = np.arange(m)
-    # blueprint rows, on every form
-    for con in prep.constraints:
-        mask = con.condition.mask(sub)
-        lo = -np.inf if con.lower is None else float(con.lower)
-        hi = np.inf if con.upper is None else float(con.upper)
-        if con.type == "count":
-            js = j_all[mask]
-            coef = [(js, np.ones(len(js)), lo, hi)]
-        elif con.type == "sum":
-            v = sub[con.counts].to_numpy(dtype=float)
-            js = j_all[mask]
-            coef = [(js, v[mask], lo, hi)]
-        else:  # mean over items with a value: sum(v - L) x >= 0 and sum(v - U) x <= 0
-            v = pd.to_numeric(sub[con.counts], errors="coerce").to_numpy(dtype=float)
-            ok = mask & np.isfinite(v)
-            js = j_all[ok]
-            coef = []
-            if con.lower is not None:
-                coef.append((js, v[ok] - con.lower, 0.0, np.inf))
-            if con.upper is not None:
-                coef.append((js, v[ok] - con.upper, -np.inf, 0.0))
-        for f in range(K):
-            for js_, vals_, lo_, hi_ in coef:
-                rows.add(xcols(f, js_), vals_, lo_, hi_)
-    # one version of an item code per form
-    counts = np.bincount(code_index, minlength=len(code_ids))
-    multi = np.flatnonzero(counts > 1)
-    for ci in multi:
-        js = np.flatnonzero(code_index == ci)
-        for f in range(K):
-            rows.add(xcols(f, js), 1.0, -np.inf, 1.0)
-    # enemies, on item codes
-    pos = {c: i for i, c in enumerate(code_ids)}
-    for a_code, b_code in prep.enemies:
+def _blueprint_coefficients(model: _Model, con: BlueprintConstraint) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """One blueprint row as ``(items, coefficients, lo, hi)`` rows of a single form.
+
+    A mean band over the items with a value, ``L <= sum v x / sum x <= U``, is linear as
+    ``sum (v - L) x >= 0`` and ``sum (v - U) x <= 0``.
+    """
+    sub, j_all = model.sub, model.j_all
+    mask = con.condition.mask(sub)
+    lo = -np.inf if con.lower is None else float(con.lower)
+    hi = np.inf if con.upper is None else float(con.upper)
+    if con.type == "count":
+        js = j_all[mask]
+        return [(js, np.ones(len(js)), lo, hi)]
+    if con.type == "sum":
+        v = sub[con.counts].to_numpy(dtype=float)
+        return [(j_all[mask], v[mask], lo, hi)]
+    v = pd.to_numeric(sub[con.counts], errors="coerce").to_numpy(dtype=float)
+    ok = mask & np.isfinite(v)
+    js = j_all[ok]
+    coef = []
+    if con.lower is not None:
+        coef.append((js, v[ok] - con.lower, 0.0, np.inf))
+    if con.upper is not None:
+        coef.append((js, v[ok] - con.upper, -np.inf, 0.0))
+    return coef
+
+
+def _add_blueprint_rows(model: _Model) -> None:
+    """Every active blueprint row (and the mean-p band) on every form."""
+    for con in model.prep.constraints:
+        coef = _blueprint_coefficients(model, con)
+        for f in range(model.K):
+            for js, vals, lo, hi in coef:
+                model.rows.add(model.x(f, js), vals, lo, hi)
+
+
+def _add_one_version_per_code(model: _Model) -> None:
+    """Versions of one item code are the same item: at most one of them per form."""
+    counts = np.bincount(model.code_index, minlength=len(model.code_ids))
+    for ci in np.flatnonzero(counts > 1):
+        js = np.flatnonzero(model.code_index == ci)
+        for f in range(model.K):
+            model.rows.add(model.x(f, js), 1.0, -np.inf, 1.0)
+
+
+def _add_enemy_rows(model: _Model) -> None:
+    """At most one item of an enemy pair per form (on item codes, so over all their versions)."""
+    pos = {c: i for i, c in enumerate(model.code_ids)}
+    for a_code, b_code in model.prep.enemies:
         if a_code in pos and b_code in pos:
-            js = np.flatnonzero((code_index == pos[a_code]) | (code_index == pos[b_code]))
-            for f in range(K):
-                rows.add(xcols(f, js), 1.0, -np.inf, 1.0)
-    # item sets
+            js = np.flatnonzero((model.code_index == pos[a_code]) | (model.code_index == pos[b_code]))
+            for f in range(model.K):
+                model.rows.add(model.x(f, js), 1.0, -np.inf, 1.0)
+
+
+def _add_item_set_rows(model: _Model) -> None:
+    """Item sets: all-or-nothing, or with set sizes between ``smin`` and ``smax`` items or none."""
+    prep, opts = model.prep, model.prep.options
     set_groups: dict[Any, list[int]] = {}
-    for j, sid in enumerate(sub["set_id"].tolist()):
+    for j, sid in enumerate(model.sub["set_id"].tolist()):
         if not pd.isna(sid):
             set_groups.setdefault(sid, []).append(j)
-    for sid, js in sorted(set_groups.items(), key=lambda kv: str(kv[0])):
-        js = np.asarray(js)
+    for sid, members in sorted(set_groups.items(), key=lambda kv: str(kv[0])):
+        js = np.asarray(members)
         full = int((prep.pool["set_id"] == sid).sum())
         if prep.whole_sets:
-            for f in range(K):
+            for f in range(model.K):
                 for j in js[1:]:
-                    rows.add(np.array([xcols(f, js[0]), xcols(f, j)]), np.array([1.0, -1.0]), 0.0, 0.0)
-        else:
-            smin = min(opts.set_min_items or 1, full)
-            smax = min(opts.set_max_items or full, full)
-            for f in range(K):
-                z = n
-                n += 1
-                extra_int.append(z)
-                rows.add(np.append(xcols(f, js), z), np.append(np.ones(len(js)), -smin), 0.0, np.inf)
-                rows.add(np.append(xcols(f, js), z), np.append(np.ones(len(js)), -smax), -np.inf, 0.0)
-    # include lists
-    sub_ids = sub.index.to_numpy()
-    for iid in prep.include_ids:
+                    model.rows.add(np.array([model.x(f, js[0]), model.x(f, j)]), np.array([1.0, -1.0]), 0.0, 0.0)
+            continue
+        smin = min(opts.set_min_items or 1, full)
+        smax = min(opts.set_max_items or full, full)
+        for f in range(model.K):
+            z = model.new_vars(1, integer=True)  # z[f, s] = 1 when form f uses set s
+            ones = np.ones(len(js))
+            model.rows.add(np.append(model.x(f, js), z), np.append(ones, -smin), 0.0, np.inf)
+            model.rows.add(np.append(model.x(f, js), z), np.append(ones, -smax), -np.inf, 0.0)
+
+
+def _add_include_list(model: _Model) -> None:
+    """An included version is on every form (its lower bound is 1); an included code has
+    exactly one of its versions on every form."""
+    sub_ids = model.sub.index.to_numpy()
+    for iid in model.prep.include_ids:
         j = int(np.searchsorted(sub_ids, iid))
-        for f in range(K):
-            lb[xcols(f, j)] = 1.0
-    for code in prep.include_codes:
-        js = np.flatnonzero(codes == code)
-        for f in range(K):
-            rows.add(xcols(f, js), 1.0, 1.0, 1.0)
-    info_cut = item_information(sub, opts.cut_theta)
-    if opts.target_information is not None:
-        t = opts.target_information
-        tlo, thi = (t, None) if np.isscalar(t) else t
-        for f in range(K):
-            rows.add(xcols(f, j_all), info_cut, -np.inf if tlo is None else tlo, np.inf if thi is None else thi)
-    # pairwise overlap on item codes
-    n_codes = len(code_ids)
-    if K > 1 and prep.overlap_limit == 0:
-        # disjoint forms: every code on at most one form, no pair variables needed
-        r_local = np.concatenate([code_index] * K)
-        c_cols = np.concatenate([xcols(f, j_all) for f in range(K)])
-        rows.add_many(r_local, c_cols, np.ones(K * m), np.full(n_codes, -np.inf), np.ones(n_codes))
-    elif K > 1 and prep.overlap_limit is not None and prep.overlap_limit < n_codes and overlap_mode == "aggregate":
-        # Relaxation: q_c >= C(s_c, 2) (tangent cuts at the integers, s_c = forms holding code c)
-        # and all shared pairs within the budget of all pairs of forms, C(K, 2) O. Every choice
-        # meeting the pairwise rule meets this, so its bound is a valid bound for the real model.
-        q0 = n
-        n += n_codes
-        n_pairs = K * (K - 1) // 2
-        for k in range(1, K):
-            r_local = np.concatenate([np.arange(n_codes), np.concatenate([code_index] * K)])
-            c_cols = np.concatenate([q0 + np.arange(n_codes), np.concatenate([xcols(f, j_all) for f in range(K)])])
-            vals = np.concatenate([np.ones(n_codes), np.full(K * m, -float(k))])
-            rows.add_many(r_local, c_cols, vals, np.full(n_codes, -k * (k + 1) / 2), np.full(n_codes, np.inf))
-        rows.add(q0 + np.arange(n_codes), 1.0, -np.inf, float(n_pairs * prep.overlap_limit))
-        for q in range(q0, q0 + n_codes):
-            ub_extra[q] = float(n_pairs)
-    elif K > 1 and prep.overlap_limit is not None and prep.overlap_limit < n_codes and overlap_mode == "anchor":
-        # Restriction: at most O codes may be on more than one form (w_c = 1), each on any
-        # number of forms. Two forms then share at most O codes, so every answer is valid for the
-        # pairwise rule; the restriction is what makes it fast (no variable per pair of forms).
-        w0 = n
-        n += n_codes
-        extra_int.extend(range(w0, w0 + n_codes))
-        r_local = np.concatenate([np.concatenate([code_index] * K), np.arange(n_codes)])
-        c_cols = np.concatenate([np.concatenate([xcols(f, j_all) for f in range(K)]), w0 + np.arange(n_codes)])
-        vals = np.concatenate([np.ones(K * m), np.full(n_codes, -(K - 1.0))])
-        rows.add_many(r_local, c_cols, vals, np.full(n_codes, -np.inf), np.ones(n_codes))
-        rows.add(w0 + np.arange(n_codes), 1.0, -np.inf, float(prep.overlap_limit))
-    elif K > 1 and prep.overlap_limit is not None and prep.overlap_limit < n_codes:
-        y_start = n
-        for f, g in combinations(range(K), 2):
-            y0 = n
-            n += n_codes
-            # u_cf + u_cg - y_c <= 1, where u_cf sums the versions of code c on form f
-            r_local = np.concatenate([code_index, code_index, np.arange(n_codes)])
-            c_cols = np.concatenate([xcols(f, j_all), xcols(g, j_all), y0 + np.arange(n_codes)])
-            vals = np.concatenate([np.ones(m), np.ones(m), -np.ones(n_codes)])
-            rows.add_many(r_local, c_cols, vals, np.full(n_codes, -np.inf), np.ones(n_codes))
-            rows.add(y0 + np.arange(n_codes), 1.0, -np.inf, float(prep.overlap_limit))
-        # Valid cuts that make the LP relaxation see the overlap: a code on s forms is shared by
-        # C(s, 2) pairs, and C(s, 2) >= k s - k (k + 1) / 2 for every whole k (tangents of a
-        # convex function at the integers). Without them x = 1/2 on every form costs no overlap.
-        n_pairs = K * (K - 1) // 2
-        for k in range(1, K if cuts else 1):
-            r_local = np.concatenate([np.tile(np.arange(n_codes), n_pairs), np.concatenate([code_index] * K)])
-            c_cols = np.concatenate([y_start + np.arange(n_pairs * n_codes), np.concatenate([xcols(f, j_all) for f in range(K)])])
-            vals = np.concatenate([np.ones(n_pairs * n_codes), np.full(K * m, -float(k))])
-            rows.add_many(r_local, c_cols, vals, np.full(n_codes, -k * (k + 1) / 2), np.full(n_codes, np.inf))
-    # objective
-    c_x = np.zeros(nx)
-    aux = None
-    scale = 1.0
+        for f in range(model.K):
+            model.lb[model.x(f, j)] = 1.0
+    for code in model.prep.include_codes:
+        js = np.flatnonzero(model.codes == code)
+        for f in range(model.K):
+            model.rows.add(model.x(f, js), 1.0, 1.0, 1.0)
+
+
+def _add_target_information(model: _Model, info_cut: np.ndarray) -> None:
+    """Test information at the cut within the target (a floor, or ``(low, high)``) on every form."""
+    t = model.prep.options.target_information
+    if t is None:
+        return
+    tlo, thi = (t, None) if np.isscalar(t) else t
+    for f in range(model.K):
+        model.rows.add(model.x(f, model.j_all), info_cut, -np.inf if tlo is None else tlo,
+                       np.inf if thi is None else thi)
+
+
+def _add_overlap_rows(model: _Model, *, mode: str, cuts: bool) -> None:
+    """The overlap limit O between any two forms, on item codes.
+
+    ``O = 0`` gives disjoint forms; otherwise ``mode`` picks the exact pairwise model, the
+    ``aggregate`` relaxation or the ``anchor`` restriction (see :func:`_solve`). Nothing is
+    added for one form, no limit, or a limit of at least the number of codes.
+    """
+    limit = model.prep.overlap_limit
+    if model.K == 1 or limit is None:
+        return
+    if limit == 0:
+        _add_disjoint_forms(model)
+    elif limit >= len(model.code_ids):
+        return
+    elif mode == "aggregate":
+        _add_overlap_aggregate(model, limit)
+    elif mode == "anchor":
+        _add_overlap_anchor(model, limit)
+    else:
+        _add_overlap_pairwise(model, limit, cuts=cuts)
+
+
+def _add_disjoint_forms(model: _Model) -> None:
+    """Every code on at most one form: ``sum_f u[c, f] <= 1`` (no pair variables needed)."""
+    K, m, n_codes = model.K, model.m, len(model.code_ids)
+    r_local = np.concatenate([model.code_index] * K)
+    model.rows.add_many(r_local, model.x_all_forms(), np.ones(K * m), np.full(n_codes, -np.inf), np.ones(n_codes))
+
+
+def _add_tangent_cuts(model: _Model, pair_cols: np.ndarray, n_pair_cols: int, k: int) -> None:
+    """``sum pair_cols - k sum_f u[c, f] >= -k (k + 1) / 2`` for every code c.
+
+    A code on s forms is shared by C(s, 2) pairs of forms, and C(s, 2) >= k s - k (k + 1) / 2
+    for every whole k (tangents of a convex function at the integers).
+    """
+    K, m, n_codes = model.K, model.m, len(model.code_ids)
+    r_local = np.concatenate([np.tile(np.arange(n_codes), n_pair_cols // n_codes), np.concatenate([model.code_index] * K)])
+    c_cols = np.concatenate([pair_cols, model.x_all_forms()])
+    vals = np.concatenate([np.ones(n_pair_cols), np.full(K * m, -float(k))])
+    model.rows.add_many(r_local, c_cols, vals, np.full(n_codes, -k * (k + 1) / 2), np.full(n_codes, np.inf))
+
+
+def _add_overlap_aggregate(model: _Model, limit: int) -> None:
+    """Relaxation: ``q_c >= C(s_c, 2)`` (tangent cuts at the integers, ``s_c`` = forms holding
+    code c) and all shared pairs within the budget of all pairs of forms, ``C(K, 2) O``.
+
+    Every choice meeting the pairwise rule meets this, so its bound is a valid bound for the
+    real model.
+    """
+    n_codes = len(model.code_ids)
+    n_pairs = model.K * (model.K - 1) // 2
+    q0 = model.new_vars(n_codes)
+    for k in range(1, model.K):
+        _add_tangent_cuts(model, q0 + np.arange(n_codes), n_codes, k)
+    model.rows.add(q0 + np.arange(n_codes), 1.0, -np.inf, float(n_pairs * limit))
+    for q in range(q0, q0 + n_codes):
+        model.ub_extra[q] = float(n_pairs)
+
+
+def _add_overlap_anchor(model: _Model, limit: int) -> None:
+    """Restriction: at most O codes may be on more than one form (``w_c = 1``), each on any
+    number of forms: ``sum_f u[c, f] - (K - 1) w_c <= 1`` and ``sum_c w_c <= O``.
+
+    Two forms then share at most O codes, so every answer is valid for the pairwise rule; the
+    restriction is what makes it fast (no variable per pair of forms).
+    """
+    K, m, n_codes = model.K, model.m, len(model.code_ids)
+    w0 = model.new_vars(n_codes, integer=True)
+    r_local = np.concatenate([np.concatenate([model.code_index] * K), np.arange(n_codes)])
+    c_cols = np.concatenate([model.x_all_forms(), w0 + np.arange(n_codes)])
+    vals = np.concatenate([np.ones(K * m), np.full(n_codes, -(K - 1.0))])
+    model.rows.add_many(r_local, c_cols, vals, np.full(n_codes, -np.inf), np.ones(n_codes))
+    model.rows.add(w0 + np.arange(n_codes), 1.0, -np.inf, float(limit))
+
+
+def _add_overlap_pairwise(model: _Model, limit: int, *, cuts: bool) -> None:
+    """The exact rule: for each pair of forms (f, g) a continuous ``y[f, g, c] >= u[c, f] +
+    u[c, g] - 1`` (``u[c, f]`` sums the versions of code c on form f) and ``sum_c y <= O``.
+
+    With ``cuts``, the tangent cuts (:func:`_add_tangent_cuts`) make the LP relaxation see the
+    overlap; without them x = 1/2 on every form costs no overlap.
+    """
+    m, n_codes = model.m, len(model.code_ids)
+    y_start = model.n
+    for f, g in combinations(range(model.K), 2):
+        y0 = model.new_vars(n_codes)
+        r_local = np.concatenate([model.code_index, model.code_index, np.arange(n_codes)])
+        c_cols = np.concatenate([model.x(f, model.j_all), model.x(g, model.j_all), y0 + np.arange(n_codes)])
+        vals = np.concatenate([np.ones(m), np.ones(m), -np.ones(n_codes)])
+        model.rows.add_many(r_local, c_cols, vals, np.full(n_codes, -np.inf), np.ones(n_codes))
+        model.rows.add(y0 + np.arange(n_codes), 1.0, -np.inf, float(limit))
+    n_pair_cols = model.n - y_start
+    for k in range(1, model.K if cuts else 1):
+        _add_tangent_cuts(model, y_start + np.arange(n_pair_cols), n_pair_cols, k)
+
+
+def _add_objective(model: _Model, info_cut: np.ndarray) -> None:
+    """The objective's costs on ``x`` and its auxiliary variable (van der Linden 2005, ch. 4).
+
+    * ``max_information``: maximise ``t`` with ``sum_j I_j(theta_cut) x[f, j] >= t`` on every
+      form, plus ``1e-5`` x the mean information of the forms (so small that it can cost the
+      maximin at most 1e-5 of its value; it keeps the forms above the minimum good as well);
+    * ``total_information`` (internal): the sum over forms, whose optimum / K bounds the
+      maximin from above;
+    * ``match_reference``: minimise ``d`` with ``|sum_j v_jk x[f, j] - T_k| <= d`` for every form
+      and point k (information at a theta, or items in a p-value bin);
+    * ``spread_exposure``: minimise ``sum (times_used + exposure_rate) x``;
+    * ``feasible``: no cost.
+    """
+    opts, K, j_all = model.prep.options, model.K, model.j_all
     if opts.objective == "max_information":
-        aux = n
-        n += 1
+        model.aux = model.new_vars(1)
         for f in range(K):
-            rows.add(np.append(xcols(f, j_all), aux), np.append(info_cut, -1.0), 0.0, np.inf)
-            # 1e-5 x the mean information keeps the forms above the minimum good as well; so
-            # small that it can cost the maximin at most 1e-5 of its value
-            c_x[xcols(f, j_all)] = -1e-5 * info_cut / K
-        scale = max(1.0, float(info_cut.max(initial=0.0)))
+            model.rows.add(np.append(model.x(f, j_all), model.aux), np.append(info_cut, -1.0), 0.0, np.inf)
+            model.c_x[model.x(f, j_all)] = -1e-5 * info_cut / K
+        model.scale = max(1.0, float(info_cut.max(initial=0.0)))
     elif opts.objective == "total_information":
-        # internal: the sum over forms, whose optimum / K bounds the maximin from above
         for f in range(K):
-            c_x[xcols(f, j_all)] = -info_cut
-        scale = max(1.0, float(info_cut.max(initial=0.0)))
+            model.c_x[model.x(f, j_all)] = -info_cut
+        model.scale = max(1.0, float(info_cut.max(initial=0.0)))
     elif opts.objective == "match_reference":
         targets, kind = reference_targets(opts)
         if kind == "information":
-            vals = item_information(sub, np.asarray(opts.reference_thetas, dtype=float))
+            vals = item_information(model.sub, np.asarray(opts.reference_thetas, dtype=float))
         else:
-            vals = _bin_membership(sub["p"].to_numpy(dtype=float), opts.difficulty_bins)
-        aux = n
-        n += 1
+            vals = _bin_membership(model.sub["p"].to_numpy(dtype=float), opts.difficulty_bins)
+        model.aux = model.new_vars(1)
         for f in range(K):
             for k in range(vals.shape[1]):
-                cols = np.append(xcols(f, j_all), aux)
-                rows.add(cols, np.append(vals[:, k], -1.0), -np.inf, targets[k])
-                rows.add(cols, np.append(vals[:, k], 1.0), targets[k], np.inf)
-        scale = max(1.0, float(np.max(targets, initial=0.0)))
+                cols = np.append(model.x(f, j_all), model.aux)
+                model.rows.add(cols, np.append(vals[:, k], -1.0), -np.inf, targets[k])
+                model.rows.add(cols, np.append(vals[:, k], 1.0), targets[k], np.inf)
+        model.scale = max(1.0, float(np.max(targets, initial=0.0)))
     elif opts.objective == "spread_exposure":
-        w = (sub["times_used"] + sub["exposure_rate"]).to_numpy(dtype=float)
+        w = (model.sub["times_used"] + model.sub["exposure_rate"]).to_numpy(dtype=float)
         for f in range(K):
-            c_x[xcols(f, j_all)] = w
-        scale = max(1.0, float(w.max(initial=0.0)))
-    if m:
-        length = prep.form_length or m
-        eps = 1e-6 * scale / max(1, K * length)
-        for f in range(K):
-            r = ((j_all + f * m // K) % m) / m
-            c_x[xcols(f, j_all)] += eps * r
-    c = np.zeros(n)
-    c[:nx] = c_x
-    lb_all = np.zeros(n)
-    ub_all = np.ones(n)
-    lb_all[:nx], ub_all[:nx] = lb, ub
-    integrality = np.zeros(n)
-    integrality[:nx] = 1
-    integrality[extra_int] = 1
-    for col, u in ub_extra.items():
-        ub_all[col] = u
-    if aux is not None:
-        c[aux] = -1.0 if opts.objective == "max_information" else 1.0
-        ub_all[aux] = np.inf
-    return {
-        "c": c,
-        "integrality": integrality,
-        "bounds": Bounds(lb_all, ub_all),
-        "constraints": rows.constraint(n),
-        "sub": sub,
-        "m": m,
-        "K": K,
-    }
+            model.c_x[model.x(f, j_all)] = w
+        model.scale = max(1.0, float(w.max(initial=0.0)))
+
+
+def _add_tie_break(model: _Model) -> None:
+    """The tiny cost ``eps * r[f, j]`` of the module docstring (determinism, form symmetry)."""
+    m, K = model.m, model.K
+    if not m:
+        return
+    length = model.prep.form_length or m
+    eps = 1e-6 * model.scale / max(1, K * length)
+    for f in range(K):
+        r = ((model.j_all + f * m // K) % m) / m
+        model.c_x[model.x(f, model.j_all)] += eps * r
 
 
 def _run(prep: Prepared, time_limit: float | None = None, **build: Any) -> tuple[Any, dict[str, Any], float]:
