@@ -9,31 +9,69 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itembank.scoring.grades import format_fraction, linear_grade, nterm_grade, round_half_up, table_grade, to_fraction, truncate
+from itembank.scoring.grades import (
+    final_grade,
+    format_fraction,
+    linear_grade,
+    nterm_grade,
+    round_half_up,
+    table_grade,
+    to_fraction,
+    truncate,
+)
 
-
-def final(grade_exact: F) -> tuple[Decimal, int]:
-    """The pipeline of seed 004 §5.26/§5.32: truncate to 3 decimals, then round half up."""
-    grade = truncate(grade_exact, 3)
-    return grade, int(round_half_up(grade))
+# Expected grades below are written out by hand from seed 004 §5.26 (truncate the grade to 3
+# decimals: cut off the digits after the third, never round them) and §5.32 (round that
+# half up to a whole number: a fraction .5 or more goes up, below .5 goes down).
 
 
 def test_exactly_at_the_cut_is_5_5_and_rounds_to_6() -> None:
-    # cut 55 of 100: g(55) = 5.5 + 4.5 * 0/45 = 5.5 -> 5.500 -> 6
+    # cut 55 of 100: g(55) = 5.5 + 4.5 * 0/45 = 5.5
     assert linear_grade(F(55), cut=F(55), maximum=F(100)) == F(11, 2)
-    assert final(F(11, 2)) == (Decimal("5.500"), 6)
+    # 5.5 has no digits past the third: shown 5.500; the fraction .500 is a half -> up to 6
+    assert final_grade(F(11, 2)) == (Decimal("5.500"), 6)
 
 
 def test_5_4999_truncates_to_5_499_and_rounds_to_5() -> None:
-    # The issue's example: 5.4999 -> 5.499 (truncated, not rounded to 5.500) -> 5
-    assert final(F("5.4999")) == (Decimal("5.499"), 5)
+    # The issue's example: 5.4999 -> the fourth decimal 9 is cut off (not rounded, which would
+    # give 5.500) -> shown 5.499; its fraction .499 is below a half -> down to 5
+    assert final_grade(F("5.4999")) == (Decimal("5.499"), 5)
+
+
+@pytest.mark.parametrize(
+    ("grade_exact", "shown", "rounded"),
+    [
+        (F(10), "10.000", 10),  # the maximum: nothing to cut, nothing to round
+        (F(1), "1.000", 1),  # the minimum
+        (F(2, 3), "0.666", 1),  # 0.6666... -> cut to 0.666 (not 0.667); .666 >= .5 -> 1
+        (F(65, 13), "5.000", 5),  # 5 exactly
+        (F(5499, 1000) + F(1, 10**9), "5.499", 5),  # 5.499000001 -> 5.499 -> 5
+        (F(54995, 10000), "5.499", 5),  # 5.4995 would round to 5.500 and pass; cut to 5.499 it fails
+        (F(95, 13), "7.307", 7),  # 7.307692... -> 7.307 -> .307 < .5 -> 7
+        (F(13, 2) - F(1, 10**6), "6.499", 6),  # 6.499999 -> 6.499 -> 6
+        (F(13, 2), "6.500", 7),  # 6.5 -> 7 (Python's round(6.5) gives 6)
+    ],
+)
+def test_final_grade_table_by_hand(grade_exact: F, shown: str, rounded: int) -> None:
+    assert final_grade(grade_exact) == (Decimal(shown), rounded)
+
+
+def test_final_grade_of_an_nterm_grade_is_one_decimal_half_up() -> None:
+    # CvTE: the N-term grade is published to one decimal, rounded half up:
+    # 7.05 -> 7.1 (the 5 goes up) -> 7; 5.45 -> 5.5 -> 6; 5.449 -> 5.4 -> 5
+    assert final_grade(F("7.05"), shown="one_decimal") == (Decimal("7.1"), 7)
+    assert final_grade(F("5.45"), shown="one_decimal") == (Decimal("5.5"), 6)
+    assert final_grade(F("5.449"), shown="one_decimal") == (Decimal("5.4"), 5)
+    with pytest.raises(ValueError, match="shown must be"):
+        final_grade(F(5), shown="rounded")  # type: ignore[arg-type]
 
 
 def test_7_5_rounds_up_to_8_although_floats_say_7_4999() -> None:
     # max 28, cut 55 % = 15.4, S = 21: 5.5 + 4.5 * 5.6/12.6 = 5.5 + 2 = 7.5 exactly.
     grade = linear_grade(F(21), cut=F(55, 100) * 28, maximum=F(28))
     assert grade == F(15, 2)
-    assert final(grade) == (Decimal("7.500"), 8)
+    # 7.5 -> shown 7.500 -> the fraction .500 is a half -> up to 8
+    assert final_grade(grade) == (Decimal("7.500"), 8)
     # Why exact arithmetic: the same formula in floats gives 7.499999999999999, which
     # truncates to 7.499 and rounds to 7; and Python's round() is banker's (round(6.5) == 6).
     cut = 0.55 * 28
@@ -46,7 +84,8 @@ def test_a_candidate_exactly_at_a_percentage_cut_passes() -> None:
     # (grade 5.4999999 -> 5, fail). Exactly, the cut is 55 and S = 55 gets 5.5 -> 6.
     assert 0.55 * 100 > 55
     grade = linear_grade(F(55), cut=F(55, 100) * 100, maximum=F(100))
-    assert final(grade) == (Decimal("5.500"), 6)
+    assert grade == F(11, 2)  # 5.5 + 4.5 * (55 - 55)/(100 - 55)
+    assert final_grade(grade) == (Decimal("5.500"), 6)
 
 
 @pytest.mark.parametrize(
