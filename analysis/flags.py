@@ -161,6 +161,138 @@ def _label(value: object) -> str:
     return str(value)
 
 
+def _flag(item: Hashable, code: str, value: float, option: object = None, **fields: object) -> dict[str, Any]:
+    """One row of the flag table, its message filled in from :data:`MESSAGES`."""
+    return {
+        "item": item,
+        "code": code,
+        "severity": _SEVERITY[code],
+        "option": option,
+        "value": float(value),
+        "message": MESSAGES[code].format(item=_label(item), option=_label(option), **fields),
+    }
+
+
+def _difficulty_and_discrimination_flags(stats: pd.DataFrame, th: FlagThresholds) -> list[dict[str, Any]]:
+    """Item level: ``p_low``, ``p_high``, ``rir_negative``, ``rir_low`` (vectorised masks)."""
+    found = []
+    p = stats["p"].to_numpy(dtype=float)
+    rir = stats["rir"].to_numpy(dtype=float)
+    for i in np.flatnonzero(p < th.p_low):
+        found.append(_flag(stats.index[i], "p_low", p[i], p=p[i], threshold=th.p_low))
+    for i in np.flatnonzero(p > th.p_high):
+        found.append(_flag(stats.index[i], "p_high", p[i], p=p[i], threshold=th.p_high))
+    for i in np.flatnonzero(rir < 0):
+        found.append(_flag(stats.index[i], "rir_negative", rir[i], rir=rir[i]))
+    for i in np.flatnonzero((rir >= 0) & (rir < th.rir_low)):
+        found.append(_flag(stats.index[i], "rir_low", rir[i], rir=rir[i], threshold=th.rir_low))
+    return found
+
+
+@dataclass(frozen=True)
+class _KeySummary:
+    """Per item of the distractor table (``codes`` maps each row to it): the highest Rar of
+    its keys, the key(s)' share in the high group and overall, and the key labels; ``enough``
+    per row: the item has a key and at least ``min_n`` candidates."""
+
+    codes: np.ndarray
+    rar: np.ndarray
+    high: np.ndarray
+    proportion: np.ndarray
+    names: dict[int, str]
+    enough: np.ndarray
+
+
+def _key_summary(d: pd.DataFrame, stats: pd.DataFrame, th: FlagThresholds) -> _KeySummary:
+    is_key = d["is_key"].to_numpy(dtype=bool)
+    prop = d["proportion"].to_numpy(dtype=float)
+    rar = d["rar"].to_numpy(dtype=float)
+    high = d["prop_high"].to_numpy(dtype=float)
+    options = d["option"].to_numpy(dtype=object)
+    codes, uniq = pd.factorize(d["item"])
+    n_items = len(uniq)
+    key_rar = np.full(n_items, -np.inf)
+    np.maximum.at(key_rar, codes[is_key & ~np.isnan(rar)], rar[is_key & ~np.isnan(rar)])
+    key_rar[np.isneginf(key_rar)] = np.nan
+    key_high = np.bincount(codes[is_key], weights=np.nan_to_num(high[is_key]), minlength=n_items)
+    key_prop = np.bincount(codes[is_key], weights=prop[is_key], minlength=n_items)
+    has_key = np.bincount(codes[is_key], minlength=n_items) > 0
+    names = {j: ", ".join(_label(o) for o in options[is_key & (codes == j)]) for j in range(n_items)}
+    n_seen = stats["n"].reindex(uniq).to_numpy(dtype=float)
+    enough = (n_seen >= th.min_n)[codes] & has_key[codes]
+    return _KeySummary(codes, key_rar, key_high, key_prop, names, enough)
+
+
+def _miskey_flags(d: pd.DataFrame, key: _KeySummary) -> list[dict[str, Any]]:
+    """A distractor that beats the key: ``miskey_rar``, ``miskey_high_group``,
+    ``key_less_popular`` (only for items with at least ``min_n`` candidates)."""
+    found = []
+    prop = d["proportion"].to_numpy(dtype=float)
+    rar = d["rar"].to_numpy(dtype=float)
+    high = d["prop_high"].to_numpy(dtype=float)
+    items = d["item"].to_numpy(dtype=object)
+    options = d["option"].to_numpy(dtype=object)
+    c = key.codes
+    distractor = ~d["is_key"].to_numpy(dtype=bool) & ~d["is_omitted"].to_numpy(dtype=bool) & key.enough
+    for r in np.flatnonzero(distractor & (rar > 0) & (rar > key.rar[c])):
+        j = c[r]
+        found.append(_flag(items[r], "miskey_rar", rar[r], options[r], rar=rar[r], key_rar=key.rar[j],
+                           key=key.names[j]))
+    for r in np.flatnonzero(distractor & (high > key.high[c])):
+        j = c[r]
+        found.append(_flag(items[r], "miskey_high_group", high[r], options[r], prop_high=high[r],
+                           key_prop_high=key.high[j], key=key.names[j]))
+    for r in np.flatnonzero(distractor & (prop > key.proportion[c])):
+        j = c[r]
+        found.append(_flag(items[r], "key_less_popular", prop[r], options[r], proportion=prop[r],
+                           key_proportion=key.proportion[j], key=key.names[j]))
+    return found
+
+
+def _unused_option_and_omission_flags(d: pd.DataFrame, th: FlagThresholds) -> list[dict[str, Any]]:
+    """``distractor_unused``, ``distractor_rare`` and ``omissions_high``."""
+    found = []
+    is_omit = d["is_omitted"].to_numpy(dtype=bool)
+    distractor = ~d["is_key"].to_numpy(dtype=bool) & ~is_omit
+    prop = d["proportion"].to_numpy(dtype=float)
+    items = d["item"].to_numpy(dtype=object)
+    options = d["option"].to_numpy(dtype=object)
+    n_opt = d["n"].to_numpy(dtype=float)
+    for r in np.flatnonzero(distractor & (n_opt == 0)):
+        found.append(_flag(items[r], "distractor_unused", 0.0, options[r]))
+    for r in np.flatnonzero(distractor & (n_opt > 0) & (prop < th.distractor_min)):
+        found.append(_flag(items[r], "distractor_rare", prop[r], options[r], proportion=prop[r],
+                           threshold=th.distractor_min))
+    omit_rows = np.flatnonzero(is_omit)
+    if omit_rows.size:
+        median = float(np.median(prop[omit_rows]))
+        limit = max(th.omit_min, th.omit_ratio * median)
+        for r in omit_rows[prop[omit_rows] >= limit]:
+            found.append(_flag(items[r], "omissions_high", prop[r], None, proportion=prop[r], median=median))
+    return found
+
+
+def _flag_table(found: list[dict[str, Any]], item_order: Mapping[Hashable, int]) -> pd.DataFrame:
+    """The flags as a table, ordered by item, then severity (:data:`SEVERITIES`), then code."""
+    out = pd.DataFrame(found, columns=_COLUMNS)
+    # Keep option labels exactly as given (ints stay ints next to the None of item flags).
+    out["option"] = pd.Series([f["option"] for f in found], dtype=object)
+    if len(out):
+        sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+        code_rank = {c: i for i, c in enumerate(MESSAGES)}
+        out = (
+            out.assign(
+                _i=out["item"].map(item_order),
+                _s=out["severity"].map(sev_rank),
+                _c=out["code"].map(code_rank),
+            )
+            .sort_values(["_i", "_s", "_c"], kind="stable")
+            .drop(columns=["_i", "_s", "_c"])
+            .reset_index(drop=True)
+        )
+    return out
+
+
 def item_flags(
     stats: pd.DataFrame,
     distractors: pd.DataFrame,
@@ -186,6 +318,30 @@ def item_flags(
     ``info``), ``option`` (the option concerned, ``None`` for item-level flags), ``value``
     (the statistic that raised it) and ``message`` (from :data:`MESSAGES`). The rules are
     listed in the module docstring.
+
+    The thresholds are conventions, not estimates. Rir < 0.20: Ebel's guideline for the
+    discrimination index, below .20 "poor, to be rejected or improved by revision" (Ebel,
+    R. L. & Frisbie, D. A. (1991). *Essentials of Educational Measurement*, 5th ed.); the
+    p band 0.30 .. 0.90 is DESIGN §5. A distractor chosen by (almost) nobody does not
+    function (Haladyna, T. M. & Downing, S. M. (1993). How many options is enough for a
+    multiple-choice test item? *Educational and Psychological Measurement* 53, 999-1010);
+    a distractor that attracts the high group, or whose option-rest correlation is positive
+    and above the key's, points to a miskey or a second correct answer. The flags are rules
+    over the statistics of :mod:`analysis.ctt` (those are checked against R ``psych``);
+    they have no reference software of their own, so tests/analysis/test_flags.py checks
+    each rule by hand.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stats = pd.DataFrame({"n": [100], "p": [0.25], "rir": [0.35]}, index=["q1"])
+    >>> options = pd.DataFrame({
+    ...     "item": ["q1"] * 3, "option": ["A", "B", "(omitted/invalid)"],
+    ...     "is_key": [True, False, False], "is_omitted": [False, False, True],
+    ...     "n": [25, 75, 0], "proportion": [0.25, 0.75, 0.0], "prop_high": [0.6, 0.4, 0.0],
+    ...     "rar": [0.35, -0.35, float("nan")]})
+    >>> item_flags(stats, options)[["code", "severity", "option"]].values.tolist()
+    [['p_low', 'warning', None], ['key_less_popular', 'warning', 'B']]
     """
     th = thresholds if thresholds is not None else FlagThresholds()
     if not isinstance(th, FlagThresholds):
@@ -200,102 +356,8 @@ def item_flags(
     stray = [it for it in pd.unique(distractors["item"]) if it not in item_order]
     if stray:
         raise ValueError(f"distractors has item {stray[0]!r}, which is not in stats")
-
-    found: list[dict[str, Any]] = []
-
-    def add(item: Hashable, code: str, value: float, option: object = None, **fields: object) -> None:
-        found.append(
-            {
-                "item": item,
-                "code": code,
-                "severity": _SEVERITY[code],
-                "option": option,
-                "value": float(value),
-                "message": MESSAGES[code].format(item=_label(item), option=_label(option), **fields),
-            }
-        )
-
-    # Item level: difficulty and discrimination (vectorised masks, one row per hit).
-    p = stats["p"].to_numpy(dtype=float)
-    rir = stats["rir"].to_numpy(dtype=float)
-    for i in np.flatnonzero(p < th.p_low):
-        add(stats.index[i], "p_low", p[i], p=p[i], threshold=th.p_low)
-    for i in np.flatnonzero(p > th.p_high):
-        add(stats.index[i], "p_high", p[i], p=p[i], threshold=th.p_high)
-    for i in np.flatnonzero(rir < 0):
-        add(stats.index[i], "rir_negative", rir[i], rir=rir[i])
-    for i in np.flatnonzero((rir >= 0) & (rir < th.rir_low)):
-        add(stats.index[i], "rir_low", rir[i], rir=rir[i], threshold=th.rir_low)
-
-    d = distractors
-    if len(d):
-        is_key = d["is_key"].to_numpy(dtype=bool)
-        is_omit = d["is_omitted"].to_numpy(dtype=bool)
-        prop = d["proportion"].to_numpy(dtype=float)
-        rar = d["rar"].to_numpy(dtype=float)
-        high = d["prop_high"].to_numpy(dtype=float)
-        items = d["item"].to_numpy(dtype=object)
-        options = d["option"].to_numpy(dtype=object)
-        # Per-item key summaries, then broadcast back to the distractor rows.
-        codes, uniq = pd.factorize(d["item"])
-        n_items = len(uniq)
-        key_rar = np.full(n_items, -np.inf)
-        np.maximum.at(key_rar, codes[is_key & ~np.isnan(rar)], rar[is_key & ~np.isnan(rar)])
-        key_rar[np.isneginf(key_rar)] = np.nan
-        key_high = np.bincount(codes[is_key], weights=np.nan_to_num(high[is_key]), minlength=n_items)
-        key_prop = np.bincount(codes[is_key], weights=prop[is_key], minlength=n_items)
-        has_key = np.bincount(codes[is_key], minlength=n_items) > 0
-        key_names = {
-            j: ", ".join(_label(o) for o in options[is_key & (codes == j)]) for j in range(n_items)
-        }
-        n_seen = stats["n"].reindex(uniq).to_numpy(dtype=float)
-        enough = (n_seen >= th.min_n)[codes] & has_key[codes]
-        distractor = ~is_key & ~is_omit
-
-        hit = distractor & enough & (rar > 0) & (rar > key_rar[codes])
-        for r in np.flatnonzero(hit):
-            j = codes[r]
-            add(items[r], "miskey_rar", rar[r], options[r], rar=rar[r], key_rar=key_rar[j], key=key_names[j])
-        hit = distractor & enough & (high > key_high[codes])
-        for r in np.flatnonzero(hit):
-            j = codes[r]
-            add(
-                items[r], "miskey_high_group", high[r], options[r],
-                prop_high=high[r], key_prop_high=key_high[j], key=key_names[j],
-            )
-        hit = distractor & enough & (prop > key_prop[codes])
-        for r in np.flatnonzero(hit):
-            j = codes[r]
-            add(
-                items[r], "key_less_popular", prop[r], options[r],
-                proportion=prop[r], key_proportion=key_prop[j], key=key_names[j],
-            )
-        n_opt = d["n"].to_numpy(dtype=float)
-        for r in np.flatnonzero(distractor & (n_opt == 0)):
-            add(items[r], "distractor_unused", 0.0, options[r])
-        for r in np.flatnonzero(distractor & (n_opt > 0) & (prop < th.distractor_min)):
-            add(items[r], "distractor_rare", prop[r], options[r], proportion=prop[r], threshold=th.distractor_min)
-        omit_rows = np.flatnonzero(is_omit)
-        if omit_rows.size:
-            median = float(np.median(prop[omit_rows]))
-            limit = max(th.omit_min, th.omit_ratio * median)
-            for r in omit_rows[prop[omit_rows] >= limit]:
-                add(items[r], "omissions_high", prop[r], None, proportion=prop[r], median=median)
-
-    out = pd.DataFrame(found, columns=_COLUMNS)
-    # Keep option labels exactly as given (ints stay ints next to the None of item flags).
-    out["option"] = pd.Series([f["option"] for f in found], dtype=object)
-    if len(out):
-        sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
-        code_rank = {c: i for i, c in enumerate(MESSAGES)}
-        out = (
-            out.assign(
-                _i=out["item"].map(item_order),
-                _s=out["severity"].map(sev_rank),
-                _c=out["code"].map(code_rank),
-            )
-            .sort_values(["_i", "_s", "_c"], kind="stable")
-            .drop(columns=["_i", "_s", "_c"])
-            .reset_index(drop=True)
-        )
-    return out
+    found = _difficulty_and_discrimination_flags(stats, th)
+    if len(distractors):
+        found += _miskey_flags(distractors, _key_summary(distractors, stats, th))
+        found += _unused_option_and_omission_flags(distractors, th)
+    return _flag_table(found, item_order)
