@@ -21,7 +21,7 @@ from typing import Annotated, Optional
 import typer
 
 from itembank.services import results
-from itembank.cli.common import DbOption, bank_session
+from itembank.cli.common import DbOption, bank_session, fail, user_errors
 from itembank.errors import UserError
 from itembank.scoring.engine import ScoringResult
 from itembank.io.scoring_files import score_files, write_results
@@ -56,24 +56,21 @@ def score_command(
     """Score an administration (ADMIN), or FORM/RESPONSES/RULES files, and write RESULTS.csv."""
     if admin is not None:
         if form or responses or rules or decisions:
-            typer.echo("error: give either ADMIN or --form/--responses/--rules, not both", err=True)
-            raise typer.Exit(code=2)
+            raise fail("give either ADMIN or --form/--responses/--rules, not both")
         with bank_session(db) as session:
             result = results.score_administration(session, admin)
         typer.echo(summary(result))
         if out is not None:
-            write_results(result, out)
+            with user_errors():  # e.g. --out in a folder that does not exist
+                write_results(result, out)
             typer.echo(f"results written to {out}")
         return
-    try:
+    with user_errors():
         missing = [flag for flag, value in (("--form", form), ("--responses", responses), ("--rules", rules), ("--out", out)) if value is None]
         if missing:
             raise UserError(f"file mode needs {', '.join(missing)}")
         assert form and responses and rules and out  # narrowed above, for the type checker
         result = score_files(form=form, responses=responses, rules=rules, decisions=decisions, out=out)
-    except UserError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
     typer.echo(summary(result))
     typer.echo(f"results written to {out}")
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from itembank.errors import InputFileError, Problem, RuleError, UserError
 from itembank.io.numbers import normalise_number
-from itembank.io.tables import Column, Table, atomic_output, check_header, one_of, parse_cells, read_table, read_text
+from itembank.io.tables import Column, Table, check_header, one_of, parse_cells, read_table, read_text, write_table
 
 from itembank.scoring.engine import ResponseError, ScoringResult, score
 from itembank.scoring.form import ACTIONS, ITEM_TYPES, Decision, Form, Item, apply_decisions, split_labels
@@ -206,9 +206,8 @@ def file_error(exc: ResponseError, name: str, rows: Mapping[Hashable, Sequence[i
 
 def write_results(result: ScoringResult, out: str | os.PathLike[str]) -> None:
     """Write RESULTS.csv atomically: a temporary file in the same folder, renamed at the end."""
-    table = result.results_table()
-    with atomic_output(out) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
-        table.to_csv(fh, index=False, lineterminator="\n")
+    table = result.results_table()  # every cell is text already
+    write_table(out, list(table.columns), table.itertuples(index=False, name=None), line_end="\n")
 
 
 def score_files(

@@ -302,6 +302,7 @@ def write_table(
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         raise UserError(f"{path.name}: expected a .csv or .xlsx file name")
+    rows = list(rows)  # a failing row source fails before anything is opened
     with atomic_output(path) as tmp:
         if suffix == ".csv":
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
