@@ -23,6 +23,7 @@ from analysis.standard_setting import (
     nedelsky,
     pass_rate,
 )
+from itembank.scoring import Decision, Form, Item, apply_decisions, load_rule_set, parse_cut_rule, reaches, score
 
 FOUR_OPTIONS_40 = {f"Q{i}": 4 for i in range(1, 41)}
 UNIFORM_20 = np.arange(20)  # totals 0..19, one candidate each: 5% of candidates per score
@@ -291,3 +292,75 @@ def test_pass_rate_conventions() -> None:
     assert pass_rate(totals, Fraction(84, 5), pass_if=">") == 0.5
     # rounded up to 17: 17 and 20
     assert pass_rate(totals, 16.8, round_up=True) == 0.5
+
+
+# ---------------------------------------------------------------- one cut with the scoring core
+
+
+def _core_form() -> Form:
+    return Form(
+        (
+            Item("Q1", "mc", "mc", ("A", "B", "C", "D"), ("A",)),
+            Item("Q2", "mc", "mc", ("A", "B", "C", "D"), ("B",)),
+            Item("Q3", "mc", "mc", ("A", "B", "C"), ("C",), max_score=2),
+            Item("R1", "mc", "mr", ("A", "B", "C", "D", "E"), ("A", "B"), max_score=2),
+            Item("O1", "mc", "open", max_score=4),
+        )
+    )
+
+
+@pytest.mark.parametrize("void", ["drop", "full_marks"])
+@pytest.mark.parametrize("round_up", [False, True])
+def test_fixed_percentage_cut_equals_the_scoring_cores_percent_guessing_cut(void: str, round_up: bool) -> None:
+    form = _core_form()
+    # Q1 also accepts C (2 of 4 options earn the point); Q2 is voided.
+    decisions = [Decision("Q1", "accept", "C"), Decision("Q2", "void")]
+    rules = load_rule_set(
+        f"[scoring]\nvoid = '{void}'\n[parts.mc]\n[total.cut]\nkind = 'percent_guessing'\nvalue = 55\n"
+        f"round_up = {str(round_up).lower()}\n[grade]\nmethod = 'none'\n",
+        source="r",
+    )
+    responses = pd.DataFrame({"Q1": ["A"], "Q2": ["B"], "Q3": ["C"], "R1": ["A|B"], "O1": [3]}, index=pd.Index(["c1"], name="candidate"))
+    core = score(form, responses, rules=rules, decisions=decisions)
+
+    # By hand. Remaining: Q1 2/4 x 1 = 0.5; Q3 1/3 x 2 = 2/3; R1 2/5 x 2 = 0.8; O1 0.
+    # drop:       g = 0.5 + 2/3 + 0.8 = 59/30;       M = 1 + 2 + 2 + 4 = 9
+    # full_marks: g = 59/30 + 1 (Q2's point) = 89/30; M = 10
+    g, m = (Fraction(59, 30), Fraction(9)) if void == "drop" else (Fraction(89, 30), Fraction(10))
+    expected = g + Fraction(55, 100) * (m - g)  # drop: 59/30 + 0.55 x 211/30 = 5.8346...
+    if round_up:
+        expected = Fraction(-(-expected.numerator // expected.denominator))  # 6 either way
+    assert core.chance["total"] == g and core.maxima["total"] == m
+    assert core.cuts["total"] == expected
+
+    shown = fixed_percentage(
+        None,
+        percent=55,
+        max_score=core.maxima["total"],
+        n_options={"Q1": 4, "Q2": 4, "Q3": 3, "R1": 5},
+        n_keys={"Q1": 2, "R1": 2},
+        max_scores={"Q3": 2, "R1": 2},
+        voided=["Q2"],
+        void=void,  # type: ignore[arg-type]
+        round_up=round_up,
+    )
+    assert shown.cut_exact == core.cuts["total"]
+    # and the rule it proposes evaluates to the same cut in the scoring core
+    rule = parse_cut_rule(shown.to_rule(), source="standard setting")
+    items = list(apply_decisions(form, decisions).values())
+    assert rule.evaluate(items, void=rules.void) == core.cuts["total"]
+
+
+def test_fixed_percentage_voided_must_name_an_item_with_options() -> None:
+    with pytest.raises(ValueError, match=r"voided names items without n_options: \['Q9'\]"):
+        fixed_percentage(None, percent=55, max_score=3, n_options={"Q1": 4}, voided=["Q9"])
+    with pytest.raises(ValueError, match=r"void must be one of"):
+        fixed_percentage(None, percent=55, max_score=3, n_options={"Q1": 4}, void="zero")  # type: ignore[arg-type]
+
+
+def test_pass_rate_and_contrasting_groups_use_the_scoring_cores_comparison() -> None:
+    totals = np.array([10, 12, 12, 15])
+    for pass_if in (">=", ">"):
+        expected = float(np.mean([bool(reaches(Fraction(int(t)), Fraction(12), reach=pass_if)) for t in totals]))
+        assert pass_rate(totals, 12, pass_if=pass_if) == expected  # >=: 3 of 4; >: 1 of 4
+    assert pass_rate(totals, 12) == 0.75 and pass_rate(totals, 12, pass_if=">") == 0.25
