@@ -43,7 +43,7 @@ from itembank.errors import InputFileError, Problem, UserError
 
 __all__ = [
     "Table", "Column", "read_table", "read_text", "check_header", "parse_cells", "one_of", "whole_number",
-    "write_table", "atomic_output", "TABLE_SUFFIXES",
+    "write_table", "write_text", "atomic_output", "TABLE_SUFFIXES",
 ]
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -268,6 +268,14 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write a whole text file (UTF-8) atomically, e.g. a results export as JSON; returns the path."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
+    return path
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:

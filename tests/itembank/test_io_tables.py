@@ -159,6 +159,16 @@ def test_a_failing_rename_leaves_the_old_file_and_no_temporary_file(
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
+def test_write_text_is_atomic_and_keeps_the_text_byte_for_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tables.write_text(tmp_path / "r.json", '[{"a": "é"}]\n')
+    assert target.read_bytes() == '[{"a": "é"}]\n'.encode("utf-8")
+    monkeypatch.setattr(tables.os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        tables.write_text(target, "other")
+    assert target.read_text(encoding="utf-8") == '[{"a": "é"}]\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
 def test_atomic_output_refuses_a_folder_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="out.csv: folder .* does not exist"):
         with atomic_output(tmp_path / "nope" / "out.csv"):
