@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from itembank.errors import RuleError
-from itembank.scoring import Decision, Form, Item, RuleSetError, apply_decisions, load_rule_set
+from itembank.scoring import Decision, Form, Item, RuleSetError, apply_decisions, load_rule_set, parse_cut_rule
 from itembank.scoring.rules import CutRule, chance_score, effective_maximum
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "itembank" / "rules"
@@ -98,12 +98,56 @@ def test_chance_and_maximum_follow_the_void_policy() -> None:
         (MINIMAL + "[outcome]\nrules = [{ label = 'x', below = ['open'] }]", "outcome.rules[0].below"),
         (MINIMAL + "[scoring.open]\ncombine = 'average'", "scoring.open.combine"),
         (MINIMAL + "[judicium]\nbands = [{ from = 65, label = 'a' }, { from = 55, label = 'b' }]", "judicium.bands[1].from"),
+        ("[parts.mc]\n[total.cut]\nkind = 'points'\nvalue = 3\nchance = 1\n[grade]\nmethod='none'", "total.cut.chance"),
+        ("[parts.mc]\n[total.cut]\nkind = 'item_ratings'\nvalue = 3\nratings = { Q1 = 1 }\n[grade]\nmethod='none'", "total.cut.value"),
+        ("[parts.mc]\n[grade]\nmethod = 'none'\nanchor = 'zero'", "grade.anchor"),
+        ("[parts.total]\n[grade]\nmethod = 'none'", "parts.total"),
+        ("[grade]\nmethod = 'none'", "parts"),
+        (MINIMAL + "[inspection]\nmin = 4.5\nmax = 5.4\ndecimals = 5", "inspection.decimals"),
+        (MINIMAL + "[outcome]\nrules = [{ label = 'x', reached = ['mc'] }]", "outcome.rules[0].reached"),
     ],
 )
 def test_errors_name_the_toml_key_path(text: str, path: str) -> None:
     with pytest.raises(RuleSetError) as info:
         load_rule_set(text, source="exam.toml")
     assert str(info.value).startswith(f"exam.toml: {path}:")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[parts.mc]\n[total.cut]\nkind = 'percent'\nvalue = 'sixty'", "total.cut.value: expected a number, got 'sixty'"),
+        ("[parts.mc]\n[total.cut]\nkind = 'percent'\nvalue = 120", "total.cut.value: a percentage must be at most 100, got 120"),
+        ("[parts.mc]\n[parts.mc.cut]\nkind = 'pointz'", "parts.mc.cut.kind: expected one of 'points', 'percent', 'percent_guessing', 'item_ratings', got 'pointz'"),
+        ("[parts.mc]\ncutt = 3", "parts.mc.cutt: unknown key (known here: cut, items)"),
+        ("[parts.mc]\n[grade]\nmethod = 'table'\ntable = [[0, 1], [10, 'x']]", "grade.table[1]: expected a number, got 'x'"),
+        ("[parts.mc]\nitems = 'Q1'\n[grade]\nmethod = 'none'", "parts.mc.items: expected a list of names, got 'Q1'"),
+        (MINIMAL + "[judicium]\nbands = [{ label = 'a' }]", "judicium.bands[0].from: missing number"),
+        (MINIMAL + "[scoring.open]\ndisagreement_threshold = -1", "scoring.open.disagreement_threshold: must be 0 or more, got -1"),
+    ],
+)
+def test_errors_say_what_was_expected_and_what_was_found(text: str, message: str) -> None:
+    with pytest.raises(RuleSetError) as info:
+        load_rule_set(text, source="exam.toml")
+    assert str(info.value) == f"exam.toml: {message}"
+
+
+def test_every_problem_is_listed_each_with_its_key_path() -> None:
+    text = "[scoring]\nvoid = 'keep'\n[parts.mc]\n[total.cut]\nkind = 'percent'\nvalue = 120\n"
+    with pytest.raises(RuleSetError) as info:
+        load_rule_set(text, source="exam.toml")
+    assert str(info.value).splitlines() == [
+        "exam.toml: scoring.void: expected one of 'drop', 'full_marks', got 'keep'",
+        "exam.toml: total.cut.value: a percentage must be at most 100, got 120",
+    ]
+
+
+def test_a_cut_score_decision_is_checked_by_the_same_schema() -> None:
+    assert parse_cut_rule({"kind": "percent", "value": 70}, source="d") == CutRule(kind="percent", value=F(70))
+    with pytest.raises(RuleSetError, match=r"^decision 7: value: missing number$"):
+        parse_cut_rule({"kind": "percent"}, source="decision 7")
+    with pytest.raises(RuleSetError, match=r"^d: expected a table such as"):
+        parse_cut_rule(3, source="d")  # type: ignore[arg-type]
 
 
 def test_invalid_toml_names_the_source() -> None:
@@ -140,7 +184,7 @@ def test_explicit_item_lists_override_the_form_parts() -> None:
         twice.check(form)
 
 
-@pytest.mark.parametrize("name", ["seed001_art6.toml", "flextoets.toml", "central_exam_nterm.toml"])
+@pytest.mark.parametrize("name", ["seed001_art6.toml", "flextoets.toml", "central_exam_nterm.toml", "vca_basis.toml"])
 def test_shipped_rule_files_parse(name: str) -> None:
     rules = load_rule_set((RULES_DIR / name).read_text(encoding="utf-8"), source=name)
     assert rules.text.startswith("#")  # the stored text is the file, comments included
