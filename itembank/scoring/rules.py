@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from itembank.errors import RuleError
 
-from .cuts import VoidPolicy, chance_score, effective_maximum, percent_guessing_cut, round_cut_up, voided_points
+from .cuts import Reach, VoidPolicy, chance_score, effective_maximum, percent_guessing_cut, round_cut_up, voided_points
 from .form import EffectiveItem, Form
 from .schema import TOTAL, CutModel, GradeModel, OpenModel, OutcomeModel, RuleSetModel, validate
 
@@ -198,7 +198,7 @@ class RuleSet:
     total_cut: CutRule | None
     void: VoidPolicy = "drop"
     multiple_response: Literal["all_or_nothing", "partial"] = "all_or_nothing"
-    reach: Literal[">=", ">"] = ">="
+    reach: Reach = ">="
     open: OpenScoring = OpenScoring()
     grade: GradeRule = GradeRule()
     outcomes: tuple[OutcomeRule, ...] = ()
