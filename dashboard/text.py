@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from analysis.distractors import SCORE_GROUP_FRACTION
+
 __all__ = ["TEXT", "t"]
+
+# The size of the low and high score groups, as the committee reads it ("27 %"); built from
+# the one constant the distractor analysis uses, so the wording cannot drift from the numbers.
+_GROUP_SIZE = f"{100 * SCORE_GROUP_FRACTION:g} %"
 
 TEXT: Mapping[str, str] = {
     "title": "itembank",
@@ -47,15 +53,15 @@ TEXT: Mapping[str, str] = {
     "col_option": "Option",
     "col_is_key": "Key",
     "col_proportion": "Chosen",
-    "col_prop_low": "Low 27 %",
+    "col_prop_low": f"Low {_GROUP_SIZE}",
     "col_prop_mid": "Middle",
-    "col_prop_high": "High 27 %",
+    "col_prop_high": f"High {_GROUP_SIZE}",
     "col_rar": "Rar",
     "col_mean_total": "Mean total",
     "groups_title": "Who chose each option: low, middle and high scorers",
-    "group_low": "low 27 %",
+    "group_low": f"low {_GROUP_SIZE}",
     "group_mid": "middle",
-    "group_high": "high 27 %",
+    "group_high": f"high {_GROUP_SIZE}",
     "share_axis": "Share of the group",
     "key_mark": "{option} (key)",
     "omitted": "omitted / invalid",

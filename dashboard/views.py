@@ -14,19 +14,13 @@ from typing import Any
 import plotly.graph_objects as go
 
 from analysis.distractors import OMITTED
+from analysis.flags import SEVERITIES
 from dashboard.text import t
+from itembank.display import rounded, rounded_percent, shown, shown_percent
 from itembank.services.item_analysis import AdministrationAnalysis
 from itembank.scoring import format_fraction
 
 __all__ = ["summary", "item_rows", "option_rows", "item_flags", "item_details", "score_figure", "groups_figure"]
-
-SEVERITY_ORDER = ("critical", "warning", "info")
-
-
-def _round(value: float, places: int) -> float | None:
-    """Rounded for display; NaN (no correlation defined) becomes an empty cell."""
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), places)
-
 
 def summary(a: AdministrationAnalysis) -> list[tuple[str, str]]:
     """(label, value) pairs for the administration's headline figures."""
@@ -39,11 +33,11 @@ def summary(a: AdministrationAnalysis) -> list[tuple[str, str]]:
     return [
         (t("candidates"), f"{n}"),
         (t("items"), f"{a.reliability.n_items}"),
-        (t("mean_score"), f"{a.distribution.mean:.1f} / {format_fraction(maximum)}"),
+        (t("mean_score"), f"{shown(a.distribution.mean, 'mean_total')} / {format_fraction(maximum)}"),
         (t("cut_score"), f"{format_fraction(cut)} / {format_fraction(maximum)}" if cut is not None else t("none")),
-        (t("passed"), f"{passed} ({passed / n:.0%})" if n else "0"),
-        (t("alpha"), f"{a.reliability.alpha:.3f}"),
-        (t("sem"), f"{a.reliability.sem:.2f}"),
+        (t("passed"), f"{passed} ({shown_percent(passed / n)})" if n else "0"),
+        (t("alpha"), shown(a.reliability.alpha, "alpha")),
+        (t("sem"), shown(a.reliability.sem, "sem")),
         (t("voided"), ", ".join(result.voided) or t("none")),
     ]
 
@@ -53,16 +47,16 @@ def item_rows(a: AdministrationAnalysis) -> list[dict[str, Any]]:
     worst = {}
     for item, group in a.flags.groupby("item", sort=False):
         present = set(group["severity"])
-        worst[item] = next(s for s in SEVERITY_ORDER if s in present)
+        worst[item] = next(s for s in SEVERITIES if s in present)
     rows = []
     for item, r in a.statistics.iterrows():
         rows.append({
             "item": str(item),
             "n": int(r["n"]),
-            "p": _round(r["p"], 2),
-            "rit": _round(r["rit"], 2),
-            "rir": _round(r["rir"], 2),
-            "alpha_if_deleted": _round(r["alpha_if_deleted"], 3),
+            "p": rounded(r["p"], "p"),
+            "rit": rounded(r["rit"], "rit"),
+            "rir": rounded(r["rir"], "rir"),
+            "alpha_if_deleted": rounded(r["alpha_if_deleted"], "alpha_if_deleted"),
             "flags": ", ".join(t(f"flag_{code}") for code in r["flags"].split(", ") if code),
             "severity": worst.get(item, ""),
         })
@@ -76,12 +70,12 @@ def option_rows(a: AdministrationAnalysis, item: str) -> list[dict[str, Any]]:
         "option": t("omitted") if r.option == OMITTED else str(r.option),
         "is_key": t("yes") if r.is_key else "",
         "n": int(r.n),
-        "proportion": _round(100 * r.proportion, 1),
-        "prop_low": _round(100 * r.prop_low, 1),
-        "prop_mid": _round(100 * r.prop_mid, 1),
-        "prop_high": _round(100 * r.prop_high, 1),
-        "rar": _round(r.rar, 2),
-        "mean_total": _round(r.mean_total, 1),
+        "proportion": rounded_percent(r.proportion),
+        "prop_low": rounded_percent(r.prop_low),
+        "prop_mid": rounded_percent(r.prop_mid),
+        "prop_high": rounded_percent(r.prop_high),
+        "rar": rounded(r.rar, "rar"),
+        "mean_total": rounded(r.mean_total, "mean_total"),
     } for r in table.itertuples()]
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from itembank.cli.common import DbOption, bank_session, echo_table, fail
+from itembank.display import shown
 from itembank.services.item_analysis import analyze_administration
 
 __all__ = ["register"]
@@ -42,15 +43,16 @@ def analyze_cli(
             "distribution": {k: (dict(v) if k == "percentiles" else v) for k, v in asdict(a.distribution).items()},
         }, indent=1, default=str))
         return
-    rows = [[str(i), f"{r['n']:.0f}", f"{r['p']:.2f}", f"{r['rit']:.2f}", f"{r['rir']:.2f}",
-             f"{r['alpha_if_deleted']:.3f}", r["flags"]] for i, r in stats.iterrows()]
+    columns = ("n", "p", "rit", "rir", "alpha_if_deleted")
+    rows = [[str(i), *(shown(r[c], c) for c in columns), r["flags"]] for i, r in stats.iterrows()]
     echo_table(rows, ["item", "n", "p", "Rit", "Rir", "alpha if del.", "flags"])
     typer.echo("")
-    typer.echo(f"Reliability: alpha {rel.alpha:.3f}, Guttman lambda-2 {rel.lambda2:.3f}, split-half "
-               f"{rel.split_half:.3f}, SEM {rel.sem:.2f} ({rel.n_items} items, {rel.n_candidates} candidates)")
+    typer.echo(f"Reliability: alpha {shown(rel.alpha, 'alpha')}, Guttman lambda-2 {shown(rel.lambda2, 'lambda2')}, "
+               f"split-half {shown(rel.split_half, 'split_half')}, SEM {shown(rel.sem, 'sem')} "
+               f"({rel.n_items} items, {rel.n_candidates} candidates)")
     d = a.distribution
-    typer.echo(f"Scores: mean {d.mean:.2f}, SD {d.sd:.2f}, min {d.min:g}, median {d.median:g}, max {d.max:g} "
-               f"(maximum {d.max_score:g})")
+    typer.echo(f"Scores: mean {shown(d.mean, 'score_mean')}, SD {shown(d.sd, 'score_sd')}, min {d.min:g}, "
+               f"median {d.median:g}, max {d.max:g} (maximum {d.max_score:g})")
     if len(a.flags):
         typer.echo("")
         typer.echo("Flags for the committee:")
