@@ -235,13 +235,43 @@ def prepare(
     enemies: Iterable[tuple[str, str]] = (),
     options: AssemblyOptions | None = None,
 ) -> Prepared:
-    """Check every input and derive eligibility, the overlap limit and the active constraints."""
+    """Check every input and derive eligibility, the overlap limit and the active constraints.
+
+    Steps: the pool (:func:`_check_pool`), the options (:func:`_check_options`), the active
+    blueprint rows plus the mean-p band (:func:`_active_constraints`), the enemy pairs
+    (:func:`_enemy_pairs`), the include / exclude lists (:func:`_include_and_exclude`), why
+    each item is or is not eligible (:func:`_ineligibility_reasons`), and the form length and
+    overlap limit (:func:`_form_length`, :func:`_overlap_limit`).
+    """
     opts = options or AssemblyOptions()
     if not isinstance(opts, AssemblyOptions):
         raise AssemblyInputError(f"options must be AssemblyOptions, got {type(opts).__name__}")
     df = _check_pool(pool)
     _check_options(opts)
+    rows = _active_constraints(df, blueprint, opts)
+    pairs = _enemy_pairs(enemies)
+    inc_ids, inc_codes, excluded, forced = _include_and_exclude(df, opts)
+    whole_sets = opts.set_min_items is None and opts.set_max_items is None
+    reasons = _ineligibility_reasons(df, opts, excluded=excluded, forced=forced, whole_sets=whole_sets)
+    form_length = _form_length(rows)
+    return Prepared(
+        pool=df,
+        constraints=rows,
+        enemies=pairs,
+        options=opts,
+        reasons=reasons,
+        include_ids=inc_ids,
+        include_codes=inc_codes,
+        overlap_limit=_overlap_limit(opts, form_length),
+        form_length=form_length,
+        whole_sets=whole_sets,
+    )
 
+
+def _active_constraints(
+    df: pd.DataFrame, blueprint: Sequence[BlueprintConstraint], opts: AssemblyOptions
+) -> list[BlueprintConstraint]:
+    """The blueprint rows that are on, checked against the pool, plus the mean-p band row."""
     rows = [r for r in blueprint if r.on]
     seen: set[str] = set()
     for r in blueprint:
@@ -255,26 +285,36 @@ def prepare(
     for r in rows:
         r.condition.mask(df)  # raises naming the unknown column
         if r.type != "count":
-            if r.counts not in df.columns:
-                raise AssemblyInputError(f"constraint '{r.id}' sums column '{r.counts}', which the pool does not have")
-            vals = pd.to_numeric(df[r.counts], errors="coerce")
-            if (vals.isna() & df[r.counts].notna()).any():
-                i = int(np.flatnonzero((vals.isna() & df[r.counts].notna()).to_numpy())[0])
-                raise AssemblyInputError(
-                    f"constraint '{r.id}': item_version_id {df.index[i]} has {r.counts}={df[r.counts].iloc[i]!r}, not a number"
-                )
-            if r.type == "sum":
-                bad = vals.isna().to_numpy() & r.condition.mask(df)
-                if bad.any():
-                    i = int(np.flatnonzero(bad)[0])
-                    raise AssemblyInputError(
-                        f"constraint '{r.id}' sums '{r.counts}' but item_version_id {df.index[i]} "
-                        f"(item {df['item_code'].iloc[i]}) has no value there"
-                    )
+            _check_summed_column(df, r)
     if opts.mean_p_band is not None:
         lo, hi = opts.mean_p_band
         rows.append(BlueprintConstraint("mean_p_band", "mean", "p", Condition(), lo, hi))
+    return rows
 
+
+def _check_summed_column(df: pd.DataFrame, r: BlueprintConstraint) -> None:
+    """A sum or mean row's column exists and holds numbers; a sum needs a value on every item it
+    matches (a mean is taken over the items that have one)."""
+    if r.counts not in df.columns:
+        raise AssemblyInputError(f"constraint '{r.id}' sums column '{r.counts}', which the pool does not have")
+    vals = pd.to_numeric(df[r.counts], errors="coerce")
+    if (vals.isna() & df[r.counts].notna()).any():
+        i = int(np.flatnonzero((vals.isna() & df[r.counts].notna()).to_numpy())[0])
+        raise AssemblyInputError(
+            f"constraint '{r.id}': item_version_id {df.index[i]} has {r.counts}={df[r.counts].iloc[i]!r}, not a number"
+        )
+    if r.type == "sum":
+        bad = vals.isna().to_numpy() & r.condition.mask(df)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise AssemblyInputError(
+                f"constraint '{r.id}' sums '{r.counts}' but item_version_id {df.index[i]} "
+                f"(item {df['item_code'].iloc[i]}) has no value there"
+            )
+
+
+def _enemy_pairs(enemies: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The enemy pairs as sorted ``(lower code, higher code)`` tuples, without repeats."""
     pairs: list[tuple[str, str]] = []
     for pair in enemies:
         if len(tuple(pair)) != 2:
@@ -283,8 +323,13 @@ def prepare(
         if x == y:
             raise AssemblyInputError(f"item {x} is listed as its own enemy")
         pairs.append((min(x, y), max(x, y)))
-    pairs = sorted(set(pairs))
+    return sorted(set(pairs))
 
+
+def _include_and_exclude(
+    df: pd.DataFrame, opts: AssemblyOptions
+) -> tuple[list[int], list[str], np.ndarray, np.ndarray]:
+    """Included ids and codes, and per item whether it is excluded and whether it is forced in."""
     inc_ids, inc_codes = _resolve_list(df, opts.include, "include")
     exc_ids, exc_codes = _resolve_list(df, opts.exclude, "exclude")
     code_of = df["item_code"]
@@ -296,7 +341,17 @@ def prepare(
         if excluded[(code_of == c).to_numpy()].all():
             raise AssemblyInputError(f"item {c} is on the include list but all its versions are excluded")
     forced = df.index.isin(inc_ids) | code_of.isin(inc_codes).to_numpy()
+    return inc_ids, inc_codes, excluded, forced
 
+
+def _ineligibility_reasons(
+    df: pd.DataFrame, opts: AssemblyOptions, *, excluded: np.ndarray, forced: np.ndarray, whole_sets: bool
+) -> pd.Series:
+    """Per item: ``''`` when eligible, else the first rule that keeps it out, in committee words.
+
+    The exclude list comes first; the exposure rules do not apply to items the include list
+    forces in; with whole sets, a set with one ineligible member makes the others ineligible.
+    """
     reasons = pd.Series("", index=df.index, dtype=object)
     reasons[excluded] = "on the exclude list"
     if opts.exclude_used_in_last:
@@ -307,7 +362,6 @@ def prepare(
         cap = opts.max_exposure_rate
         over = (df["exposure_rate"] > cap).to_numpy() & ~forced & (reasons == "").to_numpy()
         reasons[over] = f"exposure rate above {cap:g}"
-    whole_sets = opts.set_min_items is None and opts.set_max_items is None
     if whole_sets:
         sets = df["set_id"]
         for sid, members in df.groupby(sets.where(sets.notna()), sort=True).groups.items():
@@ -317,33 +371,29 @@ def prepare(
                 reasons.loc[r[r == ""].index] = (
                     f"its item set {sid} is incomplete (item {df.at[first, 'item_code']} is {r.loc[first]})"
                 )
+    return reasons
 
-    form_length = None
+
+def _form_length(rows: Sequence[BlueprintConstraint]) -> int | None:
+    """The form length: the largest lower bound of a whole-form count row, rounded up."""
     totals = [r.lower for r in rows if r.type == "count" and not r.condition.clauses and r.lower is not None]
-    if totals:
-        form_length = int(math.ceil(max(totals) - 1e-9))
-    overlap = None
+    if not totals:
+        return None
+    return int(math.ceil(max(totals) - 1e-9))
+
+
+def _overlap_limit(opts: AssemblyOptions, form_length: int | None) -> int | None:
+    """Most items two forms may share: ``max_overlap`` x form length rounded down, or the count."""
     if opts.max_overlap is not None:
         if form_length is None:
             raise AssemblyInputError(
                 "max_overlap is a fraction of the form length, but the blueprint has no whole-form "
                 "count row with a lower bound; give max_overlap_items instead"
             )
-        overlap = int(math.floor(opts.max_overlap * form_length + 1e-9))
-    elif opts.max_overlap_items is not None:
-        overlap = int(opts.max_overlap_items)
-    return Prepared(
-        pool=df,
-        constraints=rows,
-        enemies=pairs,
-        options=opts,
-        reasons=reasons,
-        include_ids=inc_ids,
-        include_codes=inc_codes,
-        overlap_limit=overlap,
-        form_length=form_length,
-        whole_sets=whole_sets,
-    )
+        return int(math.floor(opts.max_overlap * form_length + 1e-9))
+    if opts.max_overlap_items is not None:
+        return int(opts.max_overlap_items)
+    return None
 
 
 def _check_options(o: AssemblyOptions) -> None:

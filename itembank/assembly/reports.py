@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy import sparse
 
 from itembank.assembly.blueprint import BlueprintConstraint
-from itembank.assembly.pool import AssemblyOptions, item_information, prepare
+from itembank.assembly.pool import AssemblyOptions, Prepared, item_information, prepare
 from itembank.assembly.verify import constraint_value
 
 __all__ = [
@@ -206,70 +206,113 @@ def explain_infeasibility(
 
     First the counting checks (per cell: eligible items against :func:`items_needed`; items
     forced in by the include list against a cell maximum; enemy pairs inside a cell), which are
-    exact reasons. If they find nothing, each group of rules (exposure rules, overlap, enemies,
-    item sets, include list, mean-p band, target information, number of forms) is relaxed in
-    turn and the model re-solved (each within ``time_limit`` s); a group whose removal makes
-    the forms possible is named. Last, blueprint rows that cannot hold together are named.
+    exact reasons (:func:`_counting_reasons`). If they find nothing, each group of rules
+    (exposure rules, overlap, enemies, item sets, include list, mean-p band, target
+    information, number of forms) is relaxed in turn and the model re-solved (each within
+    ``time_limit`` s); a group whose removal makes the forms possible is named
+    (:func:`_relaxed_rule_reasons`). Last, blueprint rows that cannot hold together are named
+    (:func:`_conflicting_row_reasons`).
     """
-    from itembank.assembly.solve import is_feasible
-
     enemies = list(enemies)
     prep = prepare(pool, blueprint, enemies, options)
-    df, opts = prep.pool, prep.options
-    K = opts.forms
+    reasons = _counting_reasons(prep)
+    if reasons:
+        return reasons
+    inputs = _Inputs(pool, blueprint, enemies, prep.options, time_limit)
+    reasons = _relaxed_rule_reasons(inputs, prep)
+    if reasons:
+        return reasons
+    return _conflicting_row_reasons(inputs, prep)
+
+
+def _counting_reasons(prep: Prepared) -> list[str]:
+    """The exact reasons found by counting, per blueprint row (see :func:`explain_infeasibility`)."""
+    df = prep.pool
     reasons: list[str] = []
     for con in prep.constraints:
         mask = con.condition.mask(df)
         if con.type == "count" and con.upper is not None:
-            forced = mask & (df.index.isin(prep.include_ids) | df["item_code"].isin(prep.include_codes).to_numpy())
-            n_forced = len(_codes(df, forced))
-            if n_forced > con.upper:
-                reasons.append(
-                    f"Constraint '{con.id}' ({con.describe()}) allows at most {con.upper:g} items per form, "
-                    f"but the include list puts {n_forced} such items on every form."
-                )
-        if not con.is_cell:
-            continue
-        L = int(math.ceil(con.lower - 1e-9))
-        approved = _codes(df, mask)
-        eligible = _codes(df, mask & prep.eligible)
-        needed = items_needed(L, K, prep.overlap_limit)
-        if len(eligible) < needed:
-            why = df.loc[mask & ~prep.eligible, "item_code"].groupby(prep.reasons[mask & ~prep.eligible]).nunique()
-            lost = "; ".join(f"{n} {r}" for r, n in why.items())
-            forms_txt = (
-                f"{K} forms with at most {prep.overlap_limit} item{'' if prep.overlap_limit == 1 else 's'} "
-                "shared between two forms need"
-                if K > 1 and prep.overlap_limit is not None and prep.overlap_limit < L
-                else (f"{K} forms need" if K > 1 else "one form needs")
-            )
-            reasons.append(
-                f"Cell '{con.id}' ({con.describe()}): {L} per form; {forms_txt} at least {needed} different "
-                f"approved items, but only {len(eligible)} can be used ({len(approved)} approved"
-                + (f"; not usable: {lost}" if lost else "")
-                + f"). Write at least {needed - len(eligible)} more."
-            )
-        elif prep.enemies:
-            free = _max_enemy_free(sorted(eligible), prep.enemies)
-            if free < L:
-                inside = [f"{a}/{b}" for a, b in prep.enemies if a in eligible and b in eligible]
-                reasons.append(
-                    f"Cell '{con.id}' ({con.describe()}): {L} per form, and {len(eligible)} items can be used, "
-                    f"but the enemy pairs {', '.join(inside)} leave at most {free} of them together on one form."
-                )
-    if reasons:
-        return reasons
+            reasons.extend(_forced_above_maximum(prep, con, mask))
+        if con.is_cell:
+            reasons.extend(_short_cell(prep, con, mask))
+    return reasons
 
-    def feasible(**changes: object) -> bool | None:
-        o = replace(opts, **{k: v for k, v in changes.items() if k != "enemies"})
-        en = changes.get("enemies", enemies)
+
+def _forced_above_maximum(prep: Prepared, con: BlueprintConstraint, mask: np.ndarray) -> list[str]:
+    """The include list puts more items of this row on every form than the row allows."""
+    df = prep.pool
+    forced = mask & (df.index.isin(prep.include_ids) | df["item_code"].isin(prep.include_codes).to_numpy())
+    n_forced = len(_codes(df, forced))
+    if n_forced <= con.upper:  # type: ignore[operator]
+        return []
+    return [
+        f"Constraint '{con.id}' ({con.describe()}) allows at most {con.upper:g} items per form, "
+        f"but the include list puts {n_forced} such items on every form."
+    ]
+
+
+def _short_cell(prep: Prepared, con: BlueprintConstraint, mask: np.ndarray) -> list[str]:
+    """A cell with fewer usable items than K forms need (:func:`items_needed`), or whose usable
+    items cannot fill one form without an enemy pair."""
+    df, K = prep.pool, prep.options.forms
+    L = int(math.ceil(con.lower - 1e-9))  # type: ignore[operator]
+    approved = _codes(df, mask)
+    eligible = _codes(df, mask & prep.eligible)
+    needed = items_needed(L, K, prep.overlap_limit)
+    if len(eligible) < needed:
+        why = df.loc[mask & ~prep.eligible, "item_code"].groupby(prep.reasons[mask & ~prep.eligible]).nunique()
+        lost = "; ".join(f"{n} {r}" for r, n in why.items())
+        forms_txt = (
+            f"{K} forms with at most {prep.overlap_limit} item{'' if prep.overlap_limit == 1 else 's'} "
+            "shared between two forms need"
+            if K > 1 and prep.overlap_limit is not None and prep.overlap_limit < L
+            else (f"{K} forms need" if K > 1 else "one form needs")
+        )
+        return [
+            f"Cell '{con.id}' ({con.describe()}): {L} per form; {forms_txt} at least {needed} different "
+            f"approved items, but only {len(eligible)} can be used ({len(approved)} approved"
+            + (f"; not usable: {lost}" if lost else "")
+            + f"). Write at least {needed - len(eligible)} more."
+        ]
+    if prep.enemies:
+        free = _max_enemy_free(sorted(eligible), prep.enemies)
+        if free < L:
+            inside = [f"{a}/{b}" for a, b in prep.enemies if a in eligible and b in eligible]
+            return [
+                f"Cell '{con.id}' ({con.describe()}): {L} per form, and {len(eligible)} items can be used, "
+                f"but the enemy pairs {', '.join(inside)} leave at most {free} of them together on one form."
+            ]
+    return []
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The assembly inputs an explanation re-solves with some rules relaxed."""
+
+    pool: pd.DataFrame
+    blueprint: Sequence[BlueprintConstraint]
+    enemies: list[tuple[str, str]]
+    options: AssemblyOptions
+    time_limit: float
+
+    def feasible(self, **changes: object) -> bool | None:
+        """Can the forms be assembled with these option changes (``enemies=`` replaces the
+        pairs)? None when undecided or when the change makes the input invalid."""
+        from itembank.assembly.solve import is_feasible
+
+        o = replace(self.options, **{k: v for k, v in changes.items() if k != "enemies"})
+        en = changes.get("enemies", self.enemies)
         try:
-            p2 = prepare(pool, blueprint, en, o)  # type: ignore[arg-type]
+            p2 = prepare(self.pool, self.blueprint, en, o)  # type: ignore[arg-type]
         except Exception:  # a relaxation that makes the input invalid tells us nothing
             return None
-        return is_feasible(p2, time_limit)
+        return is_feasible(p2, self.time_limit)
 
-    groups: list[tuple[bool, dict[str, object], str]] = [
+
+def _relaxable_rules(prep: Prepared) -> list[tuple[bool, dict[str, object], str]]:
+    """Each group of rules as ``(active, option changes that switch it off, its words)``."""
+    opts, K = prep.options, prep.options.forms
+    return [
         (bool(opts.exclude_used_in_last) or opts.max_exposure_rate is not None,
          dict(exclude_used_in_last=None, max_exposure_rate=None),
          "the exposure rules (" + ", ".join(filter(None, [
@@ -279,7 +322,7 @@ def explain_infeasibility(
          f"the overlap limit (at most {prep.overlap_limit} item{'' if prep.overlap_limit == 1 else 's'} "
          f"shared between any two of the {K} forms)"),
         (bool(prep.enemies), dict(enemies=[]), f"the enemy pairs ({len(prep.enemies)} pairs)"),
-        (prep.whole_sets and df["set_id"].notna().any(), dict(set_min_items=1),
+        (prep.whole_sets and prep.pool["set_id"].notna().any(), dict(set_min_items=1),
          "the rule that item sets are used all-or-nothing"),
         (bool(opts.include), dict(include=()), "the include list"),
         (opts.mean_p_band is not None, dict(mean_p_band=None), f"the mean p-value band {opts.mean_p_band}"),
@@ -287,33 +330,43 @@ def explain_infeasibility(
          f"the target test information {opts.target_information} at theta {opts.cut_theta:g}"),
         (K > 1, dict(forms=1), f"asking for {K} forms at once"),
     ]
-    for active, change, words in groups:
-        if active and feasible(**change):
+
+
+def _relaxed_rule_reasons(inputs: _Inputs, prep: Prepared) -> list[str]:
+    """Each active group of rules whose removal alone makes the forms possible."""
+    reasons: list[str] = []
+    for active, change, words in _relaxable_rules(prep):
+        if active and inputs.feasible(**change):
             if "forms" in change:
-                reasons.append(f"One form can be assembled, but not {K} forms at once under these rules.")
+                reasons.append(f"One form can be assembled, but not {prep.options.forms} forms at once under these rules.")
             else:
                 reasons.append(f"The forms can be assembled without {words}; with it they cannot.")
-    if reasons:
-        return reasons
-    # the blueprint rows themselves: which row, when switched off, lets one form exist?
+    return reasons
+
+
+def _conflicting_row_reasons(inputs: _Inputs, prep: Prepared) -> list[str]:
+    """When even one form without the other rules is impossible: the blueprint rows whose
+    removal alone makes one form possible; else the rules only fail together."""
     base = dict(forms=1, max_overlap=None, max_overlap_items=None, include=(), exclude_used_in_last=None,
                 max_exposure_rate=None, mean_p_band=None, target_information=None, objective="feasible")
-    if feasible(**base) is False:
-        culprits = []
-        for con in prep.constraints:
-            if con.id == "mean_p_band":
-                continue
-            rest = [r for r in blueprint if r.id != con.id]
-            try:
-                p2 = prepare(pool, rest, enemies, replace(opts, **base))  # type: ignore[arg-type]
-            except Exception:
-                continue
-            if is_feasible(p2, time_limit):
-                culprits.append(f"'{con.id}' ({con.describe()}, {con.lower}..{con.upper})")
-        if culprits:
-            return [f"Even one form is impossible with the approved items; switching off any one of these blueprint "
-                    f"rows would make it possible: {', '.join(culprits)}."]
-        return ["Even one form is impossible with the approved items: several blueprint rows conflict "
-                "(check that the cell counts, totals and points add up and that enough items match each row)."]
-    return ["Each rule can be met on its own, but not all together; loosen the overlap, exposure or enemy rules "
-            "or add items (see the gap report)."]
+    if inputs.feasible(**base) is not False:
+        return ["Each rule can be met on its own, but not all together; loosen the overlap, exposure or enemy rules "
+                "or add items (see the gap report)."]
+    from itembank.assembly.solve import is_feasible
+
+    culprits = []
+    for con in prep.constraints:
+        if con.id == "mean_p_band":
+            continue
+        rest = [r for r in inputs.blueprint if r.id != con.id]
+        try:
+            p2 = prepare(inputs.pool, rest, inputs.enemies, replace(inputs.options, **base))  # type: ignore[arg-type]
+        except Exception:
+            continue
+        if is_feasible(p2, inputs.time_limit):
+            culprits.append(f"'{con.id}' ({con.describe()}, {con.lower}..{con.upper})")
+    if culprits:
+        return [f"Even one form is impossible with the approved items; switching off any one of these blueprint "
+                f"rows would make it possible: {', '.join(culprits)}."]
+    return ["Even one form is impossible with the approved items: several blueprint rows conflict "
+            "(check that the cell counts, totals and points add up and that enough items match each row)."]
