@@ -1,18 +1,24 @@
 """What the dashboard shows equals what the analysis computed (no browser needed).
 
 Built on a copy of the demo bank: its miskeyed item must come out as critical, and every
-number on screen must be the analysis's number, rounded only for display.
+number on screen must be the analysis's number, rounded only for display. Expected values
+are written out (worked from the demo's counts in the comments, or chosen by hand for the
+small tables below), not re-derived with the rounding the views use.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
+from analysis.distractors import OMITTED
 from analysis.flags import MESSAGES
 from dashboard import views
 from dashboard.text import TEXT
@@ -38,9 +44,14 @@ def test_summary_shows_the_scoring_core_figures(analysis: AdministrationAnalysis
     # VCA-BASIS: pass at 70 % of 40 items = 28 (itembank/rules/vca_basis.toml)
     assert shown["Cut score (cesuur)"] == "28 / 40"
     passed = int((result.candidates["outcome"] == "pass").sum())
-    assert shown["Passed"] == f"{passed} ({passed / 600:.0%})"
-    assert shown["Reliability (Cronbach's alpha)"] == f"{analysis.reliability.alpha:.3f}"
-    assert shown["Mean score"] == f"{float(result.total.mean()):.1f} / 40"
+    assert passed == 414
+    assert shown["Passed"] == "414 (69%)"  # 414 / 600 = 0.69
+    assert 0.7915 <= analysis.reliability.alpha < 0.7925
+    assert shown["Reliability (Cronbach's alpha)"] == "0.792"
+    assert 2.455 <= analysis.reliability.sem < 2.465
+    assert shown["Standard error of measurement"] == "2.46"
+    assert float(result.total.sum()) == 17714  # mean 17714 / 600 = 29.523
+    assert shown["Mean score"] == "29.5 / 40"
 
 
 def test_item_rows_are_the_statistics_rounded(analysis: AdministrationAnalysis) -> None:
@@ -48,8 +59,17 @@ def test_item_rows_are_the_statistics_rounded(analysis: AdministrationAnalysis) 
     stats = analysis.statistics
     assert list(rows) == [str(i) for i in stats.index]
     for item, r in rows.items():
-        assert r["p"] == round(float(stats.loc[item, "p"]), 2)
-        assert r["rir"] == round(float(stats.loc[item, "rir"]), 2)
+        # two decimals, within half a unit of the last decimal of the analysis's number
+        for col in ("p", "rit", "rir"):
+            assert r[col] * 100 == pytest.approx(round(r[col] * 100), abs=1e-9)
+            assert abs(r[col] - float(stats.loc[item, col])) <= 0.005 + 1e-12
+        assert abs(r["alpha_if_deleted"] - float(stats.loc[item, "alpha_if_deleted"])) <= 0.0005 + 1e-12
+    # VCA-LO1-A-01: 571 of 600 right, p = 0.9517; Rit 0.3090, Rir 0.2724, alpha without it 0.7891
+    assert stats.loc["VCA-LO1-A-01", "n"] * stats.loc["VCA-LO1-A-01", "p"] == pytest.approx(571)
+    assert {k: rows["VCA-LO1-A-01"][k] for k in ("n", "p", "rit", "rir", "alpha_if_deleted")} == {
+        "n": 600, "p": 0.95, "rit": 0.31, "rir": 0.27, "alpha_if_deleted": 0.789}
+    # the miskeyed item: 25 of 600 chose the bank's key D, p = 0.0417
+    assert rows[demo.MISKEYED]["p"] == 0.04
     assert rows[demo.MISKEYED]["severity"] == "critical"
     assert "possible miskey (Rar)" in rows[demo.MISKEYED]["flags"]
     assert rows[demo.MISKEYED]["rir"] < 0
@@ -64,6 +84,11 @@ def test_option_rows_and_group_chart_of_the_miskeyed_item(analysis: Administrati
     assert [r["option"] for r in rows] == ["A", "B", "C", "D", "omitted / invalid"]
     assert [r["is_key"] for r in rows] == ["", "", "", "yes", ""]  # the bank's (wrong) key D
     assert sum(r["proportion"] for r in rows) == pytest.approx(100, abs=0.3)
+    # chosen by 45, 31, 494, 25 and 5 of 600: 7.5 %, 5.17 %, 82.33 %, 4.17 %, 0.83 %
+    assert [r["n"] for r in rows] == [45, 31, 494, 25, 5]
+    assert [r["proportion"] for r in rows] == [7.5, 5.2, 82.3, 4.2, 0.8]
+    # high group (157 candidates): 147 chose C = 93.63 %; low group (148): 95 chose C = 64.19 %
+    assert (rows[2]["prop_high"], rows[2]["prop_low"]) == (93.6, 64.2)
     table = analysis.distractors[analysis.distractors["item"] == demo.MISKEYED]
     fig = views.groups_figure(views.item_details(analysis)[demo.MISKEYED])
     assert [tr.name for tr in fig.data] == ["low 27 %", "middle", "high 27 %"]
@@ -113,3 +138,70 @@ def test_the_dashboard_command_serves_the_app(demo_db: Path, tmp_path: Path) -> 
     missing = subprocess.run([*cli, "--db", str(tmp_path / "nope.db")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
     assert "Error:" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# ------------------------------------------------------------ rounding on small, hand-made tables
+
+
+def _hand_analysis() -> SimpleNamespace:
+    """The parts of an AdministrationAnalysis that item_rows and option_rows read, with
+    numbers chosen so that the rounding is visible."""
+    statistics = pd.DataFrame(
+        {"n": [40, 40], "p": [5 / 6, 0.0449], "rit": [0.3051, math.nan], "rir": [-0.0456, math.nan],
+         "alpha_if_deleted": [0.71249, 0.80051], "flags": ["p_high, rir_negative", ""]},
+        index=pd.Index(["q1", "q2"], name="item"),
+    )
+    flags = pd.DataFrame({"item": ["q1", "q1"], "code": ["p_high", "rir_negative"],
+                          "severity": ["warning", "critical"], "message": ["easy", "negative"]})
+    distractors = pd.DataFrame({
+        "item": ["q1", "q1", "q1"], "option": ["A", "B", OMITTED], "is_key": [True, False, False],
+        "n": [30, 9, 1], "proportion": [0.75, 0.225, 0.025], "prop_low": [1 / 3, 0.6, math.nan],
+        "prop_mid": [0.8, 0.2, 0.0], "prop_high": [0.96, 0.04, 0.0], "rar": [0.4167, -0.3849, math.nan],
+        "mean_total": [27.3333, 19.86, 22.0],
+    })
+    return SimpleNamespace(statistics=statistics, flags=flags, distractors=distractors)
+
+
+def test_item_rows_round_by_hand_and_show_an_undefined_correlation_as_empty() -> None:
+    q1, q2 = views.item_rows(_hand_analysis())
+    # 5/6 = 0.8333 -> 0.83; 0.3051 -> 0.31; -0.0456 -> -0.05; 0.71249 -> 0.712
+    assert (q1["p"], q1["rit"], q1["rir"], q1["alpha_if_deleted"]) == (0.83, 0.31, -0.05, 0.712)
+    # NaN (an item without variance has no correlation) is an empty cell
+    assert (q2["p"], q2["rit"], q2["rir"], q2["alpha_if_deleted"]) == (0.04, None, None, 0.801)
+    # the worst of q1's flags colours its row: critical before warning (analysis.flags.SEVERITIES)
+    assert (q1["severity"], q2["severity"]) == ("critical", "")
+    assert q1["flags"] == "easy (high p), negative Rir"
+
+
+def test_option_rows_show_percentages_with_one_decimal_by_hand() -> None:
+    rows = views.option_rows(_hand_analysis(), "q1")
+    assert [r["option"] for r in rows] == ["A", "B", "omitted / invalid"]
+    assert [r["is_key"] for r in rows] == ["yes", "", ""]
+    assert [r["proportion"] for r in rows] == [75.0, 22.5, 2.5]
+    assert [r["prop_low"] for r in rows] == [33.3, 60.0, None]  # 1/3 -> 33.3 %; NaN -> empty
+    assert [r["rar"] for r in rows] == [0.42, -0.38, None]
+    assert [r["mean_total"] for r in rows] == [27.3, 19.9, 22.0]
+
+
+def test_score_group_wording_follows_the_analysis_constant() -> None:
+    # SCORE_GROUP_FRACTION = 0.27 (Kelley 1939): the dashboard says 27 %
+    assert (TEXT["col_prop_low"], TEXT["col_prop_high"]) == ("Low 27 %", "High 27 %")
+    assert (TEXT["group_low"], TEXT["group_high"]) == ("low 27 %", "high 27 %")
+
+
+def test_display_rules_give_the_decimals_of_each_statistic() -> None:
+    import doctest
+
+    from itembank import display
+
+    # the examples in itembank/display.py (not under pytest's doctest paths) run here
+    outcome = doctest.testmod(display)
+    assert outcome.attempted >= 4 and outcome.failed == 0
+    assert display.shown(0.79236, "alpha") == "0.792"
+    assert display.shown(2.4561, "sem") == "2.46"
+    assert display.shown(29.5233, "score_mean") == "29.52"
+    assert display.shown(float("nan"), "rit") == "nan"  # as the CLI printed before
+    assert display.shown_percent(414 / 600) == "69%"
+    assert display.rounded(None, "p") is None
+    with pytest.raises(ValueError, match="no display rule for 'kappa'"):
+        display.shown(0.5, "kappa")
