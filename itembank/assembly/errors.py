@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from itembank.errors import UserError
+from itembank.errors import UserError, list_problems
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -48,15 +48,15 @@ class InfeasibleAssemblyError(AssemblyError):
 class VerificationError(AssemblyError):
     """The solver's answer failed the independent re-check; no form may be frozen from it.
 
-    ``report`` is the full verification table (one row per check, column ``passed``).
+    ``report`` is the full verification table (one row per check, column ``passed``); the
+    message lists the failures as :func:`itembank.errors.list_problems` does.
     """
 
     def __init__(self, failures: list[str], report: "pd.DataFrame | None" = None):
         self.failures = list(failures)
         self.report = report
+        # the product's one listing rule: the first MAX_LISTED failures, then "... and N more"
         text = "The assembled forms failed the independent check (nothing was frozen):\n" + "\n".join(
-            f"- {f}" for f in self.failures[:30]
+            f"- {line}" for line in list_problems(self.failures)
         )
-        if len(self.failures) > 30:
-            text += f"\n- ... and {len(self.failures) - 30} more failed checks"
         super().__init__(text)

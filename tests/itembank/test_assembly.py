@@ -27,7 +27,7 @@ from itembank.assembly import (
     items_needed,
     verify,
 )
-from itembank.errors import UserError
+from itembank.errors import MAX_LISTED, UserError
 
 
 def make_pool(rows: list[dict], start_id: int = 101) -> pd.DataFrame:
@@ -439,6 +439,16 @@ def test_all_assembly_errors_are_user_errors() -> None:
     assert issubclass(AssemblyError, UserError)
     for cls in (AssemblyInputError, InfeasibleAssemblyError, VerificationError):
         assert issubclass(cls, AssemblyError)
+
+
+def test_verification_failures_are_listed_with_the_shared_problem_listing() -> None:
+    # 25 failures: the first MAX_LISTED are named, then one "... and N more" line
+    failures = [f"check {k} failed" for k in range(1, 26)]
+    text = str(VerificationError(failures))
+    assert text.startswith("The assembled forms failed the independent check (nothing was frozen):\n")
+    lines = text.splitlines()[1:]
+    assert lines[:MAX_LISTED] == [f"- check {k} failed" for k in range(1, MAX_LISTED + 1)]
+    assert lines[MAX_LISTED:] == [f"- ... and {25 - MAX_LISTED} more problems"]
 
 
 # --- determinism -------------------------------------------------------------------------
