@@ -10,7 +10,9 @@ Missing data
   their form). An **omitted** answer to a presented item is scored 0 by the scoring core, so
   it is a 0 here and counts as 0 in the total.
 * The **total** of a candidate is the sum of their scores over the items they saw,
-  ``T_i = sum_{j seen by i} x_ij`` (``NaN`` treated as "not part of this candidate's test").
+  ``T_i = sum_{j seen by i} x_ij`` (``NaN`` treated as "not part of this candidate's test");
+  with ``weights=`` it is the weighted total ``T_i = sum_{j seen by i} w_j x_ij`` (DESIGN §5),
+  the one the candidate is judged on.
 * Per-item statistics use only the candidates who saw that item, so the items of several
   forms can be analysed in one matrix. Reliability uses pairwise-complete item covariances
   (see :mod:`analysis.reliability`).
@@ -398,8 +400,12 @@ def score_distribution(
     Raises ``ValueError`` naming the candidate when a total is missing, negative or above
     ``max_score``.
 
+    Checked against R (``mean``, ``sd``, ``quantile(type = 7)``, ``tabulate``) on the SAT12
+    totals (``tests/data/reference/r_sat12_score_distribution.json``).
+
     Examples
     --------
+    >>> # In R: x <- c(1, 2, 2, 3); mean(x); median(x); tabulate(x + 1, 4)
     >>> d = score_distribution([1, 2, 2, 3], max_score=3)
     >>> d.mean, d.median, d.counts
     (2.0, 2.0, (0, 1, 2, 1))

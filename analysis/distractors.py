@@ -707,11 +707,25 @@ def distractors(
     Pearson correlation of the choice indicator with the rest score (Lord & Novick 1968,
     §15.5; Attali & Fraenkel 2000, J. Educ. Meas. 37, 77-86, for the rest-score version).
 
+    Score groups (Kelley, T. L. (1939). *J. Educ. Psychol.* 30, 17-24), with ``f`` =
+    ``group_fraction`` and ``N`` candidates:
+
+    .. math::
+
+        PR_i = \frac{\#\{T < T_i\} + \tfrac12 \#\{T = T_i\}}{N}, \qquad
+        \text{low: } PR_i < f, \quad \text{high: } PR_i > 1 - f, \quad \text{else middle}
+
+    and ``prop_low`` of option ``a`` = choosers of ``a`` in the low group who saw the item /
+    members of the low group who saw it (likewise middle and high).
+
     Computation is vectorised: choices are coded to one integer per cell, and one
     ``numpy.bincount`` over (item, option, distinct total [, 0/1 item score]) cells gives
     every count and sum (weighted bincounts when totals take many distinct values); there
     is no loop over candidates and no per-item groupby.
-    Checked against an independent R computation on SAT12 (``tests/data/reference/``).
+    Checked against an independent base-R computation on SAT12
+    (``tests/data/reference/r_sat12_distractors.json``, made by ``ctt_make_reference.R``:
+    ``rank(total, ties = "average")`` for the groups, ``cor(chose, total - score)`` for
+    Rar) and against ``psych::response.frequencies`` for the proportions.
 
     Examples
     --------
@@ -723,6 +737,14 @@ def distractors(
     0                  A    True  2        0.50
     1                  B   False  1        0.25
     2  (omitted/invalid)   False  1        0.25
+    >>> # Totals (2, 1, 1, 1): mid-percentile ranks .875, .375, .375, .375, so c1 alone is the
+    >>> # high group and the low group is empty (NaN). Rest scores on q1 (= q2's score):
+    >>> # 1, 0 for A's choosers, 1, 1 for the others: Rar(A) = -0.125 / (.5 * .433) = -0.58.
+    >>> t.loc[t.item == "q1", ["option", "prop_low", "prop_high", "rar"]].round(2)
+                  option  prop_low  prop_high   rar
+    0                  A       NaN        1.0 -0.58
+    1                  B       NaN        0.0  0.33
+    2  (omitted/invalid)       NaN        0.0  0.33
     """
     choices = _check_arguments(choices, key, group_fraction)
     items = list(choices.columns)
