@@ -9,7 +9,8 @@ Missing data
 ``NaN`` means *the item was not on this candidate's form* (it was not presented). An
 omitted answer to a presented item is not ``NaN``: the scoring core scores it 0, and it
 counts as 0 in the total. The total of a candidate is the sum over the items they saw,
-``T_i = sum_{j seen by i} x_ij``.
+``T_i = sum_{j seen by i} x_ij``; with item weights ``w_j`` it is ``T_i = sum_{j seen by i}
+w_j x_ij`` and the coefficients are those of the weighted components ``w_j x_ij``.
 
 Reliability coefficients need the item covariance matrix ``C``. Each entry ``C_jk`` is the
 sample covariance (divisor ``n_jk - 1``) over the ``n_jk`` candidates who saw *both* items
@@ -44,7 +45,8 @@ class Reliability:
     sem:
         Standard error of measurement, ``SD(T) * sqrt(1 - alpha)``, in total-score points.
     n_items, n_candidates:
-        Size of the scored matrix the coefficients were computed on.
+        Size of the scored matrix the coefficients were computed on (with weights: the
+        items of non-zero weight).
     lambda2:
         Guttman's lambda-2 (always >= alpha).
     split_half:
