@@ -53,27 +53,28 @@ def assemble_cli(
     with bank_session(db) as session:
         try:
             out = assemble_forms(session, spec, blueprint, options=options, language=language,
-                                               code_prefix=prefix, freeze=not dry_run, actor=current_user(user))
+                                 code_prefix=prefix, freeze=not dry_run, actor=current_user(user))
         except InfeasibleAssemblyError as exc:
             typer.echo("These forms cannot be assembled:", err=True)
             for reason in exc.reasons:
                 typer.echo(f"  - {reason}", err=True)
             raise typer.Exit(2) from None
-        r = out.result
-        typer.echo(f"{len(r.forms)} form(s) from a pool of {out.pool_size} approved items: solver {r.status}, "
-                   f"gap {r.gap:.2%}, {r.solve_seconds:.1f} s; every constraint re-checked independently")
-        typer.echo("Forms frozen: " + ", ".join(out.forms) if out.forms else "Dry run: nothing frozen")
-        cov = out.coverage
-        rows = [[str(f), str(c), str(cond or "(all items)"), _bound(lo, hi), f"{v:g}", "yes" if met else "NO"]
-                for f, c, cond, lo, hi, v, met in zip(cov["form"], cov["constraint_id"], cov["condition"],
-                                                       cov["lower"], cov["upper"], cov["value"], cov["met"])]
-        typer.echo("")
-        echo_table(rows, ["form", "constraint", "condition", "required", "value", "met"])
-        stats = out.statistics
-        typer.echo("")
-        for form, row in stats.iterrows():
-            mean_p = "n/a (no statistics yet)" if row["n_with_p"] == 0 else f"{row['mean_p']:.2f} over {row['n_with_p']:.0f} items"
-            typer.echo(f"form {form}: {row['n_items']:.0f} items, {row['total_points']:g} points, mean p {mean_p}")
+    # Only now is the transaction committed: "frozen" is never printed for forms that a failed
+    # commit left unfrozen.
+    r = out.result
+    typer.echo(f"{len(r.forms)} form(s) from a pool of {out.pool_size} approved items: solver {r.status}, "
+               f"gap {r.gap:.2%}, {r.solve_seconds:.1f} s; every constraint re-checked independently")
+    typer.echo("Forms frozen: " + ", ".join(out.forms) if out.forms else "Dry run: nothing frozen")
+    cov = out.coverage
+    rows = [[str(f), str(c), str(cond or "(all items)"), _bound(lo, hi), f"{v:g}", "yes" if met else "NO"]
+            for f, c, cond, lo, hi, v, met in zip(cov["form"], cov["constraint_id"], cov["condition"],
+                                                   cov["lower"], cov["upper"], cov["value"], cov["met"])]
+    typer.echo("")
+    echo_table(rows, ["form", "constraint", "condition", "required", "value", "met"])
+    typer.echo("")
+    for form, row in out.statistics.iterrows():
+        mean_p = "n/a (no statistics yet)" if row["n_with_p"] == 0 else f"{row['mean_p']:.2f} over {row['n_with_p']:.0f} items"
+        typer.echo(f"form {form}: {row['n_items']:.0f} items, {row['total_points']:g} points, mean p {mean_p}")
 
 
 def _bound(lo: float | None, hi: float | None) -> str:

@@ -1,7 +1,9 @@
 """Administrations (sittings of a frozen form), their candidates, group attributes and responses.
 
-Responses are stored as the chosen option label(s) per item, or one row of points per grader
-for open items; :func:`scoring_form` gives the frozen form as the scoring core takes it.
+Responses are stored per import as one immutable response matrix (a response set: the chosen
+option label(s) per item, the points of each grader for open items, coded once per column);
+:func:`load_responses` reads them coded for computation, :func:`get_responses` as text, and
+:func:`scoring_form` gives the frozen form as the scoring core takes it.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 from itembank import scoring
 from itembank.storage import audit
-from itembank.errors import NotFoundError, UserError
+from itembank.errors import MAX_LISTED, NotFoundError, UserError
 from itembank.services.forms import get_form
 from itembank.storage.models import (
     Administration,
@@ -23,18 +29,21 @@ from itembank.storage.models import (
     Form,
     ItemType,
     Registration,
-    Response,
+    ResponseSet,
     utcnow,
 )
+from itembank.storage.response_matrix import concat_responses, content_hash, decode_responses, encode_responses
 
 __all__ = [
     "add_administration",
     "get_administration",
     "list_administrations",
     "scoring_form",
+    "as_scoring_form",
     "add_responses",
     "get_attributes",
     "get_responses",
+    "load_responses",
 ]
 
 
@@ -76,10 +85,11 @@ def list_administrations(session: Session) -> list[Administration]:
 
 def scoring_form(session: Session, administration: str) -> scoring.Form:
     """The frozen form as the scoring core takes it (keys as frozen; item ids = item codes)."""
-    return _as_scoring_form(get_form(session, get_administration(session, administration).form.code))
+    return as_scoring_form(get_form(session, get_administration(session, administration).form.code))
 
 
-def _as_scoring_form(form: Form) -> scoring.Form:
+def as_scoring_form(form: Form) -> scoring.Form:
+    """A frozen form (loaded with its items) as the scoring core takes it."""
     items = []
     for fi in form.items:
         v = fi.item_version
@@ -110,6 +120,64 @@ def _points(text: str) -> Decimal | None:
     return d if Fraction(d) == f else None
 
 
+def _coded(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 = missing) and distinct values of a column, categorical or not."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64), np.asarray(column.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def _as_stored_text(choices: pd.DataFrame) -> pd.DataFrame:
+    """The responses as stored text, one categorical column per response column.
+
+    Each *distinct* value of a column is normalised once (:func:`_cell`: blank or NaN =
+    omitted, a spreadsheet's 2.0 = "2", surrounding blanks dropped), not each cell: a national
+    sitting has millions of cells but a handful of distinct answers per item.
+    """
+    data = {}
+    for name in choices.columns:
+        codes, uniques = _coded(choices[name])
+        texts = [_cell(u) for u in uniques]
+        answers = list(dict.fromkeys(x for x in texts if x is not None))
+        position = {a: k for k, a in enumerate(answers)}
+        remap = np.asarray([position[x] if x is not None else -1 for x in texts] + [-1], dtype=np.int64)
+        data[str(name)] = pd.Categorical.from_codes(remap[codes], categories=pd.Index(answers, dtype=object))
+    index = pd.Index([str(c).strip() for c in choices.index], name="candidate")
+    return pd.DataFrame(data, index=index, columns=[str(c) for c in choices.columns])
+
+
+def _exact_points(texts: pd.DataFrame, open_columns: Sequence[str],
+                  flagged: set[tuple[str, str]]) -> tuple[pd.DataFrame, list[scoring.ResponseProblem]]:
+    """Open items' points as exact decimal text ("14.5"), checked once per distinct value;
+    points with no finite decimal form (1/3) are a problem naming candidate and column."""
+    problems: list[scoring.ResponseProblem] = []
+    for column in open_columns:
+        col = texts[column]
+        categories = list(col.cat.categories)
+        exact: list[str] = []
+        for k, text in enumerate(categories):
+            try:
+                points = _points(text)
+            except (ValueError, ZeroDivisionError):
+                points = None  # not a number: check_responses has named it already
+                exact.append(text)
+                continue
+            if points is None:
+                rows = np.flatnonzero(col.cat.codes.to_numpy() == k)
+                problems += [scoring.ResponseProblem(
+                    texts.index[r], column, f"points {text!r} have no exact decimal form; write them as a decimal number")
+                    for r in rows if (texts.index[r], column) not in flagged]
+                exact.append(text)
+            else:
+                exact.append(format(points, "f"))
+        if exact != categories:
+            codes, uniques = pd.factorize(pd.Series(exact, dtype=object))
+            texts[column] = pd.Categorical.from_codes(
+                np.append(codes, -1)[col.cat.codes.to_numpy()], categories=pd.Index(uniques, dtype=object))
+    return texts, problems
+
+
 def add_responses(
     session: Session,
     administration: str,
@@ -118,7 +186,7 @@ def add_responses(
     attributes: pd.DataFrame | None = None,
     actor: str,
 ) -> int:
-    """Store an administration's responses (wide: candidate x item code).
+    """Store an administration's responses (wide: candidate x item code) as one response set.
 
     ``choices`` is indexed by candidate code with one column per item code of the form, in
     the scoring core's layout: a closed item's cell holds the chosen label(s) joined by "|",
@@ -129,66 +197,59 @@ def add_responses(
     columns, open items' points, missing gradings; candidates not yet registered for this
     administration); a problem raises :class:`~itembank.scoring.ResponseError` naming candidate
     and column. An unknown option label is stored as given: it scores as *invalid*.
-    Returns the number of responses stored.
+    The responses are stored as one immutable response matrix
+    (:class:`~itembank.storage.models.ResponseSet`). Returns the number of responses stored:
+    candidates x response columns, omitted ones included.
     """
     admin = get_administration(session, administration)
     form = get_form(session, admin.form.code)
-    by_code = {fi.item_version.item.code: fi for fi in form.items}
-    as_scored = _as_scoring_form(form)
-    # Built cell by cell: DataFrame.map would turn the None of an omitted answer into NaN.
-    texts = pd.DataFrame([[_cell(v) for v in row] for row in choices.to_numpy(dtype=object)],
-                         index=[str(c).strip() for c in choices.index],
-                         columns=[str(c) for c in choices.columns], dtype=object)
+    as_scored = as_scoring_form(form)
+    texts = _as_stored_text(choices)
     problems = scoring.check_responses(as_scored, texts)
-    open_items = {it.item for it in as_scored.items if it.type == "open"}
-    cells: list[tuple[str, int, int, str | None, Decimal | None]] = []  # candidate, form item, grader, choice, points
     if not any(p.candidate is None for p in problems):
-        flagged = {(p.candidate, p.column) for p in problems}
-        for column in texts.columns:
-            base, _, grader = column.partition("#")
-            fid, g = by_code[base].id, int(grader or 1)
-            for cand, text in zip(texts.index, texts[column]):
-                if base not in open_items:
-                    cells.append((cand, fid, g, text, None))
-                elif text is None:
-                    cells.append((cand, fid, g, None, None))
-                elif (cand, column) not in flagged:
-                    points = _points(text)
-                    if points is None:
-                        problems.append(scoring.ResponseProblem(
-                            cand, column, f"points {text!r} have no exact decimal form; write them as a decimal number"))
-                    cells.append((cand, fid, g, None, points))
+        open_items = {it.item for it in as_scored.items if it.type == "open"}
+        open_columns = [c for c in texts.columns if c.partition("#")[0] in open_items]
+        texts, more = _exact_points(texts, open_columns, {(p.candidate, p.column) for p in problems})
+        problems += more
     registered = set(session.scalars(
         select(Candidate.code).join(Registration, Registration.candidate_id == Candidate.id)
         .where(Registration.administration_id == admin.id)))
     problems += [scoring.ResponseProblem(c, None, f"already has responses in administration {administration}")
-                 for c in texts.index if c in registered][:20]
+                 for c in texts.index if c in registered][:MAX_LISTED]
     if problems:
         raise scoring.ResponseError(problems)
 
     codes = list(texts.index)
-    existing = _candidate_ids(session, codes)
-    new = [c for c in codes if c not in existing]
+    ids = _candidate_ids(session, codes)
+    new = [c for c in codes if c not in ids]
+    # Core inserts (executemany) rather than ORM objects: a national sitting registers 100,000
+    # candidates, and these rows need no ORM bookkeeping.
+    connection = session.connection()
     if new:
-        session.execute(insert(Candidate), [{"code": c, "created_at": utcnow()} for c in new])
-        existing = _candidate_ids(session, codes)
+        now = utcnow()
+        connection.execute(insert(Candidate.__table__), [{"code": c, "created_at": now} for c in new])
+        ids.update(_candidate_ids(session, new))
+    connection.execute(insert(Registration.__table__), _registrations(admin.id, codes, ids, choices, attributes))
+    payload = encode_responses(texts)
+    session.add(ResponseSet(administration_id=admin.id, n_candidates=len(codes), columns=list(texts.columns),
+                            content_hash=content_hash(payload), payload=payload, created_by=actor))
+    session.flush()
+    stored = texts.size  # one response per candidate and column, omitted ones included
+    audit.record(session, actor=actor, action="import_responses", entity_type="administration",
+                 entity_id=administration, detail={"candidates": len(codes), "responses": stored})
+    return stored
+
+
+def _registrations(admin_id: int, codes: Sequence[str], ids: Mapping[str, int], choices: pd.DataFrame,
+                   attributes: pd.DataFrame | None) -> list[dict[str, Any]]:
     attrs = attributes if attributes is not None else pd.DataFrame(index=choices.index)
     attrs = attrs.set_axis([str(c).strip() for c in attrs.index], axis=0)
-    session.execute(insert(Registration), [
-        {"administration_id": admin.id, "candidate_id": existing[c],
-         "attributes": {k: _plain(v) for k, v in attrs.loc[c].items()} if c in attrs.index else {}}
-        for c in codes
-    ])
-    reg_ids = dict(session.execute(
-        select(Candidate.code, Registration.id).join(Registration, Registration.candidate_id == Candidate.id)
-        .where(Registration.administration_id == admin.id)).all())
-    rows = [{"registration_id": reg_ids[cand], "form_item_id": fid, "grader": g, "choice": choice, "points": points}
-            for cand, fid, g, choice, points in cells]
-    if rows:
-        session.execute(insert(Response), rows)
-    audit.record(session, actor=actor, action="import_responses", entity_type="administration",
-                 entity_id=administration, detail={"candidates": len(codes), "responses": len(rows)})
-    return len(rows)
+    if attrs.columns.empty:
+        return [{"administration_id": admin_id, "candidate_id": ids[c], "attributes": {}} for c in codes]
+    records = {c: {k: _plain(v) for k, v in row.items()}
+               for c, row in zip(attrs.index, attrs.to_dict(orient="records"))}
+    return [{"administration_id": admin_id, "candidate_id": ids[c], "attributes": records.get(c, {})}
+            for c in codes]
 
 
 def _candidate_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:
@@ -221,27 +282,54 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def load_responses(session: Session, admin: Administration, *, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """An administration's responses as the scoring core takes them, coded: index candidate
+    code (sorted), one categorical column per item code of the form in form order (chosen
+    labels, or grader 1's points as decimal text), ``<item>#<g>`` for further graders; NaN =
+    omitted.
+
+    The response sets are read with one query for their ids and hashes; a set already decoded
+    in this process is taken from the cache (:data:`_DECODED`, keyed by content hash: a set
+    never changes, so a hit can never be stale), the others are read and decoded.
+    """
+    sets = session.execute(select(ResponseSet.id, ResponseSet.content_hash, ResponseSet.columns)
+                           .where(ResponseSet.administration_id == admin.id).order_by(ResponseSet.id)).all()
+    if order is None:
+        order = [fi.item_version.item.code for fi in get_form(session, admin.form.code).items]
+    order = list(order)
+    if not sets:
+        return pd.DataFrame({c: pd.Categorical([], categories=pd.Index([], dtype=object)) for c in order},
+                            index=pd.Index([], name="candidate", dtype=object))
+    missing = [s.id for s in sets if s.content_hash not in _DECODED]
+    if missing:
+        for set_id, digest, payload in session.execute(
+                select(ResponseSet.id, ResponseSet.content_hash, ResponseSet.payload)
+                .where(ResponseSet.id.in_(missing))).all():
+            _remember(digest, decode_responses(payload))
+    frames = [_DECODED[s.content_hash] for s in sets]
+    extra = sorted({c for s in sets for c in s.columns} - set(order))
+    wide = concat_responses(frames, order + extra)
+    if len(frames) > 1 or not wide.index.is_monotonic_increasing:
+        wide = wide.sort_index()
+    return wide
+
+
 def get_responses(session: Session, administration: str) -> pd.DataFrame:
-    """An administration's responses, wide, as the scoring core takes them: index candidate code, one column per
-    item code (chosen labels, or grader 1's points), ``<item>#<g>`` for further graders."""
-    admin = get_administration(session, administration)
-    form = get_form(session, admin.form.code)
-    rows = session.execute(
-        select(Candidate.code, Response.form_item_id, Response.grader, Response.choice, Response.points)
-        .join(Registration, Registration.candidate_id == Candidate.id)
-        .join(Response, Response.registration_id == Registration.id)
-        .where(Registration.administration_id == admin.id)
-    ).all()
-    codes = {fi.id: fi.item_version.item.code for fi in form.items}
-    frame = pd.DataFrame(rows, columns=["candidate", "form_item", "grader", "choice", "points"])
-    frame["value"] = frame["choice"].where(frame["points"].isna(), frame["points"].map(
-        lambda p: None if p is None else format(Decimal(p), "f")))
-    frame["column"] = [codes[f] if g == 1 else f"{codes[f]}#{g}"
-                       for f, g in zip(frame["form_item"], frame["grader"])]
-    wide = frame.pivot(index="candidate", columns="column", values="value")
-    order = [codes[fi.id] for fi in form.items]
-    extra = sorted(c for c in wide.columns if c not in order)
-    wide = wide.reindex(columns=order + extra)
-    wide.columns.name = None
-    wide.index.name = "candidate"
-    return wide.sort_index()
+    """An administration's responses, wide, as text: index candidate code, one column per
+    item code (chosen labels, or grader 1's points), ``<item>#<g>`` for further graders; None
+    = omitted. For files and people; computations take the coded :func:`load_responses`."""
+    wide = load_responses(session, get_administration(session, administration))
+    return wide.astype(object).where(wide.notna(), None)
+
+
+# Decoded response sets of this process, by content hash (a set is immutable, so an entry is
+# never stale). Bounded, so a long-running dashboard does not keep every sitting in memory.
+_DECODED: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_DECODED_LIMIT = 8
+
+
+def _remember(digest: str, frame: pd.DataFrame) -> None:
+    _DECODED[digest] = frame
+    _DECODED.move_to_end(digest)
+    while len(_DECODED) > _DECODED_LIMIT:
+        _DECODED.popitem(last=False)

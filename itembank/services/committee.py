@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.services.administrations import get_administration, scoring_form
 from itembank.services.forms import get_form
+from itembank.services.administration_data import CutRuleInForce, decisions_in_force, rules_with_cuts
 from itembank.storage.versioned import get_versioned, latest_version
 from itembank.storage.models import (
     Administration,
@@ -71,27 +71,17 @@ def assign_rule_set(session: Session, administration: str, code: str, version: i
 
 
 def administration_rule_set(session: Session, admin: Administration) -> tuple[scoring.RuleSet, RuleSet]:
+    """The rule set in force for an administration (its assigned rule set with the committee's
+    cut-score rules) and the stored rule-set row."""
     if admin.rule_set_id is None:
         raise UserError(f"administration {admin.code} has no rule set yet: assign one with "
                         f"'itembank rules assign {admin.code} CODE'")
     row = session.get(RuleSet, admin.rule_set_id)
     assert row is not None
-    rules = scoring.load_rule_set(row.text, source=f"rule set '{row.code}' v{row.version}")
-    # The committee's cut-score decisions (newest per part) replace the rule set's cuts.
     cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
                                .order_by(CutScoreRule.id)).all()
-    latest = {r.part: r for r in cut_rows}
-    for part, r in latest.items():
-        cut = scoring.parse_cut_rule(r.rule, source=f"cut-score decision {r.id} ({part})")
-        if part == "total":
-            rules = dataclasses.replace(rules, total_cut=cut)
-        else:
-            if part not in rules.part_names:
-                raise RuleError(f"cut-score decision {r.id} names part '{part}', which rule set "
-                                f"{row.code} does not have")
-            rules = dataclasses.replace(rules, parts=tuple(
-                dataclasses.replace(p, cut=cut) if p.name == part else p for p in rules.parts))
-    return rules, row
+    return rules_with_cuts(row.text, code=row.code, version=row.version,
+                           cut_rules=[CutRuleInForce(r.part, r.rule, r.reason, r.id) for r in cut_rows]), row
 
 
 def get_form_item(session: Session, admin: Administration, item_code: str) -> FormItem:
@@ -115,6 +105,7 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
         raise UserError("a committee decision needs a reason (seed 004 §5.30: it is reported)")
     admin = get_administration(session, administration)
     fi = get_form_item(session, admin, item)
+    _refuse_duplicate(session, admin, fi.id, item, action, value)
     proposed = [*active_decisions(session, administration), scoring.Decision(item, action, value, reason)]
     scoring.apply_decisions(scoring_form(session, administration), tuple(proposed))
     row = Decision(administration_id=admin.id, form_item_id=fi.id, action=action, value=value or None,
@@ -125,6 +116,21 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
                  entity_id=administration, detail={"decision": row.id, "item": item, "value": value},
                  reason=reason)
     return row
+
+
+def _refuse_duplicate(session: Session, admin: Administration, form_item_id: int, item: str, action: str,
+                      value: str) -> None:
+    """The same decision (item, action, value) may be in force only once: recording it again
+    would put it twice in the audit trail and the report. A withdrawn one may be decided again."""
+    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id)
+                           .order_by(Decision.id)).all()
+    withdrawn = {r.withdraws_id for r in rows if r.action == "withdraw"}
+    for r in rows:
+        if (r.id not in withdrawn and r.action == action and r.form_item_id == form_item_id
+                and (r.value or "") == (value or "")):
+            what = f"{action} {item}" + (f" {value}" if value else "")
+            raise RuleError(f"the decision '{what}' is already in force (decision {r.id} by {r.decided_by} on "
+                            f"{r.decided_at:%Y-%m-%d}); withdraw it first if it should be decided again")
 
 
 def withdraw_decision(session: Session, decision_id: int, *, reason: str, actor: str) -> Decision:
@@ -148,12 +154,8 @@ def withdraw_decision(session: Session, decision_id: int, *, reason: str, actor:
 def active_decisions(session: Session, administration: str) -> list[scoring.Decision]:
     """The decisions in force, oldest first, as the scoring core takes them."""
     admin = get_administration(session, administration)
-    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id)
-                           .order_by(Decision.id)).all()
-    withdrawn = {r.withdraws_id for r in rows if r.action == "withdraw"}
     codes = {fi.id: fi.item_version.item.code for fi in get_form(session, admin.form.code).items}
-    return [scoring.Decision(codes[r.form_item_id], r.action, r.value or "", r.reason)  # type: ignore[arg-type]
-            for r in rows if r.action != "withdraw" and r.id not in withdrawn]
+    return list(decisions_in_force(session, admin, codes)[0])
 
 
 def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *, part: str = "total",

@@ -35,7 +35,7 @@ from itembank.storage.models import (
     Form,
     FormItem,
     ItemVersion,
-    Response,
+    Administration,
     ReviewState,
     ReviewStatus,
     utcnow,
@@ -211,25 +211,40 @@ def _enemies(session: Session) -> list[tuple[str, str]]:
 
 
 def _p_values(session: Session, version_ids: list[int]) -> dict[int, float]:
-    """Classical p per version: share of its responses that chose the frozen key (MC only);
-    counted per (form item, choice) in the database, so the responses never leave it."""
+    """Classical p per item version over every scored sitting that used it: sum of its item
+    scores / (candidates x max score), from the scoring core with the committee's decisions
+    applied (a rekeyed item counts with its new key, an accepted answer as right, an open item
+    as mean/max, a multiple-response answer in any label order). A voided item gives no p from
+    that sitting. A sitting whose rule set is not assigned yet is scored with the scoring
+    defaults (:func:`~itembank.services.administration_data.statistics_rules`).
+    """
+    # Imported here: administration_data imports this module (get_form).
+    from itembank.services.administration_data import load_administration
+
     if not version_ids:
         return {}
-    meta = {fid: (vid, key) for fid, vid, key in session.execute(
-        select(FormItem.id, FormItem.item_version_id, FormItem.key).where(FormItem.item_version_id.in_(version_ids)))}
-    grouped = session.execute(
-        select(Response.form_item_id, Response.choice, func.count(Response.id))
-        .where(Response.form_item_id.in_(meta), Response.grader == 1)
-        .group_by(Response.form_item_id, Response.choice)
-    ).all() if meta else []
-    counts = [(meta[fid][0], meta[fid][1], choice, n) for fid, choice, n in grouped]
-    right: dict[int, int] = {}
-    seen: dict[int, int] = {}
-    for version_id, key, choice, n in counts:
-        seen[version_id] = seen.get(version_id, 0) + n
-        if choice is not None and choice.split("|") == list(key):
-            right[version_id] = right.get(version_id, 0) + n
-    return {v: right.get(v, 0) / n for v, n in seen.items() if n}
+    sittings = session.execute(
+        select(Administration.code, FormItem.item_version_id, ItemVersion.item_id)
+        .join(FormItem, FormItem.form_id == Administration.form_id)
+        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+        .where(FormItem.item_version_id.in_(version_ids))).all()
+    codes = dict(session.execute(select(Item.id, Item.code).where(
+        Item.id.in_({item_id for _, _, item_id in sittings}))).all()) if sittings else {}
+    points: dict[int, float] = {}
+    possible: dict[int, float] = {}
+    for admin_code in dict.fromkeys(a for a, _, _ in sittings):
+        result = load_administration(session, admin_code).item_scores()
+        if result.scored.empty:
+            continue
+        for _, version_id, item_id in (s for s in sittings if s[0] == admin_code):
+            item = codes[item_id]
+            if item not in result.scored.columns:
+                continue  # voided in that sitting
+            column = result.scored[item].astype(float)
+            points[version_id] = points.get(version_id, 0.0) + float(column.sum())
+            possible[version_id] = possible.get(version_id, 0.0) + len(column) * float(result.max_scores[item])
+    return {v: points[v] / possible[v] for v in points if possible[v] > 0}
+
 
 
 @dataclass(frozen=True)

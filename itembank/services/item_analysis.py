@@ -1,6 +1,7 @@
 """Classical item analysis of a stored administration, scored through the scoring core.
 
-The scored matrix comes from :func:`itembank.results.score_administration`, so every
+The inputs are read once (:func:`itembank.services.administration_data.load_administration`) and
+scored once through the scoring core, so every
 decision already taken (voids, extra answers, rekeys, weights) is applied and the numbers are
 exactly those behind the results. The statistics themselves are the pure functions of
 :mod:`analysis.ctt` and :mod:`analysis.flags`.
@@ -20,11 +21,10 @@ from sqlalchemy.orm import Session
 
 from analysis import ctt
 from analysis.flags import FlagThresholds, item_flags
-from itembank.services import administrations
-from itembank.services import results
+from itembank.services.administration_data import AdministrationData, load_administration
 from itembank.scoring import ScoringResult
 
-__all__ = ["AdministrationAnalysis", "analyze_administration"]
+__all__ = ["AdministrationAnalysis", "analyze", "analyze_administration"]
 
 
 @dataclass(frozen=True)
@@ -39,28 +39,46 @@ class AdministrationAnalysis:
 
 
 def analyze_administration(
-    session: Session, administration: str, *, thresholds: FlagThresholds | None = None
+    session: Session, administration: str | AdministrationData, *, thresholds: FlagThresholds | None = None
 ) -> AdministrationAnalysis:
-    """Item statistics, distractors, flags, reliability and score distribution."""
-    result = results.score_administration(session, administration)
+    """Item statistics, distractors, flags, reliability and score distribution.
+
+    ``administration`` is a code, or the :class:`AdministrationData` already loaded. The
+    responses are read once and scored once; the distractor table reads the same coded
+    responses the scoring core scored.
+    """
+    data = administration if isinstance(administration, AdministrationData) else \
+        load_administration(session, administration)
+    return analyze(data, thresholds=thresholds)
+
+
+def analyze(data: AdministrationData, *, thresholds: FlagThresholds | None = None) -> AdministrationAnalysis:
+    """The analysis of loaded inputs (no database).
+
+    One total everywhere: T_i = sum_j w_j x_ij, the weighted total the candidate is judged on
+    (DESIGN §5). Rit, Rir, alpha, the distractor score groups and Rar, the score distribution
+    and the cut all refer to it, so a ``weight`` decision moves them together.
+    """
+    result = data.score()
     scored = result.scored
-    stats = ctt.item_statistics(scored, max_scores=result.max_scores)
+    weights = {i: float(result.items[i].weight) for i in scored.columns}
+    stats = ctt.item_statistics(scored, max_scores=result.max_scores, weights=weights)
     closed = [i for i in scored.columns if result.items[i].item.type == "mc"]
-    choices = administrations.get_responses(session, administration).reindex(index=scored.index)[closed]
+    choices = data.responses.reindex(index=scored.index)[closed]
     keys = {i: sorted(result.items[i].correct_options) for i in closed}
     options = {i: list(result.items[i].item.options) for i in closed}
-    # Totals over the whole test (open items too), as in the item statistics' Rit and Rir.
-    table = ctt.distractors(choices, keys, scored[closed], total=scored.sum(axis=1), options=options)
+    total = result.total.astype(float).reindex(scored.index)
+    table = ctt.distractors(choices, keys, scored[closed], total=total, options=options)
     flags = item_flags(stats, table, thresholds)
     codes = (flags.groupby("item", sort=False)["code"].agg(lambda s: ", ".join(dict.fromkeys(s)))
              if len(flags) else pd.Series(dtype=str))
     stats = stats.assign(flags=[codes.get(i, "") for i in stats.index])
     return AdministrationAnalysis(
-        administration=administration,
+        administration=data.code,
         statistics=stats,
         distractors=table,
         flags=flags,
-        reliability=ctt.reliability(scored),
+        reliability=ctt.reliability(scored, weights=weights),
         distribution=ctt.score_distribution(result.total, float(result.maxima["total"])),
         result=result,
     )

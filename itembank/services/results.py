@@ -23,7 +23,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 import pandas as pd
 from sqlalchemy import select
@@ -31,16 +30,15 @@ from sqlalchemy.orm import Session
 from itembank import scoring
 from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
-from itembank.services.administrations import get_administration, get_responses, scoring_form
-from itembank.services.committee import active_decisions, administration_rule_set, get_form_item
+from itembank.services.administration_data import AdministrationData, load_administration, released_inputs
+from itembank.services.administrations import get_administration
+from itembank.services.committee import get_form_item
 from itembank.storage.models import (
     Administration,
     Candidate,
-    CutScoreRule,
     Registration,
     Release,
     ResultRevision,
-    RuleSet,
 )
 
 __all__ = [
@@ -57,45 +55,16 @@ __all__ = [
 DIFF_COLUMNS = ("total", "grade", "grade_rounded", "outcome")
 
 
-def _annulled(session: Session, admin: Administration) -> set[str]:
-    rows = session.execute(
-        select(Candidate.code).join(ResultRevision, ResultRevision.candidate_id == Candidate.id)
-        .join(Release, Release.id == ResultRevision.release_id)
-        .where(Release.administration_id == admin.id, ResultRevision.kind == "annulment")
-    ).all()
-    return {r[0] for r in rows}
-
-
-def _adjustments(session: Session, admin: Administration) -> dict[tuple[str, str], str]:
-    """All individual objection adjustments of this administration, in order of decision."""
-    out: dict[tuple[str, str], str] = {}
-    rows = session.execute(
-        select(Candidate.code, ResultRevision.result).join(ResultRevision, ResultRevision.candidate_id == Candidate.id)
-        .join(Release, Release.id == ResultRevision.release_id)
-        .where(Release.administration_id == admin.id, ResultRevision.kind == "objection")
-        .order_by(ResultRevision.id)
-    ).all()
-    for code, result in rows:
-        adj = result.get("adjustment", {})
-        out[(code, adj["item"])] = adj["points"]
-    return out
-
-
-def score_administration(session: Session, administration: str, *,
+def score_administration(session: Session, administration: str | AdministrationData, *,
                          extra_adjustments: dict[tuple[str, str], str] | None = None) -> scoring.ScoringResult:
-    """Score an administration through the scoring core with everything decided so far."""
-    admin = get_administration(session, administration)
-    rules, _ = administration_rule_set(session, admin)
-    adjustments = _adjustments(session, admin)
-    adjustments.update(extra_adjustments or {})
-    return scoring.score(
-        scoring_form(session, administration),
-        get_responses(session, administration),
-        rules=rules,
-        decisions=active_decisions(session, administration),
-        adjustments={k: Fraction(v) for k, v in adjustments.items()} or None,
-        annulled=_annulled(session, admin),
-    )
+    """Score an administration through the scoring core with everything decided so far.
+
+    ``administration`` is a code, or the :class:`AdministrationData` already loaded (the
+    dashboard and the analysis load once and score that).
+    """
+    data = administration if isinstance(administration, AdministrationData) else \
+        load_administration(session, administration)
+    return data.score(extra_adjustments=extra_adjustments)
 
 
 def _canonical_hash(snapshot: dict[str, Any]) -> str:
@@ -122,18 +91,17 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
     lists every candidate whose total, grade or outcome changed.
     """
     admin = get_administration(session, administration)
-    result = score_administration(session, administration)  # checks the rule set is assigned
-    rule_row = session.get(RuleSet, admin.rule_set_id)
-    assert rule_row is not None
+    data = load_administration(session, administration)
+    result = data.score()  # checks the rule set is assigned
+    assert data.rule_set is not None
+    rule_set_id, code, version, text = data.rule_set
     table = result.results_table()
-    cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
-                               .order_by(CutScoreRule.id)).all()
     snapshot = {
         "administration": admin.code,
-        "form": admin.form.code,
-        "rule_set": {"code": rule_row.code, "version": rule_row.version, "text": rule_row.text},
-        "cut_score_rules": [{"part": r.part, "rule": r.rule, "reason": r.reason} for r in cut_rows],
-        "decisions": [dataclasses.asdict(d) for d in active_decisions(session, administration)],
+        "form": data.form_code,
+        "rule_set": {"code": code, "version": version, "text": text},
+        "cut_score_rules": [{"part": r.part, "rule": r.rule, "reason": r.reason} for r in data.cut_rules],
+        "decisions": [dataclasses.asdict(d) for d in data.decisions],
         "columns": list(table.columns),
         "results": table.to_numpy().tolist(),
     }
@@ -142,7 +110,7 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
     if previous is not None and previous.content_hash == content_hash:
         return ReleaseOutcome(previous, _empty_diff(), True)
     row = Release(administration_id=admin.id, revision=(previous.revision + 1) if previous else 1,
-                  rule_set_id=rule_row.id, content_hash=content_hash, snapshot=snapshot,
+                  rule_set_id=rule_set_id, content_hash=content_hash, snapshot=snapshot,
                   created_by=actor, note=note)
     session.add(row)
     session.flush()
@@ -229,11 +197,14 @@ def add_objection(session: Session, administration: str, candidate: str, item: s
     if not reason.strip():
         raise UserError("an objection decision needs a reason")
     cand = _candidate(session, admin, candidate)
-    if candidate in _annulled(session, admin):
+    # Exactly the inputs of the release this objection amends (seed 004 §6.2): a decision or
+    # cut recorded since, and not yet released, must not reach this one candidate alone.
+    data = released_inputs(session, release)
+    if candidate in data.annulled:
         raise RuleError(f"the result of {candidate} is annulled; an objection cannot change it")
     get_form_item(session, admin, item)
     points_text = format(Decimal(str(points)), "f")
-    result = score_administration(session, administration, extra_adjustments={(candidate, item): points_text})
+    result = data.score(extra_adjustments={(candidate, item): points_text}, candidates=[candidate])
     row = result.results_table().set_index("candidate").loc[candidate]
     revision = ResultRevision(
         release_id=release.id, candidate_id=cand.id, revision=_next_revision(session, release, cand),
@@ -260,7 +231,9 @@ def annul_result(session: Session, administration: str, candidate: str, *, reaso
     if not reason.strip():
         raise UserError("an annulment needs a reason")
     cand = _candidate(session, admin, candidate)
-    if candidate in _annulled(session, admin):
+    if session.scalar(select(ResultRevision.id).join(Release, Release.id == ResultRevision.release_id).where(
+            Release.administration_id == admin.id, ResultRevision.candidate_id == cand.id,
+            ResultRevision.kind == "annulment")) is not None:
         raise RuleError(f"the result of {candidate} is annulled already")
     row = {"outcome": scoring.ANNULLED, "grade_exact": "", "grade": "", "grade_rounded": "", "judicium": ""}
     revision = ResultRevision(release_id=release.id, candidate_id=cand.id,

@@ -7,6 +7,7 @@ migration, see :func:`trigger_statements`) stop anything that bypasses the ORM, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event
@@ -17,6 +18,7 @@ from itembank.storage.models import (
     AuditEvent,
     CutScoreRule,
     Decision,
+    ResponseSet,
     FormItem,
     ItemVersion,
     Release,
@@ -36,9 +38,15 @@ APPEND_ONLY_TABLES: dict[str, str] = {
     "status_events": "a review status event",
     "decisions": "a committee decision",
     "cut_score_rules": "a cut-score decision",
+    "response_sets": "an imported set of responses",
 }
+# The tables the first migration made append-only: a migration must keep building the schema it
+# built then, whatever later migrations add (0002 adds response_sets).
+INITIAL_APPEND_ONLY = ("item_versions", "form_items", "releases", "result_revisions", "audit_events",
+                       "status_events", "decisions", "cut_score_rules")
 
-_MODELS = (ItemVersion, FormItem, Release, ResultRevision, AuditEvent, StatusEvent, Decision, CutScoreRule)
+_MODELS = (ItemVersion, FormItem, Release, ResultRevision, AuditEvent, StatusEvent, Decision, CutScoreRule,
+           ResponseSet)
 
 
 def _guard_flush(session: Session, flush_context: Any, instances: Any) -> None:
@@ -64,23 +72,29 @@ def install_orm_guards() -> None:
         _installed = True
 
 
-def trigger_statements(dialect: str) -> list[str]:
-    """SQL that makes the database itself refuse UPDATE and DELETE on append-only tables."""
+def trigger_statements(dialect: str, tables: Iterable[str] = INITIAL_APPEND_ONLY, *,
+                       function: bool = True) -> list[str]:
+    """SQL that makes the database itself refuse UPDATE and DELETE on ``tables``.
+
+    ``function=False`` (PostgreSQL) reuses the trigger function an earlier migration made.
+    """
     statements: list[str] = []
+    tables = list(tables)
     if dialect == "sqlite":
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for op in ("UPDATE", "DELETE"):
                 statements.append(
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
                 )
     elif dialect == "postgresql":
-        statements.append(
-            "CREATE OR REPLACE FUNCTION itembank_refuse_change() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END; "
-            "$$ LANGUAGE plpgsql"
-        )
-        for table in APPEND_ONLY_TABLES:
+        if function:
+            statements.append(
+                "CREATE OR REPLACE FUNCTION itembank_refuse_change() RETURNS trigger AS $$ "
+                "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END; "
+                "$$ LANGUAGE plpgsql"
+            )
+        for table in tables:
             statements.append(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION itembank_refuse_change()"
@@ -88,14 +102,17 @@ def trigger_statements(dialect: str) -> list[str]:
     return statements
 
 
-def drop_trigger_statements(dialect: str) -> list[str]:
+def drop_trigger_statements(dialect: str, tables: Iterable[str] = INITIAL_APPEND_ONLY, *,
+                            function: bool = True) -> list[str]:
     statements: list[str] = []
+    tables = list(tables)
     if dialect == "sqlite":
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for op in ("update", "delete"):
                 statements.append(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
     elif dialect == "postgresql":
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             statements.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        statements.append("DROP FUNCTION IF EXISTS itembank_refuse_change()")
+        if function:
+            statements.append("DROP FUNCTION IF EXISTS itembank_refuse_change()")
     return statements

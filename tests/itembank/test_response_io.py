@@ -24,7 +24,7 @@ from itembank.services import results
 from itembank.io import response_files
 from itembank.cli import app
 from itembank.errors import InputFileError
-from itembank.storage.models import Candidate, Registration, Response
+from itembank.storage.models import Candidate, Registration, ResponseSet
 
 GOOD = """candidate,Q1,Q2,Q3,O1,O1#2,language
 c1,A,A,A,3,2,nl
@@ -52,21 +52,18 @@ def write(tmp_path: Path, text: str, name: str = "responses.csv") -> Path:
 
 
 def stored_rows(session: Session) -> tuple[int, int, int]:
-    return tuple(session.scalar(select(func.count()).select_from(t)) for t in (Candidate, Registration, Response))
+    return tuple(session.scalar(select(func.count()).select_from(t)) for t in (Candidate, Registration, ResponseSet))
 
 
 def test_import_stores_choices_and_each_graders_points(session: Session, tmp_path: Path) -> None:
     report = response_files.import_responses(session, "ADM", write(tmp_path, GOOD), actor="sec", attributes=["language"])
     assert (report.candidates, report.responses) == (4, 20)
     assert report.invalid == {"Q2": 1, "Q3": 1}  # E is no option; A|B is two answers to a single-answer item
-    points = session.execute(
-        select(Candidate.code, Response.grader, Response.points, Response.choice)
-        .join(Registration, Registration.id == Response.registration_id)
-        .join(Candidate, Candidate.id == Registration.candidate_id)
-        .where(Response.points.is_not(None)).order_by(Candidate.code, Response.grader)
-    ).all()
-    assert [(c, g, str(p), ch) for c, g, p, ch in points][:4] == [
-        ("c1", 1, "3", None), ("c1", 2, "2", None), ("c2", 1, "1.5", None), ("c2", 2, "1.5", None)]
+    # The stored response matrix keeps each grader's points exactly, as decimal text.
+    stored = administrations.get_responses(session, "ADM")
+    points = [(c, g, stored.at[c, col]) for c in stored.index for g, col in ((1, "O1"), (2, "O1#2"))
+              if stored.at[c, col] is not None]
+    assert points[:4] == [("c1", 1, "3"), ("c1", 2, "2"), ("c2", 1, "1.5"), ("c2", 2, "1.5")]
     attrs = administrations.get_attributes(session, "ADM")
     assert attrs["language"].tolist() == ["nl", "en", "nl", "en"]
     t = results.score_administration(session, "ADM").results_table().set_index("candidate")
