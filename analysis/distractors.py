@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis._matrix import _as_score_matrix, _py
+from analysis._matrix import ItemNumbers, _as_score_matrix, _item_weights, _py
 
 __all__ = ["OMITTED", "SCORE_GROUP_FRACTION", "distractors"]
 
@@ -534,7 +534,7 @@ def _tally(cells: _Cells, g: _Groups, is_key_data: np.ndarray) -> _Tally:
 @dataclass(frozen=True)
 class _RestMoments:
     """Per item, over the candidates who saw it: their number, the sums of the rest score
-    ``R = T - x_j`` and of its square (centred totals), and the sum of squared totals."""
+    ``R = T - w_j x_j`` and of its square (centred totals), and the sum of squared totals."""
 
     n_seen: np.ndarray
     s_r: np.ndarray
@@ -542,7 +542,8 @@ class _RestMoments:
     s_tt: np.ndarray
 
 
-def _rest_moments(cells: _Cells, g: _Groups, tally: _Tally) -> _RestMoments:
+def _rest_moments(cells: _Cells, g: _Groups, tally: _Tally, w: np.ndarray | None) -> _RestMoments:
+    """Moments of the rest score ``R = T - w_j x_j`` (``w_j = 1`` without weights)."""
     k, tc = cells.slot.shape[0], g.tc
     if cells.seen is None:
         n_seen = np.full(k, float(cells.slot.shape[1]))
@@ -562,6 +563,8 @@ def _rest_moments(cells: _Cells, g: _Groups, tally: _Tally) -> _RestMoments:
         s_x = cells.x_t.sum(axis=1)
         s_xx = np.einsum("ij,ij->i", cells.x_t, cells.x_t)
         s_xt = cells.x_t @ tc
+    if w is not None:
+        return _RestMoments(n_seen, s_t - w * s_x, s_tt - 2.0 * w * s_xt + w * w * s_xx, s_tt)
     return _RestMoments(n_seen, s_t - s_x, s_tt - 2.0 * s_xt + s_xx, s_tt)
 
 
@@ -572,6 +575,7 @@ def _option_table(
     tally: _Tally,
     rest: _RestMoments,
     t_shift: float,
+    w: np.ndarray | None,
 ) -> pd.DataFrame:
     """The returned table: data codes merged onto the option labels, one row per item x
     option in label order, then the item's OMITTED row; proportions, Rar and mean total."""
@@ -618,7 +622,7 @@ def _option_table(
         p = proportion
         mean_r = rest.s_r[ri] / ns
         var_r = rest.s_rr[ri] / ns - mean_r**2
-        cov = (st - sx) / ns - p * mean_r
+        cov = (st - (sx if w is None else w[ri] * sx)) / ns - p * mean_r
         rar = cov / np.sqrt(p * (1.0 - p) * var_r)
         rar[(n_opt == 0) | (n_opt == ns) | ~(var_r > 1e-12 * np.maximum(rest.s_tt[ri] / ns, 1e-300))] = np.nan
         mean_total = np.where(n_opt > 0, st / n_opt + t_shift, np.nan)
@@ -657,6 +661,7 @@ def distractors(
     total: pd.Series | None = None,
     options: Mapping[Hashable, Sequence[object]] | None = None,
     group_fraction: float = SCORE_GROUP_FRACTION,
+    weights: ItemNumbers | None = None,
 ) -> pd.DataFrame:
     r"""Distractor table: per item and option, who chose it and how they did on the test.
 
@@ -673,11 +678,17 @@ def distractors(
     total:
         Each candidate's total test score ``T`` (a Series indexed by candidate), when the
         test has more items than ``choices`` holds -- e.g. open questions next to the
-        multiple-choice items. Score groups, ``mean_total`` and the rest score ``T - x_j``
+        multiple-choice items. Score groups, ``mean_total`` and the rest score ``T - w_j x_j``
         then refer to the whole test. Default: the sum of ``scores`` over the items seen.
     options:
         Item id -> the item's option labels. When given, any other label in ``choices`` is
         invalid and counted in the item's :data:`OMITTED` row.
+    weights:
+        Item weight ``w_j`` (mapping or Series keyed by item id, each >= 0) when the total
+        is the weighted one, ``T = sum_j w_j x_j`` (pass it as ``total``, or let the default
+        total apply to ``scores``): the rest score of item j is then ``T - w_j x_j``.
+        Default (or all 1): ``T - x_j``, exactly the unweighted numbers. The default total
+        is *not* weighted by it; pass ``total`` for that.
     group_fraction:
         Size of the low and high score groups (default :data:`SCORE_GROUP_FRACTION`,
         0.27, Kelley 1939).
@@ -694,7 +705,7 @@ def distractors(
     * ``prop_low``, ``prop_mid``, ``prop_high``: the same proportion within the low, middle
       and high score group (candidates of the group who saw the item); ``NaN`` if empty;
     * ``rar``: point-biserial correlation between choosing this option (0/1) and the rest
-      score ``T - x_j``, over the candidates who saw the item; ``NaN`` if nobody or
+      score ``T - w_j x_j``, over the candidates who saw the item; ``NaN`` if nobody or
       everybody chose it;
     * ``mean_total``: mean total ``T`` of the candidates who chose it (``NaN`` if nobody).
 
@@ -750,6 +761,7 @@ def distractors(
     items = list(choices.columns)
     keys = _item_keys(items, key)
     opts = _item_options(items, keys, options)
+    w = _item_weights(choices, weights)
     codes, data_labels = _encode(choices)
     lab = _label_universe(data_labels, keys, opts)
     _check_label_kinds(data_labels, keys)
@@ -760,5 +772,5 @@ def distractors(
         cells.totals = _given_totals(total, choices.index)
     groups = _score_groups(cells.totals, float(group_fraction))
     tally = _tally(cells, groups, is_key_data)
-    rest = _rest_moments(cells, groups, tally)
-    return _option_table(items, lab, opts, tally, rest, groups.shift)
+    rest = _rest_moments(cells, groups, tally, w)
+    return _option_table(items, lab, opts, tally, rest, groups.shift, w)

@@ -676,16 +676,20 @@ def test_multiple_keys_count_as_correct() -> None:
     assert q1.loc["A", "mean_total"] == 2.0 and q1.loc["B", "mean_total"] == 1.5
 
 
-def _naive_distractors(choices: pd.DataFrame, key: dict, scores: pd.DataFrame) -> pd.DataFrame:
-    """Per-item pandas version of the documented definitions (an independent implementation)."""
-    total = scores.sum(axis=1, skipna=True)
+def _naive_distractors(
+    choices: pd.DataFrame, key: dict, scores: pd.DataFrame, weights: dict | None = None
+) -> pd.DataFrame:
+    """Per-item pandas version of the documented definitions (an independent implementation);
+    with ``weights`` the total is sum_j w_j x_j and the rest score T - w_j x_j."""
+    w = weights or {c: 1.0 for c in scores.columns}
+    total = (scores * pd.Series(w)).sum(axis=1, skipna=True)
     pr = (total.rank(method="average") - 0.5) / len(total)
     group = np.where(pr < 0.27, "low", np.where(pr > 0.73, "high", "mid"))
     rows = []
     for item in choices.columns:
         seen = scores[item].notna().to_numpy()
         ch = choices.loc[seen, item]
-        rest = (total - scores[item].fillna(0))[seen]
+        rest = (total - w[item] * scores[item].fillna(0))[seen]
         g = group[seen]
         opts = sorted(set(ch.dropna()) | {key[item]})
         for o in opts + [None]:
@@ -809,3 +813,67 @@ def test_bad_totals_are_named() -> None:
 
 def test_public_names_are_declared() -> None:
     assert {"item_statistics", "reliability", "Reliability", "distractors", "score_distribution"} <= set(ctt.__all__)
+
+
+# ------------------------------------------------------------ distractors with weights
+
+
+def test_score_groups_are_kelleys_27_percent_by_default() -> None:
+    from analysis.distractors import SCORE_GROUP_FRACTION
+
+    assert SCORE_GROUP_FRACTION == 0.27  # Kelley (1939)
+    ch = pd.DataFrame({"q1": list("AABBACDAAB"), "q2": list("CCDCCCDCCD")})
+    key = {"q1": "A", "q2": "C"}
+    pd.testing.assert_frame_equal(distractors(ch, key), distractors(ch, key, group_fraction=0.27))
+
+
+def test_distractors_rest_score_subtracts_the_weighted_item_score_by_hand() -> None:
+    # q1 key A (weight 2), q2 key C (weight 1); weighted totals T = 2 q1 + q2:
+    #   c1: A, C -> 3;  c2: A, D -> 2;  c3: B, C -> 1;  c4: B, D -> 0
+    ch = pd.DataFrame({"q1": ["A", "A", "B", "B"], "q2": ["C", "D", "C", "D"]})
+    key = {"q1": "A", "q2": "C"}
+    scores = pd.DataFrame({"q1": [1.0, 1.0, 0.0, 0.0], "q2": [1.0, 0.0, 1.0, 0.0]})
+    total = pd.Series([3.0, 2.0, 1.0, 0.0])
+    t = distractors(ch, key, scores, total=total, weights={"q1": 2, "q2": 1})
+    # rest of q1 = T - 2 q1 = q2 = (1, 0, 1, 0): choosing A (1, 1, 0, 0) is uncorrelated -> 0;
+    # without the weight the rest would be T - q1 = (2, 1, 1, 0) and Rar(A) = 1/sqrt(2).
+    q1 = t[t.item == "q1"].set_index("option")
+    assert q1.loc["A", "rar"] == pytest.approx(0.0, abs=1e-12)
+    unweighted = distractors(ch, key, scores, total=total)
+    assert unweighted[unweighted.item == "q1"].set_index("option").loc["A", "rar"] == pytest.approx(
+        1 / math.sqrt(2), abs=1e-12)
+    # rest of q2 = T - q2 = 2 q1 = (2, 2, 0, 0); choosing C (1, 0, 1, 0): r = 0
+    q2 = t[t.item == "q2"].set_index("option")
+    assert q2.loc["C", "rar"] == pytest.approx(0.0, abs=1e-12)
+    # weights of 1 give exactly the unweighted table
+    pd.testing.assert_frame_equal(
+        distractors(ch, key, scores, total=total, weights={"q1": 1, "q2": 1}), unweighted, check_exact=True)
+
+
+@pytest.mark.parametrize("score_kind", ["binary_with_gaps", "partial_credit"])
+@pytest.mark.parametrize("max_bins", [None, 0])  # 0 forces the general (weighted) code path
+def test_weighted_distractors_agree_with_a_per_item_pandas_computation(
+    score_kind: str, max_bins: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analysis.distractors as dmod
+
+    if max_bins is not None:
+        monkeypatch.setattr(dmod, "_MAX_BINS", max_bins)
+    rng = np.random.default_rng(11)
+    n, k = 150, 5
+    labels = np.array(["A", "B", "C", "D"], dtype=object)
+    choices = pd.DataFrame(labels[rng.integers(0, 4, (n, k))], columns=[f"q{j}" for j in range(k)])
+    choices = choices.mask(rng.random((n, k)) < 0.05)
+    key = {c: "ABCD"[j % 4] for j, c in enumerate(choices.columns)}
+    scored = pd.DataFrame({c: (choices[c] == key[c]).astype(float) for c in choices.columns})
+    if score_kind == "binary_with_gaps":
+        scored = scored.mask(rng.random((n, k)) < 0.1)
+    else:
+        scored = scored + 0.5 * (choices == "B").astype(float)
+    weights = {"q0": 1.0, "q1": 2.0, "q2": 0.5, "q3": 3.0, "q4": 0.0}
+    total = (scored * pd.Series(weights)).sum(axis=1, skipna=True)
+    fast = distractors(choices, key, scored, total=total, weights=weights)
+    slow = _naive_distractors(choices, key, scored, weights)
+    assert fast["n"].tolist() == slow["n"].tolist()
+    for col in ("proportion", "prop_low", "prop_mid", "prop_high", "rar", "mean_total"):
+        np.testing.assert_allclose(fast[col].to_numpy(float), slow[col].to_numpy(float), atol=1e-10, err_msg=col)
