@@ -94,8 +94,8 @@ class _ItemTotalMoments:
     undefined_left: np.ndarray | None
 
 
-def _moments_complete(x: np.ndarray) -> _ItemTotalMoments:
-    """Moments when every candidate saw every item.
+def _moments_complete(x: np.ndarray, t: np.ndarray) -> _ItemTotalMoments:
+    """Moments when every candidate saw every item (``t``: the totals, row sums of ``x``).
 
     One matrix-vector product gives every item-total covariance (sum(tc) = 0 makes tc'x the
     centred cross product); alpha if deleted then needs only the item variances, those
@@ -103,7 +103,6 @@ def _moments_complete(x: np.ndarray) -> _ItemTotalMoments:
     about 1e-16 * mean^2 / variance relative (1e-13 at p = .999).
     """
     k = x.shape[1]
-    t = x.sum(axis=1)
     tc = t - t.mean()  # shift for accuracy; covariances do not change
     n = x.shape[0]
     mean = x.sum(axis=0) / n
@@ -157,8 +156,8 @@ def _moments_incomplete(x: np.ndarray) -> _ItemTotalMoments:
 
 def _item_total_moments(x: np.ndarray) -> _ItemTotalMoments:
     """:func:`_moments_complete` or :func:`_moments_incomplete`, whichever ``x`` needs."""
-    complete = not np.isnan(x.sum(axis=1)).any()  # one pass instead of a full NaN mask
-    return _moments_complete(x) if complete else _moments_incomplete(x)
+    t = x.sum(axis=1)  # the totals, and NaN among them tells "incomplete" in the same pass
+    return _moments_incomplete(x) if np.isnan(t).any() else _moments_complete(x, t)
 
 
 def _item_rest_correlations(mo: _ItemTotalMoments) -> tuple[np.ndarray, np.ndarray]:
