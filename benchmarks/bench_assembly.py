@@ -65,7 +65,7 @@ def main() -> None:
         opts = AssemblyOptions(forms=k, max_overlap=0.1, cut_theta=0.0, mean_p_band=band,
                                time_limit=args.time_limit, mip_rel_gap=args.gap)
         t0 = time.perf_counter()
-        res = assemble(pool, blueprint, [], opts)
+        res = assemble(pool, blueprint, [], options=opts)
         wall = time.perf_counter() - t0
         gap = "n/a" if res.gap is None else f"{100 * res.gap:.3f}%"
         print(f"{name:<28} {res.status:<11} {res.solve_seconds:8.2f} {wall:8.2f} {gap:>9} {res.objective_value:9.3f}")

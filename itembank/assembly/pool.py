@@ -233,6 +233,7 @@ def prepare(
     pool: pd.DataFrame,
     blueprint: Sequence[BlueprintConstraint],
     enemies: Iterable[tuple[str, str]] = (),
+    *,
     options: AssemblyOptions | None = None,
 ) -> Prepared:
     """Check every input and derive eligibility, the overlap limit and the active constraints.

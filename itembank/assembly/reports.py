@@ -61,7 +61,7 @@ def coverage_report(
     ``lower``, ``upper``, ``value`` (count, sum, or mean over items with a value; NaN when no
     item has one) and ``met``.
     """
-    prep = prepare(pool, blueprint, (), replace(options or AssemblyOptions(), forms=max(1, len(forms)), include=(), exclude=()))
+    prep = prepare(pool, blueprint, (), options=replace(options or AssemblyOptions(), forms=max(1, len(forms)), include=(), exclude=()))
     rows = []
     for f, ids in enumerate(forms, start=1):
         for con in prep.constraints:
@@ -74,7 +74,9 @@ def coverage_report(
     return pd.DataFrame(rows, columns=["form", "constraint_id", "type", "counts", "condition", "lower", "upper", "value", "met"])
 
 
-def information_curve(pool: pd.DataFrame, forms: Sequence[Sequence[int]], thetas: Sequence[float] | None = None) -> pd.DataFrame:
+def information_curve(
+    pool: pd.DataFrame, forms: Sequence[Sequence[int]], *, thetas: Sequence[float] | None = None
+) -> pd.DataFrame:
     """Test information per form (columns ``1..K``) at each theta (index ``theta``).
 
     Sum of 3PL item information (see :func:`itembank.assembly.item_information`); items
@@ -160,7 +162,7 @@ def gap_report(
     N + 1 forms later, so a steady stream of forms needs ``per_form * (N + 1)`` items; NaN
     without that rule).
     """
-    prep = prepare(pool, blueprint, enemies, options)
+    prep = prepare(pool, blueprint, enemies, options=options)
     df, opts = prep.pool, prep.options
     rows = []
     for con in prep.constraints:
@@ -198,8 +200,8 @@ def explain_infeasibility(
     pool: pd.DataFrame,
     blueprint: Sequence[BlueprintConstraint],
     enemies: Iterable[tuple[str, str]] = (),
-    options: AssemblyOptions | None = None,
     *,
+    options: AssemblyOptions | None = None,
     time_limit: float = 10.0,
 ) -> list[str]:
     """Why no forms exist, in committee words; an empty list means the forms do exist.
@@ -214,7 +216,7 @@ def explain_infeasibility(
     (:func:`_conflicting_row_reasons`).
     """
     enemies = list(enemies)
-    prep = prepare(pool, blueprint, enemies, options)
+    prep = prepare(pool, blueprint, enemies, options=options)
     reasons = _counting_reasons(prep)
     if reasons:
         return reasons
@@ -303,10 +305,10 @@ class _Inputs:
         o = replace(self.options, **{k: v for k, v in changes.items() if k != "enemies"})
         en = changes.get("enemies", self.enemies)
         try:
-            p2 = prepare(self.pool, self.blueprint, en, o)  # type: ignore[arg-type]
+            p2 = prepare(self.pool, self.blueprint, en, options=o)  # type: ignore[arg-type]
         except Exception:  # a relaxation that makes the input invalid tells us nothing
             return None
-        return is_feasible(p2, self.time_limit)
+        return is_feasible(p2, time_limit=self.time_limit)
 
 
 def _relaxable_rules(prep: Prepared) -> list[tuple[bool, dict[str, object], str]]:
@@ -360,10 +362,10 @@ def _conflicting_row_reasons(inputs: _Inputs, prep: Prepared) -> list[str]:
             continue
         rest = [r for r in inputs.blueprint if r.id != con.id]
         try:
-            p2 = prepare(inputs.pool, rest, inputs.enemies, replace(inputs.options, **base))  # type: ignore[arg-type]
+            p2 = prepare(inputs.pool, rest, inputs.enemies, options=replace(inputs.options, **base))  # type: ignore[arg-type]
         except Exception:
             continue
-        if is_feasible(p2, inputs.time_limit):
+        if is_feasible(p2, time_limit=inputs.time_limit):
             culprits.append(f"'{con.id}' ({con.describe()}, {con.lower}..{con.upper})")
     if culprits:
         return [f"Even one form is impossible with the approved items; switching off any one of these blueprint "

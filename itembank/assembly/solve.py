@@ -6,6 +6,13 @@ sets a 0/1 ``z[f, s]``; for the overlap limit a continuous ``y[f, g, code] >= x_
 up); one continuous auxiliary for the maximin / minimax objectives (van der Linden 2005,
 *Linear Models for Optimal Test Design*, Springer, ch. 4-6).
 
+Constraints, each added by one named step of :func:`_build`: the blueprint rows on every form
+(:func:`_add_blueprint_rows`), one version per item code (:func:`_add_one_version_per_code`),
+enemies (:func:`_add_enemy_rows`), item sets (:func:`_add_item_set_rows`), the include list
+(:func:`_add_include_list`), target information (:func:`_add_target_information`) and the
+overlap limit (:func:`_add_overlap_rows`); then the objective (:func:`_add_objective`) and the
+tie-breaking costs (:func:`_add_tie_break`).
+
 * ``max_information``: maximise ``t`` with ``I_f(theta_cut) >= t`` on every form (maximin, so
   parallel forms are equally informative) plus ``1e-5`` x the mean information of the forms.
 * ``match_reference``: minimise ``d`` with ``|I_f(theta_k) - I_ref(theta_k)| <= d`` (or the
@@ -656,7 +663,7 @@ def _solve(prep: Prepared) -> tuple[Any, dict[str, Any], float, float | None]:
     return res, model, secs, gap
 
 
-def is_feasible(prep: Prepared, time_limit: float) -> bool | None:
+def is_feasible(prep: Prepared, *, time_limit: float) -> bool | None:
     """True/False when HiGHS decides feasibility within ``time_limit``; None if undecided."""
     p2 = replace(prep, options=replace(prep.options, objective="feasible"))
     res, _, _ = _run(p2, time_limit=time_limit)
@@ -687,6 +694,7 @@ def assemble(
     pool: pd.DataFrame,
     blueprint: list[BlueprintConstraint],
     enemies: list[tuple[str, str]] | tuple = (),
+    *,
     options: AssemblyOptions | None = None,
 ) -> AssemblyResult:
     """Assemble ``options.forms`` forms that meet every blueprint row, then verify them.
@@ -699,12 +707,12 @@ def assemble(
     from itembank.assembly.reports import explain_infeasibility, gap_report
     from itembank.assembly.verify import objective_value, verify
 
-    prep = prepare(pool, blueprint, enemies, options)
+    prep = prepare(pool, blueprint, enemies, options=options)
     opts = prep.options
     res, model, seconds, gap = _solve(prep)
     if res.x is None:
         if res.status == 2:
-            reasons = explain_infeasibility(pool, blueprint, enemies, opts)
+            reasons = explain_infeasibility(pool, blueprint, enemies, options=opts)
             raise InfeasibleAssemblyError(reasons, gap_report(pool, blueprint, enemies, opts))
         if res.status == 1:
             raise AssemblyError(
@@ -724,7 +732,7 @@ def assemble(
     ids = model["sub"].index.to_numpy()
     chosen = np.round(x).astype(int).reshape(K, m)
     forms = [order_form(prep.pool, [int(i) for i in ids[chosen[f] == 1]]) for f in range(K)]
-    report = verify(pool, forms, blueprint, enemies, opts)
+    report = verify(pool, forms, blueprint, enemies, options=opts)
     status = "optimal" if res.status == 0 else "time_limit"
     return AssemblyResult(
         forms=forms,

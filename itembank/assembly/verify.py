@@ -53,6 +53,7 @@ def verify(
     forms: Sequence[Sequence[int]],
     blueprint: Sequence[BlueprintConstraint],
     enemies: Iterable[tuple[str, str]] = (),
+    *,
     options: AssemblyOptions | None = None,
 ) -> pd.DataFrame:
     """Re-check every constraint on the chosen items; raise if any check fails.
@@ -62,7 +63,7 @@ def verify(
     ``lower``, ``upper`` and ``passed``. Raises
     :class:`~itembank.assembly.errors.VerificationError` listing every failed check.
     """
-    prep = prepare(pool, blueprint, enemies, options)
+    prep = prepare(pool, blueprint, enemies, options=options)
     df, opts = prep.pool, prep.options
     out: list[dict[str, object]] = []
 

@@ -81,7 +81,7 @@ def test_max_information_takes_the_most_informative_items_of_each_cell() -> None
         dict(objective="LO2", a=0.5, b=0.0), dict(objective="LO2", a=2.0, b=0.0), dict(objective="LO2", a=1.0, b=0.0),
     ])
     bp = [count("LO1", 1, "objective=LO1"), count("LO2", 1, "objective=LO2"), count("total", 2)]
-    res = assemble(pool, bp, [], AssemblyOptions(cut_theta=0.0))
+    res = assemble(pool, bp, [], options=AssemblyOptions(cut_theta=0.0))
     assert res.status == "optimal"
     assert sorted(codes(pool, res.forms[0])) == ["Q1", "Q5"]
     assert res.objective_value == pytest.approx(0.25 + 1.0)  # recomputed from the chosen items
@@ -89,7 +89,7 @@ def test_max_information_takes_the_most_informative_items_of_each_cell() -> None
 
 def test_spread_exposure_prefers_rarely_used_items() -> None:
     pool = make_pool([dict(times_used=5), dict(times_used=0), dict(times_used=2), dict(times_used=1)])
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions(objective="spread_exposure"))
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions(objective="spread_exposure"))
     assert sorted(codes(pool, res.forms[0])) == ["Q2", "Q4"]  # the two smallest: 0 and 1 uses
     assert res.objective_value == pytest.approx(0 + 1)
 
@@ -100,7 +100,7 @@ def test_match_reference_difficulty_reproduces_the_reference_bins() -> None:
     ref = pd.DataFrame({"p": [0.85, 0.25]})
     opts = AssemblyOptions(objective="match_reference", reference=ref, reference_target="difficulty",
                            difficulty_bins=(0.0, 0.5, 1.0))
-    res = assemble(pool, [count("total", 2)], [], opts)
+    res = assemble(pool, [count("total", 2)], [], options=opts)
     assert "Q4" in codes(pool, res.forms[0])  # the only hard item must be there
     assert res.objective_value == pytest.approx(0.0)
 
@@ -109,7 +109,7 @@ def test_match_reference_information_minimises_the_largest_deviation() -> None:
     # reference = one 2PL item a=1, b=0; pool holds that exact item and others -> deviation 0
     pool = make_pool([dict(a=2.0, b=1.0), dict(a=1.0, b=0.0), dict(a=0.6, b=-1.0)])
     ref = pd.DataFrame({"a": [1.0], "b": [0.0], "c": [0.0]})
-    res = assemble(pool, [count("total", 1)], [], AssemblyOptions(objective="match_reference", reference=ref))
+    res = assemble(pool, [count("total", 1)], [], options=AssemblyOptions(objective="match_reference", reference=ref))
     assert codes(pool, res.forms[0]) == ["Q2"]
     assert res.objective_value == pytest.approx(0.0, abs=1e-12)
 
@@ -119,7 +119,7 @@ def test_match_reference_information_minimises_the_largest_deviation() -> None:
 def test_enemies_never_share_a_form() -> None:
     # Q1 and Q2 are the two best, but enemies: the form takes Q1 (best) and Q3
     pool = make_pool([dict(a=2.0, b=0.0), dict(a=1.9, b=0.0), dict(a=1.0, b=0.0), dict(a=0.5, b=0.0)])
-    res = assemble(pool, [count("total", 2)], [("Q2", "Q1")], AssemblyOptions())
+    res = assemble(pool, [count("total", 2)], [("Q2", "Q1")], options=AssemblyOptions())
     assert sorted(codes(pool, res.forms[0])) == ["Q1", "Q3"]
 
 
@@ -128,10 +128,10 @@ def test_item_sets_are_all_or_nothing() -> None:
     # 3 items needed: the set (2 items) + Q4 beats Q1 + anything, and a half set is forbidden
     pool = make_pool([dict(a=0.5, b=0), dict(a=2.0, b=0, set_id="S"), dict(a=0.1, b=0, set_id="S"),
                       dict(a=1.5, b=0), dict(a=1.4, b=0)])
-    res = assemble(pool, [count("total", 3)], [], AssemblyOptions())
+    res = assemble(pool, [count("total", 3)], [], options=AssemblyOptions())
     # with the set: 1.0 + 0.0025 + 0.5625 = 1.565; without: Q4+Q5+Q1 = 0.5625+0.49+0.0625 = 1.115
     assert sorted(codes(pool, res.forms[0])) == ["Q2", "Q3", "Q4"]
-    res2 = assemble(pool, [count("total", 2)], [], AssemblyOptions())
+    res2 = assemble(pool, [count("total", 2)], [], options=AssemblyOptions())
     # 2 items: the set alone 1.0025 < Q4+Q5 = 1.0525, and Q2 alone is not allowed
     assert sorted(codes(pool, res2.forms[0])) == ["Q4", "Q5"]
 
@@ -139,7 +139,7 @@ def test_item_sets_are_all_or_nothing() -> None:
 def test_partial_sets_respect_size_bounds() -> None:
     pool = make_pool([dict(a=2.0, b=0, set_id="S"), dict(a=1.9, b=0, set_id="S"), dict(a=1.8, b=0, set_id="S"),
                       dict(a=0.2, b=0), dict(a=0.2, b=0)])
-    res = assemble(pool, [count("total", 3)], [], AssemblyOptions(set_min_items=1, set_max_items=2))
+    res = assemble(pool, [count("total", 3)], [], options=AssemblyOptions(set_min_items=1, set_max_items=2))
     chosen = codes(pool, res.forms[0])
     assert sum(c in ("Q1", "Q2", "Q3") for c in chosen) == 2  # at most 2 of the set
 
@@ -148,13 +148,13 @@ def test_exposure_rules_exclude_recent_and_overexposed_items() -> None:
     # Q1 on the last form (forms_since_last_use=0), Q2 exposure .5 > cap .3; Q3 used 4 forms ago
     pool = make_pool([dict(a=2.0, b=0, forms_since_last_use=0), dict(a=1.9, b=0, exposure_rate=0.5),
                       dict(a=1.0, b=0, forms_since_last_use=4), dict(a=0.5, b=0), dict(a=0.4, b=0)])
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions(exclude_used_in_last=3, max_exposure_rate=0.3))
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions(exclude_used_in_last=3, max_exposure_rate=0.3))
     assert sorted(codes(pool, res.forms[0])) == ["Q3", "Q4"]
 
 
 def test_include_list_overrides_exposure_and_exclude_list_wins_over_quality() -> None:
     pool = make_pool([dict(a=2.0, b=0), dict(a=1.9, b=0), dict(a=0.3, b=0, forms_since_last_use=0), dict(a=0.2, b=0)])
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions(include=["Q3"], exclude=[101], exclude_used_in_last=2))
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions(include=["Q3"], exclude=[101], exclude_used_in_last=2))
     assert sorted(codes(pool, res.forms[0])) == ["Q2", "Q3"]
 
 
@@ -163,7 +163,7 @@ def test_mean_p_band_uses_only_items_with_a_p_value() -> None:
     # band [.55, .65] on 2 items: {Q1,Q3} mean over items with p = .9 (out); {Q1,Q2} = .7 (out);
     # {Q2,Q3} = .5 (out); {Q3,Q4} = .7 (out); {Q2,Q4} = .6 (in); {Q1,Q4} = .8 (out) -> Q2,Q4
     pool = make_pool([dict(p=0.9, a=2, b=0), dict(p=0.5, a=1, b=0), dict(p=np.nan, a=1.5, b=0), dict(p=0.7, a=0.5, b=0)])
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions(mean_p_band=(0.55, 0.65)))
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions(mean_p_band=(0.55, 0.65)))
     assert sorted(codes(pool, res.forms[0])) == ["Q2", "Q4"]
     stats = expected_statistics(pool, res.forms)
     assert stats.loc[1, "mean_p"] == pytest.approx(0.6)
@@ -173,7 +173,7 @@ def test_mean_p_band_uses_only_items_with_a_p_value() -> None:
 def test_item_without_p_is_allowed_when_the_band_holds_on_the_others() -> None:
     # {Q1 (p .6), Q2 (no p)}: mean over items with p = .6, inside [.55, .65] -> allowed
     pool = make_pool([dict(p=0.6, a=1, b=0), dict(p=np.nan, a=2, b=0), dict(p=0.95, a=0.1, b=0)])
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions(mean_p_band=(0.55, 0.65)))
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions(mean_p_band=(0.55, 0.65)))
     assert sorted(codes(pool, res.forms[0])) == ["Q1", "Q2"]
 
 
@@ -181,14 +181,14 @@ def test_target_information_is_a_floor_on_every_form() -> None:
     # spread_exposure prefers the unused weak items, but the target 0.9 at theta 0 needs Q1 (a=2: 1.0)
     pool = make_pool([dict(a=2.0, b=0, times_used=9), dict(a=0.5, b=0), dict(a=0.5, b=0)])
     opts = AssemblyOptions(objective="spread_exposure", target_information=0.9)
-    res = assemble(pool, [count("total", 1)], [], opts)
+    res = assemble(pool, [count("total", 1)], [], options=opts)
     assert codes(pool, res.forms[0]) == ["Q1"]
 
 
 def test_parallel_forms_respect_the_overlap_limit() -> None:
     # 6 items, 2 forms of 4, at most 2 shared -> |F1 u F2| >= 6: every item used, overlap exactly 2
     pool = make_pool([dict(a=1.0 + k / 10, b=0) for k in range(6)])
-    res = assemble(pool, [count("total", 4)], [], AssemblyOptions(forms=2, max_overlap_items=2))
+    res = assemble(pool, [count("total", 4)], [], options=AssemblyOptions(forms=2, max_overlap_items=2))
     f1, f2 = (set(f) for f in res.forms)
     assert len(f1) == len(f2) == 4
     assert len(f1 & f2) == 2
@@ -198,14 +198,14 @@ def test_overlap_fraction_is_rounded_down_on_the_form_length() -> None:
     # 0.3 x 5 items = 1.5 -> at most 1 shared; 2 forms of 5 need >= 9 different items
     pool = make_pool([dict(a=1.0, b=0) for _ in range(8)])
     with pytest.raises(InfeasibleAssemblyError) as err:
-        assemble(pool, [count("total", 5)], [], AssemblyOptions(forms=2, max_overlap=0.3))
+        assemble(pool, [count("total", 5)], [], options=AssemblyOptions(forms=2, max_overlap=0.3))
     # items_needed(5, 2, 1) = 2*25/(5+1) = 8.33 -> 9
     assert "at least 9 different" in str(err.value)
 
 
 def test_versions_of_one_item_count_once_per_form() -> None:
     pool = make_pool([dict(item_code="A", a=2, b=0), dict(item_code="A", a=1.9, b=0), dict(item_code="B", a=0.3, b=0)])
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions())
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions())
     assert sorted(codes(pool, res.forms[0])) == ["A", "B"]
 
 
@@ -213,7 +213,7 @@ def test_sum_rows_bound_the_points() -> None:
     # 2 items with exactly 3 points: {Q1 (1), Q2 (2)} or {Q1, Q4}; Q3 (3 pts) cannot pair
     pool = make_pool([dict(points=1, a=1, b=0), dict(points=2, a=0.5, b=0), dict(points=3, a=3, b=0), dict(points=2, a=0.9, b=0)])
     bp = [count("total", 2), BlueprintConstraint("points", "sum", "points", "", 3, 3)]
-    res = assemble(pool, bp, [], AssemblyOptions())
+    res = assemble(pool, bp, [], options=AssemblyOptions())
     assert sorted(codes(pool, res.forms[0])) == ["Q1", "Q4"]
 
 
@@ -223,7 +223,7 @@ def test_forms_are_ordered_by_objective_then_level_with_sets_kept_together() -> 
     pool = make_pool([dict(objective="LO2", level="a"), dict(objective="LO1", level="b"),
                       dict(objective="LO1", level="a"), dict(objective="LO3", level="a", set_id="S"),
                       dict(objective="LO1", level="c", set_id="S")])
-    res = assemble(pool, [count("total", 5)], [], AssemblyOptions(objective="feasible"))
+    res = assemble(pool, [count("total", 5)], [], options=AssemblyOptions(objective="feasible"))
     # LO1/a (Q3), LO1/b (Q2), set S at the place of its first item LO1/c: Q5 then Q4, then LO2/a (Q1)
     assert codes(pool, res.forms[0]) == ["Q3", "Q2", "Q5", "Q4", "Q1"]
 
@@ -277,9 +277,9 @@ def test_verify_rejects_enemies_overlap_and_ineligible_items() -> None:
     with pytest.raises(VerificationError, match="enemies"):
         verify(pool, [[101, 102]], bp, [("Q1", "Q2")])
     with pytest.raises(VerificationError, match="overlap"):
-        verify(pool, [[101, 102], [101, 102]], bp, [], AssemblyOptions(forms=2, max_overlap_items=1))
+        verify(pool, [[101, 102], [101, 102]], bp, [], options=AssemblyOptions(forms=2, max_overlap_items=1))
     with pytest.raises(VerificationError, match="used in the last 1 forms"):
-        verify(pool, [[101, 103]], bp, [], AssemblyOptions(exclude_used_in_last=1))
+        verify(pool, [[101, 103]], bp, [], options=AssemblyOptions(exclude_used_in_last=1))
 
 
 def test_verify_report_has_a_passed_row_per_check() -> None:
@@ -304,7 +304,7 @@ def test_a_fractional_solver_answer_is_an_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(solve_mod, "milp", fake)
     pool = make_pool([dict(), dict()])
     with pytest.raises(VerificationError, match="fractional"):
-        assemble(pool, [count("total", 1)], [], AssemblyOptions())
+        assemble(pool, [count("total", 1)], [], options=AssemblyOptions())
 
 
 def test_a_solver_answer_breaking_a_constraint_is_never_returned(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -322,7 +322,7 @@ def test_a_solver_answer_breaking_a_constraint_is_never_returned(monkeypatch: py
     pool = make_pool([dict(), dict(), dict()])
     # the mean-p band keeps all three items in the model (no dominance reduction), so x[:3] are items
     with pytest.raises(VerificationError, match="total"):
-        assemble(pool, [count("total", 2)], [], AssemblyOptions(mean_p_band=(0.0, 1.0)))
+        assemble(pool, [count("total", 2)], [], options=AssemblyOptions(mean_p_band=(0.0, 1.0)))
 
 
 # --- infeasibility and gap report -------------------------------------------------------
@@ -345,7 +345,7 @@ def test_infeasibility_names_the_short_cell_and_the_number_to_write() -> None:
     pool = make_pool([dict(objective="LO1")] * 5 + [dict(objective="LO2")] * 2 + [dict(objective="LO2", forms_since_last_use=0)])
     bp = [count("LO1", 2, "objective=LO1"), count("LO2", 3, "objective=LO2"), count("total", 5)]
     with pytest.raises(InfeasibleAssemblyError) as err:
-        assemble(pool, bp, [], AssemblyOptions(exclude_used_in_last=1))
+        assemble(pool, bp, [], options=AssemblyOptions(exclude_used_in_last=1))
     reasons = err.value.reasons
     assert len(reasons) == 1 and "'LO2'" in reasons[0]
     # LO2 needs 3, 3 approved, 1 used on the last form -> 2 usable, write 1 more
@@ -368,7 +368,7 @@ def test_infeasibility_names_the_whole_form_when_too_few_items_for_the_overlap()
     pool = make_pool([dict(objective="LO1")] * 3 + [dict(objective="LO2")] * 3)
     bp = [count("LO1", 2, "objective=LO1"), count("LO2", 2, "objective=LO2"), count("total", 4)]
     with pytest.raises(InfeasibleAssemblyError) as err:
-        assemble(pool, bp, [], AssemblyOptions(forms=2, max_overlap_items=1))
+        assemble(pool, bp, [], options=AssemblyOptions(forms=2, max_overlap_items=1))
     assert err.value.reasons == [
         "Cell 'total' (items (whole form)): 4 per form; 2 forms with at most 1 item shared between two forms "
         "need at least 7 different approved items, but only 6 can be used (6 approved). Write at least 1 more."
@@ -382,7 +382,7 @@ def test_infeasibility_names_the_overlap_limit_when_no_single_cell_is_short() ->
     pool = make_pool([dict(objective="LO1")] * 3 + [dict(objective="LO2")] * 3 + [dict(objective="LO3")] * 2)
     bp = [count("LO1", 2, "objective=LO1"), count("LO2", 2, "objective=LO2"), count("total", 4)]
     with pytest.raises(InfeasibleAssemblyError) as err:
-        assemble(pool, bp, [], AssemblyOptions(forms=2, max_overlap_items=1))
+        assemble(pool, bp, [], options=AssemblyOptions(forms=2, max_overlap_items=1))
     assert err.value.reasons == [
         "The forms can be assembled without the overlap limit (at most 1 item shared between any two of the "
         "2 forms); with it they cannot.",
@@ -395,7 +395,7 @@ def test_infeasibility_names_a_conflicting_blueprint_row() -> None:
     pool = make_pool([dict(), dict(), dict()])
     bp = [count("total", 2), BlueprintConstraint("points", "sum", "points", "", 5, 5)]
     with pytest.raises(InfeasibleAssemblyError) as err:
-        assemble(pool, bp, [], AssemblyOptions())
+        assemble(pool, bp, [], options=AssemblyOptions())
     assert "'points'" in str(err.value)
 
 
@@ -424,15 +424,15 @@ def test_unknown_condition_column_is_named() -> None:
 def test_include_and_exclude_of_the_same_item_is_an_input_error() -> None:
     pool = make_pool([dict(), dict()])
     with pytest.raises(AssemblyInputError, match="101"):
-        assemble(pool, [count("total", 1)], [], AssemblyOptions(include=[101], exclude=[101]))
+        assemble(pool, [count("total", 1)], [], options=AssemblyOptions(include=[101], exclude=[101]))
 
 
 def test_bad_options_are_named() -> None:
     pool = make_pool([dict()])
     with pytest.raises(AssemblyInputError, match="max_overlap"):
-        assemble(pool, [count("total", 1)], [], AssemblyOptions(forms=2, max_overlap=4))
+        assemble(pool, [count("total", 1)], [], options=AssemblyOptions(forms=2, max_overlap=4))
     with pytest.raises(AssemblyInputError, match="objective"):
-        assemble(pool, [count("total", 1)], [], AssemblyOptions(objective="best"))
+        assemble(pool, [count("total", 1)], [], options=AssemblyOptions(objective="best"))
 
 
 def test_all_assembly_errors_are_user_errors() -> None:
@@ -459,15 +459,15 @@ def test_same_input_gives_the_same_forms_whatever_the_row_order() -> None:
                       for k in range(60)])
     bp = blueprint_from_cells({("LO0", "a"): 2, ("LO1", "b"): 2, ("LO2", "a"): 1}, total_items=8)
     opts = AssemblyOptions(forms=3, max_overlap_items=2)
-    first = assemble(pool, bp, [], opts).forms
-    again = assemble(pool, bp, [], opts).forms
-    shuffled = assemble(pool.sample(frac=1.0, random_state=1), bp, [], opts).forms
+    first = assemble(pool, bp, [], options=opts).forms
+    again = assemble(pool, bp, [], options=opts).forms
+    shuffled = assemble(pool.sample(frac=1.0, random_state=1), bp, [], options=opts).forms
     assert first == again == shuffled
 
 
 def test_ties_go_to_the_lower_item_version_id() -> None:
     pool = make_pool([dict(a=1.0, b=0.0) for _ in range(4)])  # four identical items
-    res = assemble(pool, [count("total", 2)], [], AssemblyOptions())
+    res = assemble(pool, [count("total", 2)], [], options=AssemblyOptions())
     assert res.forms[0] == [101, 102]
 
 
@@ -485,4 +485,4 @@ def test_time_limit_without_any_form_is_a_clear_error(monkeypatch: pytest.Monkey
     monkeypatch.setattr(solve_mod, "milp", fake)
     pool = make_pool([dict(), dict()])
     with pytest.raises(AssemblyError, match="time limit of 3 s"):
-        assemble(pool, [count("total", 1)], [], AssemblyOptions(time_limit=3))
+        assemble(pool, [count("total", 1)], [], options=AssemblyOptions(time_limit=3))

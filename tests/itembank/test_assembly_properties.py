@@ -185,7 +185,7 @@ def test_one_form_matches_exhaustive_search(bank: dict, rule: dict) -> None:
     check = FormRules(pool, bp, enemies, opts)
     feasible = [s for s in itertools.combinations(pool.index, size) if check.ok(s)]
     try:
-        res = assemble(pool, bp, enemies, opts)
+        res = assemble(pool, bp, enemies, options=opts)
     except InfeasibleAssemblyError as err:
         assert not feasible, f"solver said impossible but {feasible[0]} meets every rule"
         assert err.reasons and all(isinstance(r, str) and r for r in err.reasons)
@@ -205,7 +205,7 @@ def test_parallel_forms_honour_every_rule_or_are_explained(bank: dict, rule: dic
     opts = AssemblyOptions(forms=forms, max_overlap_items=overlap, time_limit=20, **rule)
     check = FormRules(pool, bp, enemies, opts)
     try:
-        res = assemble(pool, bp, enemies, opts)
+        res = assemble(pool, bp, enemies, options=opts)
     except InfeasibleAssemblyError as err:
         assert err.reasons and all(r.endswith(".") for r in err.reasons)
         # the claim "impossible" is proved here without the solver: by counting the usable items
@@ -240,7 +240,7 @@ def test_infeasibility_report_names_exactly_the_short_cells(supply: list[int], d
     assume(not pool.empty)
     bp = [BlueprintConstraint(o, "count", "items", f"objective={o}", d, d) for o, d in zip(OBJECTIVES, demand)]
     short = {o for o, s, d in zip(OBJECTIVES, supply, demand) if s < forms * d}
-    reasons = explain_infeasibility(pool, bp, [], AssemblyOptions(forms=forms, max_overlap_items=0))
+    reasons = explain_infeasibility(pool, bp, [], options=AssemblyOptions(forms=forms, max_overlap_items=0))
     named = {o for o in OBJECTIVES if any(f"Cell '{o}'" in r for r in reasons)}
     assert named == short
     for o, s, d in zip(OBJECTIVES, supply, demand):
@@ -255,17 +255,17 @@ def test_assembling_twice_gives_the_same_forms(bank: dict, seed: int) -> None:
     pool, enemies, bp = bank["pool"], bank["enemies"], bank["blueprint"]
     opts = AssemblyOptions(forms=2, max_overlap_items=1)
     try:
-        first = assemble(pool, bp, enemies, opts).forms
+        first = assemble(pool, bp, enemies, options=opts).forms
     except InfeasibleAssemblyError as err:
         again = None
         try:
-            assemble(pool.sample(frac=1, random_state=seed), bp, enemies, opts)
+            assemble(pool.sample(frac=1, random_state=seed), bp, enemies, options=opts)
         except InfeasibleAssemblyError as err2:
             again = err2.reasons
         assert again == err.reasons
     else:
-        assert assemble(pool, bp, enemies, opts).forms == first
-        assert assemble(pool.sample(frac=1, random_state=seed), bp, enemies, opts).forms == first
+        assert assemble(pool, bp, enemies, options=opts).forms == first
+        assert assemble(pool.sample(frac=1, random_state=seed), bp, enemies, options=opts).forms == first
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -280,7 +280,7 @@ def test_two_forms_reach_the_exhaustive_maximin(bank: dict, rule: dict, overlap:
     ok = [s for s in itertools.combinations(pool.index, size) if check.ok(s)]
     pairs = [(f, g) for f, g in itertools.combinations_with_replacement(ok, 2) if len(set(f) & set(g)) <= overlap]
     try:
-        res = assemble(pool, bp, enemies, opts)
+        res = assemble(pool, bp, enemies, options=opts)
     except InfeasibleAssemblyError:
         assert not pairs
     else:
