@@ -260,11 +260,19 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UserError(f"{path.name}: folder '{directory}' does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UserError(f"{path.name}: cannot write in folder '{directory}': {exc.strerror or exc}") from None
     os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        # a full disk, no permission, a folder in the way: the user can act on it
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{path.name}: could not write the file ({exc.strerror or exc}); "
+                        "an existing file was left as it was") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

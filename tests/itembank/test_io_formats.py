@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from itembank.assembly import BlueprintConstraint
-from itembank.errors import InputFileError
+from itembank.errors import InputFileError, UserError
 from itembank.io import item_files, response_files, tables
 from itembank.io.blueprint_files import read_blueprint_table, write_blueprint_table
 from itembank.io.scoring_files import read_decisions, read_form, read_responses, score_files, write_results
@@ -131,7 +131,7 @@ def prepare(tmp_path: Path, name: str) -> Path:
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_blueprint_export_is_atomic(tmp_path: Path, suffix: str, full_disk: None) -> None:
     target = prepare(tmp_path, f"bp{suffix}")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="could not write the file \\(disk full\\)"):
         write_blueprint_table([BlueprintConstraint("n", "count", "items", "", 1, 1)], target)
     assert_untouched(target)
 
@@ -140,7 +140,7 @@ def test_blueprint_export_is_atomic(tmp_path: Path, suffix: str, full_disk: None
 def test_items_export_is_atomic(session: Session, tmp_path: Path, suffix: str, full_disk: None) -> None:
     bank.add_item(session, "Q1", bank.ItemContent(stem="s?", options=(("A", "a"), ("B", "b")), key=("A",)), author="w")
     target = prepare(tmp_path, f"items{suffix}")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="could not write the file \\(disk full\\)"):
         item_files.export_items(session, target)
     assert_untouched(target)
 
@@ -152,7 +152,7 @@ def test_responses_export_is_atomic(exam: Session, tmp_path: Path, suffix: str,
     response_files.import_responses(exam, "ADM", path, actor="sec")
     target = prepare(tmp_path, f"responses{suffix}")
     monkeypatch.setattr(tables.os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="could not write the file \\(disk full\\)"):
         response_files.export_responses(exam, "ADM", target)
     assert_untouched(target)
 
@@ -162,6 +162,6 @@ def test_results_are_written_atomically(tmp_path: Path, monkeypatch: pytest.Monk
                          out=tmp_path / "first.csv")
     target = prepare(tmp_path, "RESULTS.csv")
     monkeypatch.setattr(tables.os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="could not write the file \\(disk full\\)"):
         write_results(result, target)
     assert_untouched(target)

@@ -153,7 +153,7 @@ def test_a_failing_rename_leaves_the_old_file_and_no_temporary_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(tables.os, "replace", full_disk)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="could not write the file \\(disk full\\)"):
         write_table(target, ["x"], [["1"]])
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
@@ -163,7 +163,7 @@ def test_write_text_is_atomic_and_keeps_the_text_byte_for_byte(tmp_path: Path, m
     target = tables.write_text(tmp_path / "r.json", '[{"a": "é"}]\n')
     assert target.read_bytes() == '[{"a": "é"}]\n'.encode("utf-8")
     monkeypatch.setattr(tables.os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="disk full"):
         tables.write_text(target, "other")
     assert target.read_text(encoding="utf-8") == '[{"a": "é"}]\n'
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
@@ -224,6 +224,10 @@ def test_cp1252_file_through_the_cli_exits_2_with_the_message(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["items", "import", str(items), "--db", db])
     assert result.exit_code == 2
     assert "items.csv: is not UTF-8 text" in result.output and "Nothing was written." in result.output
+    (tmp_path / "folder.csv").mkdir()
+    result = CliRunner().invoke(app, ["items", "export", str(tmp_path / "folder.csv"), "--db", db])
+    assert result.exit_code == 2 and "folder.csv: could not write the file" in result.output
+    assert "Traceback" not in result.output and list((tmp_path / "folder.csv").iterdir()) == []
 
 
 def test_tables_module_is_the_only_reader(tmp_path: Path) -> None:
