@@ -35,8 +35,10 @@ class UserError(Exception):
 class Problem:
     """One problem found in an input file: where it is and what was expected there.
 
-    ``row`` is the 1-based line number as a spreadsheet shows it (the header is row 1),
-    ``column`` the header name; either is ``None`` when the problem is about the whole file.
+    ``file`` is the file's name, never its folder (one rule for every reader, see
+    :mod:`itembank.io.tables`); ``row`` is the 1-based line number as a spreadsheet shows it
+    (the header is row 1), ``column`` the header name; either is ``None`` when the problem is
+    about the whole file.
     """
 
     file: str
