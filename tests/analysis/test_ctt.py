@@ -455,14 +455,19 @@ def _naive_weighted_statistics(x: pd.DataFrame, w: pd.Series) -> pd.DataFrame:
 weight_lists = st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0, 4.5]), min_size=12, max_size=12)
 
 
+def _weighted_draw(params: tuple, missing: float, weights: list[float]) -> tuple[pd.DataFrame, pd.Series]:
+    """A random scored matrix from a hypothesis draw, and one weight per item."""
+    seed, n, k = params
+    x = _random_scores(seed, n, k, missing)
+    return x, pd.Series(weights[:k], index=x.columns)
+
+
 @settings(max_examples=25, deadline=None)
 @given(binary_matrix.filter(lambda p: p[2] >= 3), st.sampled_from([0.0, 0.25]), weight_lists)
 def test_weighted_item_statistics_agree_with_a_per_item_pandas_computation(
     params: tuple, missing: float, weights: list[float]
 ) -> None:
-    seed, n, k = params
-    x = _random_scores(seed, n, k, missing)
-    w = pd.Series(weights[:k], index=x.columns)
+    x, w = _weighted_draw(params, missing, weights)
     fast = item_statistics(x, weights=w)
     assume(not fast["rit"].isna().any() and (x.notna().sum() >= 3).all())
     slow = _naive_weighted_statistics(x, w)
@@ -477,9 +482,7 @@ def test_doubling_every_weight_leaves_rit_rir_and_alpha_unchanged(
 ) -> None:
     # Correlations and alpha do not change when the total is multiplied by a constant;
     # the SEM, in total-score points, doubles.
-    seed, n, k = params
-    x = _random_scores(seed, n, k, missing)
-    w = pd.Series(weights[:k], index=x.columns)
+    x, w = _weighted_draw(params, missing, weights)
     one, two = item_statistics(x, weights=w), item_statistics(x, weights=2 * w)
     for col in ("rit", "rir", "alpha_if_deleted"):
         np.testing.assert_allclose(one[col], two[col], rtol=1e-9, atol=1e-12)
@@ -706,17 +709,20 @@ def _naive_distractors(
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("score_kind", ["default", "binary_with_gaps", "partial_credit"])
-@pytest.mark.parametrize("max_bins", [None, 0])  # 0 forces the general (weighted) code path
-def test_distractors_agree_with_a_per_item_pandas_computation(
-    score_kind: str, max_bins: int | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture(params=[None, 0], ids=["fast_path", "general_path"])
+def bincount_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs a distractor test on both code paths: _MAX_BINS = 0 forces the general
+    (weighted-bincount) path."""
     import analysis.distractors as dmod
 
-    if max_bins is not None:
-        monkeypatch.setattr(dmod, "_MAX_BINS", max_bins)
-    rng = np.random.default_rng(7)
-    n, k = 120, 6
+    if request.param is not None:
+        monkeypatch.setattr(dmod, "_MAX_BINS", request.param)
+
+
+def _random_choices(seed: int, n: int, k: int, score_kind: str) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """Random A-D choices (5 % omitted), keys A, B, C, D, ... and their scored matrix:
+    0/1 by the key, with 10 % of the cells not presented, or with half a point for B."""
+    rng = np.random.default_rng(seed)
     labels = np.array(["A", "B", "C", "D"], dtype=object)
     choices = pd.DataFrame(labels[rng.integers(0, 4, (n, k))], columns=[f"q{j}" for j in range(k)])
     choices = choices.mask(rng.random((n, k)) < 0.05)
@@ -726,12 +732,32 @@ def test_distractors_agree_with_a_per_item_pandas_computation(
         scored = scored.mask(rng.random((n, k)) < 0.1)
     elif score_kind == "partial_credit":
         scored = scored + 0.5 * (choices == "B").astype(float)  # B earns half a point extra
-    fast = distractors(choices, key, None if score_kind == "default" else scored)
-    slow = _naive_distractors(choices, key, scored)
+    return choices, key, scored
+
+
+def _assert_same_table(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
     assert fast["option"].tolist() == slow["option"].tolist()
     assert fast["n"].tolist() == slow["n"].tolist()
     for col in ("proportion", "prop_low", "prop_mid", "prop_high", "rar", "mean_total"):
         np.testing.assert_allclose(fast[col].to_numpy(float), slow[col].to_numpy(float), atol=1e-10, err_msg=col)
+
+
+@pytest.mark.parametrize("score_kind", ["default", "binary_with_gaps", "partial_credit"])
+@pytest.mark.usefixtures("bincount_path")
+def test_distractors_agree_with_a_per_item_pandas_computation(score_kind: str) -> None:
+    choices, key, scored = _random_choices(7, 120, 6, score_kind)
+    fast = distractors(choices, key, None if score_kind == "default" else scored)
+    _assert_same_table(fast, _naive_distractors(choices, key, scored))
+
+
+@pytest.mark.parametrize("score_kind", ["binary_with_gaps", "partial_credit"])
+@pytest.mark.usefixtures("bincount_path")
+def test_weighted_distractors_agree_with_a_per_item_pandas_computation(score_kind: str) -> None:
+    choices, key, scored = _random_choices(11, 150, 5, score_kind)
+    weights = {"q0": 1.0, "q1": 2.0, "q2": 0.5, "q3": 3.0, "q4": 0.0}
+    total = (scored * pd.Series(weights)).sum(axis=1, skipna=True)
+    fast = distractors(choices, key, scored, total=total, weights=weights)
+    _assert_same_table(fast, _naive_distractors(choices, key, scored, weights))
 
 
 # ---------------------------------------------------------------- score_distribution
@@ -848,32 +874,3 @@ def test_distractors_rest_score_subtracts_the_weighted_item_score_by_hand() -> N
     # weights of 1 give exactly the unweighted table
     pd.testing.assert_frame_equal(
         distractors(ch, key, scores, total=total, weights={"q1": 1, "q2": 1}), unweighted, check_exact=True)
-
-
-@pytest.mark.parametrize("score_kind", ["binary_with_gaps", "partial_credit"])
-@pytest.mark.parametrize("max_bins", [None, 0])  # 0 forces the general (weighted) code path
-def test_weighted_distractors_agree_with_a_per_item_pandas_computation(
-    score_kind: str, max_bins: int | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import analysis.distractors as dmod
-
-    if max_bins is not None:
-        monkeypatch.setattr(dmod, "_MAX_BINS", max_bins)
-    rng = np.random.default_rng(11)
-    n, k = 150, 5
-    labels = np.array(["A", "B", "C", "D"], dtype=object)
-    choices = pd.DataFrame(labels[rng.integers(0, 4, (n, k))], columns=[f"q{j}" for j in range(k)])
-    choices = choices.mask(rng.random((n, k)) < 0.05)
-    key = {c: "ABCD"[j % 4] for j, c in enumerate(choices.columns)}
-    scored = pd.DataFrame({c: (choices[c] == key[c]).astype(float) for c in choices.columns})
-    if score_kind == "binary_with_gaps":
-        scored = scored.mask(rng.random((n, k)) < 0.1)
-    else:
-        scored = scored + 0.5 * (choices == "B").astype(float)
-    weights = {"q0": 1.0, "q1": 2.0, "q2": 0.5, "q3": 3.0, "q4": 0.0}
-    total = (scored * pd.Series(weights)).sum(axis=1, skipna=True)
-    fast = distractors(choices, key, scored, total=total, weights=weights)
-    slow = _naive_distractors(choices, key, scored, weights)
-    assert fast["n"].tolist() == slow["n"].tolist()
-    for col in ("proportion", "prop_low", "prop_mid", "prop_high", "rar", "mean_total"):
-        np.testing.assert_allclose(fast[col].to_numpy(float), slow[col].to_numpy(float), atol=1e-10, err_msg=col)
