@@ -256,6 +256,29 @@ def _score_open(
     problems: list[ResponseProblem],
     disagreements: list[dict[str, Any]],
 ) -> _ItemScores:
+    """An open item's score from its graders' points: read and checked per grader
+    (:func:`_grader_points`), then combined by the rule set's ``[scoring.open]``
+    (:func:`_combine_graders`)."""
+    ints, present, q = _grader_points(e, responses, graders, problems)
+    some = present.any(axis=1)
+    partial_rows = np.flatnonzero(some & ~present.all(axis=1))
+    for row in partial_rows[:MAX_LISTED]:
+        lacking = [graders[j] for j in range(len(graders)) if not present[row, j]]
+        # A blank cell among graded ones is either an invalid value (reported above) or a
+        # grading that was never entered; an omitted answer is graded 0 by every grader.
+        if all(not _is_blank(responses[c].iloc[row]) for c in lacking):
+            continue
+        problems.append(ResponseProblem(responses.index[row], lacking[0], "no points here while another grader gave points; enter 0 for an unanswered question"))
+    numer, denom, unresolved = _combine_graders(e, ints, q, some, open_rules, responses.index, disagreements)
+    return _ItemScores(np.asarray(numer, dtype=np.int64), int(denom), ~some, np.zeros(len(responses), dtype=bool), unresolved)
+
+
+def _grader_points(
+    e: EffectiveItem, responses: pd.DataFrame, graders: list[str], problems: list[ResponseProblem]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each grader's points as integer numerators over one denominator q: (candidates x
+    graders numerators, which cells hold valid points, q). Points that are not a number from 0
+    to the maximum are listed in ``problems`` (the first 5 rows of each distinct value)."""
     n = len(responses)
     index = responses.index
     maximum = e.item.max_score
@@ -281,56 +304,59 @@ def _score_open(
             values.append(points)
         parsed.append((codes, values))
     q = _lcm_denominators(v for _, values in parsed for v in values if v is not None)
-    g = len(graders)
-    ints = np.zeros((n, g), dtype=np.int64)
-    present = np.zeros((n, g), dtype=bool)
+    ints = np.zeros((n, len(graders)), dtype=np.int64)
+    present = np.zeros((n, len(graders)), dtype=bool)
     for j, (codes, values) in enumerate(parsed):
         table = np.array([int(v * q) if v is not None else 0 for v in values] + [0], dtype=np.int64)
         ok = np.array([v is not None for v in values] + [False], dtype=bool)
         ints[:, j] = table[codes]
         present[:, j] = ok[codes]
-    some = present.any(axis=1)
-    partial_rows = np.flatnonzero(some & ~present.all(axis=1))
-    for row in partial_rows[:MAX_LISTED]:
-        lacking = [graders[j] for j in range(g) if not present[row, j]]
-        # A blank cell among graded ones is either an invalid value (reported above) or a
-        # grading that was never entered; an omitted answer is graded 0 by every grader.
-        if all(not _is_blank(responses[c].iloc[row]) for c in lacking):
-            continue
-        problems.append(ResponseProblem(index[row], lacking[0], "no points here while another grader gave points; enter 0 for an unanswered question"))
-    missing = ~some
-    unresolved = None
+    return ints, present, q
+
+
+def _combine_graders(
+    e: EffectiveItem,
+    ints: np.ndarray,
+    q: int,
+    some: np.ndarray,
+    open_rules: OpenScoring,
+    index: pd.Index,
+    disagreements: list[dict[str, Any]],
+) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """The open-item grader combination (seed 001 art. 4 and 6; ``[scoring.open]``): one
+    grader's points as they are; with several, ``mean`` (optionally rounded up to a whole
+    point), ``median`` or ``agreed`` (a cell where graders differ is unresolved). Cells whose
+    graders differ by more than ``disagreement_threshold`` go to ``disagreements``. Returns
+    (numerators, denominator, unresolved cells or None)."""
+    g = ints.shape[1]
     if g == 1:
-        numer, denom = ints[:, 0], q
-    else:
-        low, high = ints.min(axis=1), ints.max(axis=1)
-        spread = high - low
-        t = open_rules.disagreement_threshold
-        flagged = np.flatnonzero(some & (spread * t.denominator > t.numerator * q))
-        for row in flagged:
-            disagreements.append(
-                {
-                    "candidate": index[row],
-                    "item": e.id,
-                    "points": join_labels(format_fraction(Fraction(int(v), q)) for v in ints[row]),
-                    "difference": Fraction(int(spread[row]), q),
-                }
-            )
-        combine = open_rules.combine
-        if combine == "mean":
-            numer, denom = ints.sum(axis=1), q * g
-            if open_rules.round_up:
-                numer, denom = -(-numer // denom), 1
-        elif combine == "median":
-            ordered = np.sort(ints, axis=1)
-            if g % 2:
-                numer, denom = ordered[:, g // 2], q
-            else:
-                numer, denom = ordered[:, g // 2 - 1] + ordered[:, g // 2], 2 * q
-        else:  # agreed
-            unresolved = some & (spread != 0)
-            numer, denom = np.where(unresolved, 0, low), q
-    return _ItemScores(np.asarray(numer, dtype=np.int64), int(denom), missing, np.zeros(n, dtype=bool), unresolved)
+        return ints[:, 0], q, None
+    low, high = ints.min(axis=1), ints.max(axis=1)
+    spread = high - low
+    t = open_rules.disagreement_threshold
+    flagged = np.flatnonzero(some & (spread * t.denominator > t.numerator * q))
+    for row in flagged:
+        disagreements.append(
+            {
+                "candidate": index[row],
+                "item": e.id,
+                "points": join_labels(format_fraction(Fraction(int(v), q)) for v in ints[row]),
+                "difference": Fraction(int(spread[row]), q),
+            }
+        )
+    combine = open_rules.combine
+    if combine == "mean":
+        numer, denom = ints.sum(axis=1), q * g
+        if open_rules.round_up:
+            numer, denom = -(-numer // denom), 1
+        return numer, denom, None
+    if combine == "median":
+        ordered = np.sort(ints, axis=1)
+        if g % 2:
+            return ordered[:, g // 2], q, None
+        return ordered[:, g // 2 - 1] + ordered[:, g // 2], 2 * q, None
+    unresolved = some & (spread != 0)  # agreed
+    return np.where(unresolved, 0, low), q, unresolved
 
 
 # --------------------------------------------------------------------------- the core
