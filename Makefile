@@ -7,15 +7,18 @@ DEMO_DB ?= itembank-demo.db
 .PHONY: demo test install install-dev clean
 
 $(VENV)/bin/python:
+	@echo "==> Creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@echo "==> Installing itembank and its libraries into $(VENV) (pandas, SciPy, Dash, SQLAlchemy, ...; about half a minute the first time)"
+	$(PY) -m pip install --quiet --progress-bar on -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "==> Installing itembank with its test tools into $(VENV) (about a minute the first time)"
+	$(PY) -m pip install --quiet --progress-bar on -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -23,10 +26,13 @@ install-dev: $(VENV)/.installed-dev
 
 # Builds the demo bank, then serves the dashboard on it until Ctrl-C.
 demo: install
+	@echo "==> Building the demo bank $(DEMO_DB) (320 items, an assembled form, 600 simulated candidates)"
 	$(VENV)/bin/itembank demo --db $(DEMO_DB) --replace
+	@echo "==> Serving the dashboard on http://127.0.0.1:8050/ (Ctrl-C stops it)"
 	$(VENV)/bin/itembank dashboard --db $(DEMO_DB)
 
 test: install-dev
+	@echo "==> Running the test suite"
 	$(PY) -m pytest
 
 clean:
