@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from analysis.distractors import OMITTED
 from analysis.flags import SEVERITIES
 from dashboard.text import t
-from itembank.display import rounded, rounded_percent, shown, shown_percent
+from itembank.display import chart_percent_format, rounded, rounded_percent, shown, shown_percent
 from itembank.services.item_analysis import AdministrationAnalysis
 from itembank.scoring import format_fraction
 
@@ -128,12 +128,13 @@ def groups_figure(detail: dict[str, Any]) -> go.Figure:
     A good key is chosen more often as the group scores higher; a distractor less often.
     """
     groups = detail["groups"]
+    share = chart_percent_format()
     fig = go.Figure([
         go.Bar(name=t(f"group_{g}"), x=groups["labels"], y=groups[g], marker_color=colour,
-               hovertemplate="%{x}: %{y:.0%}<extra>" + t(f"group_{g}") + "</extra>")
+               hovertemplate="%{x}: %{y:" + share + "}<extra>" + t(f"group_{g}") + "</extra>")
         for g, colour in (("low", "#e45756"), ("mid", "#bab0ac"), ("high", "#54a24b"))
     ])
-    fig.update_layout(title=t("groups_title"), barmode="group", yaxis_tickformat=".0%", yaxis_title=t("share_axis"),
+    fig.update_layout(title=t("groups_title"), barmode="group", yaxis_tickformat=share, yaxis_title=t("share_axis"),
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=320, template="plotly_white",
                       legend={"orientation": "h", "y": -0.2})
     return fig

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-__all__ = ["DECIMALS", "rounded", "rounded_percent", "shown", "shown_percent"]
+__all__ = ["DECIMALS", "chart_percent_format", "rounded", "rounded_percent", "shown", "shown_percent"]
 
 #: Decimals shown per statistic (the kinds the callers ask for).
 DECIMALS: Mapping[str, int] = {
@@ -38,6 +38,8 @@ DECIMALS: Mapping[str, int] = {
     "percent": 1,
     # the share of candidates who passed, e.g. "83%" (dashboard summary)
     "pass_rate": 0,
+    # a share on a chart axis or in its hover text, e.g. "64%" (score-group chart)
+    "chart_share": 0,
     # mean total score in the dashboard (headline figure and distractor table)
     "mean_total": 1,
     # mean and SD of the total scores on the command line's score line
@@ -92,3 +94,12 @@ def shown_percent(share: float, kind: str = "pass_rate") -> str:
     '83%'
     """
     return f"{share:.{_decimals(kind)}%}"
+
+
+def chart_percent_format(kind: str = "chart_share") -> str:
+    """The Plotly (d3-format) spelling of a share in per cent with the decimals of ``kind``.
+
+    >>> chart_percent_format()
+    '.0%'
+    """
+    return f".{_decimals(kind)}%"
