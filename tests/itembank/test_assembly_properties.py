@@ -136,6 +136,15 @@ def distinct_items_needed(per_form: int, forms: int, overlap: int) -> int:
     return sum(max(0, per_form - k * min(overlap, per_form)) for k in range(forms))
 
 
+def test_the_counting_bound_of_the_infeasibility_proof_is_hand_checked() -> None:
+    # 2 forms of 3 sharing <= 1: 3 + 2 = 5 items ({a,b,c}, {c,d,e}); 3 disjoint forms of 2: 6;
+    # 3 forms of 4 sharing <= 1: 4 + 3 + 2 = 9 ({1,2,3,4}, {4,5,6,7}, {1,5,8,9}); no limit: 4
+    assert distinct_items_needed(3, 2, 1) == 5
+    assert distinct_items_needed(2, 3, 0) == 6
+    assert distinct_items_needed(4, 3, 1) == 9
+    assert distinct_items_needed(4, 3, 4) == 4
+
+
 def short_cells(rules: FormRules, forms: int, overlap: int) -> list[str]:
     """Blueprint rows whose usable items are fewer than ``forms`` forms need (counting proof)."""
     short = []
