@@ -53,6 +53,7 @@ def coverage_report(
     pool: pd.DataFrame,
     forms: Sequence[Sequence[int]],
     blueprint: Sequence[BlueprintConstraint],
+    *,
     options: AssemblyOptions | None = None,
 ) -> pd.DataFrame:
     """One row per form and active blueprint row (plus ``mean_p_band`` when set in ``options``).
@@ -150,6 +151,7 @@ def gap_report(
     pool: pd.DataFrame,
     blueprint: Sequence[BlueprintConstraint],
     enemies: Iterable[tuple[str, str]] = (),
+    *,
     options: AssemblyOptions | None = None,
 ) -> pd.DataFrame:
     """Per blueprint cell (``count`` row with a minimum): supply against what K forms need.

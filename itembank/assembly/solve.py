@@ -713,7 +713,7 @@ def assemble(
     if res.x is None:
         if res.status == 2:
             reasons = explain_infeasibility(pool, blueprint, enemies, options=opts)
-            raise InfeasibleAssemblyError(reasons, gap_report(pool, blueprint, enemies, opts))
+            raise InfeasibleAssemblyError(reasons, gap_report(pool, blueprint, enemies, options=opts))
         if res.status == 1:
             raise AssemblyError(
                 f"no form was found within the time limit of {opts.time_limit:g} s; raise time_limit, "

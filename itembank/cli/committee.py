@@ -1,5 +1,5 @@
 """Commands for the exam committee and its secretary: rule sets, decisions, release,
-results, objections and annulments. Each parses, calls one :mod:`itembank.results` function
+results, objections and annulments. Each parses, calls one :mod:`itembank.services.committee` or :mod:`itembank.services.results` function
 and prints."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from itembank.services import committee
 from itembank.services import results
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
+from itembank.io.tables import read_text, write_text
 
 __all__ = ["register"]
 
@@ -38,7 +39,7 @@ def rules_add_cli(code: str, file: Path, db: DbOption = None, user: UserOption =
     if not file.exists():
         raise fail(f"{file}: file not found")
     with bank_session(db) as session:
-        row = committee.add_rule_set(session, code, file.read_text(encoding="utf-8"), actor=current_user(user))
+        row = committee.add_rule_set(session, code, read_text(file), actor=current_user(user))
         typer.echo(f"rule set {row.code} version {row.version} stored")
 
 
@@ -137,7 +138,7 @@ def results_cli(admin: str, db: DbOption = None,
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_text(out, text)
         typer.echo(f"{len(table)} results written to {out}")
 
 

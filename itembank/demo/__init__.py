@@ -35,6 +35,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from itembank.io.tables import write_text
 from itembank.services import administrations
 from itembank.services import blueprints
 from itembank.services import committee
@@ -321,4 +322,4 @@ def write_truth(path: Path) -> None:
     truth.loc[TWO_ANSWERS, "planted"] = (
         f"two defensible answers: {truth.loc[TWO_ANSWERS, 'true_key']} and "
         f"{second_answer(truth.loc[TWO_ANSWERS, 'true_key'])}")
-    truth.to_csv(path)
+    write_text(path, truth.to_csv())  # atomic, like every output file

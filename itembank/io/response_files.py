@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from itembank.services import administrations
 from itembank.errors import InputFileError
 from itembank.io.scoring_files import file_error, normalise_points
-from itembank.io.tables import Table, read_table, write_table
+from itembank.io.tables import Matrix, read_matrix, write_table
 from itembank.scoring import ResponseError, invalid_answers
 from itembank.scoring.form import Form
 
@@ -59,19 +59,16 @@ def import_responses(
     attributes: Sequence[str] = (),
 ) -> ResponseImport:
     """Read a responses file (CSV/XLSX) and store it for ``administration``, all or nothing."""
-    table = read_table(path)
+    table = read_matrix(path)
     form_code = administrations.get_administration(session, administration).form.code
     form = administrations.scoring_form(session, administration)
     attributes = [a.strip() for a in attributes]
     _check_header(table, form, form_code, attributes)
     row_of = _check_candidates(table)
     columns = [h for h in table.header if h != CANDIDATE and h not in attributes]
-    index = [cells[CANDIDATE] for _, cells in table.rows]
-    frame = pd.DataFrame([[cells[c] for c in columns] for _, cells in table.rows], index=index, columns=columns,
-                         dtype=object)
-    frame = normalise_points(frame, form)
-    attrs = pd.DataFrame([[cells[a] for a in attributes] for _, cells in table.rows], index=index,
-                         columns=attributes, dtype=object) if attributes else None
+    index = pd.Index(table.frame[CANDIDATE].astype(object), dtype=object)
+    frame = normalise_points(table.frame[columns].set_axis(index, axis=0), form)
+    attrs = table.frame[attributes].astype(object).set_axis(index, axis=0) if attributes else None
     try:
         stored = administrations.add_responses(session, administration, frame, attributes=attrs, actor=actor)
     except ResponseError as exc:
@@ -79,7 +76,7 @@ def import_responses(
     return ResponseImport(table.name, administration, len(index), stored, invalid_answers(form, frame))
 
 
-def _check_header(table: Table, form: Form, form_code: str, attributes: Sequence[str]) -> None:
+def _check_header(table: Matrix, form: Form, form_code: str, attributes: Sequence[str]) -> None:
     """The candidate column, every --attribute column, and no column that is not an item."""
     problems = []
     if CANDIDATE not in table.header:
@@ -96,19 +93,18 @@ def _check_header(table: Table, form: Form, form_code: str, attributes: Sequence
         raise InputFileError(problems)
 
 
-def _check_candidates(table: Table) -> dict[str, int]:
+def _check_candidates(table: Matrix) -> dict[str, int]:
     """Each candidate's row number; an empty or repeated candidate id is a problem."""
     problems = []
     row_of: dict[str, int] = {}
-    for number, cells in table.rows:
-        cand = cells[CANDIDATE]
+    for number, cand in zip(table.rows.tolist(), table.frame[CANDIDATE].astype(object).tolist()):
         if not cand:
             problems.append(table.problem(number, CANDIDATE, "empty candidate id"))
         elif cand in row_of:
             problems.append(table.problem(number, CANDIDATE, f"candidate {cand!r} already on row {row_of[cand]}"))
         else:
             row_of[cand] = number
-    if not table.rows:
+    if not len(table.rows):
         problems.append(table.problem(None, None, "the file has no candidates (only a header row)"))
     if problems:
         raise InputFileError(problems)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from itembank.errors import InputFileError, Problem, RuleError, UserError
 from itembank.io.numbers import normalise_number
-from itembank.io.tables import Column, Table, check_header, one_of, parse_cells, read_table, read_text, write_table
+from itembank.io.tables import Column, Table, check_header, one_of, parse_cells, read_matrix, read_table, read_text, write_table
 
 from itembank.scoring.engine import ResponseError, ScoringResult, score
 from itembank.scoring.form import ACTIONS, ITEM_TYPES, Decision, Form, Item, apply_decisions, split_labels
@@ -153,26 +153,34 @@ def normalise_points(frame: pd.DataFrame, form: Form) -> pd.DataFrame:
         return frame
     frame = frame.copy()
     for column in columns:
-        frame[column] = [normalise_number(v) if isinstance(v, str) else v for v in frame[column]]
+        col = frame[column]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # Each distinct text once; "2,5" and "2.5" become one answer.
+            normalised = [normalise_number(v) if isinstance(v, str) else v for v in col.cat.categories]
+            if len(set(normalised)) == len(normalised):
+                frame[column] = col.cat.rename_categories(normalised)
+            else:
+                frame[column] = col.astype(object).map(dict(zip(col.cat.categories, normalised))).astype("category")
+        else:
+            frame[column] = [normalise_number(v) if isinstance(v, str) else v for v in col]
     return frame
 
 
 def _read_responses_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[Hashable, list[int]]]:
     """RESPONSES as text with index ``candidate``, and the row number(s) of each candidate."""
-    table = read_table(path)
+    table = read_matrix(path)
     if table.header[0] != "candidate":
         raise InputFileError([table.problem(1, table.header[0], "the first column must be 'candidate'")])
+    candidates = table.frame["candidate"].astype(object).tolist()
     problems = [table.problem(number, "candidate", "empty candidate id")
-                for number, cells in table.rows if not cells["candidate"]]
+                for number, cand in zip(table.rows.tolist(), candidates) if not cand]
     if problems:
         raise InputFileError(problems)
-    columns = table.header[1:]
-    # Text cells, never inferred numbers: the labels "01" and "1" must stay different.
-    frame = pd.DataFrame([[cells[c] for c in columns] for _, cells in table.rows], columns=columns, dtype=object,
-                         index=pd.Index([cells["candidate"] for _, cells in table.rows], name="candidate", dtype=object))
+    # Text cells (categorical), never inferred numbers: the labels "01" and "1" stay different.
+    frame = table.frame[table.header[1:]].set_axis(pd.Index(candidates, name="candidate", dtype=object), axis=0)
     rows: dict[Hashable, list[int]] = {}
-    for number, cells in table.rows:
-        rows.setdefault(cells["candidate"], []).append(number)
+    for number, cand in zip(table.rows.tolist(), candidates):
+        rows.setdefault(cand, []).append(number)
     return frame, rows
 
 

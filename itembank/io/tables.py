@@ -32,6 +32,7 @@ import csv
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,13 +43,14 @@ from typing import Any
 from itembank.errors import InputFileError, Problem, UserError
 
 __all__ = [
-    "Table", "Column", "read_table", "read_text", "check_header", "parse_cells", "one_of", "whole_number",
+    "Table", "Column", "Matrix", "read_table", "read_matrix", "read_text", "check_header", "parse_cells", "one_of", "whole_number",
     "write_table", "write_text", "atomic_output", "TABLE_SUFFIXES",
 ]
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 _READ_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _SEPARATORS = (",", ";")
+_CHUNK_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,16 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _csv_lines(path: Path, name: str) -> list[list[str]]:
+def _csv_text(path: Path, name: str) -> str:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _fail(name, f"is not UTF-8 text (byte {exc.start + 1} cannot be read); "
                           "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)") from None
+
+
+def _csv_lines(path: Path, name: str) -> list[list[str]]:
+    text = _csv_text(path, name)
     first_line = text.split("\n", 1)[0]
     # Dutch Excel separates with ";" because "," is its decimal mark
     separator = max(_SEPARATORS, key=first_line.count)
@@ -166,6 +172,114 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     if problems:
         raise InputFileError(problems)
     return Table(name, header, rows)
+
+
+# --------------------------------------------------------------------------- large matrices
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A table file read column-wise, for the one kind that is large: a sitting's responses.
+
+    ``frame`` has the header's columns, each a ``pandas.Categorical`` of stripped text ("" for
+    an empty cell); ``rows`` the row number of each frame row as a spreadsheet shows it. The
+    file policy (encodings, separators, names in messages, empty rows, long rows) is exactly
+    :func:`read_table`'s; only the cells are never turned into one Python object each.
+    """
+
+    name: str
+    header: list[str]
+    frame: Any  # pandas.DataFrame
+    rows: Any  # numpy array of row numbers
+
+    def problem(self, row: int | None, column: str | None, message: str) -> Problem:
+        return Problem(self.name, row, column, message)
+
+
+def read_matrix(path: str | os.PathLike[str]) -> Matrix:
+    """A CSV or XLSX table as categorical text columns (see :class:`Matrix`).
+
+    CSV is parsed by pandas' C reader into categorical columns (each distinct cell text once),
+    so 100,000 candidates x 100 items read in seconds; XLSX goes through :func:`read_table`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    path = Path(path)
+    name = path.name
+    _check_exists(path)
+    if path.suffix.lower() != ".csv":
+        table = read_table(path)
+        frame = pd.DataFrame([[cells[h] for h in table.header] for _, cells in table.rows],
+                             columns=table.header, dtype="category")
+        return Matrix(name, table.header, frame, np.asarray([n for n, _ in table.rows], dtype=np.int64))
+    text = _csv_text(path, name)
+    separator = max(_SEPARATORS, key=text.split("\n", 1)[0].count)
+    header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=separator), [])
+    if not any(c.strip() for c in header_line):
+        raise _fail(name, "the file is empty; expected a header row")
+    header = [h.strip() for h in header_line]
+    while header and header[-1] == "":
+        header.pop()
+    problems = [Problem(name, 1, h, "the column appears more than once")
+                for i, h in enumerate(header) if h and h in header[:i]]
+    if problems:
+        raise InputFileError(problems)
+    try:
+        # Read as text (dtype=str: "01" and "1" stay different labels; dtype="category" would
+        # infer numbers), in chunks coded as categoricals, so a national sitting never holds
+        # ten million Python strings at once.
+        chunks = pd.read_csv(io.StringIO(text), sep=separator, header=None, skiprows=1, dtype=str,
+                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                             names=range(len(header_line)), index_col=False, quotechar='"', engine="c",
+                             chunksize=_CHUNK_ROWS)
+        with warnings.catch_warnings():
+            # pandas only warns when a row is longer than the header, and drops its cells
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            parts = [chunk.astype("category") for chunk in chunks]
+        raw = pd.DataFrame({j: pd.api.types.union_categoricals([p[j] for p in parts]) if parts
+                            else pd.Categorical([], categories=pd.Index([], dtype=object))
+                            for j in range(len(header_line))})
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        # A row longer than the header: the row-by-row reader names every such row.
+        read_table(path)
+        raise _fail(name, f"a row has more cells than the header ({exc})") from None
+    numbers = np.arange(2, len(raw) + 2, dtype=np.int64)
+    # Cells beyond the named columns (the header ended in empty names) must be empty.
+    for j in range(len(header), len(header_line)):
+        extra = _stripped(raw[j])
+        full = np.flatnonzero(extra.to_numpy(dtype=object) != "")
+        problems += [Problem(name, int(numbers[r]), None, f"expected {len(header)} fields, found {j + 1}")
+                     for r in full]
+    if problems:
+        raise InputFileError(sorted(set(problems), key=lambda p: p.row or 0))
+    frame = pd.DataFrame({h: _stripped(raw[j]) for j, h in enumerate(header)})
+    filled = np.zeros(len(frame), dtype=bool)
+    for h in header:
+        col = frame[h]
+        empty = np.asarray([c == "" for c in col.cat.categories], dtype=bool)
+        codes = col.cat.codes.to_numpy()
+        filled |= (codes >= 0) & ~empty[codes] if len(empty) else codes >= 0
+    if not filled.all():
+        frame, numbers = frame[filled].reset_index(drop=True), numbers[filled]
+    return Matrix(name, header, frame, numbers)
+
+
+def _stripped(column: Any) -> Any:
+    """A categorical column with its categories stripped of blanks (merged where equal)."""
+    import pandas as pd
+
+    if column.dtype != "category":
+        column = column.astype(str).astype("category")
+    cats = [str(c).strip() for c in column.cat.categories]
+    if cats == list(column.cat.categories) and "" not in cats:
+        return column.cat.add_categories([""]).fillna("") if column.isna().any() else column
+    merged = list(dict.fromkeys(cats + [""]))
+    position = {c: k for k, c in enumerate(merged)}
+    import numpy as np
+
+    remap = np.asarray([position[c] for c in cats] + [position[""]], dtype=np.int64)
+    return pd.Series(pd.Categorical.from_codes(remap[column.cat.codes.to_numpy()], categories=merged))
 
 
 # --------------------------------------------------------------------------- declared columns

@@ -280,7 +280,7 @@ def assemble_forms(
     constraints = blueprint_constraints(bp)
     pool, enemies = load_pool(session, specification, language=language)
     result = assemble(pool, constraints, enemies=enemies, options=options)
-    coverage = coverage_report(pool, result.forms, constraints, options)
+    coverage = coverage_report(pool, result.forms, constraints, options=options)
     stats = expected_statistics(pool, result.forms, cut_theta=options.cut_theta)
     frozen: list[str] = []
     if codes is not None and len(codes) != len(result.forms):
@@ -303,4 +303,4 @@ def gap_for_blueprint(session: Session, specification: str, blueprint: str, *, o
                       language: str | None = None) -> pd.DataFrame:
     """Per blueprint cell: approved items, how many K forms need, how many more to write."""
     pool, enemies = load_pool(session, specification, language=language)
-    return gap_report(pool, blueprint_constraints(get_blueprint(session, blueprint)), enemies, options)
+    return gap_report(pool, blueprint_constraints(get_blueprint(session, blueprint)), enemies, options=options)

@@ -231,7 +231,7 @@ def test_forms_are_ordered_by_objective_then_level_with_sets_kept_together() -> 
 def test_coverage_report_lists_every_row_per_form() -> None:
     pool = make_pool([dict(objective="LO1"), dict(objective="LO2", points=2), dict(objective="LO2")])
     bp = [count("LO1", 1, "objective=LO1"), BlueprintConstraint("points", "sum", "points", "", 2, 4)]
-    rep = coverage_report(pool, [[101, 102]], bp, AssemblyOptions(mean_p_band=(0.5, 0.7)))
+    rep = coverage_report(pool, [[101, 102]], bp, options=AssemblyOptions(mean_p_band=(0.5, 0.7)))
     assert list(rep["constraint_id"]) == ["LO1", "points", "mean_p_band"]
     assert list(rep["value"]) == pytest.approx([1, 3, 0.6])  # 1 LO1 item; 1+2 points; p .6,.6
     assert rep["met"].all()
@@ -401,7 +401,7 @@ def test_infeasibility_names_a_conflicting_blueprint_row() -> None:
 
 def test_gap_report_counts_rotation_needs() -> None:
     pool = make_pool([dict(objective="LO1")] * 4)
-    rep = gap_report(pool, [count("LO1", 2, "objective=LO1")], [], AssemblyOptions(forms=2, max_overlap_items=0, exclude_used_in_last=2))
+    rep = gap_report(pool, [count("LO1", 2, "objective=LO1")], [], options=AssemblyOptions(forms=2, max_overlap_items=0, exclude_used_in_last=2))
     row = rep.iloc[0]
     # 2 disjoint forms of 2 -> 4; a stream of forms with no reuse within 2 forms -> 2 x 3 = 6
     assert (row["needed"], row["to_write"], row["needed_in_rotation"]) == (4, 0, 6.0)

@@ -239,3 +239,43 @@ def test_tables_module_is_the_only_reader(tmp_path: Path) -> None:
         for opener in ("open(", "read_csv(", "read_excel(", "load_workbook(", "csv.reader", "to_excel("):
             assert opener not in source, f"{module.name} reads/writes a file itself with {opener}"
     assert tables.TABLE_SUFFIXES == (".csv", ".xlsx")
+
+
+# --------------------------------------------------------------------------- large matrices
+
+
+MESSY = (
+    "\ufeffcandidate;Q1;Q2;O1\r\n"
+    "c1; A ;01;2,5\r\n"
+    ";;;\r\n"                      # a fully empty row is skipped
+    "c2;1;\"B\nC\";3\r\n"            # a quoted cell with a line break is one record
+    "\r\n"
+    "c3;A|C\r\n"                   # a short row: the missing cells are empty
+)
+
+
+def test_the_matrix_reader_follows_the_table_readers_policy_cell_for_cell(tmp_path: Path) -> None:
+    path = tmp_path / "responses.csv"
+    path.write_bytes(MESSY.encode("utf-8"))
+    table = read_table(path)
+    matrix = tables.read_matrix(path)
+    assert matrix.header == table.header == ["candidate", "Q1", "Q2", "O1"]
+    assert matrix.rows.tolist() == [n for n, _ in table.rows] == [2, 4, 6]
+    as_rows = matrix.frame.astype(object).to_dict(orient="records")
+    assert as_rows == [cells for _, cells in table.rows]
+    # Labels stay text: "01" is not the number 1, and blanks around a label are dropped.
+    assert as_rows[0] == {"candidate": "c1", "Q1": "A", "Q2": "01", "O1": "2,5"}
+    assert as_rows[2] == {"candidate": "c3", "Q1": "A|C", "Q2": "", "O1": ""}
+
+
+def test_the_matrix_reader_reports_a_row_longer_than_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "responses.csv"
+    path.write_text("candidate,Q1,,\nc1,A,,\nc2,B,,X\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        tables.read_matrix(path)
+    assert [(p.file, p.row) for p in err.value.problems] == [("responses.csv", 3)]
+    assert "expected 2 fields, found 4" in str(err.value)
+    path.write_text("candidate,Q1\nc1,A\nc2,A,B,C\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        tables.read_matrix(path)
+    assert str(err.value).splitlines()[0] == "responses.csv, row 3: expected 2 fields, found 4"
