@@ -186,7 +186,9 @@ def _alpha_if_deleted(mo: _ItemTotalMoments) -> np.ndarray:
         tr_d = mo.trace - mo.diag
         grand_d = mo.grand - 2.0 * mo.rows + mo.diag
         alpha_del = (k - 1) / (k - 2) * (1.0 - tr_d / grand_d)
-    alpha_del[~(grand_d > 0)] = np.nan
+    # The remaining items' total variance is a difference of sums: below a relative 1e-12 of
+    # their variances it is rounding noise (their total is constant) and alpha is undefined.
+    alpha_del[~(grand_d > 1e-12 * tr_d)] = np.nan
     if mo.undefined_left is not None:
         alpha_del[mo.undefined_left > 0] = np.nan
     return alpha_del

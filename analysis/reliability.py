@@ -61,6 +61,12 @@ class Reliability:
     split_half: float
 
 
+def _total_varies(total_var: float, cov: np.ndarray) -> bool:
+    """The total's variance ``sum(C)`` is finite and more than rounding noise: a sum of
+    covariances below a relative 1e-12 of the item variances means a constant total."""
+    return bool(np.isfinite(total_var) and total_var > 1e-12 * np.trace(cov))
+
+
 def _alpha_from_cov(cov: np.ndarray) -> float:
     r"""Cronbach's alpha from the covariance matrix ``C`` of the ``k`` (weighted) components.
 
@@ -75,7 +81,7 @@ def _alpha_from_cov(cov: np.ndarray) -> float:
     """
     k = cov.shape[0]
     total_var = cov.sum()
-    if k < 2 or not np.isfinite(total_var) or total_var <= 0:
+    if k < 2 or not _total_varies(total_var, cov):
         return math.nan
     return float(k / (k - 1) * (1.0 - np.trace(cov) / total_var))
 
@@ -97,7 +103,7 @@ def _lambda2_from_cov(cov: np.ndarray) -> float:
     """
     k = cov.shape[0]
     total_var = cov.sum()
-    if k < 2 or not np.isfinite(total_var) or total_var <= 0:
+    if k < 2 or not _total_varies(total_var, cov):
         return math.nan
     off = cov - np.diag(np.diag(cov))
     return float((off.sum() + math.sqrt(k / (k - 1) * float((off**2).sum()))) / total_var)
@@ -130,7 +136,8 @@ def _split_half_from_cov(cov: np.ndarray) -> float:
     c_oe = cov[np.ix_(odd, even)].sum()
     v_o = cov[np.ix_(odd, odd)].sum()
     v_e = cov[np.ix_(even, even)].sum()
-    if not (np.isfinite(c_oe) and np.isfinite(v_o) and np.isfinite(v_e)) or v_o <= 0 or v_e <= 0:
+    constant_half = not (_total_varies(v_o, cov[np.ix_(odd, odd)]) and _total_varies(v_e, cov[np.ix_(even, even)]))
+    if not np.isfinite(c_oe) or constant_half:
         return math.nan
     r = c_oe / math.sqrt(v_o * v_e)
     if r <= -1.0:

@@ -874,3 +874,27 @@ def test_distractors_rest_score_subtracts_the_weighted_item_score_by_hand() -> N
     # weights of 1 give exactly the unweighted table
     pd.testing.assert_frame_equal(
         distractors(ch, key, scores, total=total, weights={"q1": 1, "q2": 1}), unweighted, check_exact=True)
+
+
+def test_alpha_of_items_whose_total_is_constant_is_undefined() -> None:
+    # Non-regression (hypothesis, test_results_do_not_depend_on_candidate_order): q0 + q2 is
+    # 1 for every candidate, so without q1 the test's total has no variance. Rounding left
+    # ~1e-17 instead of 0 and alpha without q1 came out as -1.9e16 or -3.8e16 depending on
+    # the order of the candidates; it is undefined (NaN).
+    x = pd.DataFrame({"q0": [1, 1, 1, 0, 0, 1], "q1": [0, 0, 0, 0, 1, 0], "q2": [0, 0, 0, 1, 1, 0]}, dtype=float)
+    for order in ([0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0]):
+        s = item_statistics(x.iloc[order])
+        assert math.isnan(s.loc["q1", "alpha_if_deleted"])
+        # without q0: C(q1, q2) = [[1/6, 2/15], [2/15, 4/15]] -> 2 (1 - (13/30) / (21/30)) = 16/21
+        assert s.loc["q0", "alpha_if_deleted"] == pytest.approx(16 / 21, abs=1e-12)
+        assert math.isnan(reliability(x.iloc[order][["q0", "q2"]]).alpha)
+
+
+def test_split_half_with_a_constant_half_is_undefined() -> None:
+    # Non-regression (hypothesis): over the candidates who saw both, q0 + q2 is constant, so
+    # the odd half (q0, q2) has no variance; rounding noise made the split half 0, 9e-9 or
+    # NaN depending on the order of the candidates. It is undefined (NaN).
+    x = pd.DataFrame({"q0": [0, 0, 0, 0, np.nan, 1], "q1": [1, 0, np.nan, np.nan, 0, np.nan],
+                      "q2": [1, 1, 1, 1, np.nan, 0]})
+    for order in ([0, 1, 2, 3, 4, 5], [2, 3, 0, 4, 5, 1], [4, 0, 1, 5, 3, 2]):
+        assert math.isnan(reliability(x.iloc[order]).split_half)
