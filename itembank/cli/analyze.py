@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from itembank.cli.common import DbOption, bank_session, echo_table, fail
-from itembank.display import shown
-from itembank.services.item_analysis import analyze_administration
 
 __all__ = ["register"]
 
@@ -27,7 +25,12 @@ def analyze_cli(
     """Classical item analysis of ADMIN, with the committee's decisions applied."""
     if format not in ("table", "csv", "json"):
         raise fail(f"--format must be table, csv or json, got {format}")
-    with bank_session(db) as session:
+    # Imported here: `itembank --help` should not wait for pandas and SciPy.
+    from itembank.display import shown
+    from itembank.progress import step
+    from itembank.services.item_analysis import analyze_administration
+
+    with bank_session(db) as session, step(f"Analysing {admin}"):
         a = analyze_administration(session, admin)
     stats = a.statistics
     if format == "csv":

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itembank.services import blueprints
-from itembank.services.forms import assemble_forms, gap_for_blueprint
-from itembank.assembly import OBJECTIVES, AssemblyOptions, InfeasibleAssemblyError
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
+
+if TYPE_CHECKING:
+    from itembank.assembly import AssemblyOptions
 
 __all__ = ["register"]
 
@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
 
 def _options(forms: int, max_overlap: float | None, objective: str, exclude_last: int | None,
              max_exposure: float | None, cut_theta: float, time_limit: float) -> AssemblyOptions:
+    from itembank.assembly import OBJECTIVES, AssemblyOptions
+
     if objective not in OBJECTIVES:
         raise fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective}")
     return AssemblyOptions(forms=forms, max_overlap=max_overlap, objective=objective,
@@ -49,11 +51,16 @@ def assemble_cli(
     user: UserOption = None,
 ) -> None:
     """Assemble blueprint-exact forms with the optimiser, verify them, freeze them, and print the coverage report."""
+    from itembank.assembly import InfeasibleAssemblyError
+    from itembank.progress import step
+    from itembank.services.forms import assemble_forms
+
     options = _options(forms, max_overlap, objective, exclude_last, max_exposure, cut_theta, time_limit)
     with bank_session(db) as session:
         try:
-            out = assemble_forms(session, spec, blueprint, options=options, language=language,
-                                 code_prefix=prefix, freeze=not dry_run, actor=current_user(user))
+            with step(f"Assembling {forms} form(s) from blueprint {blueprint} (time limit {time_limit:g} s)"):
+                out = assemble_forms(session, spec, blueprint, options=options, language=language,
+                                     code_prefix=prefix, freeze=not dry_run, actor=current_user(user))
         except InfeasibleAssemblyError as exc:
             typer.echo("These forms cannot be assembled:", err=True)
             for reason in exc.reasons:
@@ -90,6 +97,8 @@ def _bound(lo: float | None, hi: float | None) -> str:
 def blueprint_import_cli(spec: str, code: str, file: Path, db: DbOption = None, user: UserOption = None,
                          duration: Annotated[int | None, typer.Option(help="Minutes")] = None) -> None:
     """Store the constraint table FILE (CSV/XLSX) as the next draft version of blueprint CODE."""
+    from itembank.services import blueprints
+
     with bank_session(db) as session:
         bp = blueprints.import_blueprint(session, spec, code, file, duration_minutes=duration,
                                             actor=current_user(user))
@@ -100,6 +109,8 @@ def blueprint_import_cli(spec: str, code: str, file: Path, db: DbOption = None, 
 def blueprint_export_cli(code: str, file: Path, db: DbOption = None,
                          version: Annotated[int | None, typer.Option()] = None) -> None:
     """Write blueprint CODE as a constraint table (CSV/XLSX)."""
+    from itembank.services import blueprints
+
     with bank_session(db) as session:
         blueprints.export_blueprint(session, code, file, version=version)
     typer.echo(f"blueprint {code} written to {file}")
@@ -109,6 +120,8 @@ def blueprint_export_cli(code: str, file: Path, db: DbOption = None,
 def blueprint_status_cli(code: str, version: int, status: str, db: DbOption = None, user: UserOption = None,
                          comment: Annotated[str, typer.Option()] = "") -> None:
     """Move blueprint CODE version VERSION to STATUS (in_review, approved, retired, draft)."""
+    from itembank.services import blueprints
+
     with bank_session(db) as session:
         blueprints.set_blueprint_status(session, code, version, status, actor=current_user(user), comment=comment)
     typer.echo(f"blueprint {code} v{version} is now {status}")
@@ -120,6 +133,8 @@ def blueprint_gap_cli(spec: str, code: str, forms: Annotated[int, typer.Option()
                       exclude_last: Annotated[int | None, typer.Option("--exclude-used-in-last")] = None,
                       db: DbOption = None) -> None:
     """Per blueprint cell: approved items, how many K forms need, how many more to write."""
+    from itembank.services.forms import gap_for_blueprint
+
     options = _options(forms, max_overlap, "feasible", exclude_last, None, 0.0, 60.0)
     with bank_session(db) as session:
         gap = gap_for_blueprint(session, spec, code, options=options)

@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from itembank import demo
-from itembank.services import bank
-from itembank.io import item_files
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
-from itembank.storage.db import resolve_url
-from itembank.storage.models import ReviewState
+
+# Services are imported inside each command: `itembank --help` and `items list` start without
+# pandas, SciPy or Alembic (each is imported only by the commands that use it).
 
 __all__ = ["register"]
 
@@ -27,6 +25,8 @@ def register(app: typer.Typer) -> None:
 
 def init_cli(db: DbOption = None) -> None:
     """Create the bank's tables, or upgrade them to the newest schema."""
+    from itembank.storage.db import resolve_url
+
     with bank_session(db, create=True):
         pass
     typer.echo(f"Item bank ready at {resolve_url(db)}")
@@ -37,6 +37,9 @@ def demo_cli(
     replace: Annotated[bool, typer.Option("--replace", help="Delete an existing demo file first")] = False,
 ) -> None:
     """Build the demo bank: 320 approved items, a blueprint, a frozen form and 600 candidates."""
+    from itembank import demo
+    from itembank.storage.db import resolve_url
+
     target = db or "itembank-demo.db"
     url = resolve_url(target)
     if url.startswith("sqlite:///"):
@@ -66,6 +69,8 @@ def list_cli(
     all_versions: Annotated[bool, typer.Option("--all-versions", help="Every version, not only the newest")] = False,
 ) -> None:
     """List items (newest version of each) matching the filters."""
+    from itembank.services import bank
+
     with bank_session(db) as session:
         versions = bank.find_versions(session, specification=spec, tag=tag, status=status,
                                       language=language, text=text, latest_only=not all_versions)
@@ -86,6 +91,9 @@ def show_cli(
     version: Annotated[int | None, typer.Option(help="Version number [default: newest]")] = None,
 ) -> None:
     """Show one item version: stem, options with the key marked, tags, status, exposure."""
+    from itembank.services import bank
+    from itembank.storage.models import ReviewState
+
     with bank_session(db) as session:
         v = bank.get_version(session, code, version)
         state = session.get(ReviewState, v.id)
@@ -109,6 +117,8 @@ def show_cli(
 @items_app.command("history")
 def history_cli(code: str, db: DbOption = None) -> None:
     """Everything that happened to an item: versions, review steps, tags."""
+    from itembank.services import bank
+
     with bank_session(db) as session:
         entries = bank.item_history(session, code)
     echo_table([[f"{e.at:%Y-%m-%d %H:%M}", e.actor, str(e.version or ""), e.what, e.detail] for e in entries],
@@ -122,6 +132,8 @@ def import_cli(
     user: UserOption = None,
 ) -> None:
     """Import item versions; a file with any problem imports nothing."""
+    from itembank.io import item_files
+
     with bank_session(db) as session:
         report = item_files.import_items(session, file, actor=current_user(user))
     typer.echo(report.summary())
@@ -135,6 +147,8 @@ def export_cli(
     latest: Annotated[bool, typer.Option("--latest", help="Only the newest version of each item")] = False,
 ) -> None:
     """Export item versions, one row per version (the import format)."""
+    from itembank.io import item_files
+
     with bank_session(db) as session:
         n = item_files.export_items(session, file, specification=spec, latest_only=latest)
     typer.echo(f"{n} item version(s) written to {file}")

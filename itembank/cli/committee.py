@@ -11,10 +11,7 @@ from typing import Annotated
 
 import typer
 
-from itembank.services import committee
-from itembank.services import results
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
-from itembank.io.tables import read_text, write_text
 
 __all__ = ["register"]
 
@@ -36,6 +33,9 @@ def register(app: typer.Typer) -> None:
 @rules_app.command("add")
 def rules_add_cli(code: str, file: Path, db: DbOption = None, user: UserOption = None) -> None:
     """Store FILE (a TOML rule set) as the next version of rule set CODE."""
+    from itembank.io.tables import read_text
+    from itembank.services import committee
+
     if not file.exists():
         raise fail(f"{file}: file not found")
     with bank_session(db) as session:
@@ -47,12 +47,16 @@ def rules_add_cli(code: str, file: Path, db: DbOption = None, user: UserOption =
 def rules_assign_cli(admin: str, code: str, db: DbOption = None, user: UserOption = None,
                      version: Annotated[int | None, typer.Option(help="[default: newest]")] = None) -> None:
     """Score administration ADMIN with rule set CODE."""
+    from itembank.services import committee
+
     with bank_session(db) as session:
         committee.assign_rule_set(session, admin, code, version, actor=current_user(user))
     typer.echo(f"administration {admin} is scored with rule set {code}")
 
 
 def _decide(action: str, admin: str, item: str, value: str, reason: str, db: str | None, user: str | None) -> None:
+    from itembank.services import committee
+
     with bank_session(db) as session:
         row = committee.add_decision(session, admin, item, action, value, reason=reason, actor=current_user(user))
         typer.echo(f"decision {row.id}: {action} {item}{' ' + value if value else ''} recorded")
@@ -88,6 +92,8 @@ def weight_cli(admin: str, item: str, weight: str, reason: ReasonOption, db: DbO
 @decide_app.command("withdraw")
 def withdraw_cli(decision: int, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
     """Withdraw decision number DECISION (it stays on record)."""
+    from itembank.services import committee
+
     with bank_session(db) as session:
         committee.withdraw_decision(session, decision, reason=reason, actor=current_user(user))
     typer.echo(f"decision {decision} withdrawn")
@@ -98,6 +104,8 @@ def cut_cli(admin: str, rule: Annotated[str, typer.Argument(help='Cut-score rule
             reason: ReasonOption, part: Annotated[str, typer.Option(help="Part, or total")] = "total",
             db: DbOption = None, user: UserOption = None) -> None:
     """Set the cut score (cesuur) of ADMIN as a rule: points, percent, percent_guessing or item_ratings."""
+    from itembank.services import committee
+
     try:
         document = json.loads(rule)
     except json.JSONDecodeError as exc:
@@ -112,6 +120,8 @@ def cut_cli(admin: str, rule: Annotated[str, typer.Argument(help='Cut-score rule
 def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
                 note: Annotated[str, typer.Option(help="A note stored with the release")] = "") -> None:
     """Release the results of ADMIN as an immutable snapshot; prints what changed since the last release."""
+    from itembank.services import results
+
     with bank_session(db) as session:
         outcome = results.release_results(session, admin, actor=current_user(user), note=note)
         rel = outcome.release
@@ -130,6 +140,9 @@ def results_cli(admin: str, db: DbOption = None,
                 format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
                 out: Annotated[Path | None, typer.Option(help="File to write [default: stdout]")] = None) -> None:
     """Print or export the released results of ADMIN, with objections and annulments applied."""
+    from itembank.io.tables import write_text
+    from itembank.services import results
+
     if format not in ("csv", "json"):
         raise fail(f"--format must be csv or json, got {format}")
     with bank_session(db) as session:
@@ -146,6 +159,8 @@ def objection_cli(admin: str, candidate: str, item: str,
                   points: Annotated[str, typer.Argument(help="The points the candidate gets for ITEM")],
                   reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
     """Judge an objection: re-score one CANDIDATE with an individual score for ITEM."""
+    from itembank.services import results
+
     with bank_session(db) as session:
         rev = results.add_objection(session, admin, candidate, item, points, reason=reason, actor=current_user(user))
         row = rev.result["row"]
@@ -155,6 +170,8 @@ def objection_cli(admin: str, candidate: str, item: str,
 
 def annul_cli(admin: str, candidate: str, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
     """Annul the result of CANDIDATE (irregularity or fraud); it stays annulled in later releases."""
+    from itembank.services import results
+
     with bank_session(db) as session:
         results.annul_result(session, admin, candidate, reason=reason, actor=current_user(user))
     typer.echo(f"result of {candidate} in {admin} annulled")

@@ -6,20 +6,21 @@ import getpass
 import os
 
 from contextlib import contextmanager
-from typing import Annotated, Iterator
+from typing import TYPE_CHECKING, Annotated, Iterator
 
 import typer
-from sqlalchemy.orm import Session
 
-from itembank.storage.db import open_bank, session_scope
 from itembank.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["DbOption", "UserOption", "bank_session", "user_errors", "fail", "current_user", "echo_table"]
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="SQLite file path or SQLAlchemy URL "
-                 "[default: $ITEMBANK_DATABASE_URL, else ./itembank.storage.db]"),
+                 "[default: $ITEMBANK_DATABASE_URL, else ./itembank.db]"),
 ]
 UserOption = Annotated[
     str | None,
@@ -39,6 +40,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def bank_session(db: str | None, *, create: bool = False) -> Iterator[Session]:
     """Open the bank and one transaction; a :class:`UserError` becomes a message + exit 2."""
+    # Imported here so that `itembank --help` starts without SQLAlchemy.
+    from itembank.storage.db import open_bank, session_scope
+
     try:
         engine = open_bank(db, create=create)
         try:

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from itembank.services import administrations
-from itembank.io import response_files
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, fail
 
 __all__ = ["register"]
@@ -39,6 +37,8 @@ def admin_add_cli(
         sitting = date.fromisoformat(on)
     except ValueError:
         raise fail(f"--date must be a date written YYYY-MM-DD, got {on!r}") from None
+    from itembank.services import administrations
+
     with bank_session(db) as session:
         administrations.add_administration(session, code, form, on=sitting, location=location, language=language,
                                  actor=current_user(user))
@@ -55,9 +55,12 @@ def import_cli(
     user: UserOption = None,
 ) -> None:
     """Store the responses in FILE for ADMIN; a file with any problem stores nothing."""
-    with bank_session(db) as session:
+    from itembank.io import response_files
+    from itembank.progress import step
+
+    with bank_session(db) as session, step(f"Importing responses from {file.name}"):
         report = response_files.import_responses(session, admin, file, actor=current_user(user),
-                                              attributes=attribute or ())
+                                                 attributes=attribute or ())
     typer.echo(f"{report.file}: {report.candidates} candidates, {report.responses} responses stored "
                f"for administration {report.administration}")
     for item, n in report.invalid.items():
@@ -71,6 +74,8 @@ def export_cli(
     db: DbOption = None,
 ) -> None:
     """Write ADMIN's responses in the import layout (attributes last)."""
+    from itembank.io import response_files
+
     with bank_session(db) as session:
         n = response_files.export_responses(session, admin, file)
     typer.echo(f"{n} candidates written to {file}")

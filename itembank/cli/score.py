@@ -16,22 +16,23 @@ summary; a :class:`~itembank.errors.UserError` goes to stderr with exit code 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from itembank.services import results
 from itembank.cli.common import DbOption, bank_session, fail, user_errors
 from itembank.errors import UserError
-from itembank.scoring.engine import ScoringResult
-from itembank.io.scoring_files import score_files, write_results
-from itembank.scoring.grades import format_fraction
+
+if TYPE_CHECKING:
+    from itembank.scoring.engine import ScoringResult
 
 __all__ = ["register", "score_command", "summary"]
 
 
 def summary(result: ScoringResult) -> str:
     """A few lines for the terminal: candidates, maxima and cuts, outcome counts."""
+    from itembank.scoring.grades import format_fraction
+
     lines = [f"{len(result.candidates)} candidates scored; total maximum {format_fraction(result.maxima['total'])}"]
     if result.voided:
         lines.append(f"voided items: {', '.join(result.voided)}")
@@ -54,10 +55,15 @@ def score_command(
     out: Annotated[Optional[Path], typer.Option("--out", help="where to write RESULTS.csv")] = None,
 ) -> None:
     """Score an administration (ADMIN), or FORM/RESPONSES/RULES files, and write RESULTS.csv."""
+    # Imported here: `itembank --help` should not wait for pandas.
+    from itembank.io.scoring_files import score_files, write_results
+    from itembank.progress import step
+    from itembank.services import results
+
     if admin is not None:
         if form or responses or rules or decisions:
             raise fail("give either ADMIN or --form/--responses/--rules, not both")
-        with bank_session(db) as session:
+        with bank_session(db) as session, step(f"Scoring {admin}"):
             result = results.score_administration(session, admin)
         typer.echo(summary(result))
         if out is not None:
@@ -70,7 +76,8 @@ def score_command(
         if missing:
             raise UserError(f"file mode needs {', '.join(missing)}")
         assert form and responses and rules and out  # narrowed above, for the type checker
-        result = score_files(form=form, responses=responses, rules=rules, decisions=decisions, out=out)
+        with step(f"Scoring {responses.name}"):
+            result = score_files(form=form, responses=responses, rules=rules, decisions=decisions, out=out)
     typer.echo(summary(result))
     typer.echo(f"results written to {out}")
 

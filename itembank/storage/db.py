@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from itembank.errors import UserError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 from itembank.storage.immutability import install_orm_guards
 
 __all__ = [
@@ -30,13 +31,13 @@ __all__ = [
     "alembic_config",
 ]
 
-DEFAULT_DB = "itembank.storage.db"
+DEFAULT_DB = "itembank.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def resolve_url(db: str | None = None) -> str:
     """The SQLAlchemy URL for ``--db``: explicit value, else ``ITEMBANK_DATABASE_URL``, else
-    ``./itembank.storage.db``. A value without ``://`` is a SQLite file path."""
+    ``./itembank.db``. A value without ``://`` is a SQLite file path."""
     value = db or os.environ.get("ITEMBANK_DATABASE_URL") or DEFAULT_DB
     if "://" in value:
         return value
@@ -59,6 +60,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # imported here: most commands never migrate
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -67,6 +70,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision`` with Alembic."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
