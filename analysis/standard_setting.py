@@ -48,7 +48,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from itembank.scoring.cuts import REACH_CHOICES, VoidPolicy, chance_score, percent_guessing_cut, reaches, round_cut_up
+from itembank.scoring.cuts import REACH_CHOICES, Reach, VoidPolicy, chance_score, percent_guessing_cut, reaches, round_cut_up
 from itembank.scoring.form import EffectiveItem, Item
 
 __all__ = [
@@ -64,7 +64,7 @@ __all__ = [
     "pass_rate",
 ]
 
-PassIf = Literal[">=", ">"]
+PassIf = Reach  # the scoring core's comparison: ">=" (default) or ">"
 Curve = Literal["interpolated", "step"]
 TieBreak = Literal["lowest", "highest"]
 OnMiss = Literal["nearest", "raise"]

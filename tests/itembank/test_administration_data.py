@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -70,26 +69,9 @@ def test_a_column_with_more_distinct_answers_than_a_byte_holds_round_trips() -> 
 
 
 # --------------------------------------------------------------------------- a small stored exam
-
-
-def build_exam(session: Session, responses: pd.DataFrame, *, rule_text: str | None = None) -> None:
-    """Q1..Qn four-option MC items keyed A (open items O.. worth 3), on form F, sitting ADM,
-    scored with the Flextoets rule set (cut 65 % of the remaining maximum, linear grade,
-    rounded grade 6 passes)."""
-    entries = []
-    for code in [c for c in responses.columns if "#" not in c]:
-        content = (ItemContent(stem="Explain.", item_type="open", max_score=3) if code.startswith("O")
-                   else ItemContent(stem=f"{code}?", options=ABCD, key=("A",)))
-        version = bank.add_item(session, code, content, author="w")
-        bank.set_status(session, code, 1, "in_review", actor="w")
-        bank.set_status(session, code, 1, "approved", actor="c")
-        entries.append(forms.FormEntry(version.id, part="theory"))
-    forms.freeze_form(session, "F", entries, actor="c")
-    administrations.add_administration(session, "ADM", "F", on=date(2025, 11, 1), actor="sec")
-    administrations.add_responses(session, "ADM", responses, actor="sec")
-    text_ = rule_text or resources.files("itembank").joinpath("rules/flextoets.toml").read_text(encoding="utf-8")
-    committee.add_rule_set(session, "FLEX", text_, actor="sec")
-    committee.assign_rule_set(session, "ADM", "FLEX", actor="sec")
+# flextoets_exam (conftest): Q.. four-option MC items keyed A, O.. open items worth 3, on form F,
+# sitting ADM, scored with the Flextoets rule set (cut 65 % of the remaining maximum, linear
+# grade, a rounded grade of 6 passes).
 
 
 def ten_items(n_right: dict[str, int]) -> pd.DataFrame:
@@ -98,9 +80,10 @@ def ten_items(n_right: dict[str, int]) -> pd.DataFrame:
     return pd.DataFrame([["A"] * n + ["B"] * (10 - n) for n in n_right.values()], index=list(n_right), columns=codes)
 
 
-def test_an_objection_is_judged_against_the_inputs_of_the_release_it_amends(session: Session) -> None:
+def test_an_objection_is_judged_against_the_inputs_of_the_release_it_amends(session: Session, flextoets_exam) -> None:
     # c1 has 6 of 10 right. Released with the rule set's cut, 65 % of 10 = 6.5: 6 < 6.5 fails.
-    build_exam(session, ten_items({"c1": 6, "c2": 9, "c3": 3}))
+    exam = ten_items({"c1": 6, "c2": 9, "c3": 3})
+    flextoets_exam(session, list(exam.columns), exam)
     results.release_results(session, "ADM", actor="sec")
     released = results.current_results(session, "ADM").set_index("candidate")
     assert (released.loc["c1", "cut"], released.loc["c1", "outcome"]) == ("6.5", "fail")
@@ -121,7 +104,7 @@ def test_an_objection_is_judged_against_the_inputs_of_the_release_it_amends(sess
     assert after.drop(index="c1")[released.columns].equals(released.drop(index="c1")[released.columns])
 
 
-def test_the_analysis_uses_the_weighted_total_after_a_weight_decision(session: Session) -> None:
+def test_the_analysis_uses_the_weighted_total_after_a_weight_decision(session: Session, flextoets_exam) -> None:
     rng = np.random.default_rng(7)
     theta = rng.normal(size=40)
     right = rng.random((40, 6)) < 1 / (1 + np.exp(-(theta[:, None] - np.linspace(-1, 1, 6))))
@@ -129,7 +112,7 @@ def test_the_analysis_uses_the_weighted_total_after_a_weight_decision(session: S
                          index=[f"c{i:02d}" for i in range(40)])
     frame.iloc[::5, 2] = "C"  # a distractor for every fifth candidate on Q3
     right[::5, 2] = False
-    build_exam(session, frame)
+    flextoets_exam(session, list(frame.columns), frame)
     committee.add_decision(session, "ADM", "Q3", "weight", "3", reason="core item", actor="c")
     a = analyze_administration(session, "ADM")
     x = right.astype(float)
@@ -145,8 +128,9 @@ def test_the_analysis_uses_the_weighted_total_after_a_weight_decision(session: S
         assert key["mean_total"] == pytest.approx(total[x[:, j] == 1].mean())
 
 
-def test_the_same_decision_twice_is_refused_until_it_is_withdrawn(session: Session) -> None:
-    build_exam(session, ten_items({"c1": 6, "c2": 9}))
+def test_the_same_decision_twice_is_refused_until_it_is_withdrawn(session: Session, flextoets_exam) -> None:
+    exam = ten_items({"c1": 6, "c2": 9})
+    flextoets_exam(session, list(exam.columns), exam)
     first = committee.add_decision(session, "ADM", "Q03", "void", reason="ambiguous", actor="c")
     with pytest.raises(RuleError, match=r"'void Q03' is already in force \(decision \d+ by c on"):
         committee.add_decision(session, "ADM", "Q03", "void", reason="again", actor="c")
@@ -156,10 +140,11 @@ def test_the_same_decision_twice_is_refused_until_it_is_withdrawn(session: Sessi
     assert [d.action for d in committee.active_decisions(session, "ADM")] == ["accept", "void"]
 
 
-def test_every_new_input_reaches_the_next_load(session: Session) -> None:
+def test_every_new_input_reaches_the_next_load(session: Session, flextoets_exam) -> None:
     """Responses are cached by content hash; everything else is read fresh: each of a new
     import, decision, withdrawal, cut, objection and annulment shows in the next load."""
-    build_exam(session, ten_items({"c1": 6, "c2": 9}))
+    exam = ten_items({"c1": 6, "c2": 9})
+    flextoets_exam(session, list(exam.columns), exam)
 
     def scored() -> pd.DataFrame:
         return load_administration(session, "ADM").score().results_table().set_index("candidate")
@@ -180,8 +165,9 @@ def test_every_new_input_reaches_the_next_load(session: Session) -> None:
     assert scored().loc["c2", "outcome"] == "annulled"
 
 
-def test_response_sets_are_append_only_in_the_database(session: Session) -> None:
-    build_exam(session, ten_items({"c1": 6}))
+def test_response_sets_are_append_only_in_the_database(session: Session, flextoets_exam) -> None:
+    exam = ten_items({"c1": 6})
+    flextoets_exam(session, list(exam.columns), exam)
     session.commit()
     with pytest.raises(DBAPIError, match="append-only"):
         session.execute(update(ResponseSet).values(created_by="x"))
@@ -195,11 +181,12 @@ def test_response_sets_are_append_only_in_the_database(session: Session) -> None
         session.flush()
 
 
-def test_two_processes_on_one_bank_see_the_same_numbers(engine: Engine, db_url: str) -> None:
+def test_two_processes_on_one_bank_see_the_same_numbers(engine: Engine, db_url: str, flextoets_exam) -> None:
     """Dashboard workers are separate processes, each with its own cache: a decision taken in
     one shows in the next read of another."""
     with Session(engine) as s:
-        build_exam(s, ten_items({"c1": 6, "c2": 9}))
+        exam = ten_items({"c1": 6, "c2": 9})
+        flextoets_exam(s, list(exam.columns), exam)
         s.commit()
 
     def max_in_another_process() -> str:
