@@ -48,7 +48,9 @@ def demo_cli(
             if not replace:
                 raise fail(f"{path} exists already; use --replace to rebuild the demo there")
             path.unlink()
-    with bank_session(target, create=True) as session:
+    from itembank.progress import step
+
+    with bank_session(target, create=True) as session, step("Building the demo bank"):
         summary = demo.build_demo(session)
     truth = Path(url.removeprefix("sqlite:///") + ".true-parameters.csv") if url.startswith("sqlite:///") \
         else Path("itembank-demo.true-parameters.csv")

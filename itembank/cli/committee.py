@@ -120,20 +120,22 @@ def cut_cli(admin: str, rule: Annotated[str, typer.Argument(help='Cut-score rule
 def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
                 note: Annotated[str, typer.Option(help="A note stored with the release")] = "") -> None:
     """Release the results of ADMIN as an immutable snapshot; prints what changed since the last release."""
+    from itembank.progress import step
     from itembank.services import results
 
-    with bank_session(db) as session:
+    with bank_session(db) as session, step(f"Scoring and releasing {admin}"):
         outcome = results.release_results(session, admin, actor=current_user(user), note=note)
-        rel = outcome.release
-        if outcome.unchanged:
-            typer.echo(f"nothing changed since release {rel.revision} ({rel.content_hash[:12]}); no new release made")
-            return
-        typer.echo(f"release {rel.revision} of {admin} stored, content hash {rel.content_hash}")
-        if rel.revision > 1:
-            changed = outcome.changed
-            typer.echo(f"{changed['candidate'].nunique() if len(changed) else 0} candidate(s) changed since release {rel.revision - 1}:")
-            if len(changed):
-                echo_table(changed.astype(str).values.tolist(), list(changed.columns))
+        revision, content_hash = outcome.release.revision, outcome.release.content_hash
+    # Printed after the commit: "stored" is never said of a release that was not.
+    if outcome.unchanged:
+        typer.echo(f"nothing changed since release {revision} ({content_hash[:12]}); no new release made")
+        return
+    typer.echo(f"release {revision} of {admin} stored, content hash {content_hash}")
+    if revision > 1:
+        changed = outcome.changed
+        typer.echo(f"{changed['candidate'].nunique() if len(changed) else 0} candidate(s) changed since release {revision - 1}:")
+        if len(changed):
+            echo_table(changed.astype(str).values.tolist(), list(changed.columns))
 
 
 def results_cli(admin: str, db: DbOption = None,
