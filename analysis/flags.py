@@ -296,6 +296,7 @@ def _flag_table(found: list[dict[str, Any]], item_order: Mapping[Hashable, int])
 def item_flags(
     stats: pd.DataFrame,
     distractors: pd.DataFrame,
+    *,
     thresholds: FlagThresholds | None = None,
 ) -> pd.DataFrame:
     """Flags for the exam committee from the item statistics and the distractor table.

@@ -52,6 +52,7 @@ def assemble_cli(
 ) -> None:
     """Assemble blueprint-exact forms with the optimiser, verify them, freeze them, and print the coverage report."""
     from itembank.assembly import InfeasibleAssemblyError
+    from itembank.display import shown
     from itembank.progress import step
     from itembank.services.forms import assemble_forms
 
@@ -80,7 +81,8 @@ def assemble_cli(
     echo_table(rows, ["form", "constraint", "condition", "required", "value", "met"])
     typer.echo("")
     for form, row in out.statistics.iterrows():
-        mean_p = "n/a (no statistics yet)" if row["n_with_p"] == 0 else f"{row['mean_p']:.2f} over {row['n_with_p']:.0f} items"
+        mean_p = ("n/a (no statistics yet)" if row["n_with_p"] == 0
+                  else f"{shown(row['mean_p'], 'p')} over {row['n_with_p']:.0f} items")
         typer.echo(f"form {form}: {row['n_items']:.0f} items, {row['total_points']:g} points, mean p {mean_p}")
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from itembank.display import shown
 from itembank.io.tables import write_text
 from itembank.services import administrations
 from itembank.services import blueprints
@@ -126,7 +127,7 @@ class DemoSummary:
             f"  Blueprint           {self.blueprint}: 40 items, 40 points, 60 minutes",
             f"  Frozen form         {self.form}: 40 item versions with their keys",
             f"  Administration      {self.administration}: {self.n_candidates} candidates, "
-            f"mean raw score {self.mean_score:.1f} / 40",
+            f"mean raw score {shown(self.mean_score, 'mean_total')} / 40",
             f"  True IRT parameters {self.truth_file}",
             "",
             "  Planted for the committee to find:",

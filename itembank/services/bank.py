@@ -585,14 +585,14 @@ def diff_versions(session: Session, code: str, a: int, b: int) -> list[FieldChan
     ca = ItemContent.of(get_version(session, code, a))
     cb = ItemContent.of(get_version(session, code, b))
     changes = []
-    for field in CONTENT_FIELDS:
-        old, new = _render(field, ca), _render(field, cb)
+    for name in CONTENT_FIELDS:
+        old, new = _render(name, ca), _render(name, cb)
         if old != new:
             udiff = ""
-            if field in ("stem", "options"):
+            if name in ("stem", "options"):
                 udiff = "\n".join(difflib.unified_diff(
                     old.splitlines(), new.splitlines(), f"{code} v{a}", f"{code} v{b}", lineterm=""))
-            changes.append(FieldChange(field, old, new, udiff))
+            changes.append(FieldChange(name, old, new, udiff))
     return changes
 
 

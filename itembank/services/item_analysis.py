@@ -69,7 +69,7 @@ def analyze(data: AdministrationData, *, thresholds: FlagThresholds | None = Non
     options = {i: list(result.items[i].item.options) for i in closed}
     total = result.total.astype(float).reindex(scored.index)
     table = ctt.distractors(choices, keys, scored[closed], total=total, options=options, weights=weights)
-    flags = item_flags(stats, table, thresholds)
+    flags = item_flags(stats, table, thresholds=thresholds)
     codes = (flags.groupby("item", sort=False)["code"].agg(lambda s: ", ".join(dict.fromkeys(s)))
              if len(flags) else pd.Series(dtype=str))
     stats = stats.assign(flags=[codes.get(i, "") for i in stats.index])

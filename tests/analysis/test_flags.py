@@ -75,7 +75,7 @@ def test_thresholds_are_configurable_in_one_place() -> None:
     d = pd.DataFrame(_options("q1", GOOD))
     assert item_flags(stats, d).empty
     strict = FlagThresholds(p_low=0.40, rir_low=0.30)
-    assert [c for _, c, _ in _codes(item_flags(stats, d, strict))] == ["p_low", "rir_low"]
+    assert [c for _, c, _ in _codes(item_flags(stats, d, thresholds=strict))] == ["p_low", "rir_low"]
 
 
 def test_distractor_with_higher_rar_than_the_key_is_a_possible_miskey() -> None:
@@ -133,7 +133,7 @@ def test_key_comparisons_need_enough_candidates() -> None:
     flags = item_flags(_stats({"q1": (0.40, 0.25)}, n=19), pd.DataFrame(_options("q1", rows)))
     assert not set(flags["code"]) & {"miskey_rar", "miskey_high_group", "key_less_popular"}
     assert item_flags(_stats({"q1": (0.40, 0.25)}, n=19), pd.DataFrame(_options("q1", rows)),
-                      FlagThresholds(min_n=10))["code"].tolist() == ["miskey_rar", "miskey_high_group", "key_less_popular"]
+                      thresholds=FlagThresholds(min_n=10))["code"].tolist() == ["miskey_rar", "miskey_high_group", "key_less_popular"]
 
 
 def test_every_flag_code_has_a_message_and_a_known_severity() -> None:
