@@ -80,3 +80,12 @@ class NotFoundError(UserError):
 
 class RuleError(UserError):
     """A business rule forbids the requested change (e.g. editing a frozen form)."""
+
+
+class BankError(UserError):
+    """The bank itself cannot be used as asked: ``--db`` is not an itembank database, the
+    server cannot be reached, or another command holds the write lock. Nothing was changed."""
+
+
+class BankBusyError(BankError):
+    """Another process is writing to the bank and did not finish within the busy timeout."""

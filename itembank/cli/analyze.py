@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from itembank.cli.common import DbOption, bank_session, echo_table, fail
+from itembank.cli.choices import AnalyzeFormat
+from itembank.cli.common import DbOption, bank_session, echo_table
 
 __all__ = ["register"]
 
@@ -20,11 +21,9 @@ def register(app: typer.Typer) -> None:
 def analyze_cli(
     admin: str,
     db: DbOption = None,
-    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    format: Annotated[AnalyzeFormat, typer.Option("--format", help="Output format")] = AnalyzeFormat.table,
 ) -> None:
     """Classical item analysis of ADMIN, with the committee's decisions applied."""
-    if format not in ("table", "csv", "json"):
-        raise fail(f"--format must be table, csv or json, got {format}")
     # Imported here: `itembank --help` should not wait for pandas and SciPy.
     from itembank.display import shown
     from itembank.progress import step
@@ -33,11 +32,11 @@ def analyze_cli(
     with bank_session(db) as session, step(f"Analysing {admin}"):
         a = analyze_administration(session, admin)
     stats = a.statistics
-    if format == "csv":
+    if format is AnalyzeFormat.csv:
         typer.echo(stats.to_csv(index_label="item"), nl=False)
         return
     rel = a.reliability
-    if format == "json":
+    if format is AnalyzeFormat.json:
         typer.echo(json.dumps({
             "administration": admin,
             "items": json.loads(stats.reset_index(names="item").to_json(orient="records")),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from itembank.cli.choices import ObjectiveChoice, ReviewStatusChoice
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def assemble_cli(
     blueprint: Annotated[str, typer.Option("--blueprint", help="Blueprint code (newest version)")],
     forms: Annotated[int, typer.Option("--forms", help="Number of parallel forms")] = 1,
     max_overlap: Annotated[float | None, typer.Option("--max-overlap", help="Largest share of items two forms may share, e.g. 0.1")] = None,
-    objective: Annotated[str, typer.Option(help="max_information, match_reference, spread_exposure or feasible")] = "spread_exposure",
+    objective: Annotated[ObjectiveChoice, typer.Option(help="What the optimiser aims for")] = ObjectiveChoice.spread_exposure,
     exclude_last: Annotated[int | None, typer.Option("--exclude-used-in-last", help="Skip items used on the last N forms")] = None,
     max_exposure: Annotated[float | None, typer.Option("--max-exposure-rate", help="Skip items above this exposure rate")] = None,
     cut_theta: Annotated[float, typer.Option("--cut-theta", help="Ability at the cut score, for information")] = 0.0,
@@ -56,7 +57,7 @@ def assemble_cli(
     from itembank.progress import step
     from itembank.services.forms import assemble_forms
 
-    options = _options(forms, max_overlap, objective, exclude_last, max_exposure, cut_theta, time_limit)
+    options = _options(forms, max_overlap, objective.value, exclude_last, max_exposure, cut_theta, time_limit)
     with bank_session(db) as session:
         try:
             with step(f"Assembling {forms} form(s) from blueprint {blueprint} (time limit {time_limit:g} s)"):
@@ -119,14 +120,14 @@ def blueprint_export_cli(code: str, file: Path, db: DbOption = None,
 
 
 @blueprint_app.command("status")
-def blueprint_status_cli(code: str, version: int, status: str, db: DbOption = None, user: UserOption = None,
+def blueprint_status_cli(code: str, version: int, status: ReviewStatusChoice, db: DbOption = None, user: UserOption = None,
                          comment: Annotated[str, typer.Option()] = "") -> None:
     """Move blueprint CODE version VERSION to STATUS (in_review, approved, retired, draft)."""
     from itembank.services import blueprints
 
     with bank_session(db) as session:
-        blueprints.set_blueprint_status(session, code, version, status, actor=current_user(user), comment=comment)
-    typer.echo(f"blueprint {code} v{version} is now {status}")
+        blueprints.set_blueprint_status(session, code, version, status.value, actor=current_user(user), comment=comment)
+    typer.echo(f"blueprint {code} v{version} is now {status.value}")
 
 
 @blueprint_app.command("gap")

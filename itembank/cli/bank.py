@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from itembank.cli.choices import ReviewStatusChoice
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
 
 # Services are imported inside each command: `itembank --help` and `items list` start without
@@ -64,7 +65,7 @@ def demo_cli(
 def list_cli(
     db: DbOption = None,
     tag: Annotated[str | None, typer.Option(help="Tag code, optionally with its dimension: objective:LO3")] = None,
-    status: Annotated[str | None, typer.Option(help="draft, in_review, approved or retired")] = None,
+    status: Annotated[ReviewStatusChoice | None, typer.Option(help="Review status")] = None,
     language: Annotated[str | None, typer.Option(help="Language code, e.g. nl or en")] = None,
     text: Annotated[str | None, typer.Option(help="Words in the code, stem or options")] = None,
     spec: Annotated[str | None, typer.Option(help="Test specification code")] = None,
@@ -74,7 +75,7 @@ def list_cli(
     from itembank.services import bank
 
     with bank_session(db) as session:
-        versions = bank.find_versions(session, specification=spec, tag=tag, status=status,
+        versions = bank.find_versions(session, specification=spec, tag=tag, status=status.value if status else None,
                                       language=language, text=text, latest_only=not all_versions)
         rows = []
         for v in versions:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from itembank.cli.choices import ResultsFormat
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
 
 __all__ = ["register"]
@@ -139,17 +140,15 @@ def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
 
 
 def results_cli(admin: str, db: DbOption = None,
-                format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+                format: Annotated[ResultsFormat, typer.Option("--format", help="Output format")] = ResultsFormat.csv,
                 out: Annotated[Path | None, typer.Option(help="File to write [default: stdout]")] = None) -> None:
     """Print or export the released results of ADMIN, with objections and annulments applied."""
     from itembank.io.tables import write_text
     from itembank.services import results
 
-    if format not in ("csv", "json"):
-        raise fail(f"--format must be csv or json, got {format}")
     with bank_session(db) as session:
         table = results.current_results(session, admin)
-    text = table.to_csv(index=False) if format == "csv" else table.to_json(orient="records", indent=1)
+    text = table.to_csv(index=False) if format is ResultsFormat.csv else table.to_json(orient="records", indent=1)
     if out is None:
         sys.stdout.write(text)
     else:
@@ -161,10 +160,15 @@ def objection_cli(admin: str, candidate: str, item: str,
                   points: Annotated[str, typer.Argument(help="The points the candidate gets for ITEM")],
                   reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
     """Judge an objection: re-score one CANDIDATE with an individual score for ITEM."""
+    from itembank.io.numbers import parse_number
     from itembank.services import results
 
+    try:
+        value = parse_number(points)
+    except ValueError:
+        raise fail(f"POINTS must be a number (a decimal comma is fine), got '{points.strip()}'") from None
     with bank_session(db) as session:
-        rev = results.add_objection(session, admin, candidate, item, points, reason=reason, actor=current_user(user))
+        rev = results.add_objection(session, admin, candidate, item, value, reason=reason, actor=current_user(user))
         row = rev.result["row"]
         typer.echo(f"{candidate}: result revision {rev.revision}: total {row['total']}, "
                    f"grade {row['grade'] or '-'}, outcome {row['outcome']}")

@@ -39,15 +39,25 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 @contextmanager
 def bank_session(db: str | None, *, create: bool = False) -> Iterator[Session]:
-    """Open the bank and one transaction; a :class:`UserError` becomes a message + exit 2."""
+    """Open the bank and one transaction; a :class:`UserError` becomes a message + exit 2.
+
+    So do the bank's own failures (:func:`itembank.storage.db.bank_error`): a busy SQLite bank,
+    a lost server connection, a write that collided with another command's. The transaction
+    is rolled back first, so the message can say that nothing changed.
+    """
     # Imported here so that `itembank --help` starts without SQLAlchemy.
-    from itembank.storage.db import open_bank, session_scope
+    from itembank.storage.db import bank_error, open_bank, session_scope
 
     try:
         engine = open_bank(db, create=create)
         try:
             with session_scope(engine) as session:
                 yield session
+        except Exception as exc:
+            translated = bank_error(exc, engine.url)
+            if translated is None:
+                raise
+            raise translated from None
         finally:
             engine.dispose()
     except UserError as exc:

@@ -1,0 +1,48 @@
+"""The fixed sets of values a command-line argument may take, as typer choices.
+
+A typo (``blueprint status ... aproved``) then gets click's usage error listing the valid
+values, exit code 2, before anything is opened. The values are defined elsewhere; they are
+written out here because the defining modules are heavy (``ReviewStatus`` lives with the
+SQLAlchemy models, ``OBJECTIVES`` in the assembly package that loads pandas and SciPy) and
+``itembank --help`` must start without them. ``tests/itembank/test_cli_errors.py`` checks
+that every list here equals its source.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice"]
+
+
+class ReviewStatusChoice(str, Enum):
+    """= :class:`itembank.storage.models.ReviewStatus`."""
+
+    draft = "draft"
+    in_review = "in_review"
+    approved = "approved"
+    retired = "retired"
+
+
+class AnalyzeFormat(str, Enum):
+    """Output of ``itembank analyze``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ResultsFormat(str, Enum):
+    """Output of ``itembank results``."""
+
+    csv = "csv"
+    json = "json"
+
+
+class ObjectiveChoice(str, Enum):
+    """= :data:`itembank.assembly.pool.OBJECTIVES` (the assembly objectives)."""
+
+    max_information = "max_information"
+    match_reference = "match_reference"
+    spread_exposure = "spread_exposure"
+    feasible = "feasible"
