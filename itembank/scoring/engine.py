@@ -453,7 +453,8 @@ def _adjust(
             continue
         maximum = items[item_id].item.max_score
         if not 0 <= points <= maximum:
-            problems.append(ResponseProblem(cand, item_id, f"adjusted points {value!r} outside 0..{format_fraction(maximum)}"))
+            problems.append(ResponseProblem(
+                cand, item_id, f"{format_fraction(points)} points is outside 0..{format_fraction(maximum)} for item {item_id}"))
             continue
         s = scores[item_id]
         new = math.lcm(s.denom, points.denominator)
