@@ -93,6 +93,14 @@ class AdministrationData:
                              decisions=self.decisions, adjustments=dict(self.adjustments) or None,
                              annulled=self.annulled)
 
+    def check_rules(self) -> None:
+        """Run every check the scoring core makes on the form and the rules in force, without
+        scoring anybody: the rule set's parts against the form, each cut evaluated on the form
+        after the decisions and checked against its maximum by the grade conversion
+        (:func:`itembank.scoring.score`, as file mode runs it). Raises
+        :class:`~itembank.scoring.RuleSetError` naming the rule and the numbers."""
+        self.score(candidates=[])
+
     def score(self, *, extra_adjustments: Mapping[tuple[str, str], Any] | None = None,
               candidates: Iterable[Hashable] | None = None) -> scoring.ScoringResult:
         """Score through the one scoring core with everything in these inputs.

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from itembank import scoring
 from itembank.storage import audit
@@ -37,6 +37,7 @@ from itembank.storage.response_matrix import concat_responses, content_hash, dec
 __all__ = [
     "add_administration",
     "get_administration",
+    "lock_administration",
     "list_administrations",
     "scoring_form",
     "as_scoring_form",
@@ -71,6 +72,38 @@ def add_administration(
 
 def get_administration(session: Session, code: str) -> Administration:
     admin = session.scalar(select(Administration).where(Administration.code == code))
+    if admin is None:
+        raise NotFoundError(f"no administration '{code}'")
+    return admin
+
+
+def lock_administration(session: Session, code: str) -> Administration:
+    """The administration ``code``, locked for writing until the session's transaction ends.
+
+    Every write of the committee's work on a sitting (responses, decisions, cut scores,
+    releases, objections, annulments) first checks what is stored and then writes; two such
+    commands at the same moment must not both pass the check. So each takes this lock
+    *before* reading: the second waits until the first has committed or rolled back, then
+    sees its rows (a duplicate decision is refused, a second identical release finds nothing
+    changed).
+
+    * PostgreSQL: ``SELECT ... FOR UPDATE`` on the administration's row. Under READ COMMITTED
+      every later statement of the transaction reads a fresh snapshot, so it sees what the
+      other transaction committed.
+    * SQLite locks the whole database, not rows, and Python's driver opens a transaction only
+      at the first write, so the reads before it are not protected: two sessions could both
+      read, and the second to write would fail with "database is locked" (SQLite refuses to
+      wait when waiting could deadlock). A no-op write on the administration's row as the first
+      statement takes the write lock at once (what ``BEGIN IMMEDIATE`` does, without taking the
+      transaction out of SQLAlchemy's hands); a second writer then waits for it for the
+      driver's busy timeout, and every read after the lock is consistent.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Administration).where(Administration.code == code)
+                        .values(id=Administration.id).execution_options(synchronize_session=False))
+        return get_administration(session, code)
+    admin = session.scalar(select(Administration).where(Administration.code == code)
+                           .with_for_update().execution_options(populate_existing=True))
     if admin is None:
         raise NotFoundError(f"no administration '{code}'")
     return admin
@@ -193,7 +226,9 @@ def add_responses(
     an open item's cell grader 1's points, with ``<item>#2``, ``<item>#3`` for further
     graders; blank/NaN = omitted. ``attributes`` (same index) holds group variables for DIF.
 
-    Everything is checked before anything is written (:func:`itembank.scoring.check_responses`:
+    The administration is locked first (:func:`lock_administration`), so two imports at the
+    same moment cannot both store responses for one candidate. Everything is checked before
+    anything is written (:func:`itembank.scoring.check_responses`:
     columns, open items' points, missing gradings; candidates not yet registered for this
     administration); a problem raises :class:`~itembank.scoring.ResponseError` naming candidate
     and column. An unknown option label is stored as given: it scores as *invalid*.
@@ -201,7 +236,7 @@ def add_responses(
     (:class:`~itembank.storage.models.ResponseSet`). Returns the number of responses stored:
     candidates x response columns, omitted ones included.
     """
-    admin = get_administration(session, administration)
+    admin = lock_administration(session, administration)
     form = get_form(session, admin.form.code)
     as_scored = as_scoring_form(form)
     texts = _as_stored_text(choices)

@@ -15,9 +15,9 @@ from itembank import scoring
 from itembank.scoring.form import ACTIONS
 from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
-from itembank.services.administrations import get_administration, scoring_form
+from itembank.services.administrations import get_administration, lock_administration, scoring_form
 from itembank.services.forms import get_form
-from itembank.services.administration_data import CutRuleInForce, decisions_in_force, rules_with_cuts
+from itembank.services.administration_data import CutRuleInForce, decisions_in_force, load_administration, rules_with_cuts
 from itembank.storage.versioned import get_versioned, latest_version
 from itembank.storage.models import (
     Administration,
@@ -59,7 +59,7 @@ def get_rule_set(session: Session, code: str, version: int | None = None) -> Rul
 def assign_rule_set(session: Session, administration: str, code: str, version: int | None = None,
                     *, actor: str, reason: str = "") -> None:
     """Fix the rule set an administration is scored with (seed 004 §5.25: before the exam)."""
-    admin = get_administration(session, administration)
+    admin = lock_administration(session, administration)
     rule_set = get_rule_set(session, code, version)
     scoring.load_rule_set(rule_set.text, source=f"rule set '{code}' v{rule_set.version}").check(
         scoring_form(session, administration))
@@ -103,7 +103,8 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
         raise UserError(f"unknown decision '{action}'; expected one of {', '.join(ACTIONS)}")
     if not reason.strip():
         raise UserError("a committee decision needs a reason (seed 004 §5.30: it is reported)")
-    admin = get_administration(session, administration)
+    # Locked before the duplicate check, so two identical decisions at once cannot both pass it.
+    admin = lock_administration(session, administration)
     fi = get_form_item(session, admin, item)
     _refuse_duplicate(session, admin, fi.id, item, action, value)
     proposed = [*active_decisions(session, administration), scoring.Decision(item, action, value, reason)]
@@ -138,15 +139,16 @@ def withdraw_decision(session: Session, decision_id: int, *, reason: str, actor:
     original = session.get(Decision, decision_id)
     if original is None or original.action == "withdraw":
         raise NotFoundError(f"no decision {decision_id} to withdraw")
+    # Locked before the already-withdrawn check, so two withdrawals at once cannot both pass it.
+    admin = lock_administration(session, session.get(Administration, original.administration_id).code)
     if session.scalar(select(Decision.id).where(Decision.withdraws_id == decision_id)) is not None:
         raise RuleError(f"decision {decision_id} has been withdrawn already")
     row = Decision(administration_id=original.administration_id, form_item_id=original.form_item_id,
                    action="withdraw", value=None, reason=reason, decided_by=actor, withdraws_id=decision_id)
     session.add(row)
     session.flush()
-    admin = session.get(Administration, original.administration_id)
     audit.record(session, actor=actor, action="decision_withdraw", entity_type="administration",
-                 entity_id=admin.code if admin else original.administration_id,
+                 entity_id=admin.code,
                  detail={"decision": row.id, "withdraws": decision_id}, reason=reason)
     return row
 
@@ -164,8 +166,14 @@ def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *
 
     ``rule`` is a cut-score rule document (``{"kind": "percent", "value": 70}``, or the
     ``to_rule()`` of a standard-setting result); it replaces the rule set's cut for ``part``.
+
+    Before it is recorded, the cut is checked exactly as file mode checks it: the scoring core
+    scores the administration's form under the rule set in force with this cut and the
+    decisions in force (:meth:`AdministrationData.check_rules`), so a cut the grade conversion
+    cannot use (a 45-point cut on a 40-point form under a linear conversion) is refused here
+    instead of failing every later score and release.
     """
-    admin = get_administration(session, administration)
+    admin = lock_administration(session, administration)
     scoring.parse_cut_rule(rule, source="the cut-score rule")
     if not reason.strip():
         raise UserError("a cut-score decision needs a reason")
@@ -173,6 +181,11 @@ def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *
     session.add(row)
     session.flush()
     administration_rule_set(session, admin)  # the part must exist in the rule set
+    try:
+        load_administration(session, administration).check_rules()
+    except RuleError as exc:
+        raise RuleError(f"the cut-score rule {rule} for {part} of {administration} cannot be used, "
+                        f"nothing was recorded: {exc}") from None
     audit.record(session, actor=actor, action="cut_score", entity_type="administration",
                  entity_id=administration, detail={"part": part, "rule": rule}, reason=reason)
     return row

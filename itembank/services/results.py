@@ -26,12 +26,13 @@ from decimal import Decimal
 from typing import Any
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from itembank import scoring
 from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.services.administration_data import AdministrationData, load_administration, released_inputs
-from itembank.services.administrations import get_administration
+from itembank.services.administrations import get_administration, lock_administration
 from itembank.services.committee import get_form_item
 from itembank.storage.models import (
     Administration,
@@ -89,8 +90,12 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
 
     If nothing changed since the last release, no new revision is made. Otherwise the outcome
     lists every candidate whose total, grade or outcome changed.
+
+    The administration is locked first (:func:`lock_administration`): of two releases at the
+    same moment the second waits, then finds the first one's release (nothing changed since
+    it) or releases what changed in between.
     """
-    admin = get_administration(session, administration)
+    admin = lock_administration(session, administration)
     data = load_administration(session, administration)
     result = data.score()  # checks the rule set is assigned
     assert data.rule_set is not None
@@ -113,7 +118,12 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
                   rule_set_id=rule_set_id, content_hash=content_hash, snapshot=snapshot,
                   created_by=actor, note=note)
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Only reachable if another transaction made the same revision without the lock.
+        raise UserError(f"another release of {admin.code} was made at the same moment; nothing changed. "
+                        f"Run 'itembank release {admin.code}' again to see it") from None
     changed = _diff(_table(previous.snapshot), table) if previous else _empty_diff()
     audit.record(session, actor=actor, action="release", entity_type="administration", entity_id=admin.code,
                  detail={"revision": row.revision, "hash": content_hash, "changed_candidates":
@@ -190,7 +200,8 @@ def add_objection(session: Session, administration: str, candidate: str, item: s
                   *, reason: str, actor: str) -> ResultRevision:
     """Judge an objection individually (seed 004 §6.2): re-score one candidate with one
     adjusted item score; only that candidate's result gets a new revision."""
-    admin = get_administration(session, administration)
+    # Locked first: an annulment, release or other objection at the same moment waits.
+    admin = lock_administration(session, administration)
     release = _latest_release(session, admin)
     if release is None:
         raise UserError(f"administration {administration} has no released results to object to")
@@ -223,7 +234,8 @@ def add_objection(session: Session, administration: str, candidate: str, item: s
 def annul_result(session: Session, administration: str, candidate: str, *, reason: str, actor: str) -> ResultRevision:
     """Annul a candidate's result for irregularity or fraud (seed 004 §5.19, §5.31), also
     after release; it stays annulled in every later release revision."""
-    admin = get_administration(session, administration)
+    # Locked before the already-annulled check, so two annulments at once cannot both pass it.
+    admin = lock_administration(session, administration)
     release = _latest_release(session, admin)
     if release is None:
         raise UserError(f"administration {administration} has no released results yet; "
