@@ -158,6 +158,9 @@ def import_items(session: Session, path: str | Path, *, actor: str) -> ImportRep
     table = read_table(path)
     problems = check_header(table, COLUMNS, also_allowed=lambda h: h.startswith(OPTION_PREFIX),
                             allowed_note="option_<label>")
+    if not table.rows:
+        # Without this the import "succeeded" with 0 new items and still wrote an audit event.
+        problems.append(table.problem(None, None, "the file has no item rows (only a header row); nothing to import"))
     if problems:
         raise InputFileError(problems)
     known = _Bank.load(session)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from itembank.errors import InputFileError, Problem, RuleError, UserError
-from itembank.io.numbers import normalise_number
+from itembank.io.numbers import MAX_SCORE, WEIGHT, Plausible, normalise_number, parse_number
 from itembank.io.tables import Column, Table, check_header, one_of, parse_cells, read_matrix, read_table, read_text, write_table
 
 from itembank.scoring.engine import ResponseError, ScoringResult, score
@@ -34,7 +34,7 @@ from itembank.scoring.form import ACTIONS, ITEM_TYPES, Decision, Form, Item, app
 from itembank.scoring.grades import to_fraction
 from itembank.scoring.rules import RuleSet, load_rule_set
 
-__all__ = ["RESULTS_NAME", "FORM_COLUMNS", "DECISION_COLUMNS", "file_error", "normalise_points", "read_form", "read_responses", "read_decisions", "read_rules", "write_results", "score_files"]
+__all__ = ["RESULTS_NAME", "FORM_COLUMNS", "DECISION_COLUMNS", "file_error", "normalise_points", "read_form", "read_responses", "read_decisions", "read_rules", "read_rule_set_text", "write_results", "score_files"]
 
 RESULTS_NAME = "RESULTS.csv"
 FORM_COLUMNS = ("item", "part", "type", "options", "key", "max_score", "weight")
@@ -50,12 +50,14 @@ def _required(message: str) -> Callable[[str], str]:
     return parse
 
 
-def _fraction(column: str) -> Callable[[str], Fraction]:
+def _fraction(column: str, limit: Plausible) -> Callable[[str], Fraction]:
     def parse(text: str) -> Fraction:
         try:
-            return to_fraction(normalise_number(text), what=column)
+            value = to_fraction(normalise_number(text), what=column)
         except ValueError:
             raise ValueError(f"expected a number, got '{text}'") from None
+        limit.check(value)
+        return value
 
     return parse
 
@@ -66,8 +68,8 @@ FORM_COLUMNS: tuple[Column, ...] = (
     Column("type", required=True, parse=one_of(ITEM_TYPES)),
     Column("options", parse=split_labels),
     Column("key", parse=split_labels),
-    Column("max_score", default="1", parse=_fraction("max_score")),
-    Column("weight", default="1", parse=_fraction("weight")),
+    Column("max_score", default="1", parse=_fraction("max_score", MAX_SCORE)),
+    Column("weight", default="1", parse=_fraction("weight", WEIGHT)),
 )
 """FORM.csv, declared: what each column accepts and what an empty cell means."""
 
@@ -111,7 +113,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             column = "key" if "key" in str(exc) else "options" if "option" in str(exc) else None
             problems.append(table.problem(number, column, str(exc)))
     if not table.rows:
-        problems.append(table.problem(None, None, "no items"))
+        problems.append(table.problem(None, None, "the file has no item rows (only a header row)"))
     if problems:
         raise InputFileError(problems)
     return Form(tuple(items))
@@ -130,6 +132,9 @@ def read_decisions(path: str | os.PathLike[str], form: Form) -> list[Decision]:
         if row_problems:
             continue
         value = normalise_number(values["value"]) if values["action"] == "weight" else values["value"]
+        if values["action"] == "weight" and (implausible := _implausible_weight(value)) is not None:
+            problems.append(table.problem(number, "value", implausible))
+            continue
         decision = Decision(item=values["item"], action=values["action"], value=value, reason=values["reason"])
         try:
             apply_decisions(form, [decision])
@@ -141,6 +146,15 @@ def read_decisions(path: str | os.PathLike[str], form: Form) -> list[Decision]:
     if problems:
         raise InputFileError(problems)
     return decisions
+
+
+def _implausible_weight(text: str) -> str | None:
+    """The range message for a weight decision's value; ``None`` when it is plausible or not a
+    number at all (the scoring core's message then says "expected a number")."""
+    try:
+        return WEIGHT.problem(parse_number(text))
+    except ValueError:
+        return None
 
 
 def normalise_points(frame: pd.DataFrame, form: Form) -> pd.DataFrame:
@@ -174,6 +188,8 @@ def _read_responses_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, d
     candidates = table.frame["candidate"].astype(object).tolist()
     problems = [table.problem(number, "candidate", "empty candidate id")
                 for number, cand in zip(table.rows.tolist(), candidates) if not cand]
+    if not candidates:
+        problems.append(table.problem(None, None, "the file has no candidates (only a header row)"))
     if problems:
         raise InputFileError(problems)
     # Text cells (categorical), never inferred numbers: the labels "01" and "1" stay different.
@@ -194,8 +210,21 @@ def read_responses(path: str | os.PathLike[str], *, form: Form | None = None) ->
 
 
 def read_rules(path: str | os.PathLike[str]) -> RuleSet:
-    """Read and parse a RULES.toml file."""
+    """Read and parse a RULES.toml file; every problem names the file and the key path
+    (``rules.toml: parts.mc.cut.value: ...``)."""
     return load_rule_set(read_text(path), source=Path(path).name)
+
+
+def read_rule_set_text(path: str | os.PathLike[str]) -> str:
+    """The text of a rule-set file, checked first: what ``rules add`` stores.
+
+    The rule set is validated against the schema with the file's name as source, so a mistake
+    reads ``rules.toml: key.path: ...`` (the README's promise) before the text reaches
+    :func:`itembank.services.committee.add_rule_set`, which checks it again under its
+    version label. Raises :class:`~itembank.scoring.rules.RuleSetError` or
+    :class:`~itembank.errors.InputFileError`.
+    """
+    return read_rules(path).text
 
 
 def file_error(exc: ResponseError, name: str, rows: Mapping[Hashable, Sequence[int]]) -> InputFileError:

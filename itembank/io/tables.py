@@ -2,9 +2,14 @@
 
 Reading (:func:`read_table`):
 
-* CSV in UTF-8, with or without a byte-order mark; the separator is a comma or a semicolon
+* CSV in UTF-8, with or without a byte-order mark, or UTF-16 with a byte-order mark (little
+  or big endian: what Notepad calls "Unicode"); the separator is a comma or a semicolon
   (Dutch Excel writes ``;``), detected from the header row. A file in another encoding
-  (Excel's "CSV" is cp1252) is refused with a message saying to save it as "CSV UTF-8".
+  (Excel's "CSV" is cp1252; UTF-32; UTF-16 without a byte-order mark) or one that is not
+  text at all (a workbook or a database under a ``.csv`` name) is refused with a message
+  saying what was found and to save it as "CSV UTF-8". A header row that is one column
+  holding a tab or ``|`` (a tab-separated export), and a row whose only cell holds the other
+  separator (``c1;A;B`` under ``candidate,Q1,Q2``), are refused naming both separators.
 * XLSX (or XLSM): the first sheet; number cells are read as the text a user typed
   (``1.0`` -> ``"1"``), dates as ISO text.
 * Every cell comes back as text, stripped of surrounding blanks. Rows carry their row number
@@ -28,6 +33,7 @@ whether the header must have it, the parser for its cells) and :func:`check_head
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -85,28 +91,94 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _csv_text(path: Path, name: str) -> str:
+_SAVE_CSV = "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)"
+_SAVE_TEXT = "save it as UTF-8"
+# A header row with one column holding one of these was written with another separator.
+_FOREIGN_SEPARATORS = {"\t": "a tab", "|": "'|'"}
+
+
+def _decode(data: bytes, name: str, *, advice: str) -> str:
+    """The text of a file's bytes: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+
+    The byte-order mark decides, because it is the only reliable sign: Notepad's "Unicode" is
+    UTF-16 LE with a BOM, "Unicode big endian" UTF-16 BE with one. UTF-32 starts with the
+    UTF-16 LE mark, so it is tested first. Anything else must be valid UTF-8; NUL bytes mean
+    UTF-16 without a mark or a binary file, and a zip header an XLSX workbook named .csv.
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise _fail(name, f"is UTF-32 text, which is not read here; {advice}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")  # the BOM picks the byte order and is dropped
+        except UnicodeDecodeError as exc:
+            raise _fail(name, f"starts as UTF-16 text but byte {exc.start + 3} cannot be read; {advice}") from None
+    if data.startswith(b"PK\x03\x04"):
+        raise _fail(name, "is a zip archive (an XLSX workbook?), not text; give a workbook the "
+                          f"name .xlsx, or {advice}")
+    if b"\x00" in data[:65536]:
+        raise _fail(name, "is not a text file, or is UTF-16 without a byte-order mark (it holds NUL "
+                          f"bytes); {advice}")
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(name, f"is not UTF-8 text (byte {exc.start + 1} cannot be read); "
-                          "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)") from None
+        raise _fail(name, f"is not UTF-8 text (byte {exc.start + 1} cannot be read); {advice}") from None
 
 
-def _csv_lines(path: Path, name: str) -> list[list[str]]:
-    text = _csv_text(path, name)
+def _csv_text(path: Path, name: str) -> str:
+    return _decode(path.read_bytes(), name, advice=_SAVE_CSV)
+
+
+def _separator(text: str) -> str:
+    """The separator of a CSV text, read from its header row: the more frequent of ``,`` and
+    ``;`` (Dutch Excel separates with ``;`` because ``,`` is its decimal mark)."""
     first_line = text.split("\n", 1)[0]
-    # Dutch Excel separates with ";" because "," is its decimal mark
-    separator = max(_SEPARATORS, key=first_line.count)
+    return max(_SEPARATORS, key=first_line.count)
+
+
+def _csv_lines(path: Path, name: str) -> tuple[list[list[str]], str]:
+    text = _csv_text(path, name)
+    separator = _separator(text)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator)), separator
     except csv.Error as exc:
         raise _fail(name, f"not a valid CSV file: {exc}") from None
+
+
+def _header_problems(name: str, header: list[str], separator: str | None) -> list[Problem]:
+    """A repeated column name; a header of one column that holds another separator."""
+    problems = [Problem(name, 1, h, "the column appears more than once")
+                for i, h in enumerate(header) if h and h in header[:i]]
+    if separator is not None and len(header) == 1:
+        found = [what for mark, what in _FOREIGN_SEPARATORS.items() if mark in header[0]]
+        if found:
+            problems.append(Problem(name, 1, None, (
+                f"the header row is read as one column '{header[0]}': found {found[0]} between the names, "
+                "expected a comma or a semicolon; save the file as 'CSV UTF-8'")))
+    return problems
+
+
+def _other_separator_problem(name: str, number: int, line: Sequence[str], width: int,
+                             separator: str | None) -> Problem | None:
+    """A row whose only filled cell is the first and holds the other separator, while the
+    header has more columns: the rows were written with another separator than the header."""
+    if separator is None or width < 2 or not line or any(c.strip() for c in line[1:]):
+        return None
+    other = ";" if separator == "," else ","
+    cells = next(csv.reader([line[0]], delimiter=other), [])
+    if len(cells) != width:
+        return None  # e.g. a candidate id "Jansen, P." whose answers are all omitted
+    return Problem(name, number, None, (
+        f"found {len(cells)} cells separated by '{other}', but the header row separates its "
+        f"{width} columns by '{separator}'; use one separator in the whole file"))
 
 
 def _xlsx_lines(path: Path, name: str) -> list[list[str]]:
     import openpyxl
 
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            raise _fail(name, "is not an XLSX workbook (a workbook is a zip archive); a CSV "
+                              "file must have a name ending in .csv")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged file
@@ -126,23 +198,22 @@ def _check_exists(path: Path) -> None:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """A whole text file (e.g. a rule set's TOML) as UTF-8, with the same file policy as
-    :func:`read_table`: missing, a folder or another encoding is an ``InputFileError``."""
+    """A whole text file (e.g. a rule set's TOML), with the same file policy as
+    :func:`read_table`: UTF-8 with or without BOM or UTF-16 with BOM; missing, a folder or
+    another encoding is an ``InputFileError``."""
     path = Path(path)
     _check_exists(path)
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _fail(path.name, f"is not UTF-8 text (byte {exc.start + 1} cannot be read); save it as UTF-8") from None
+    return _decode(path.read_bytes(), path.name, advice=_SAVE_TEXT)
 
 
-def _lines(path: Path) -> list[list[str]]:
+def _lines(path: Path) -> tuple[list[list[str]], str | None]:
+    """The file's rows of cells and its CSV separator (``None`` for a workbook)."""
     name = path.name
     _check_exists(path)
     suffix = path.suffix.lower()
     if suffix not in _READ_SUFFIXES:
         raise _fail(name, "expected a .csv or .xlsx file")
-    return _csv_lines(path, name) if suffix == ".csv" else _xlsx_lines(path, name)
+    return _csv_lines(path, name) if suffix == ".csv" else (_xlsx_lines(path, name), None)
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
@@ -153,20 +224,26 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     """
     path = Path(path)
     name = path.name
-    lines = _lines(path)
+    lines, separator = _lines(path)
     if not lines or not any(c.strip() for c in lines[0]):
         raise _fail(name, "the file is empty; expected a header row")
     header = [h.strip() for h in lines[0]]
     while header and header[-1] == "":
         header.pop()
-    problems = [Problem(name, 1, h, "the column appears more than once")
-                for i, h in enumerate(header) if h and h in header[:i]]
+    problems = _header_problems(name, header, separator)
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         if not any(c.strip() for c in line):
             continue
         if len(line) > len(header) and any(c.strip() for c in line[len(header):]):
-            problems.append(Problem(name, number, None, f"expected {len(header)} fields, found {len(line)}"))
+            message = f"expected {len(header)} fields, found {len(line)}"
+            if len(header) == 1 and separator is not None:
+                message += f" separated by '{separator}', but the header row has one column and no separator"
+            problems.append(Problem(name, number, None, message))
+            continue
+        mixed = _other_separator_problem(name, number, line, len(header), separator)
+        if mixed is not None:
+            problems.append(mixed)
             continue
         rows.append((number, {h: (line[i].strip() if i < len(line) else "") for i, h in enumerate(header)}))
     if problems:
@@ -214,15 +291,14 @@ def read_matrix(path: str | os.PathLike[str]) -> Matrix:
                              columns=table.header, dtype="category")
         return Matrix(name, table.header, frame, np.asarray([n for n, _ in table.rows], dtype=np.int64))
     text = _csv_text(path, name)
-    separator = max(_SEPARATORS, key=text.split("\n", 1)[0].count)
+    separator = _separator(text)
     header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=separator), [])
     if not any(c.strip() for c in header_line):
         raise _fail(name, "the file is empty; expected a header row")
     header = [h.strip() for h in header_line]
     while header and header[-1] == "":
         header.pop()
-    problems = [Problem(name, 1, h, "the column appears more than once")
-                for i, h in enumerate(header) if h and h in header[:i]]
+    problems = _header_problems(name, header, separator)
     if problems:
         raise InputFileError(problems)
     try:
@@ -254,6 +330,10 @@ def read_matrix(path: str | os.PathLike[str]) -> Matrix:
     if problems:
         raise InputFileError(sorted(set(problems), key=lambda p: p.row or 0))
     frame = pd.DataFrame({h: _stripped(raw[j]) for j, h in enumerate(header)})
+    other = ";" if separator == "," else ","
+    if len(header) > 1 and any(other in str(c) for c in frame[header[0]].cat.categories):
+        # Perhaps rows written with the other separator: the row-by-row reader names them.
+        read_table(path)
     filled = np.zeros(len(frame), dtype=bool)
     for h in header:
         col = frame[h]

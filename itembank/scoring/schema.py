@@ -229,6 +229,9 @@ class GradeModel(_Table):
             for i in range(1, len(self.table)):
                 if self.table[i][0] <= self.table[i - 1][0]:
                     raise _problem(("table", i), "scores must increase from row to row")
+                if self.table[i][1] < self.table[i - 1][1]:
+                    raise _problem(("table", i), f"grades must not go down as scores go up: "
+                                                 f"{self.table[i][1]} after {self.table[i - 1][1]}")
         return self
 
 
@@ -301,6 +304,12 @@ class InspectionModel(_Table):
     low: Number = Field(alias="min")
     high: Number = Field(alias="max")
     decimals: Annotated[int, PlainValidator(_decimals)] = 1
+
+    @model_validator(mode="after")
+    def _band_in_order(self) -> InspectionModel:
+        if self.low > self.high:
+            raise _problem("max", f"the band must run from min up to max: max {self.high} is below min {self.low}")
+        return self
 
 
 class RuleSetModel(_Table):

@@ -41,7 +41,7 @@ from itembank.storage.models import (
 from dataclasses import field, replace
 from decimal import Decimal, InvalidOperation
 from itembank.storage.models import ItemType, Variant
-from itembank.io.numbers import normalise_number
+from itembank.io.numbers import MAX_SCORE, normalise_number
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -173,8 +173,8 @@ class ItemContent:
                 out.append(("key", "the key names an option twice"))
         elif self.key:
             out.append(("key", f"an {self.item_type.value} item is scored with points and has no option key"))
-        if not self.max_score.is_finite() or not (self.max_score > 0):
-            out.append(("max_score", f"the maximum score must be a positive number, got {self.max_score}"))
+        if (implausible := MAX_SCORE.problem(self.max_score)) is not None:
+            out.append(("max_score", implausible))
         elif self.max_score != self.max_score.quantize(Decimal("0.001")):
             out.append(("max_score", f"the maximum score may have at most 3 decimals, got {self.max_score}"))
         if self.language not in LANGUAGES:
