@@ -13,7 +13,7 @@ Every row holds on every form.
 
 * ``count`` — the number of items on the form that match ``condition``;
   ``counts`` is ``items`` (or blank).
-* ``sum`` — the sum of the numeric pool column ``counts`` (e.g. ``points``, ``time``) over
+* ``sum`` — the sum of the numeric pool column ``counts`` (e.g. ``points``) over
   the matching items.
 * ``mean`` — the mean of the numeric pool column ``counts`` over the matching items *that
   have a value* (items with a missing value, e.g. no p-value yet, are left out of the mean;
@@ -24,13 +24,18 @@ A clause is ``column=value``, ``column!=value``, ``column in a, b, c`` or
 ``column not in a, b, c``. Blank or ``*`` means every item. Matching ignores case and
 surrounding spaces; a numeric pool column is compared as a number (``level=1`` matches
 ``1.0``). A missing pool value never equals anything (so ``!=`` and ``not in`` match it).
+
+What a row may name is checked against :class:`KnownNames` when a blueprint is stored: a
+condition only columns the pool has (a typo such as ``objectiv`` would otherwise make a row
+that no item ever meets), a tag column only codes of the specification, and a ``sum`` or
+``mean`` only a number column of the pool (:data:`NUMBER_COLUMNS`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +45,8 @@ from itembank.assembly.errors import AssemblyInputError
 
 __all__ = [
     "CONSTRAINT_TYPES",
+    "NUMBER_COLUMNS",
+    "KnownNames",
     "BlueprintConstraint",
     "Clause",
     "Condition",
@@ -48,6 +55,10 @@ __all__ = [
 ]
 
 CONSTRAINT_TYPES = ("count", "sum", "mean")
+
+NUMBER_COLUMNS = ("points", "p", "a", "b", "c", "times_used", "forms_since_last_use", "exposure_rate")
+"""The pool's number columns: what a ``sum`` or ``mean`` row may add up (see
+:data:`itembank.assembly.pool.POOL_COLUMNS` for every column)."""
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CLAUSE = re.compile(
@@ -263,3 +274,40 @@ def blueprint_from_cells(
     if max_time is not None:
         rows.append(BlueprintConstraint("max_time", "sum", "time", Condition(), None, max_time))
     return rows
+
+
+@dataclass(frozen=True)
+class KnownNames:
+    """What the rows of a blueprint may name: ``columns`` a condition may test (the pool's),
+    ``numbers`` a ``sum``/``mean`` may add up, and per tag column (``objective``, ``level``,
+    ``topic``) the codes the specification has (compared ignoring case, like the matching).
+
+    >>> known = KnownNames(("objective", "points"), ("points",), {"objective": ("LO1", "LO2")})
+    >>> known.problems(BlueprintConstraint("r", "count", "items", "objectiv=LO2", 1, 1))
+    [('condition', "unknown column 'objectiv' in 'objectiv=LO2'; expected one of objective, points")]
+    >>> known.problems(BlueprintConstraint("r", "sum", "time", "objective=lo1", None, 60))
+    [('counts', "unknown number column 'time'; a sum adds up one of points")]
+    """
+
+    columns: tuple[str, ...]
+    numbers: tuple[str, ...]
+    codes: Mapping[str, Collection[str]] = field(default_factory=dict)
+
+    def problems(self, row: BlueprintConstraint) -> list[tuple[str, str]]:
+        """(table column, what is wrong) for every name in ``row`` that is not known."""
+        out: list[tuple[str, str]] = []
+        for clause in row.condition.clauses:
+            if clause.column not in self.columns:
+                out.append(("condition", f"unknown column '{clause.column}' in '{clause}'; "
+                                         f"expected one of {', '.join(self.columns)}"))
+            elif clause.column in self.codes:
+                known = {_norm(c) for c in self.codes[clause.column]}
+                unknown = [v for v in clause.values if _norm(v) not in known]
+                if unknown:
+                    listed = ", ".join(sorted(self.codes[clause.column])) or "none"
+                    out.append(("condition", f"unknown {clause.column} code '{unknown[0]}' in '{clause}'; "
+                                             f"the specification has {listed}"))
+        if row.type in ("sum", "mean") and row.counts not in self.numbers:
+            out.append(("counts", f"unknown number column '{row.counts}'; a {row.type} adds up one of "
+                                  f"{', '.join(self.numbers)}"))
+        return out

@@ -6,7 +6,7 @@ ignored; extra columns such as ``note`` are kept out of the model and ignored):
 =========  ====================================================================================
 id         unique name of the row, e.g. ``LO1/apply`` or ``total_points``
 type       ``count`` (items), ``sum`` (of a pool column) or ``mean`` (of a pool column)
-counts     ``items`` for ``count``; the pool column for ``sum``/``mean`` (``points``, ``time``, ``p``)
+counts     ``items`` for ``count``; the pool's number column for ``sum``/``mean`` (``points``, ``p``)
 condition  which items the row is about, e.g. ``objective=LO1; level=apply``; blank = all items
 lower      inclusive minimum per form (blank = none)
 upper      inclusive maximum per form (blank = none)
@@ -29,9 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from itembank.assembly.blueprint import CONSTRAINT_TYPES, BlueprintConstraint, parse_condition
+from itembank.assembly.blueprint import CONSTRAINT_TYPES, BlueprintConstraint, KnownNames, parse_condition
 from itembank.errors import InputFileError, Problem
-from itembank.io.numbers import parse_number
+from itembank.io.numbers import BLUEPRINT_BOUND, parse_number
 from itembank.io.tables import Column, Table, parse_cells, read_table, write_table
 
 __all__ = ["TABLE_COLUMNS", "blueprint_to_frame", "read_blueprint_table", "write_blueprint_table"]
@@ -52,9 +52,11 @@ def _bound_cell(text: str) -> float | None:
     if not text:
         return None
     try:
-        return float(parse_number(text))
+        value = parse_number(text)
     except ValueError:
         raise ValueError(f"'{text}' is not a number") from None
+    BLUEPRINT_BOUND.check(value)
+    return float(value)
 
 
 def _switch(text: str) -> bool:
@@ -93,7 +95,7 @@ def _check_combination(table: Table, number: int, values: dict[str, Any], failed
     problems = []
     kind, counts = values.get("type"), values["counts"]
     if kind in ("sum", "mean") and counts.lower() == "items":
-        problems.append(table.problem(number, "counts", f"a {kind} row needs the column it adds up (e.g. points, time, p)"))
+        problems.append(table.problem(number, "counts", f"a {kind} row needs the number column it adds up (e.g. points, p)"))
     if kind == "count" and counts.lower() != "items":
         problems.append(table.problem(number, "counts", f"a count row counts 'items', not '{counts}'"))
     lower, upper = values.get("lower"), values.get("upper")
@@ -101,11 +103,21 @@ def _check_combination(table: Table, number: int, values: dict[str, Any], failed
         problems.append(table.problem(number, "lower", "the row has neither a lower nor an upper bound"))
     elif lower is not None and upper is not None and lower > upper:
         problems.append(table.problem(number, "upper", f"upper {upper:g} is below lower {lower:g}"))
+    if kind == "count":
+        for side in ("lower", "upper"):
+            bound = values.get(side)
+            if bound is not None and not float(bound).is_integer():
+                problems.append(table.problem(number, side, f"a count row counts whole items, got {bound:g}"))
     return problems
 
 
-def read_blueprint_table(path: str | Path) -> list[BlueprintConstraint]:
-    """Read a blueprint constraint table from ``path`` (``.csv`` or ``.xlsx``, first sheet)."""
+def read_blueprint_table(path: str | Path, *, known: KnownNames | None = None) -> list[BlueprintConstraint]:
+    """Read a blueprint constraint table from ``path`` (``.csv`` or ``.xlsx``, first sheet).
+
+    Bounds must lie in :data:`~itembank.io.numbers.BLUEPRINT_BOUND` (a count row's in whole
+    items) and ``lower`` must not exceed ``upper``. With ``known``, every condition column,
+    tag code and summed column must be one the pool and specification have
+    (:class:`~itembank.assembly.blueprint.KnownNames`), each problem on its row."""
     table = _lower_case_header(read_table(path))
     missing = [c.name for c in COLUMNS if c.required and c.name not in table.header]
     if missing:
@@ -127,12 +139,15 @@ def read_blueprint_table(path: str | Path) -> list[BlueprintConstraint]:
         row_problems += _check_combination(table, number, values, {p.column for p in row_problems if p.column})
         problems += row_problems
         if not row_problems:
-            rows.append(BlueprintConstraint(cid, values["type"], values["counts"], values["condition"],
-                                            values["lower"], values["upper"], values["on"]))
+            row = BlueprintConstraint(cid, values["type"], values["counts"], values["condition"],
+                                      values["lower"], values["upper"], values["on"])
+            unknown = known.problems(row) if known is not None else []
+            problems += [table.problem(number, column, message) for column, message in unknown]
+            rows.append(row)
     if problems:
         raise InputFileError(problems)
     if not rows:
-        raise InputFileError([table.problem(None, None, "has no constraint rows")])
+        raise InputFileError([table.problem(None, None, "the file has no constraint rows (only a header row)")])
     return rows
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Mapping
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from itembank.storage import audit
 from itembank.services.bank import get_specification, get_tag
@@ -19,12 +20,17 @@ from itembank.storage.models import (
     BlueprintCell,
     Dimension,
     ReviewStatus,
+    Tag,
+    TestSpecification,
 )
 from pathlib import Path
 from itembank.assembly import (
+    POOL_COLUMNS,
     BlueprintConstraint,
     blueprint_from_cells,
 )
+from itembank.assembly.blueprint import NUMBER_COLUMNS, KnownNames
+from itembank.io.numbers import BLUEPRINT_BOUND
 from itembank.services.bank import ALLOWED_TRANSITIONS, flush_or_conflict
 from itembank.io.blueprint_files import read_blueprint_table, write_blueprint_table
 
@@ -35,6 +41,7 @@ __all__ = [
     "import_blueprint",
     "export_blueprint",
     "set_blueprint_status",
+    "known_names",
 ]
 
 
@@ -51,6 +58,11 @@ def add_blueprint(
 ) -> Blueprint:
     """A blueprint: item counts per (objective, level) cell; total items is their sum."""
     spec = get_specification(session, specification)
+    for (objective, level), n in cells.items():
+        if (implausible := BLUEPRINT_BOUND.problem(n)) is not None:
+            raise UserError(f"blueprint {code}: cell {objective} x {level}: the item count: {implausible}")
+    if (implausible := BLUEPRINT_BOUND.problem(total_points)) is not None:
+        raise UserError(f"blueprint {code}: total points: {implausible}")
     latest = latest_version(session, Blueprint, code)
     blueprint = Blueprint(
         specification=spec,
@@ -92,7 +104,7 @@ def import_blueprint(session: Session, specification: str, code: str, path: str 
                      name: str = "", duration_minutes: int | None = None, actor: str) -> Blueprint:
     """Store a constraint table (CSV/XLSX) as the next draft version of blueprint ``code``."""
     spec = get_specification(session, specification)
-    rows = read_blueprint_table(Path(path))
+    rows = read_blueprint_table(Path(path), known=known_names(session, spec))
     totals = {(r.type, r.counts, not r.condition.clauses): r for r in rows if r.on}
     items = totals.get(("count", "items", True))
     points = totals.get(("sum", "points", True))
@@ -112,6 +124,19 @@ def import_blueprint(session: Session, specification: str, code: str, path: str 
     audit.record(session, actor=actor, action="import", entity_type="blueprint", entity_id=code,
                  detail={"version": blueprint.version, "rows": len(rows), "file": Path(path).name})
     return blueprint
+
+
+def known_names(session: Session, spec: TestSpecification) -> KnownNames:
+    """What a blueprint of ``spec`` may name: the columns of the pool
+    (:func:`itembank.services.forms.load_pool`: :data:`~itembank.assembly.POOL_COLUMNS` and
+    ``language``), its number columns for sums and means, and the specification's tag codes
+    per dimension for conditions on ``objective``, ``level`` and ``topic``."""
+    codes: dict[str, list[str]] = {d.value: [] for d in Dimension}
+    for dimension, tag_code in session.execute(
+            select(Tag.dimension, Tag.code).where(Tag.specification_id == spec.id).order_by(Tag.code)):
+        codes[Dimension(dimension).value].append(tag_code)
+    return KnownNames((*POOL_COLUMNS, "language"), NUMBER_COLUMNS,
+                      {d: c for d, c in codes.items() if d in POOL_COLUMNS})
 
 
 def _row_dict(row: BlueprintConstraint) -> dict[str, Any]:
