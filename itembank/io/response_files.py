@@ -90,6 +90,10 @@ def _check_header(table: Matrix, form: Form, form_code: str, attributes: Sequenc
                 f"not an item of form {form_code}; "
                 "for a candidate attribute such as language or location, name it with --attribute")))
     if problems:
+        # With foreign columns the file is often another form's: say what this form lacks too.
+        present = set(table.header)
+        problems += [table.problem(1, item, f"no column for this item of form {form_code}")
+                     for item in form.item_ids if item not in present]
         raise InputFileError(problems)
 
 
