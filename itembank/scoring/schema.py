@@ -13,6 +13,7 @@ dataclasses the scoring core works on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, TypeVar
 
@@ -84,6 +85,18 @@ Text = Annotated[str, PlainValidator(_text)]
 Flag = Annotated[bool, PlainValidator(_flag)]
 Names = Annotated[tuple[str, ...], PlainValidator(_names)]
 AnyTable = Annotated[dict[str, Any], PlainValidator(_table)]
+
+
+def _typed(value: Fraction) -> str:
+    """A number as the user typed it in TOML: ``27/5`` -> ``5.4``, ``4`` -> ``4``.
+
+    >>> _typed(Fraction(27, 5)), _typed(Fraction(4)), _typed(Fraction(1, 3))
+    ('5.4', '4', '0.3333333333333333')
+    """
+    if value.denominator == 1:
+        return str(value.numerator)
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return format(exact.normalize(), "f") if Fraction(exact) == value else str(float(value))
 
 
 def _problem(key: str | int | tuple[str | int, ...], message: str) -> PydanticCustomError:
@@ -231,7 +244,7 @@ class GradeModel(_Table):
                     raise _problem(("table", i), "scores must increase from row to row")
                 if self.table[i][1] < self.table[i - 1][1]:
                     raise _problem(("table", i), f"grades must not go down as scores go up: "
-                                                 f"{self.table[i][1]} after {self.table[i - 1][1]}")
+                                                 f"{_typed(self.table[i][1])} after {_typed(self.table[i - 1][1])}")
         return self
 
 
@@ -288,7 +301,7 @@ class JudiciumModel(_Table):
         for i in range(1, len(self.bands)):
             low, previous = self.bands[i].low, self.bands[i - 1].low
             if low <= previous:
-                raise _problem(("bands", i, "from"), f"bands must go up: {low} does not exceed the previous band's {previous}")
+                raise _problem(("bands", i, "from"), f"bands must go up: {_typed(low)} does not exceed the previous band's {_typed(previous)}")
         return self
 
 
@@ -308,7 +321,7 @@ class InspectionModel(_Table):
     @model_validator(mode="after")
     def _band_in_order(self) -> InspectionModel:
         if self.low > self.high:
-            raise _problem("max", f"the band must run from min up to max: max {self.high} is below min {self.low}")
+            raise _problem("max", f"the band must run from min up to max: max {_typed(self.high)} is below min {_typed(self.low)}")
         return self
 
 
