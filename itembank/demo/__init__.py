@@ -42,9 +42,10 @@ from itembank.services import blueprints
 from itembank.services import committee
 from itembank.services import forms
 from itembank.services import bank
+from itembank.services import users
 from itembank.assembly import AssemblyOptions
 from itembank.services.bank import ItemContent
-from itembank.storage.models import Item, ReviewState, ReviewStatus, Role, User
+from itembank.storage.models import Item, ReviewState, ReviewStatus, Role
 
 __all__ = ["build_demo", "DemoSummary", "OBJECTIVES", "LEVELS", "BLUEPRINT", "SEED",
            "SPEC_CODE", "FORM_CODE", "ADMIN_CODE", "MISKEYED", "TWO_ANSWERS", "N_CANDIDATES"]
@@ -84,6 +85,12 @@ USERS = [
     ("s.bakker", "Sanne Bakker", Role.SECRETARY),
     ("admin", "Administrator", Role.ADMIN),
 ]
+
+
+def demo_password(username: str) -> str:
+    """The demo's password of ``username`` (printed by ``itembank demo``; a demo bank is not
+    for real candidates, and a real installation sets passwords with ``itembank users``)."""
+    return f"{username.split('.')[-1]}-demo-2026"
 # Mean and SD of the true 3PL difficulty b per difficulty label of the item writer.
 DIFFICULTY_B = {"easy": (-1.3, 0.45), "medium": (-0.2, 0.45), "hard": (0.9, 0.45)}
 THETA_MEAN, THETA_SD = 0.6, 1.0  # candidates' ability: a prepared cohort, above the items' centre
@@ -134,6 +141,9 @@ class DemoSummary:
             f"    {MISKEYED}  is miskeyed in the bank (candidates who know the answer choose another option)",
             f"    {TWO_ANSWERS}  has two defensible answers",
             "",
+            "Log in to the dashboard as (user name / password):",
+            *(f"    {name:<10} {demo_password(name):<22} {role.value}" for name, _, role in USERS),
+            "",
             "Next commands to try (in another terminal while `make demo` serves the dashboard):",
             f"  .venv/bin/itembank items list --db {self.db} --tag objective:LO4",
             f"  .venv/bin/itembank items show {MISKEYED} --db {self.db}",
@@ -166,7 +176,8 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
     t0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
 
     for username, display, role in USERS:
-        session.add(User(username=username, display_name=display, role=role))
+        users.add_user(session, username, roles=[role], display_name=display, password=demo_password(username),
+                       actor="setup")
     topics = sorted({r["topic"] for r in rows})
     bank.add_specification(
         session, SPEC_CODE, "VCA Basis 2025 (demo)",
