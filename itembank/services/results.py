@@ -122,8 +122,9 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
         session.flush()
     except IntegrityError:
         # Only reachable if another transaction made the same revision without the lock.
-        raise UserError(f"another release of {admin.code} was made at the same moment; nothing changed. "
-                        f"Run 'itembank release {admin.code}' again to see it") from None
+        # ``administration``, not ``admin.code``: the failed flush expired the ORM objects.
+        raise UserError(f"another release of {administration} was made at the same moment; nothing changed. "
+                        f"Run 'itembank release {administration}' again to see it") from None
     changed = _diff(_table(previous.snapshot), table) if previous else _empty_diff()
     audit.record(session, actor=actor, action="release", entity_type="administration", entity_id=admin.code,
                  detail={"revision": row.revision, "hash": content_hash, "changed_candidates":

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from itembank.errors import RuleError
+from itembank.errors import RuleError, UserError
 from itembank.scoring import ResponseError
 from itembank.services import administrations, committee, results
 from itembank.storage.db import make_engine
@@ -121,6 +121,19 @@ def test_two_releases_at_once_make_one_release(exam: Engine, db_url: str) -> Non
         releases = session.scalars(select(Release)).all()
         assert [r.revision for r in releases] == [1]
         assert results.verify_release(releases[0])
+
+
+def test_a_release_that_loses_inside_the_database_says_so(exam: Engine, db_url: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last line of defence, without the lock: the unique (administration, revision)
+    constraint stops the second release, which says so instead of showing an IntegrityError."""
+    monkeypatch.setattr(results, "lock_administration", administrations.get_administration)
+    outcome = race(db_url, _release, _release)
+    assert outcome["first"] == (1, False)
+    error = outcome.get("error")
+    assert isinstance(error, UserError) and not isinstance(error, RuleError), outcome
+    assert str(error).startswith("another release of ADM was made at the same moment; nothing changed")
+    assert _count(exam, Release) == 1
 
 
 def test_a_decision_during_a_release_is_in_the_next_release_only(exam: Engine, db_url: str) -> None:
