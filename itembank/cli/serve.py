@@ -22,7 +22,9 @@ def dashboard_cli(
 ) -> None:
     """Serve the dashboard (item analysis for the committee) until Ctrl-C."""
     from dashboard import serve  # Dash loads only for this command
+    from itembank.storage.db import open_bank
 
-    typer.echo(f"itembank dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
     with user_errors():
+        open_bank(db).dispose()  # a --db that is not a bank is said before "dashboard on ..."
+        typer.echo(f"itembank dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
         serve(db, host=host, port=port)

@@ -403,3 +403,88 @@ def test_the_cli_starts_without_pandas_numpy_scipy_or_alembic() -> None:
                           capture_output=True, text=True, timeout=120)
     loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert not loaded & {"pandas", "numpy", "scipy", "alembic"}
+
+
+# --- every command: a realistic mistake is exit 2 and leaves the bank as it was ------------
+
+MISTAKES = [
+    ["init", "--db", "{text}"],
+    ["items", "list", "--tag", "objective:LO3", "--db", "{text}"],
+    ["items", "show", "NOPE-1"],
+    ["items", "show", "Q1", "--version", "7"],
+    ["items", "history", "NOPE-1"],
+    ["items", "import", "{missing}.csv"],
+    ["items", "export", "{missing}/sub/items.csv"],
+    ["assemble", "--spec", "NOPE", "--blueprint", "NOPE", "--dry-run"],
+    ["blueprint", "import", "NOPE", "BP", "{missing}.csv"],
+    ["blueprint", "export", "NOPE", "{tmp}/bp.csv"],
+    ["blueprint", "status", "NOPE", "1", "approved"],
+    ["blueprint", "gap", "NOPE", "NOPE"],
+    ["administration", "add", "ADM2", "--form", "F", "--date", "2025-13-01"],
+    ["administration", "add", "ADM", "--form", "F", "--date", "2025-11-01"],
+    ["administration", "add", "ADM2", "--form", "NOPE", "--date", "2025-11-01"],
+    ["responses", "import", "NOPE", "{missing}.csv"],
+    ["responses", "export", "NOPE", "{tmp}/r.csv"],
+    ["score", "NOPE"],
+    ["score"],
+    ["score", "ADM", "--form", "{missing}.csv"],
+    ["analyze", "NOPE"],
+    ["rules", "add", "FLEX", "{missing}.toml"],
+    ["rules", "assign", "NOPE", "FLEX"],
+    ["rules", "assign", "ADM", "NOPE"],
+    ["decide", "void", "ADM", "NOPE", "--reason", "x"],
+    ["decide", "void", "NOPE", "Q1", "--reason", "x"],
+    ["decide", "accept", "ADM", "Q1", "Z", "--reason", "x"],
+    ["decide", "rekey", "ADM", "Q1", "Z", "--reason", "x"],
+    ["decide", "weight", "ADM", "Q1", "een", "--reason", "x"],
+    ["decide", "withdraw", "999", "--reason", "x"],
+    ["decide", "cut", "ADM", "not json", "--reason", "x"],
+    ["decide", "cut", "ADM", "[70]", "--reason", "x"],
+    ["decide", "cut", "ADM", '{"kind": "percentage", "value": 70}', "--reason", "x"],
+    ["release", "NOPE"],
+    ["results", "NOPE"],
+    ["results", "ADM", "--out", "{missing}/sub/results.csv"],
+    ["objection", "ADM", "nobody", "Q1", "1", "--reason", "x"],
+    ["objection", "ADM", "c1", "NOPE", "1", "--reason", "x"],
+    ["annul", "ADM", "nobody", "--reason", "x"],
+    ["dashboard", "--db", "{text}"],
+]
+
+
+def _fill(arg: str, places: dict[str, str]) -> str:
+    for key, value in places.items():
+        arg = arg.replace(key, value)
+    return arg
+
+
+@pytest.mark.parametrize("command", MISTAKES, ids=lambda c: " ".join(c)[:60])
+def test_every_command_answers_a_mistake_with_a_message(released: Path, tmp_path: Path, command: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not a bank\n", encoding="utf-8")
+    places = {"{text}": str(text), "{missing}": str(tmp_path / "missing"), "{tmp}": str(tmp_path)}
+    args = [_fill(a, places) for a in command]
+    if "--db" not in args:
+        args += ["--db", str(released)]
+    monkeypatch.setenv("ITEMBANK_USER", "sec")
+    before = file_hash(released), file_hash(text)
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(("Error: ", "These forms", "Usage: ")), result.output
+    assert (file_hash(released), file_hash(text)) == before
+
+
+def test_the_mistakes_cover_every_command() -> None:
+    import typer.main
+
+    def leaves(cmd: object, path: tuple[str, ...] = ()) -> Iterator[str]:
+        subs = getattr(cmd, "commands", None)
+        if subs is None:
+            yield " ".join(path)
+            return
+        for name, sub in subs.items():
+            yield from leaves(sub, (*path, name))
+
+    every = set(leaves(typer.main.get_command(app)))
+    covered = {" ".join(c[:2]) if " ".join(c[:2]) in every else c[0] for c in MISTAKES}
+    assert every - covered == {"demo"}  # demo builds its own bank: nothing to get wrong but --db
