@@ -1,0 +1,111 @@
+"""What a change would do, before anybody confirms it: a decision's preview and a release's
+summary, both computed by the one scoring core.
+
+* :func:`preview_decision` scores the loaded administration as it is and with one proposed
+  decision added, and reports maximum, cut, alpha and pass rate before -> after and the
+  candidates whose outcome flips. Nothing is stored: the committee confirms (and the service
+  records the decision) or cancels, and nothing is left either way.
+* :func:`compare_results` compares two results tables (RESULTS columns, as text) — the
+  previous release and the one about to be made, or before and after a decision — into the
+  summary a secretary reads first: maximum, cut, pass rate, outcome flips, then the list.
+
+Pass rate = candidates whose outcome is the rule set's pass label / candidates scored,
+annulled results left out of both counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis import ctt
+from itembank import scoring
+from itembank.services.administration_data import AdministrationData
+
+__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision"]
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """Two results tables compared (``before`` may be None: a first release)."""
+
+    max_before: str | None
+    max_after: str
+    cut_before: str | None
+    cut_after: str
+    pass_rate_before: float | None
+    pass_rate_after: float
+    flips: pd.DataFrame  # candidate, outcome_before, outcome_after, total_before, total_after
+
+    @property
+    def n_flips(self) -> int:
+        return len(self.flips)
+
+    def lines(self) -> list[str]:
+        """The summary in words, for the terminal and the release page."""
+        def pct(rate: float | None) -> str:
+            return "-" if rate is None else f"{100 * rate:.1f} %"
+
+        out = [f"maximum {self.max_before or '-'} -> {self.max_after}",
+               f"cut score (cesuur) {self.cut_before or '-'} -> {self.cut_after}",
+               f"pass rate {pct(self.pass_rate_before)} -> {pct(self.pass_rate_after)}",
+               f"{self.n_flips} candidate(s) change outcome"]
+        if self.n_flips:
+            counts = self.flips.groupby(["outcome_before", "outcome_after"]).size()
+            out += [f"  {before} -> {after}: {n}" for (before, after), n in counts.items()]
+        return out
+
+
+@dataclass(frozen=True)
+class DecisionPreview:
+    decision: scoring.Decision
+    change: OutcomeChange
+    alpha_before: float
+    alpha_after: float
+
+
+def _pass_rate(table: pd.DataFrame, pass_label: str) -> float:
+    judged = table[table["outcome"] != scoring.ANNULLED]
+    return float((judged["outcome"] == pass_label).mean()) if len(judged) else float("nan")
+
+
+def _one(table: pd.DataFrame, column: str) -> str:
+    values = table[column].unique()
+    return str(values[0]) if len(values) else ""
+
+
+def compare_results(before: pd.DataFrame | None, after: pd.DataFrame, *, pass_label: str = "pass") -> OutcomeChange:
+    """Summary of what changes from ``before`` to ``after`` (RESULTS tables as text)."""
+    if before is None:
+        return OutcomeChange(None, _one(after, "max"), None, _one(after, "cut"), None,
+                             _pass_rate(after, pass_label), pd.DataFrame(
+                                 columns=["candidate", "outcome_before", "outcome_after", "total_before", "total_after"]))
+    joined = before[["candidate", "outcome", "total"]].merge(
+        after[["candidate", "outcome", "total"]], on="candidate", how="inner", suffixes=("_before", "_after"))
+    flipped = joined[joined["outcome_before"] != joined["outcome_after"]]
+    return OutcomeChange(_one(before, "max"), _one(after, "max"), _one(before, "cut"), _one(after, "cut"),
+                         _pass_rate(before, pass_label), _pass_rate(after, pass_label),
+                         flipped[["candidate", "outcome_before", "outcome_after", "total_before", "total_after"]])
+
+
+def _alpha(result: scoring.ScoringResult) -> float:
+    scored = result.scored
+    weights = {i: float(result.items[i].weight) for i in scored.columns}
+    return float(ctt.reliability(scored, weights=weights).alpha)
+
+
+def preview_decision(data: AdministrationData, decision: scoring.Decision, *,
+                     before: scoring.ScoringResult | None = None) -> DecisionPreview:
+    """The effect of adding ``decision`` to the decisions in force (nothing is stored).
+
+    ``before`` may pass the current result when the caller has it already (the dashboard does).
+    An impossible decision (an unknown option, a negative weight) raises the scoring core's
+    error, exactly as recording it would.
+    """
+    before = before or data.score()
+    after = dataclasses.replace(data, decisions=(*data.decisions, decision)).score()
+    label = before.rules.pass_label
+    change = compare_results(before.results_table(), after.results_table(), pass_label=label)
+    return DecisionPreview(decision, change, _alpha(before), _alpha(after))

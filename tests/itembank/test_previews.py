@@ -1,0 +1,62 @@
+"""A decision's preview and a release's summary (issue 12 groundwork), worked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from itembank import scoring
+from itembank.errors import RuleError
+from itembank.services import committee
+from itembank.services.administration_data import load_administration
+from itembank.services.previews import compare_results, preview_decision
+from itembank.storage.models import Decision
+
+
+@pytest.fixture
+def session(engine: Engine):
+    with Session(engine) as s:
+        yield s
+
+
+def test_a_void_previewed_shows_maximum_cut_pass_rate_and_who_flips(session: Session, flextoets_exam) -> None:
+    # Q01..Q10 keyed A; c1 has Q01..Q06 right, c2 Q01..Q09, c3 Q01..Q06 plus Q10 right (7).
+    codes = [f"Q{j:02d}" for j in range(1, 11)]
+    rows = {"c1": "AAAAAABBBB", "c2": "AAAAAAAAAB", "c3": "AAAAAABBBA"}
+    exam = pd.DataFrame([list(v) for v in rows.values()], index=list(rows), columns=codes)
+    flextoets_exam(session, codes, exam)
+    data = load_administration(session, "ADM")
+    preview = preview_decision(data, scoring.Decision("Q10", "void", "", "picture missing"))
+    change = preview.change
+    # Before: max 10, cut 65 % = 6.5: c1 (6) fails, c2 (9) and c3 (7) pass -> 2/3.
+    # After voiding Q10: max 9, cut 5.85: c1 (6) passes, c2 (9) passes, c3 (6) still passes.
+    assert (change.max_before, change.max_after) == ("10", "9")
+    assert (change.cut_before, change.cut_after) == ("6.5", "5.85")
+    assert change.pass_rate_before == pytest.approx(2 / 3) and change.pass_rate_after == pytest.approx(1.0)
+    assert change.flips[["candidate", "outcome_before", "outcome_after"]].values.tolist() == [["c1", "fail", "pass"]]
+    assert change.lines()[:4] == ["maximum 10 -> 9", "cut score (cesuur) 6.5 -> 5.85",
+                                  "pass rate 66.7 % -> 100.0 %", "1 candidate(s) change outcome"]
+    assert preview.alpha_before != preview.alpha_after
+    # Nothing was stored.
+    assert session.scalar(select(func.count()).select_from(Decision)) == 0
+
+
+def test_an_impossible_decision_is_refused_in_the_preview_as_when_recorded(session: Session, flextoets_exam) -> None:
+    codes = ["Q01", "Q02"]
+    flextoets_exam(session, codes, pd.DataFrame([["A", "B"]], index=["c1"], columns=codes))
+    data = load_administration(session, "ADM")
+    with pytest.raises(RuleError, match="'Z'") as previewed:
+        preview_decision(data, scoring.Decision("Q01", "accept", "Z", "r"))
+    with pytest.raises(RuleError) as recorded:
+        committee.add_decision(session, "ADM", "Q01", "accept", "Z", reason="r", actor="c")
+    assert str(previewed.value) == str(recorded.value)
+
+
+def test_a_first_release_summary_has_no_before() -> None:
+    after = pd.DataFrame({"candidate": ["a", "b"], "total": ["3", "5"], "max": ["6", "6"], "cut": ["4", "4"],
+                          "outcome": ["fail", "pass"]})
+    change = compare_results(None, after)
+    assert change.lines()[:4] == ["maximum - -> 6", "cut score (cesuur) - -> 4", "pass rate - -> 50.0 %",
+                                  "0 candidate(s) change outcome"]
