@@ -121,7 +121,9 @@ def read_blueprint_table(path: str | Path, *, known: KnownNames | None = None) -
     table = _lower_case_header(read_table(path))
     missing = [c.name for c in COLUMNS if c.required and c.name not in table.header]
     if missing:
-        raise InputFileError([table.problem(1, c, "required column is missing") for c in missing])
+        found = ", ".join(h for h in table.header if h) or "no names"
+        raise InputFileError([table.problem(1, c, f"required column is missing; the header row has {found}")
+                              for c in missing])
     problems: list[Problem] = []
     rows: list[BlueprintConstraint] = []
     seen: dict[str, int] = {}

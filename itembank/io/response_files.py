@@ -80,7 +80,8 @@ def _check_header(table: Matrix, form: Form, form_code: str, attributes: Sequenc
     """The candidate column, every --attribute column, and no column that is not an item."""
     problems = []
     if CANDIDATE not in table.header:
-        problems.append(table.problem(1, None, f"required column '{CANDIDATE}' is missing"))
+        found = ", ".join(h for h in table.header if h) or "no names"
+        problems.append(table.problem(1, CANDIDATE, f"required column '{CANDIDATE}' is missing; the header row has {found}"))
     problems += [table.problem(1, a, "attribute column (--attribute) is not in the file")
                  for a in attributes if a not in table.header]
     item_ids = set(form.item_ids)

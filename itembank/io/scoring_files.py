@@ -184,7 +184,8 @@ def _read_responses_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, d
     """RESPONSES as text with index ``candidate``, and the row number(s) of each candidate."""
     table = read_matrix(path)
     if table.header[0] != "candidate":
-        raise InputFileError([table.problem(1, table.header[0], "the first column must be 'candidate'")])
+        raise InputFileError([table.problem(1, table.header[0] or None,
+                                            f"the first column must be 'candidate', found '{table.header[0]}'")])
     candidates = table.frame["candidate"].astype(object).tolist()
     problems = [table.problem(number, "candidate", "empty candidate id")
                 for number, cand in zip(table.rows.tolist(), candidates) if not cand]

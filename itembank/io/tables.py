@@ -419,7 +419,8 @@ def check_header(
     (unless ``also_allowed`` accepts them; ``allowed_note`` names those in the message)."""
     known = [c.name for c in columns]
     expected = ", ".join(known) + (f" or {allowed_note}" if allowed_note else "")
-    problems = [table.problem(1, c.name, "required column is missing")
+    found = ", ".join(h for h in table.header if h) or "no names"
+    problems = [table.problem(1, c.name, f"required column is missing; the header row has {found}")
                 for c in columns if c.required and c.name not in table.header]
     problems += [table.problem(1, h or None, f"unknown column; expected one of {expected}")
                  for h in table.header if h not in known and not also_allowed(h)]

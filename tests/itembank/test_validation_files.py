@@ -222,3 +222,37 @@ def test_file_mode_refuses_with_exit_code_2_and_writes_no_results(tmp_path: Path
     assert result.exit_code == 2, result.output
     assert expected in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+# --------------------------------------------------------------------------- complete messages
+
+
+def test_a_missing_column_is_reported_with_what_the_header_row_has(tmp_path: Path) -> None:
+    # A decisions file given where the form was expected: say which columns were found.
+    with pytest.raises(InputFileError) as err:
+        read_form(write(tmp_path, "FORM.csv", "item,action,value,reason\nF01,void,,typo\n"))
+    assert problems(err)[:2] == [
+        "FORM.csv, row 1, column 'part': required column is missing; the header row has item, action, value, reason",
+        "FORM.csv, row 1, column 'type': required column is missing; the header row has item, action, value, reason",
+    ]
+    with pytest.raises(InputFileError) as err:
+        read_blueprint_table(write(tmp_path, "bp.csv", "id;type;lower;upper\nx;count;1;1\n"))
+    assert problems(err)[0] == "bp.csv, row 1, column 'counts': required column is missing; the header row has id, type, lower, upper"
+
+
+def test_a_responses_file_whose_first_column_is_not_candidate_says_what_it_found(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError) as err:
+        read_responses(write(tmp_path, "RESPONSES.csv", "kandidaat,F01\nc1,A\n"))
+    assert problems(err) == ["RESPONSES.csv, row 1, column 'kandidaat': the first column must be 'candidate', found 'kandidaat'"]
+
+
+def test_file_mode_lists_both_the_foreign_and_the_missing_item_columns(tmp_path: Path) -> None:
+    form = write(tmp_path, "FORM.csv", f"{FORM_HEADER}\nQ1,theory,mc,A|B,A,1,1\nQ2,theory,mc,A|B,B,1,1\n")
+    responses = write(tmp_path, "RESPONSES.csv", "candidate,Q1,X7\nc1,A,B\n")
+    rules = write(tmp_path, "rules.toml", "[parts.theory]\n[total.cut]\nkind = 'points'\nvalue = 1\n[grade]\nmethod = 'none'\n")
+    result = CliRunner().invoke(app, ["score", "--form", str(form), "--responses", str(responses), "--rules", str(rules),
+                                      "--out", str(tmp_path / "R.csv")])
+    assert result.exit_code == 2, result.output
+    assert "RESPONSES.csv, row 1, column 'X7': column is not an item of the form" in result.output
+    assert "RESPONSES.csv, row 1, column 'Q2': no column for this item of the form" in result.output
+    assert not (tmp_path / "R.csv").exists()
