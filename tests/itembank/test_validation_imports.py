@@ -242,3 +242,17 @@ def test_responses_in_utf16_from_notepad_are_stored(url: str, engine: Engine, tm
     assert result.exit_code == 0, result.output
     with Session(engine) as s:
         assert administrations.get_responses(s, "ADM").loc["c1"].tolist() == ["A", "B", "A"]
+
+
+@pytest.mark.parametrize(("max_score", "shown"), [(8712345678906, "8712345678906"), ("1000.001", "1000.001"), (-2, "-2")])
+def test_the_bank_refuses_an_implausible_max_score_however_the_item_arrives(url: str, engine: Engine, max_score,
+                                                                            shown: str) -> None:
+    # ItemContent holds the one check, so an edit in the dashboard and an import agree.
+    before = fingerprint(engine)
+    with Session(engine) as s:
+        with pytest.raises(UserError, match=f"max_score: the maximum score must be a positive number at most 1000, got {shown}$"):
+            bank.add_item(s, "N9", ItemContent(stem="Leg uit.", item_type="open", max_score=max_score), author="w")
+        with pytest.raises(UserError, match="at most 1000"):
+            bank.revise_item(s, "LO1-1", based_on=1, author="w", change_note="typo", max_score=max_score)
+        s.rollback()
+    assert fingerprint(engine) == before
