@@ -38,3 +38,25 @@ def test_each_sitting_says_where_it_stands_and_what_is_missing(session: Session,
     assert (done.code, done.stage, done.candidates, done.rule_set) == ("ADM", "released", 2, "FLEX v1")
     assert (done.decisions, done.cut_rule, done.releases, done.latest_release) == (1, {"kind": "points", "value": 2}, 1, 1)
     assert (done.objections, done.annulments, done.missing) == (1, 0, [])
+
+
+def test_the_audit_trail_filters_by_sitting_user_action_and_time(session: Session, flextoets_exam) -> None:
+    from datetime import timedelta
+
+    from itembank.storage import audit
+    from itembank.storage.models import utcnow
+
+    codes = ["Q01", "Q02"]
+    flextoets_exam(session, codes, pd.DataFrame([list("AB"), list("BB")], index=["c1", "c2"], columns=codes))
+    committee.add_decision(session, "ADM", "Q02", "accept", "B", reason="r", actor="m.jansen")
+    results.release_results(session, "ADM", actor="s.bakker")
+    results.annul_result(session, "ADM", "c2", reason="fraud", actor="s.bakker")
+    administrations.add_administration(session, "OTHER", "F", on=date(2026, 3, 1), actor="s.bakker")
+    mine = audit.get_events(session, administration="ADM")
+    assert [e.action for e in mine] == ["create", "import_responses", "assign_rule_set", "decision_accept", "release",
+                                        "annul"]
+    assert [e.action for e in audit.get_events(session, administration="ADM", actor="s.bakker")] == ["release", "annul"]
+    assert [e.entity_id for e in audit.get_events(session, action="create", entity_type="administration")] == [
+        "ADM", "OTHER"]
+    assert audit.get_events(session, since=utcnow() + timedelta(minutes=1)) == []
+    assert len(audit.get_events(session, until=utcnow() + timedelta(minutes=1))) == len(audit.get_events(session))
