@@ -19,12 +19,15 @@ import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analysis import ctt
 from itembank import scoring
-from itembank.services.administration_data import AdministrationData
+from itembank.services.administration_data import AdministrationData, load_administration
+from itembank.storage.models import Administration, Release
 
-__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision"]
+__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_release"]
 
 
 @dataclass(frozen=True)
@@ -109,3 +112,17 @@ def preview_decision(data: AdministrationData, decision: scoring.Decision, *,
     label = before.rules.pass_label
     change = compare_results(before.results_table(), after.results_table(), pass_label=label)
     return DecisionPreview(decision, change, _alpha(before), _alpha(after))
+
+
+def preview_release(session: Session, administration: str) -> tuple[OutcomeChange, int | None]:
+    """What releasing ``administration`` now would change against its latest release: the
+    summary, and the revision it would be compared with (None for a first release). Nothing
+    is stored; ``itembank release --dry-run`` and the release page show it before confirming."""
+    data = load_administration(session, administration)
+    result = data.score()
+    admin_id = session.scalar(select(Administration.id).where(Administration.code == administration))
+    latest = session.scalar(select(Release).where(Release.administration_id == admin_id)
+                            .order_by(Release.revision.desc()))
+    before = pd.DataFrame(latest.snapshot["results"], columns=latest.snapshot["columns"]) if latest else None
+    change = compare_results(before, result.results_table(), pass_label=result.rules.pass_label)
+    return change, (latest.revision if latest else None)

@@ -60,3 +60,23 @@ def test_a_first_release_summary_has_no_before() -> None:
     change = compare_results(None, after)
     assert change.lines()[:4] == ["maximum - -> 6", "cut score (cesuur) - -> 4", "pass rate - -> 50.0 %",
                                   "0 candidate(s) change outcome"]
+
+
+def test_a_release_preview_compares_with_the_latest_release(session: Session, flextoets_exam) -> None:
+    from itembank.services import results
+    from itembank.services.previews import preview_release
+
+    codes = [f"Q{j:02d}" for j in range(1, 11)]
+    rows = {"c1": "AAAAAABBBB", "c2": "AAAAAAAAAB"}
+    flextoets_exam(session, codes, pd.DataFrame([list(v) for v in rows.values()], index=list(rows), columns=codes))
+    first, against = preview_release(session, "ADM")
+    assert against is None and first.lines()[:3] == ["maximum - -> 10", "cut score (cesuur) - -> 6.5",
+                                                    "pass rate - -> 50.0 %"]
+    results.release_results(session, "ADM", actor="s")
+    committee.add_decision(session, "ADM", "Q10", "void", reason="r", actor="c")
+    change, against = preview_release(session, "ADM")
+    # Voiding Q10 (both wrong): max 9, cut 5.85, c1 (6) now passes.
+    assert against == 1 and change.lines() == ["maximum 10 -> 9", "cut score (cesuur) 6.5 -> 5.85",
+                                               "pass rate 50.0 % -> 100.0 %", "1 candidate(s) change outcome",
+                                               "  fail -> pass: 1"]
+    assert len(results.current_results(session, "ADM")) == 2  # nothing new was released
