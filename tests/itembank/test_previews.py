@@ -80,3 +80,23 @@ def test_a_release_preview_compares_with_the_latest_release(session: Session, fl
                                                "pass rate 50.0 % -> 100.0 %", "1 candidate(s) change outcome",
                                                "  fail -> pass: 1"]
     assert len(results.current_results(session, "ADM")) == 2  # nothing new was released
+
+
+def test_a_rekey_is_carried_into_the_bank_as_a_draft_for_review(session: Session, flextoets_exam) -> None:
+    from itembank.services import bank
+    from itembank.services.key_corrections import carry_rekey_into_bank
+    from itembank.storage.models import ReviewState
+
+    codes = ["Q01", "Q02"]
+    flextoets_exam(session, codes, pd.DataFrame([list("CA")], index=["c1"], columns=codes))
+    rekey = committee.add_decision(session, "ADM", "Q01", "rekey", "C", reason="key error", actor="m.jansen")
+    accept = committee.add_decision(session, "ADM", "Q02", "accept", "B", reason="B defensible", actor="m.jansen")
+    corrected = carry_rekey_into_bank(session, rekey.id, actor="m.jansen")
+    assert (corrected.item.code, corrected.number, tuple(corrected.key)) == ("Q01", 2, ("C",))
+    assert session.get(ReviewState, corrected.id).status.value == "draft"
+    assert "decision" in corrected.change_note and "ADM" in corrected.change_note
+    assert tuple(bank.get_version(session, "Q01", 1).key) == ("A",)  # the approved version is untouched
+    with pytest.raises(RuleError, match="not a rekey"):
+        carry_rekey_into_bank(session, accept.id, actor="m.jansen")
+    with pytest.raises(Exception, match="version 2 has been saved since"):
+        carry_rekey_into_bank(session, rekey.id, actor="m.jansen")  # carried already: a newer version exists
