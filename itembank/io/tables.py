@@ -145,16 +145,31 @@ def _csv_lines(path: Path, name: str) -> tuple[list[list[str]], str]:
 
 
 def _header_problems(name: str, header: list[str], separator: str | None) -> list[Problem]:
-    """A repeated column name; a header of one column that holds another separator."""
+    """A repeated column name; a header of one column that holds a separator (no file format
+    here has one column, so the names were never split)."""
     problems = [Problem(name, 1, h, "the column appears more than once")
                 for i, h in enumerate(header) if h and h in header[:i]]
-    if separator is not None and len(header) == 1:
-        found = [what for mark, what in _FOREIGN_SEPARATORS.items() if mark in header[0]]
-        if found:
-            problems.append(Problem(name, 1, None, (
-                f"the header row is read as one column '{header[0]}': found {found[0]} between the names, "
-                "expected a comma or a semicolon; save the file as 'CSV UTF-8'")))
+    if len(header) == 1:
+        message = _one_column_header(header[0], separator)
+        if message is not None:
+            problems.append(Problem(name, 1, None, message))
     return problems
+
+
+def _one_column_header(cell: str, separator: str | None) -> str | None:
+    """Why a one-column header row holding a separator was not split, and what to do."""
+    marks = {**_FOREIGN_SEPARATORS, ",": "','", ";": "';'"}
+    found = next((what for mark, what in marks.items() if mark in cell), None)
+    if found is None:
+        return None
+    if separator is None:
+        return (f"the header row is one cell '{cell}' holding {found}: the columns were never split; split "
+                "them in the workbook (Excel: Data, Text to Columns) or import the CSV file itself")
+    if found in _FOREIGN_SEPARATORS.values():
+        return (f"the header row is read as one column '{cell}': found {found} between the names, "
+                "expected a comma or a semicolon; save the file as 'CSV UTF-8'")
+    return (f"the header row is one cell '{cell}' in double quotes: found {found} inside the quotes, "
+            "expected the names separated by it; remove the quotes around the header row")
 
 
 def _other_separator_problem(name: str, number: int, line: Sequence[str], width: int,

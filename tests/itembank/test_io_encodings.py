@@ -141,3 +141,29 @@ def test_separator_detection_is_one_function_used_by_both_readers() -> None:
     assert tables._separator("a;b;c\n1,5;2;3") == ";"
     assert tables._separator("a,b\n1;2") == ","
     assert tables._separator("a\n1") == ","
+
+
+def test_a_header_row_in_one_quoted_cell_says_to_remove_the_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "FORM.csv"
+    path.write_text('"item;part;type"\n"M1;mc;mc"\n', encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        read_table(path)
+    assert str(err.value.problems[0]) == ("FORM.csv, row 1: the header row is one cell 'item;part;type' in double "
+                                          "quotes: found ';' inside the quotes, expected the names separated by it; "
+                                          "remove the quotes around the header row")
+
+
+def test_a_workbook_whose_columns_were_never_split_says_how_to_split_them(tmp_path: Path) -> None:
+    # A comma CSV opened in Dutch Excel lands in column A; saved as XLSX it stays one column.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["candidate,Q1,Q2"])
+    book.active.append(["c1,A,B"])
+    book.save(tmp_path / "responses.xlsx")
+    for reader in (read_table, read_matrix):
+        with pytest.raises(InputFileError) as err:
+            reader(tmp_path / "responses.xlsx")
+        assert str(err.value.problems[0]) == (
+            "responses.xlsx, row 1: the header row is one cell 'candidate,Q1,Q2' holding ',': the columns were never "
+            "split; split them in the workbook (Excel: Data, Text to Columns) or import the CSV file itself")
