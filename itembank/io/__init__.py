@@ -1,9 +1,10 @@
 """Files in and out: item files, responses files, blueprint tables and scoring file mode.
 
-``tables`` is the one reader and writer of every file here: CSV (UTF-8, with or without BOM;
-comma or semicolon) and XLSX in, one atomic writer out, one file policy (a file is named by
-its name), declared columns (:class:`~itembank.io.tables.Column`). ``numbers`` is the one
-rule for numbers a user types (decimal comma or point, no thousands separator).
+``tables`` is the one reader and writer of every file here: CSV (UTF-8 with or without BOM,
+or UTF-16 with BOM; comma or semicolon) and XLSX in, one atomic writer out, one file policy (a
+file is named by its name), declared columns (:class:`~itembank.io.tables.Column`).
+``numbers`` is the one rule for numbers a user types (decimal comma or point, no thousands
+separator) and holds their plausible ranges (:data:`~itembank.io.numbers.LIMITS`).
 
 ``item_files`` (item versions as CSV/XLSX), ``response_files`` (a sitting's responses),
 ``blueprint_files`` (a blueprint as a constraint table) and ``scoring_files`` (file mode of
