@@ -488,3 +488,69 @@ def test_the_mistakes_cover_every_command() -> None:
     every = set(leaves(typer.main.get_command(app)))
     covered = {" ".join(c[:2]) if " ".join(c[:2]) in every else c[0] for c in MISTAKES}
     assert every - covered == {"demo"}  # demo builds its own bank: nothing to get wrong but --db
+
+
+# --- two commands on one sitting at the same moment -----------------------------------------
+
+RACERS = {
+    "release": ["release", "ADM"],
+    "decide": ["decide", "void", "ADM", "Q4", "--reason", "picture missing"],
+    "objection": ["objection", "ADM", "c3", "Q3", "1", "--reason", "ambiguous"],
+    "annul": ["annul", "ADM", "c5", "--reason", "fraud"],
+}
+
+
+def _race(url: str, command: list[str], tmp_path: Path, n: int = 2) -> list[subprocess.CompletedProcess]:
+    """Start ``n`` processes that run ``command`` at the same instant (after their imports)."""
+    import time
+
+    start = time.time() + 4
+    preamble = ("import time\nimport itembank.services.results, itembank.services.committee\n"
+                f"time.sleep(max(0.0, {start} - time.time()))")
+    script = f"{preamble}\nfrom itembank.cli import main\nmain()"
+    env = {**os.environ, LOG_DIR_ENV: str(tmp_path / "logs"), "ITEMBANK_USER": "sec"}
+    procs = [subprocess.Popen([sys.executable, "-c", script, *command, "--db", url], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    done = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    return done
+
+
+@pytest.mark.parametrize("what", sorted(RACERS))
+def test_two_commands_racing_on_one_sitting_end_consistent_with_a_message(
+        released_url: str, tmp_path: Path, what: str) -> None:
+    engine = make_engine(released_url)
+    with Session(engine) as s:
+        if what == "release":  # something to release: a decision taken after release 1
+            from itembank.services import committee
+
+            committee.add_decision(s, "ADM", "Q2", "void", reason="typo", actor="c")
+            s.commit()
+    engine.dispose()
+    done = _race(released_url, RACERS[what], tmp_path)
+    print(what, [(d.returncode, d.stdout.strip()[-90:], d.stderr.strip()) for d in done])  # shown with -rP
+    for d in done:
+        assert "Traceback" not in d.stdout + d.stderr, d.stderr
+        assert d.returncode in (0, 2), d.stderr
+        assert d.returncode == 0 or len(d.stderr.strip().splitlines()) == 1, d.stderr
+    assert any(d.returncode == 0 for d in done), [d.stderr for d in done]
+    rows = tables(released_url)
+    if what == "release":  # exactly one new release, whoever won
+        assert len(rows["releases"]) == 2
+        losers = [d for d in done if d.returncode == 0 and "nothing changed since release 2" in d.stdout] + \
+                 [d for d in done if d.returncode == 2]
+        assert len(losers) == 1
+    elif what == "decide":  # the same decision twice is refused: one in force
+        assert len(rows["decisions"]) == 1
+    else:  # one result revision per race at most... or one per winner: never a half-written one
+        engine = make_engine(released_url)
+        with Session(engine) as s:
+            from itembank.storage.models import Release
+
+            release = s.scalars(select(Release)).one()
+            assert results.verify_release(release)
+        engine.dispose()
+        winners = sum(d.returncode == 0 for d in done)
+        assert len(rows["result_revisions"]) == winners
