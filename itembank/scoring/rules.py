@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from itembank.errors import RuleError
+from itembank.errors import RuleError, list_problems
 
 from .cuts import Reach, VoidPolicy, chance_score, effective_maximum, percent_guessing_cut, round_cut_up, voided_points
 from .form import EffectiveItem, Form
@@ -218,32 +218,40 @@ class RuleSet:
 
     def check(self, form: Form) -> None:
         """Validate this rule set against a form: every item in exactly one declared part, every
-        part has items, listed items exist, ratings name items of the form, the grade method has
-        the cut it needs. Raises :class:`RuleSetError` naming the key path."""
+        part has items, listed items exist, ratings name items of the form. Raises one
+        :class:`RuleSetError` listing every problem (up to :data:`~itembank.errors.MAX_LISTED`),
+        each naming the key path."""
+        problems = self.problems(form)
+        if problems:
+            raise RuleSetError("\n".join(list_problems(problems)))
+
+    def problems(self, form: Form) -> list[str]:
+        """Every problem :meth:`check` finds, one line each: ``<source>: <key path>: <message>``."""
         src = self.source
         form_ids = set(form.item_ids)
+        out: list[str] = []
         listed: dict[str, str] = {}
         for p in self.parts:
             for item_id in p.items or ():
                 if item_id not in form_ids:
-                    raise RuleSetError(f"{src}: parts.{p.name}.items: item {item_id!r} is not on the form")
-                if item_id in listed:
-                    raise RuleSetError(f"{src}: parts.{p.name}.items: item {item_id!r} is also in part {listed[item_id]!r}")
-                listed[item_id] = p.name
+                    out.append(f"{src}: parts.{p.name}.items: item {item_id!r} is not on the form")
+                elif item_id in listed:
+                    out.append(f"{src}: parts.{p.name}.items: item {item_id!r} is also in part {listed[item_id]!r}")
+                else:
+                    listed[item_id] = p.name
         mapping = self.part_of(form)
         declared = set(self.part_names)
-        for item_id, part in mapping.items():
-            if part not in declared:
-                raise RuleSetError(f"{src}: parts: item {item_id!r} belongs to part {part!r}, which the rule set does not declare (declared: {', '.join(self.part_names)})")
-        for p in self.parts:
-            if not any(part == p.name for part in mapping.values()):
-                raise RuleSetError(f"{src}: parts.{p.name}: no item of the form belongs to this part")
+        out += [f"{src}: parts: item {item_id!r} belongs to part {part!r}, which the rule set does not declare "
+                f"(declared: {', '.join(self.part_names)})"
+                for item_id, part in mapping.items() if part not in declared]
+        out += [f"{src}: parts.{p.name}: no item of the form belongs to this part"
+                for p in self.parts if not any(part == p.name for part in mapping.values())]
         cuts = [(f"parts.{p.name}.cut", p.cut) for p in self.parts] + [("total.cut", self.total_cut)]
         for path, cut in cuts:
             if cut is not None and cut.kind == "item_ratings":
-                for item_id in cut.ratings:
-                    if item_id not in form_ids:
-                        raise RuleSetError(f"{src}: {path}.ratings: item {item_id!r} is not on the form")
+                out += [f"{src}: {path}.ratings: item {item_id!r} is not on the form"
+                        for item_id in cut.ratings if item_id not in form_ids]
+        return out
 
     def cut_names(self) -> tuple[str, ...]:
         """Score names that have a cut: parts with a cut, then ``total``."""

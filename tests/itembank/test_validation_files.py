@@ -256,3 +256,19 @@ def test_file_mode_lists_both_the_foreign_and_the_missing_item_columns(tmp_path:
     assert "RESPONSES.csv, row 1, column 'X7': column is not an item of the form" in result.output
     assert "RESPONSES.csv, row 1, column 'Q2': no column for this item of the form" in result.output
     assert not (tmp_path / "R.csv").exists()
+
+
+def test_a_rule_set_checked_against_a_form_lists_every_problem(tmp_path: Path) -> None:
+    from itembank.scoring.form import Form, Item
+
+    rules = read_rules(write(tmp_path, "rules.toml", "[parts.mc]\nitems = ['Q1', 'Q9']\n[parts.essay]\n"
+                                                     "[grade]\nmethod = 'none'\n"))
+    form = Form((Item("Q1", "mc", "mc", ("A", "B"), ("A",)), Item("O1", "open", "open"), Item("O2", "open", "open")))
+    with pytest.raises(RuleSetError) as err:
+        rules.check(form)
+    assert str(err.value).splitlines() == [
+        "rules.toml: parts.mc.items: item 'Q9' is not on the form",
+        "rules.toml: parts: item 'O1' belongs to part 'open', which the rule set does not declare (declared: mc, essay)",
+        "rules.toml: parts: item 'O2' belongs to part 'open', which the rule set does not declare (declared: mc, essay)",
+        "rules.toml: parts.essay: no item of the form belongs to this part",
+    ]
