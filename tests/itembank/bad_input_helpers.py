@@ -3,6 +3,9 @@
 * :func:`run_main` runs the real console entry point :func:`itembank.cli.main` in this process,
   with ``sys.argv`` set and the output captured, so a top-level error handler in ``main`` is
   exercised exactly as a user's shell would (``CliRunner.invoke(app)`` would bypass it).
+  Typer rebuilds the whole click command tree from the function signatures on every call
+  (about two thirds of a quick command's time); the tree is the same each time, so it is built
+  once per app here and reused — nothing else of ``main`` is replaced.
 * :func:`fingerprint` is every table of a SQLite bank: its row count and a SHA-256 over its
   rows, independent of row order; two fingerprints are equal exactly when no table changed.
 * :func:`xlsx_bytes` writes a one-sheet workbook, as a secretary's Excel would.
@@ -14,9 +17,10 @@ import hashlib
 import io
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -33,12 +37,27 @@ class Run:
     escaped: BaseException | None
 
 
+_COMMANDS: dict[int, tuple[Any, Any]] = {}
+
+
+def _command_once(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def get_command(typer_app: Any) -> Any:
+        if id(typer_app) not in _COMMANDS:
+            _COMMANDS[id(typer_app)] = (typer_app, build(typer_app))  # the app is kept: its id stays unique
+        return _COMMANDS[id(typer_app)][1]
+
+    return get_command
+
+
 def run_main(argv: Sequence[str]) -> Run:
     """``itembank ARGV...`` through :func:`itembank.cli.main`, stdout and stderr captured together."""
+    import typer.main
+
     from itembank.cli import main
 
     runner = CliRunner()
-    old_argv = sys.argv
+    old_argv, old_hook, build = sys.argv, sys.excepthook, typer.main.get_command
+    typer.main.get_command = _command_once(build)
     escaped: BaseException | None = None
     code = 0
     with runner.isolation(env={"ITEMBANK_DATABASE_URL": None, "ITEMBANK_USER": "corpus"}) as (_out, _err, mixed):
@@ -52,7 +71,7 @@ def run_main(argv: Sequence[str]) -> Run:
         except BaseException as exc:  # noqa: BLE001 - an escaping exception is what we look for
             escaped, code = exc, 1
         finally:
-            sys.argv = old_argv
+            sys.argv, sys.excepthook, typer.main.get_command = old_argv, old_hook, build
             sys.stdout.flush()
             sys.stderr.flush()
         output = mixed.getvalue().decode("utf-8", errors="replace")
