@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 from itembank import scoring
 from itembank.storage import audit
@@ -78,10 +77,6 @@ def get_administration(session: Session, code: str) -> Administration:
     return admin
 
 
-# What a SQLite writer is told when another writer held the bank past the busy timeout.
-BANK_BUSY = "the bank is busy (another itembank command is writing); try again"
-
-
 def lock_administration(session: Session, code: str) -> Administration:
     """The administration ``code``, locked for writing until the session's transaction ends.
 
@@ -101,18 +96,12 @@ def lock_administration(session: Session, code: str) -> Administration:
       wait when waiting could deadlock). A no-op write on the administration's row as the first
       statement takes the write lock at once (what ``BEGIN IMMEDIATE`` does, without taking the
       transaction out of SQLAlchemy's hands); a second writer then waits for it for the
-      driver's busy timeout, and every read after the lock is consistent. If the other
-      writer holds the bank longer than that, :data:`BANK_BUSY` is raised (a
-      :class:`UserError`), not the driver's "database is locked".
+      bank's busy timeout (:mod:`itembank.storage.db`, which also turns a wait past it into
+      "the bank is busy"), and every read after the lock is consistent.
     """
     if session.get_bind().dialect.name == "sqlite":
-        try:
-            session.execute(update(Administration).where(Administration.code == code)
-                            .values(id=Administration.id).execution_options(synchronize_session=False))
-        except OperationalError as exc:
-            if "database is locked" in str(exc.orig):
-                raise UserError(BANK_BUSY) from None
-            raise
+        session.execute(update(Administration).where(Administration.code == code)
+                        .values(id=Administration.id).execution_options(synchronize_session=False))
         return get_administration(session, code)
     admin = session.scalar(select(Administration).where(Administration.code == code)
                            .with_for_update().execution_options(populate_existing=True))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -230,27 +229,6 @@ def test_two_imports_of_one_candidate_at_once_store_one(engine: Engine, db_url: 
     assert "already has responses in administration ADM" in str(outcome["error"])
     with Session(engine) as session:
         assert len(administrations.load_responses(session, administrations.get_administration(session, "ADM"))) == 1
-
-
-def test_a_busy_sqlite_bank_says_so_and_changes_nothing(exam: Engine, db_url: str) -> None:
-    """Another writer holds SQLite's write lock past the busy timeout (here 0.2 s instead of
-    the driver's 5 s): the command is told the bank is busy, not "database is locked"."""
-    if not db_url.startswith("sqlite:///"):
-        pytest.skip("PostgreSQL locks rows: the second writer waits for the first one's commit")
-    before = fingerprint(db_url)
-    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
-    impatient = make_engine(db_url, connect_args={"timeout": 0.2})
-    try:
-        holder.execute("BEGIN IMMEDIATE")
-        with Session(impatient) as session:
-            with pytest.raises(UserError, match=r"^the bank is busy \(another itembank command is writing\); try again$"):
-                committee.add_decision(session, "ADM", "Q01", "void", reason="r", actor="c")
-            session.rollback()
-        holder.execute("ROLLBACK")
-    finally:
-        holder.close()
-        impatient.dispose()
-    assert fingerprint(db_url) == before
 
 
 def _revisions(engine: Engine) -> list[ResultRevision]:
