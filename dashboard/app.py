@@ -145,6 +145,28 @@ def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
     return app
 
 
-def serve(db: str | None = None, *, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Run the dashboard until interrupted (Flask's server: fine for a committee on one machine)."""
-    create_app(db).run(host=host, port=port, debug=False)
+def serve(db: str | None = None, *, host: str = "127.0.0.1", port: int = 8050, workers: int = 2,
+          threads: int = 4) -> None:
+    """Run the dashboard until interrupted, on gunicorn (a production WSGI server).
+
+    ``workers`` processes each build their own app and engine (no state is shared between
+    them but the bank, whose numbers every worker reads the same way; see the README's data
+    model), each with ``threads`` threads for concurrent requests. Flask's development server
+    is used only by the tests.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    open_bank(db).dispose()  # a missing or unreadable bank is reported before serving
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "worker_class": "gthread", "timeout": 120, "accesslog": None,
+                               "errorlog": "-", "loglevel": "warning"}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            # Called in each worker after the fork: every worker has its own engine.
+            return create_app(db).server
+
+    _Server().run()
