@@ -6,9 +6,10 @@ Callbacks only wire: choosing an administration opens a session, calls
 taken so far, then :mod:`analysis`) once and hands the result to :mod:`dashboard.views`; the
 per-item details go to the page with it, so clicking an item reads no database.
 
-Item *content* (stems, option texts) is not shown: DESIGN §3 rule 9 allows it only to
-logged-in users with a role, and the log-in is not built yet. Statistics, item codes and
-option labels are shown; the server listens on 127.0.0.1 unless told otherwise.
+Only a logged-in committee member or secretary gets anything but the log-in page
+(:mod:`dashboard.auth` checks every request on the server). Item *content* (stems, option
+texts) is not shown yet; statistics, item codes and option labels are. The server listens on
+127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dashboard import views
+from dashboard.auth import current_user, install_auth
 from dashboard.text import t
+from itembank.permissions import Permission
 from itembank.services import administrations
 from itembank.storage.db import open_bank
 from itembank.services.item_analysis import analyze_administration
@@ -79,8 +82,11 @@ def _layout(engine: Engine) -> html.Div:
         admins = administrations.list_administrations(session)
         choices = [{"label": t("administration_option", code=a.code, form=a.form.code, date=a.date.isoformat()),
                     "value": a.code} for a in admins]
+    who = current_user() or {}
     return html.Div(className="page", children=[
-        html.Header([html.H1(t("title")), html.P(t("subtitle"), className="subtitle")]),
+        html.Header([html.H1(t("title")), html.P(t("subtitle"), className="subtitle"),
+                     html.P([t("logged_in_as", name=who.get("name", ""), roles=", ".join(who.get("roles", []))), " · ",
+                             html.A(t("logout"), href="/logout", id="logout")], className="who")]),
         html.Label(t("administration"), htmlFor="administration"),
         dcc.Dropdown(id="administration", options=choices, value=choices[0]["value"] if choices else None,
                      clearable=False, placeholder=t("no_administrations")),
@@ -104,6 +110,9 @@ def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
     """The dashboard on the bank at ``db`` (a SQLite path or SQLAlchemy URL), or on ``engine``."""
     engine = engine if engine is not None else open_bank(db)
     app = Dash(__name__, title="itembank", suppress_callback_exceptions=False)
+    # Every request — the page, its layout, each callback — is checked on the server: log-in,
+    # idle time-out, and a role that may see the item analysis (dashboard/auth.py).
+    install_auth(app.server, engine, permission=Permission.SEE_ANALYSIS)
     app.layout = lambda: _layout(engine)  # a function: new administrations appear on reload
 
     @app.callback(

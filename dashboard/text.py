@@ -18,6 +18,18 @@ _GROUP_SIZE = f"{100 * SCORE_GROUP_FRACTION:g} %"
 
 TEXT: Mapping[str, str] = {
     "title": "itembank",
+    # log-in (dashboard/auth.py)
+    "login_title": "Log in to itembank",
+    "login_intro": "Item content and candidates' results are confidential: log in with your own account.",
+    "login_user": "User name",
+    "login_password": "Password",
+    "login_button": "Log in",
+    "logout": "Log out",
+    "logged_in_as": "Logged in as {name} ({roles})",
+    "login_expired": "You were logged out after {minutes} minutes without activity; log in again.",
+    "login_needed": "Log in first.",
+    "forbidden_title": "Not for your role",
+    "forbidden": "Your role ({roles}) may not see the item analysis; it is for the committee and its secretary.",
     "subtitle": "Item analysis for the exam committee (itemanalyse voor de examencommissie)",
     "administration": "Administration (afname)",
     "no_administrations": "The bank has no administrations with responses yet: import responses first "

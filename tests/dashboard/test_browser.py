@@ -1,7 +1,7 @@
 """The real dashboard in a real headless browser (Debian's chromium + chromium-driver).
 
 The app is served by a real HTTP server on a copy of the demo bank. A committee member
-opens it, sees the administration's figures, finds the planted miskeyed item flagged,
+logs in, sees the administration's figures, finds the planted miskeyed item flagged,
 clicks it and sees its options; after the committee rekeys the item (through the service
 layer, as the CLI does), a reload shows the corrected statistics — the dashboard reads
 everything through the one scoring core.
@@ -93,8 +93,15 @@ def test_committee_member_finds_and_inspects_the_miskeyed_item(server: str, brow
 
     wait = WebDriverWait(browser, 30)
     browser.get(server)
+    # Nothing without a log-in: the committee member logs in with her demo password.
+    wait.until(ec.presence_of_element_located((By.ID, "username")))
+    assert demo.MISKEYED not in browser.page_source
+    browser.find_element(By.ID, "username").send_keys("m.jansen")
+    browser.find_element(By.ID, "password").send_keys(demo.demo_password("m.jansen"))
+    browser.find_element(By.ID, "login").click()
     cell = f"#item-grid [row-id='{demo.MISKEYED}'] [col-id='item']"
     wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, cell)))
+    assert "Logged in as Marieke Jansen (committee)" in browser.find_element(By.CSS_SELECTOR, ".who").text
     summary = browser.find_element(By.ID, "summary").text
     assert "Candidates\n600" in summary and "Cut score (cesuur)\n28 / 40" in summary
     assert browser.find_elements(By.CSS_SELECTOR, "#score-distribution .bars path")  # the histogram drew

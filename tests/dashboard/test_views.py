@@ -123,14 +123,23 @@ def test_the_dashboard_command_serves_the_app(demo_db: Path, tmp_path: Path) -> 
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         page = ""
-        for _ in range(120):
+        for _ in range(360):  # gunicorn's workers each build the app: allow a slow, busy machine 90 s
             try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
                 break
             except OSError:
                 time.sleep(0.25)
-        assert "<title>itembank</title>" in page
-        layout = urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=5).read().decode()
+        assert 'action="/login"' in page and demo.ADMIN_CODE not in page  # the log-in page first
+        # Log in as the demo's committee member (a real HTTP session, cookie and all).
+        import http.cookiejar
+        import urllib.parse
+
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = urllib.parse.urlencode({"username": "m.jansen", "password": demo.demo_password("m.jansen"),
+                                       "next": "/"}).encode()
+        home = opener.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10).read().decode()
+        assert "<title>itembank</title>" in home
+        layout = opener.open(f"http://127.0.0.1:{port}/_dash-layout", timeout=10).read().decode()
         assert demo.ADMIN_CODE in layout
     finally:
         proc.terminate()
