@@ -627,6 +627,8 @@ cli("db-does-not-exist", "items", "list", "--db", "@/itembank-typo.db", expect=(
 cli("db-is-a-text-file", "items", "list", "--db", "@/notes.db", expect=("notes.db",), db=False)
 cli("db-is-an-xlsx-file", "release", ADM, "--db", "@/items.xlsx", expect=("items.xlsx",), db=False)
 cli("db-is-a-folder", "items", "list", "--db", "@/", expect=("files",), db=False)
+cli("db-server-unreachable", "items", "list", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/bank",
+    expect=("127.0.0.1", "connect"), db=False)
 cli("db-is-an-empty-sqlite-file", "items", "list", "--db", "@/empty.db", expect=("empty.db", "itembank init"), db=False)
 cli("db-unknown-url-scheme", "items", "list", "--db", "mysql+nodriver://localhost/bank", expect=("mysql",), db=False)
 
@@ -784,3 +786,91 @@ def test_accepted_file(a: Accepted, corpus_bank: Bank, tmp_path: Path, monkeypat
         text = shown.output + (back.read_text(encoding="utf-8") if back.exists() else "")
         missing = [x for x in a.shows if x not in text]
         assert not missing, f"{missing} not shown:\n{text}"
+
+
+# --------------------------------------------------------------------------- SQLite and PostgreSQL
+# The same promise on both databases: a handful of mistakes whose success path would write,
+# run against a small exam stored through the services (flextoets_exam: Q01..Q05 on form F,
+# sitting ADM released, sitting ADM2 of F without responses or rule set) in a freshly migrated
+# bank of each backend (conftest db_url). The fingerprint reads every table of the models.
+
+
+def _tables(url: str) -> dict[str, tuple[int, str]]:
+    import hashlib
+
+    from sqlalchemy import select
+
+    from itembank.storage.db import make_engine
+    from itembank.storage.models import Base
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            out = {}
+            for table in Base.metadata.sorted_tables:
+                rows = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+                out[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest())
+            return out
+    finally:
+        engine.dispose()
+
+
+BACKEND_CASES: list[tuple[str, tuple[str, ...], Files, tuple[str, ...]]] = [
+    ("items-status-typo", ("items", "import", "@/items.csv"),
+     {"items.csv": lines("code,stem,option_A,option_B,key,status", "N1,Vraag?,ja,nee,A,aproved")},
+     ("items.csv", "row 2", "status", "aproved")),
+    ("items-header-only", ("items", "import", "@/items.csv"), {"items.csv": lines("code,stem,option_A,option_B,key")},
+     ("items.csv", "no item rows")),
+    ("responses-misspelt-item", ("responses", "import", "ADM2", "@/responses.csv"),
+     {"responses.csv": lines("candidate,Q01,Q02,Q03,Q04,Q5", "k1,A,A,A,A,A")}, ("responses.csv", "Q5", "Q05")),
+    ("responses-duplicate-candidate", ("responses", "import", "ADM2", "@/responses.csv"),
+     {"responses.csv": lines("candidate,Q01,Q02,Q03,Q04,Q05", "k1,A,A,A,A,A", "k1,B,B,B,B,B")},
+     ("responses.csv", "row 3", "candidate")),
+    ("rules-unknown-key", ("rules", "add", "FLEX", "@/rules.toml"),
+     {"rules.toml": b'name = "x"\n[parts.theory]\n[scoring]\nvoids = "drop"\n'}, ("scoring.voids",)),
+    ("decide-cut-percent-above-100", ("decide", "cut", "ADM", '{"kind": "percent", "value": 170}', "--reason", "r"), {},
+     ("170",)),
+    ("decide-void-unknown-item", ("decide", "void", "ADM", "Q99", "--reason", "r"), {}, ("Q99",)),
+    ("objection-points-as-word", ("objection", "ADM", "c1", "Q01", "een", "--reason", "r"), {}, ("een",)),
+    ("objection-unknown-candidate", ("objection", "ADM", "c9", "Q01", "1", "--reason", "r"), {}, ("c9",)),
+    ("annul-unknown-candidate", ("annul", "ADM", "c9", "--reason", "fraud"), {}, ("c9",)),
+    ("release-without-rule-set", ("release", "ADM2"), {}, ("ADM2", "rule set")),
+    ("administration-code-exists", ("administration", "add", "ADM", "--form", "F", "--date", "2026-01-15"), {}, ("ADM",)),
+]
+
+
+@pytest.fixture
+def small_exam(db_url: str, flextoets_exam: Callable[..., None]) -> str:
+    import pandas as pd
+
+    from itembank.services import administrations, results
+    from itembank.storage.db import make_engine, session_scope
+
+    codes = [f"Q{j:02d}" for j in range(1, 6)]
+    frame = pd.DataFrame([["A"] * 5, ["A", "A", "B", "B", "B"]], index=["c1", "c2"], columns=codes)
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            flextoets_exam(session, codes, frame)
+            administrations.add_administration(session, "ADM2", "F", on=date(2025, 11, 2), actor="sec")
+        with session_scope(engine) as session:
+            results.release_results(session, "ADM", actor="sec")
+    finally:
+        engine.dispose()
+    return db_url
+
+
+@pytest.mark.parametrize("name, argv, files, expect", [pytest.param(*c, id=c[0]) for c in BACKEND_CASES])
+def test_mistake_changes_nothing_on_either_database(name: str, argv: tuple[str, ...], files: Files,
+                                                    expect: tuple[str, ...], small_exam: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for file_name, content in files.items():
+        (tmp_path / file_name).write_bytes(content)
+    before = _tables(small_exam)
+    run = helpers.run_main([a.replace("@/", f"{tmp_path}/") for a in argv] + ["--db", small_exam])
+    assert run.escaped is None and "Traceback" not in run.output, run.output
+    assert run.exit_code == 2, run.output
+    missing = [e for e in expect if e.lower() not in run.output.lower()]
+    assert not missing, f"the message does not name {missing}:\n{run.output}"
+    assert _tables(small_exam) == before, "the bank changed"
