@@ -17,10 +17,16 @@ of the demo form without responses, a release of the demo sitting (for objection
 annulments), and a small form ``SMALL-F`` (two MC items and one open item worth 3 points)
 with an empty sitting ``SMALL-1`` (for graders' points). Each case works on its own copy.
 
-Cases the product does not handle yet are ``xfail(strict=True)`` with the reason
-"issue 17: ..."; a fix shows up as XPASS(strict) and the mark is then removed.
+Cases the product does not handle yet are listed in one table, ``PENDING`` (test id -> what is
+missing), and run as ``xfail(strict=True)`` with the reason "issue 17: ..."; a fix shows up as
+XPASS(strict) and its entry is then removed.
+
 A few files must be *accepted* (a Dutch Excel CSV: semicolons and decimal commas; UTF-8 with
-a BOM; UTF-16 with a BOM): :func:`test_accepted_file` checks those import and change the bank.
+a BOM; UTF-16 with a BOM): :func:`test_accepted_file` checks those import, change the bank and
+store a decimal comma as a point. :func:`test_mistake_changes_nothing_on_either_database`
+repeats a dozen writing mistakes on SQLite and, when ``ITEMBANK_TEST_POSTGRES_URL`` is set,
+PostgreSQL. :func:`test_corpus_covers_every_input_kind` keeps the corpus at 100 cases or more,
+at least 10 per input kind.
 """
 
 from __future__ import annotations
@@ -681,7 +687,8 @@ def _prepare(c: Case, bank: Bank, tmp_path: Path) -> tuple[list[str], Path]:
         (work / name).write_bytes(content)
     # Files some --db cases point at: a text file, a workbook, an empty file
     (work / "notes.db").write_text("meeting notes, not a database\n", encoding="utf-8")
-    (work / "items.xlsx").exists() or (work / "items.xlsx").write_bytes(helpers.xlsx_bytes([["code"], ["X"]]))
+    if not (work / "items.xlsx").exists():
+        (work / "items.xlsx").write_bytes(helpers.xlsx_bytes([["code"], ["X"]]))
     (work / "empty.db").write_bytes(b"")
     argv = [a.replace("@DB", str(db)).replace("@/", f"{work}/").replace("@CANDIDATE", bank.candidate)
             .replace("@ITEM", bank.item) for a in c.argv]
