@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itembank.cli.choices import ObjectiveChoice, ReviewStatusChoice
-from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
+from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail, in_range
 
 if TYPE_CHECKING:
     from itembank.assembly import AssemblyOptions
@@ -38,11 +38,14 @@ def _options(forms: int, max_overlap: float | None, objective: str, exclude_last
 def assemble_cli(
     spec: Annotated[str, typer.Option("--spec", help="Test specification code")],
     blueprint: Annotated[str, typer.Option("--blueprint", help="Blueprint code (newest version)")],
-    forms: Annotated[int, typer.Option("--forms", help="Number of parallel forms")] = 1,
-    max_overlap: Annotated[float | None, typer.Option("--max-overlap", help="Largest share of items two forms may share, e.g. 0.1")] = None,
+    forms: Annotated[int, typer.Option("--forms", callback=in_range(1), help="Number of parallel forms")] = 1,
+    max_overlap: Annotated[float | None, typer.Option("--max-overlap", callback=in_range(0, 1),
+                                                      help="Largest share of items two forms may share, e.g. 0.1")] = None,
     objective: Annotated[ObjectiveChoice, typer.Option(help="What the optimiser aims for")] = ObjectiveChoice.spread_exposure,
-    exclude_last: Annotated[int | None, typer.Option("--exclude-used-in-last", help="Skip items used on the last N forms")] = None,
-    max_exposure: Annotated[float | None, typer.Option("--max-exposure-rate", help="Skip items above this exposure rate")] = None,
+    exclude_last: Annotated[int | None, typer.Option("--exclude-used-in-last", callback=in_range(0),
+                                                     help="Skip items used on the last N forms")] = None,
+    max_exposure: Annotated[float | None, typer.Option("--max-exposure-rate", callback=in_range(0, 1),
+                                                       help="Skip items above this exposure rate")] = None,
     cut_theta: Annotated[float, typer.Option("--cut-theta", help="Ability at the cut score, for information")] = 0.0,
     language: Annotated[str | None, typer.Option(help="Only items in this language")] = None,
     prefix: Annotated[str | None, typer.Option("--code-prefix", help="Form codes: PREFIX1, PREFIX2, ...")] = None,
@@ -98,7 +101,7 @@ def _bound(lo: float | None, hi: float | None) -> str:
 
 @blueprint_app.command("import")
 def blueprint_import_cli(spec: str, code: str, file: Path, db: DbOption = None, user: UserOption = None,
-                         duration: Annotated[int | None, typer.Option(help="Minutes")] = None) -> None:
+                         duration: Annotated[int | None, typer.Option(callback=in_range(1), help="Minutes")] = None) -> None:
     """Store the constraint table FILE (CSV/XLSX) as the next draft version of blueprint CODE."""
     from itembank.services import blueprints
 
@@ -131,9 +134,9 @@ def blueprint_status_cli(code: str, version: int, status: ReviewStatusChoice, db
 
 
 @blueprint_app.command("gap")
-def blueprint_gap_cli(spec: str, code: str, forms: Annotated[int, typer.Option()] = 1,
-                      max_overlap: Annotated[float | None, typer.Option("--max-overlap")] = None,
-                      exclude_last: Annotated[int | None, typer.Option("--exclude-used-in-last")] = None,
+def blueprint_gap_cli(spec: str, code: str, forms: Annotated[int, typer.Option(callback=in_range(1))] = 1,
+                      max_overlap: Annotated[float | None, typer.Option("--max-overlap", callback=in_range(0, 1))] = None,
+                      exclude_last: Annotated[int | None, typer.Option("--exclude-used-in-last", callback=in_range(0))] = None,
                       db: DbOption = None) -> None:
     """Per blueprint cell: approved items, how many K forms need, how many more to write."""
     from itembank.services.forms import gap_for_blueprint

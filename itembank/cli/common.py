@@ -6,7 +6,7 @@ import getpass
 import os
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Iterator
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, TypeVar
 
 import typer
 
@@ -15,7 +15,9 @@ from itembank.errors import UserError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["DbOption", "UserOption", "bank_session", "user_errors", "fail", "current_user", "echo_table"]
+__all__ = ["DbOption", "UserOption", "bank_session", "user_errors", "fail", "current_user", "echo_table", "in_range"]
+
+N = TypeVar("N", int, float)
 
 DbOption = Annotated[
     str | None,
@@ -30,6 +32,22 @@ UserOption = Annotated[
 
 def current_user(user: str | None) -> str:
     return user or os.environ.get("ITEMBANK_USER") or getpass.getuser()
+
+
+def in_range(low: float, high: float | None = None) -> Callable[[N | None], N | None]:
+    """A typer option callback: the number must lie in ``low..high`` (inclusive).
+
+    The usage error names the option (typer adds it), the range and the value given:
+    ``Invalid value for '--forms': must be 1 or more, got 0``.
+    """
+    wanted = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
+
+    def check(value: N | None) -> N | None:
+        if value is not None and (value < low or (high is not None and value > high)):
+            raise typer.BadParameter(f"must be {wanted}, got {value:g}")
+        return value
+
+    return check
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from itembank.cli.common import DbOption, user_errors
+from itembank.cli.common import DbOption, in_range, user_errors
 
 __all__ = ["register"]
 
@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 def dashboard_cli(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 exposes it to the network")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8050,
+    port: Annotated[int, typer.Option(callback=in_range(1, 65535), help="Port to listen on")] = 8050,
 ) -> None:
     """Serve the dashboard (item analysis for the committee) until Ctrl-C."""
     from dashboard import serve  # Dash loads only for this command

@@ -279,6 +279,23 @@ def test_a_typo_in_an_enumerated_argument_lists_the_valid_values(released: Path,
     assert file_hash(released) == before
 
 
+@pytest.mark.parametrize("command, says", [
+    (["assemble", "--spec", "S", "--blueprint", "B", "--forms", "0"], "Invalid value for '--forms': must be 1 or more, got 0"),
+    (["assemble", "--spec", "S", "--blueprint", "B", "--max-overlap", "1.5"],
+     "Invalid value for '--max-overlap': must be from 0 to 1, got 1.5"),
+    (["assemble", "--spec", "S", "--blueprint", "B", "--max-exposure-rate", "-0.1"],
+     "Invalid value for '--max-exposure-rate': must be from 0 to 1, got -0.1"),
+    (["blueprint", "gap", "S", "B", "--exclude-used-in-last", "-2"],
+     "Invalid value for '--exclude-used-in-last': must be 0 or more, got -2"),
+    (["blueprint", "import", "S", "B", "bp.csv", "--duration", "0"], "Invalid value for '--duration': must be 1 or more, got 0"),
+    (["dashboard", "--port", "80800"], "Invalid value for '--port': must be from 1 to 65535, got 80800"),
+])
+def test_a_number_out_of_its_range_names_option_range_and_value(released: Path, command: list[str], says: str) -> None:
+    before = file_hash(released)
+    refused(*command, "--db", str(released), says=says)
+    assert file_hash(released) == before
+
+
 def test_a_valid_choice_still_works(released: Path) -> None:
     result = invoke("results", "ADM", "--format", "json", "--db", str(released))
     assert result.exit_code == 0 and '"candidate":"c1"' in result.output
