@@ -73,9 +73,10 @@ def _refuse(status: int, message: str) -> Response:
         return Response(message, status=status, mimetype="text/plain")
     if status == 401:
         return _login_page(message, next_url=request.path, status=200)
-    return Response(f"<!doctype html><title>{escape(t('forbidden_title'))}</title><h1>"
-                    f"{escape(t('forbidden_title'))}</h1><p>{escape(message)}</p><p><a href='/logout'>"
-                    f"{escape(t('logout'))}</a></p>", status=status, mimetype="text/html")
+    return Response(f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(t('forbidden_title'))}"
+                    f"</title><link rel='stylesheet' href='/assets/itembank.css'></head><body><main class='page'>"
+                    f"<h1>{escape(t('forbidden_title'))}</h1><p>{escape(message)}</p><p><a href='/logout'>"
+                    f"{escape(t('logout'))}</a></p></main></body></html>", status=status, mimetype="text/html")
 
 
 def install_auth(server: Flask, engine: Engine, *, permission: Permission = Permission.SEE_ANALYSIS) -> None:
