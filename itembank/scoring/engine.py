@@ -668,6 +668,13 @@ def _check_conversion(rules: RuleSet, maxima: Mapping[str, Fraction], chance: Ma
             )
     if rules.grade.method == "nterm" and maxima[TOTAL] <= 0:
         raise RuleSetError(f"{rules.source}: grade.method: the N-term conversion needs a positive maximum; every item is voided")
+    # Whatever the conversion, a cut outside 0..maximum passes everybody or nobody: a typing
+    # error (45 points on a 40-point form), refused in file mode and database mode alike.
+    for name, cut in cuts.items():
+        if not Fraction(0) <= cut <= maxima[name]:
+            where = "total.cut" if name == TOTAL else f"parts.{name}.cut"
+            raise RuleSetError(f"{rules.source}: {where}: the cut ({format_fraction(cut)}) must be from 0 to the "
+                               f"maximum ({format_fraction(maxima[name])}) of the items that count")
 
 
 @dataclass(frozen=True)

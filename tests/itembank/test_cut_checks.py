@@ -96,3 +96,21 @@ def test_decide_cut_command_exits_2_and_changes_nothing(exam: Engine, db_url: st
     assert "cut (45) <= maximum (7)" in result.output
     with Session(exam) as session:
         assert _counts(session) == before
+
+
+def test_a_cut_above_the_maximum_is_refused_whatever_the_grade_conversion(exam: Engine) -> None:
+    """Without a grade conversion (the demo's rule set) a cut of 45 on 7 points would fail
+    everybody; the core refuses it in both modes (a negative cut is refused by the rule's schema)."""
+    no_grade = "[parts.theory]\n[total.cut]\nkind = \"points\"\nvalue = 4\n[grade]\nmethod = \"none\"\n"
+    with Session(exam) as session:
+        committee.add_rule_set(session, "NOGRADE", no_grade, actor="sec")
+        committee.assign_rule_set(session, "ADM", "NOGRADE", actor="sec")
+        data = load_administration(session, "ADM")
+        for cut, shown in ((TOO_HIGH, "45"),):
+            rules = dataclasses.replace(data.rules, total_cut=scoring.parse_cut_rule(cut, source="cut"))
+            with pytest.raises(scoring.RuleSetError, match=rf"total.cut: the cut \({shown}\) must be from 0 to the "
+                                                           r"maximum \(7\)"):
+                scoring.score(data.form, data.responses, rules=rules)
+            with pytest.raises(RuleError, match=rf"the cut \({shown}\) must be from 0 to the maximum \(7\)"):
+                committee.set_cut_score(session, "ADM", cut, reason="typo", actor="sec")
+            session.rollback()
