@@ -651,17 +651,12 @@ PENDING: dict[str, str] = {
         "rules-percent-above-100", "rules-cut-value-as-text", "rules-grade-method-typo", "rules-void-policy-typo",
         "rules-inspection-min-above-max", "rules-outcome-below-unknown-part", "rules-empty-file",
         "rules-json-instead-of-toml")},
-    "command-line:decide-cut-above-form-maximum": (
-        "decide cut records 45 points on a 40-point form (every candidate then fails); only a linear grade "
-        "conversion checks cut <= maximum"),
     "command-line:decide-weight-product-code": (
         "decide weight records 8712345678906 as a weight; file mode refuses a weight outside 0..100"),
     "command-line:administration-language-not-a-code": (
         "administration add accepts --language 'Nederlands'; an item's language must be an ISO 639-1 code"),
     "items-import:items-unclosed-quote": (
         "an unclosed quote swallows the rest of the row; the message blames the options and the key instead"),
-    "file-mode:rules-cut-above-maximum-without-grade": (
-        "file mode accepts a 25-point cut on a 20-point form when the rule set has no grade conversion"),
 }
 
 
