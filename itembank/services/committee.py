@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from itembank import scoring
+from itembank.io.numbers import WEIGHT, parse_number
 from itembank.scoring.form import ACTIONS
 from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
@@ -107,6 +108,8 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
     admin = lock_administration(session, administration)
     fi = get_form_item(session, admin, item)
     _refuse_duplicate(session, admin, fi.id, item, action, value)
+    if action == "weight":
+        value = _checked_weight(value)
     proposed = [*active_decisions(session, administration), scoring.Decision(item, action, value, reason)]
     scoring.apply_decisions(scoring_form(session, administration), tuple(proposed))
     row = Decision(administration_id=admin.id, form_item_id=fi.id, action=action, value=value or None,
@@ -117,6 +120,19 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
                  entity_id=administration, detail={"decision": row.id, "item": item, "value": value},
                  reason=reason)
     return row
+
+
+def _checked_weight(value: str) -> str:
+    """A weight decision as a user types it: a number (decimal comma or point) in the same
+    plausible range as a weight in a DECISIONS or FORM file (itembank/io/numbers.py)."""
+    try:
+        weight = parse_number(value)
+    except ValueError:
+        raise UserError(f"a weight must be a number (a decimal comma is fine), got {value!r}") from None
+    problem = WEIGHT.problem(weight)
+    if problem:
+        raise UserError(problem)
+    return format(weight, "f")  # stored with a decimal point, as every number is
 
 
 def _refuse_duplicate(session: Session, admin: Administration, form_item_id: int, item: str, action: str,

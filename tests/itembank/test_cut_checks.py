@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from itembank import scoring
 from itembank.cli import app
-from itembank.errors import RuleError
+from itembank.errors import RuleError, UserError
 from itembank.services import administrations, committee, results
 from itembank.services.administration_data import load_administration
 from itembank.storage.models import AuditEvent, CutScoreRule
@@ -114,3 +114,13 @@ def test_a_cut_above_the_maximum_is_refused_whatever_the_grade_conversion(exam: 
             with pytest.raises(RuleError, match=rf"the cut \({shown}\) must be from 0 to the maximum \(7\)"):
                 committee.set_cut_score(session, "ADM", cut, reason="typo", actor="sec")
             session.rollback()
+
+
+def test_a_weight_decision_is_a_plausible_number_as_in_a_decisions_file(exam: Engine) -> None:
+    with Session(exam) as session:
+        with pytest.raises(UserError, match="the weight must be a number from 0 to 100, got 250"):
+            committee.add_decision(session, "ADM", "Q01", "weight", "250", reason="typo", actor="c")
+        with pytest.raises(UserError, match="a weight must be a number"):
+            committee.add_decision(session, "ADM", "Q01", "weight", "twee", reason="typo", actor="c")
+        row = committee.add_decision(session, "ADM", "Q01", "weight", "1,5", reason="core item", actor="c")
+        assert row.value == "1.5"
