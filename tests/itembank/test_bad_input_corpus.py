@@ -651,8 +651,6 @@ PENDING: dict[str, str] = {
         "rules-percent-above-100", "rules-cut-value-as-text", "rules-grade-method-typo", "rules-void-policy-typo",
         "rules-inspection-min-above-max", "rules-outcome-below-unknown-part", "rules-empty-file",
         "rules-json-instead-of-toml")},
-    "command-line:decide-weight-product-code": (
-        "decide weight records 8712345678906 as a weight; file mode refuses a weight outside 0..100"),
     "command-line:administration-language-not-a-code": (
         "administration add accepts --language 'Nederlands'; an item's language must be an ISO 639-1 code"),
     "items-import:items-unclosed-quote": (
