@@ -165,12 +165,10 @@ def serve(db: str | None = None, *, host: str = "127.0.0.1", port: int = 8050, w
     """
     from gunicorn.app.base import BaseApplication
 
-    open_bank(db).dispose()  # a missing or unreadable bank is reported before serving
-
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "worker_class": "gthread", "timeout": 120, "accesslog": None,
+                               "worker_class": "gthread", "timeout": 120, "graceful_timeout": 5, "accesslog": None,
                                "errorlog": "-", "loglevel": "warning"}.items():
                 self.cfg.set(key, value)
 

@@ -34,13 +34,12 @@ def register(app: typer.Typer) -> None:
 @rules_app.command("add")
 def rules_add_cli(code: str, file: Path, db: DbOption = None, user: UserOption = None) -> None:
     """Store FILE (a TOML rule set) as the next version of rule set CODE."""
-    from itembank.io.tables import read_text
+    from itembank.io.scoring_files import read_rule_set_text
     from itembank.services import committee
 
-    if not file.exists():
-        raise fail(f"{file}: file not found")
     with bank_session(db) as session:
-        row = committee.add_rule_set(session, code, read_text(file), actor=current_user(user))
+        # Checked under the file's name first, so a mistake reads "rules.toml: key.path: ...".
+        row = committee.add_rule_set(session, code, read_rule_set_text(file), actor=current_user(user))
         typer.echo(f"rule set {row.code} version {row.version} stored")
 
 

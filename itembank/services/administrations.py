@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from itembank import scoring
 from itembank.storage import audit
 from itembank.errors import MAX_LISTED, NotFoundError, UserError
+from itembank.services.bank import LANGUAGES
 from itembank.services.forms import get_form
 from itembank.storage.models import (
     Administration,
@@ -58,7 +59,9 @@ def add_administration(
     language: str = "nl",
     actor: str,
 ) -> Administration:
-    """Register a sitting of a frozen form."""
+    """Register a sitting of a frozen form (``language``: an ISO 639-1 code, as for items)."""
+    if language not in LANGUAGES:
+        raise UserError(f"unknown language code '{language}' (expected an ISO 639-1 code such as nl, en, de)")
     form_row = get_form(session, form)
     if session.scalar(select(Administration.id).where(Administration.code == code)) is not None:
         raise UserError(f"an administration with code '{code}' already exists")

@@ -143,7 +143,7 @@ def test_the_dashboard_command_serves_the_app(demo_db: Path, tmp_path: Path) -> 
         assert demo.ADMIN_CODE in layout
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
     missing = subprocess.run([*cli, "--db", str(tmp_path / "nope.db")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
     assert "Error:" in missing.stderr and "Traceback" not in missing.stderr

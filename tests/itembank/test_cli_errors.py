@@ -465,6 +465,12 @@ MISTAKES = [
     ["objection", "ADM", "c1", "NOPE", "1", "--reason", "x"],
     ["annul", "ADM", "nobody", "--reason", "x"],
     ["dashboard", "--db", "{text}"],
+    ["users", "add", "x", "--role", "chair", "--no-password"],
+    ["users", "list", "--db", "{text}"],
+    ["users", "set-role", "nobody", "--role", "committee"],
+    ["users", "disable", "nobody"],
+    ["users", "enable", "nobody"],
+    ["users", "password", "nobody", "--password-stdin"],
 ]
 
 
