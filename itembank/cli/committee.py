@@ -26,6 +26,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(rules_app, name="rules")
     app.add_typer(decide_app, name="decide")
     app.command("release")(release_cli)
+    app.command("audit")(audit_cli)
+    decisions_app = typer.Typer(help="Read the committee's decisions back.", no_args_is_help=True)
+    decisions_app.command("list")(decisions_list_cli)
+    app.add_typer(decisions_app, name="decisions")
     app.command("results")(results_cli)
     app.command("objection")(objection_cli)
     app.command("annul")(annul_cli)
@@ -100,29 +104,94 @@ def withdraw_cli(decision: int, reason: ReasonOption, db: DbOption = None, user:
 
 
 @decide_app.command("cut")
-def cut_cli(admin: str, rule: Annotated[str, typer.Argument(help='Cut-score rule as JSON, e.g. \'{"kind": "percent", "value": 70}\'')],
-            reason: ReasonOption, part: Annotated[str, typer.Option(help="Part, or total")] = "total",
+def cut_cli(admin: str, reason: ReasonOption,
+            rule: Annotated[str | None, typer.Argument(
+                help='Or the rule as JSON, e.g. \'{"kind": "percent", "value": 70}\'')] = None,
+            percent: Annotated[float | None, typer.Option(help="Cut at this % of the remaining maximum")] = None,
+            points: Annotated[float | None, typer.Option(help="Cut at this many points")] = None,
+            percent_guessing: Annotated[float | None, typer.Option(
+                "--percent-guessing", help="Cut at this % of the score above chance: g + p/100 x (max - g)")] = None,
+            round_up: Annotated[bool, typer.Option("--round-up", help="Round a fractional cut up")] = False,
+            part: Annotated[str, typer.Option(help="Part, or total")] = "total",
             db: DbOption = None, user: UserOption = None) -> None:
-    """Set the cut score (cesuur) of ADMIN as a rule: points, percent, percent_guessing or item_ratings."""
+    """Set the cut score (cesuur) of ADMIN: --percent 65, --points 28 or --percent-guessing 70
+    (or a JSON rule: points, percent, percent_guessing or item_ratings)."""
     from itembank.services import committee
 
-    try:
-        document = json.loads(rule)
-    except json.JSONDecodeError as exc:
-        raise fail(f"the rule is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise fail('the rule must be a JSON object such as {"kind": "points", "value": 28}')
+    given = {k: v for k, v in (("percent", percent), ("points", points), ("percent_guessing", percent_guessing))
+             if v is not None}
+    if len(given) + (rule is not None) != 1:
+        raise fail("give exactly one of --percent, --points, --percent-guessing or a JSON rule")
+    if rule is not None:
+        try:
+            document = json.loads(rule)
+        except json.JSONDecodeError as exc:
+            raise fail(f"the rule is not valid JSON: {exc}") from None
+        if not isinstance(document, dict):
+            raise fail('the rule must be a JSON object such as {"kind": "points", "value": 28}')
+    else:
+        (kind, value), = given.items()
+        document = {"kind": kind, "value": int(value) if float(value).is_integer() else value}
+        if round_up:
+            document["round_up"] = True
     with bank_session(db) as session:
         committee.set_cut_score(session, admin, document, part=part, reason=reason, actor=current_user(user))
-    typer.echo(f"cut score for {part} of {admin} recorded")
+    typer.echo(f"cut score for {part} of {admin} recorded: {json.dumps(document)}")
+
+
+def decisions_list_cli(admin: str, db: DbOption = None) -> None:
+    """Every decision on ADMIN: what, on which item, who, when, why, and whether it was withdrawn."""
+    from itembank.services import committee
+
+    with bank_session(db) as session:
+        rows = [[str(d.id), d.item, d.action, d.value, d.decided_by, f"{d.decided_at:%Y-%m-%d %H:%M}",
+                 "in force" if d.withdrawn_by is None else f"withdrawn ({d.withdrawn_by})", d.reason]
+                for d in committee.list_decisions(session, admin)]
+    echo_table(rows, ["id", "item", "action", "value", "by", "when (UTC)", "state", "reason"])
+    typer.echo(f"{len(rows)} decision(s)")
+
+
+def audit_cli(admin: Annotated[str | None, typer.Option("--admin", help="Only this administration")] = None,
+              user: Annotated[str | None, typer.Option("--user", help="Only what this user did")] = None,
+              action: Annotated[str | None, typer.Option(help="Only this action, e.g. release")] = None,
+              since: Annotated[str | None, typer.Option(help="From this date, YYYY-MM-DD")] = None,
+              db: DbOption = None) -> None:
+    """The audit trail: who did what, when and why; oldest first."""
+    from datetime import datetime, timezone
+
+    from itembank.storage import audit
+
+    start = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise fail(f"--since must be a date written YYYY-MM-DD, got {since!r}") from None
+    with bank_session(db) as session:
+        rows = [[f"{e.at:%Y-%m-%d %H:%M}", e.actor, e.action, f"{e.entity_type} {e.entity_id}",
+                 json.dumps(e.detail, ensure_ascii=False, default=str)[:80], e.reason]
+                for e in audit.get_events(session, administration=admin, actor=user, action=action, since=start)]
+    echo_table(rows, ["when (UTC)", "who", "action", "about", "detail", "reason"])
+    typer.echo(f"{len(rows)} event(s)")
 
 
 def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
-                note: Annotated[str, typer.Option(help="A note stored with the release")] = "") -> None:
-    """Release the results of ADMIN as an immutable snapshot; prints what changed since the last release."""
+                note: Annotated[str, typer.Option(help="A note stored with the release")] = "",
+                dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; release nothing")] = False,
+                details: Annotated[bool, typer.Option("--details", help="Also list every changed value per candidate")]
+                = False) -> None:
+    """Release the results of ADMIN as an immutable snapshot: first the summary of what changes
+    (maximum, cut, pass rate, outcome flips), then the candidates whose outcome flips."""
     from itembank.progress import step
-    from itembank.services import results
+    from itembank.services import previews, results
 
+    if dry_run:
+        with bank_session(db) as session, step(f"Scoring {admin}"):
+            change, against = previews.preview_release(session, admin)
+        typer.echo(f"Dry run: releasing {admin} now would change, against "
+                   f"{f'release {against}' if against else 'nothing (a first release)'}:")
+        _echo_change(change)
+        return
     with bank_session(db) as session, step(f"Scoring and releasing {admin}"):
         outcome = results.release_results(session, admin, actor=current_user(user), note=note)
         revision, content_hash = outcome.release.revision, outcome.release.content_hash
@@ -131,11 +200,19 @@ def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
         typer.echo(f"nothing changed since release {revision} ({content_hash[:12]}); no new release made")
         return
     typer.echo(f"release {revision} of {admin} stored, content hash {content_hash}")
-    if revision > 1:
-        changed = outcome.changed
-        typer.echo(f"{changed['candidate'].nunique() if len(changed) else 0} candidate(s) changed since release {revision - 1}:")
-        if len(changed):
-            echo_table(changed.astype(str).values.tolist(), list(changed.columns))
+    with bank_session(db) as session:
+        change = previews.compare_releases(session, admin, revision)
+    _echo_change(change)
+    if details and revision > 1 and len(outcome.changed):
+        echo_table(outcome.changed.astype(str).values.tolist(), list(outcome.changed.columns))
+
+
+def _echo_change(change: object) -> None:
+    for line in change.lines():  # type: ignore[attr-defined]
+        typer.echo(f"  {line}")
+    flips = change.flips  # type: ignore[attr-defined]
+    if len(flips):
+        echo_table(flips.astype(str).values.tolist(), list(flips.columns))
 
 
 def results_cli(admin: str, db: DbOption = None,

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +39,8 @@ __all__ = [
     "withdraw_decision",
     "active_decisions",
     "set_cut_score",
+    "list_decisions",
+    "DecisionRecord",
 ]
 
 
@@ -205,3 +210,28 @@ def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *
     audit.record(session, actor=actor, action="cut_score", entity_type="administration",
                  entity_id=administration, detail={"part": part, "rule": rule}, reason=reason)
     return row
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One recorded decision as the committee reads it back."""
+
+    id: int
+    item: str
+    action: str
+    value: str
+    reason: str
+    decided_by: str
+    decided_at: datetime
+    withdrawn_by: int | None  # the id of the withdrawal, when withdrawn
+
+
+def list_decisions(session: Session, administration: str) -> list[DecisionRecord]:
+    """Every decision on a sitting, oldest first, with whether (and by which event) it was
+    withdrawn; withdrawals themselves are not listed as decisions."""
+    admin = get_administration(session, administration)
+    codes = {fi.id: fi.item_version.item.code for fi in get_form(session, admin.form.code).items}
+    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id).order_by(Decision.id)).all()
+    withdrawals = {r.withdraws_id: r.id for r in rows if r.action == "withdraw"}
+    return [DecisionRecord(r.id, codes.get(r.form_item_id, ""), r.action, r.value or "", r.reason, r.decided_by,
+                           r.decided_at, withdrawals.get(r.id)) for r in rows if r.action != "withdraw"]

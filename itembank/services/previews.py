@@ -27,7 +27,7 @@ from itembank import scoring
 from itembank.services.administration_data import AdministrationData, load_administration
 from itembank.storage.models import Administration, Release
 
-__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_release"]
+__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_release", "compare_releases"]
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,17 @@ def preview_release(session: Session, administration: str) -> tuple[OutcomeChang
     before = pd.DataFrame(latest.snapshot["results"], columns=latest.snapshot["columns"]) if latest else None
     change = compare_results(before, result.results_table(), pass_label=result.rules.pass_label)
     return change, (latest.revision if latest else None)
+
+
+def compare_releases(session: Session, administration: str, revision: int) -> OutcomeChange:
+    """What release ``revision`` of ``administration`` changed against the one before it."""
+    admin_id = session.scalar(select(Administration.id).where(Administration.code == administration))
+    rows = {r.revision: r for r in session.scalars(select(Release).where(
+        Release.administration_id == admin_id, Release.revision.in_([revision - 1, revision])))}
+
+    def table(r: Release) -> pd.DataFrame:
+        return pd.DataFrame(r.snapshot["results"], columns=r.snapshot["columns"])
+
+    before = table(rows[revision - 1]) if revision - 1 in rows else None
+    pass_label = scoring.load_rule_set(rows[revision].snapshot["rule_set"]["text"], source="release").pass_label
+    return compare_results(before, table(rows[revision]), pass_label=pass_label)

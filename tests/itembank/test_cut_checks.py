@@ -124,3 +124,18 @@ def test_a_weight_decision_is_a_plausible_number_as_in_a_decisions_file(exam: En
             committee.add_decision(session, "ADM", "Q01", "weight", "twee", reason="typo", actor="c")
         row = committee.add_decision(session, "ADM", "Q01", "weight", "1,5", reason="core item", actor="c")
         assert row.value == "1.5"
+
+
+def test_decide_cut_takes_a_percentage_or_points_without_json(exam: Engine, db_url: str) -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["decide", "cut", "ADM", "--percent", "60", "--round-up", "--reason", "committee",
+                              "--db", db_url])
+    assert out.exit_code == 0, out.output
+    with Session(exam) as session:
+        assert session.scalars(select(CutScoreRule.rule).order_by(CutScoreRule.id)).all()[-1] == {
+            "kind": "percent", "value": 60, "round_up": True}
+        # 60 % of 7 = 4.2, rounded up to 5
+        assert load_administration(session, "ADM").score().cuts["total"] == 5
+    both = runner.invoke(app, ["decide", "cut", "ADM", "--percent", "60", "--points", "4", "--reason", "x",
+                               "--db", db_url])
+    assert both.exit_code == 2 and "give exactly one of --percent, --points" in both.output

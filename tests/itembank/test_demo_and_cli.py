@@ -130,8 +130,18 @@ def test_committee_flow_on_the_demo(demo_db: Path, tmp_path: Path) -> None:
     extra = demo.second_answer(truth.loc[demo.TWO_ANSWERS, "true_key"])
     run("decide", "accept", admin, demo.TWO_ANSWERS, extra, "--reason", "two defensible answers")
     run("decide", "rekey", admin, demo.MISKEYED, truth.loc[demo.MISKEYED, "true_key"], "--reason", "miskeyed")
+    dry = run("release", admin, "--dry-run")
+    assert "Dry run: releasing" in dry and "against release 1" in dry and "stored" not in dry
     second = run("release", admin)
-    assert "release 2 of" in second and "candidate(s) changed since release 1" in second
+    # The summary first: maximum and cut unchanged (an accept and a rekey void nothing), then
+    # the outcome flips; the dry run said exactly the same.
+    summary = [line.strip() for line in second.splitlines()[1:5]]
+    assert "release 2 of" in second and summary[:2] == ["maximum 40 -> 40", "cut score (cesuur) 28 -> 28"]
+    assert summary[3].endswith("candidate(s) change outcome") and summary == [
+        line.strip() for line in dry.splitlines()[1:5]]
+    decisions = run("decisions", "list", admin)
+    assert "2 decision(s)" in decisions and demo.MISKEYED in decisions and "in force" in decisions
+    assert "2 event(s)" in run("audit", "--admin", admin, "--action", "release")
     csv_text = run("results", admin, "--format", "csv")
     table = pd.read_csv(__import__("io").StringIO(csv_text), dtype=str)
     assert len(table) == 600 and set(table["outcome"]) == {"pass", "fail"}
