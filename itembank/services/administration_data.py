@@ -39,7 +39,7 @@ from itembank.storage.models import (
     RuleSet,
 )
 
-__all__ = ["AdministrationData", "CutRuleInForce", "decisions_in_force", "load_administration", "released_inputs", "rules_with_cuts",
+__all__ = ["AdministrationData", "CutRuleInForce", "as_scoring_decisions", "decision_rows", "decisions_in_force", "in_force", "withdrawals", "load_administration", "released_inputs", "rules_with_cuts",
            "statistics_rules"]
 
 
@@ -146,14 +146,36 @@ def rules_with_cuts(text: str, *, code: str, version: int,
     return rules
 
 
+def withdrawals(rows: Iterable[Any]) -> dict[int, int]:
+    """Withdrawn decision id -> id of the withdrawal. Decisions are append-only: withdrawing
+    one is a ``withdraw`` row pointing at it (``withdraws_id``). ``rows`` are decision rows
+    (ORM objects or result rows with ``id``, ``action``, ``withdraws_id``)."""
+    return {r.withdraws_id: r.id for r in rows if r.action == "withdraw"}
+
+
+def in_force(rows: Sequence[Any]) -> list[Any]:
+    """The decision rows in force, in their order: neither a withdrawal nor withdrawn. The one
+    definition used by scoring, the duplicate check, the decision list and the overview."""
+    withdrawn = withdrawals(rows)
+    return [r for r in rows if r.action != "withdraw" and r.id not in withdrawn]
+
+
+def decision_rows(session: Session, admin: Administration) -> list[Decision]:
+    """Every decision row of a sitting (withdrawals included), oldest first."""
+    return list(session.scalars(select(Decision).where(Decision.administration_id == admin.id)
+                                .order_by(Decision.id)))
+
+
+def as_scoring_decisions(rows: Iterable[Decision], codes: Mapping[int, str]) -> tuple[scoring.Decision, ...]:
+    """Decision rows as the scoring core takes them (``codes``: form item id -> item code)."""
+    return tuple(scoring.Decision(codes[r.form_item_id], r.action, r.value or "", r.reason)  # type: ignore[arg-type]
+                 for r in rows)
+
+
 def decisions_in_force(session: Session, admin: Administration,
-                        codes: Mapping[int, str]) -> tuple[tuple[scoring.Decision, ...], tuple[int, ...]]:
-    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id)
-                           .order_by(Decision.id)).all()
-    withdrawn = {r.withdraws_id for r in rows if r.action == "withdraw"}
-    active = [r for r in rows if r.action != "withdraw" and r.id not in withdrawn]
-    return (tuple(scoring.Decision(codes[r.form_item_id], r.action, r.value or "", r.reason)  # type: ignore[arg-type]
-                  for r in active), tuple(r.id for r in active))
+                       codes: Mapping[int, str]) -> tuple[tuple[scoring.Decision, ...], tuple[int, ...]]:
+    active = in_force(decision_rows(session, admin))
+    return as_scoring_decisions(active, codes), tuple(r.id for r in active)
 
 
 def _revisions(session: Session, admin: Administration) -> tuple[dict[tuple[str, str], Fraction], frozenset[str]]:

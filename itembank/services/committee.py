@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from collections.abc import Sequence
 from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +20,22 @@ from itembank.io.numbers import WEIGHT, parse_number
 from itembank.scoring.form import ACTIONS
 from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
-from itembank.services.administrations import get_administration, lock_administration, scoring_form
+from itembank.services.administrations import as_scoring_form, get_administration, lock_administration, scoring_form
 from itembank.services.forms import get_form
-from itembank.services.administration_data import CutRuleInForce, decisions_in_force, load_administration, rules_with_cuts
+from itembank.services.administration_data import (
+    CutRuleInForce,
+    as_scoring_decisions,
+    decision_rows,
+    decisions_in_force,
+    in_force,
+    load_administration,
+    rules_with_cuts,
+    withdrawals,
+)
 from itembank.storage.versioned import get_versioned, latest_version
 from itembank.storage.models import (
     Administration,
+    Form,
     CutScoreRule,
     Decision,
     FormItem,
@@ -90,8 +101,9 @@ def administration_rule_set(session: Session, admin: Administration) -> tuple[sc
                            cut_rules=[CutRuleInForce(r.part, r.rule, r.reason, r.id) for r in cut_rows]), row
 
 
-def get_form_item(session: Session, admin: Administration, item_code: str) -> FormItem:
-    form = get_form(session, admin.form.code)
+def get_form_item(session: Session, admin: Administration, item_code: str, *, form: Form | None = None) -> FormItem:
+    """The position of ``item_code`` on the sitting's form (``form``: the form, when loaded)."""
+    form = form or get_form(session, admin.form.code)
     for fi in form.items:
         if fi.item_version.item.code == item_code:
             return fi
@@ -111,12 +123,15 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
         raise UserError("a committee decision needs a reason (seed 004 §5.30: it is reported)")
     # Locked before the duplicate check, so two identical decisions at once cannot both pass it.
     admin = lock_administration(session, administration)
-    fi = get_form_item(session, admin, item)
-    _refuse_duplicate(session, admin, fi.id, item, action, value)
+    form = get_form(session, admin.form.code)  # read once: the item, the codes, the scoring form
+    fi = get_form_item(session, admin, item, form=form)
+    active = in_force(decision_rows(session, admin))
+    _refuse_duplicate(active, fi.id, item, action, value)
     if action == "weight":
         value = _checked_weight(value)
-    proposed = [*active_decisions(session, administration), scoring.Decision(item, action, value, reason)]
-    scoring.apply_decisions(scoring_form(session, administration), tuple(proposed))
+    codes = {f.id: f.item_version.item.code for f in form.items}
+    proposed = (*as_scoring_decisions(active, codes), scoring.Decision(item, action, value, reason))
+    scoring.apply_decisions(as_scoring_form(form), proposed)
     row = Decision(administration_id=admin.id, form_item_id=fi.id, action=action, value=value or None,
                    reason=reason, decided_by=actor)
     session.add(row)
@@ -140,16 +155,12 @@ def _checked_weight(value: str) -> str:
     return format(weight, "f")  # stored with a decimal point, as every number is
 
 
-def _refuse_duplicate(session: Session, admin: Administration, form_item_id: int, item: str, action: str,
-                      value: str) -> None:
+def _refuse_duplicate(active: Sequence[Decision], form_item_id: int, item: str, action: str, value: str) -> None:
     """The same decision (item, action, value) may be in force only once: recording it again
-    would put it twice in the audit trail and the report. A withdrawn one may be decided again."""
-    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id)
-                           .order_by(Decision.id)).all()
-    withdrawn = {r.withdraws_id for r in rows if r.action == "withdraw"}
-    for r in rows:
-        if (r.id not in withdrawn and r.action == action and r.form_item_id == form_item_id
-                and (r.value or "") == (value or "")):
+    would put it twice in the audit trail and the report. A withdrawn one may be decided again.
+    ``active``: the decision rows in force."""
+    for r in active:
+        if r.action == action and r.form_item_id == form_item_id and (r.value or "") == (value or ""):
             what = f"{action} {item}" + (f" {value}" if value else "")
             raise RuleError(f"the decision '{what}' is already in force (decision {r.id} by {r.decided_by} on "
                             f"{r.decided_at:%Y-%m-%d}); withdraw it first if it should be decided again")
@@ -231,7 +242,7 @@ def list_decisions(session: Session, administration: str) -> list[DecisionRecord
     withdrawn; withdrawals themselves are not listed as decisions."""
     admin = get_administration(session, administration)
     codes = {fi.id: fi.item_version.item.code for fi in get_form(session, admin.form.code).items}
-    rows = session.scalars(select(Decision).where(Decision.administration_id == admin.id).order_by(Decision.id)).all()
-    withdrawals = {r.withdraws_id: r.id for r in rows if r.action == "withdraw"}
+    rows = decision_rows(session, admin)
+    withdrawn_by = withdrawals(rows)
     return [DecisionRecord(r.id, codes.get(r.form_item_id, ""), r.action, r.value or "", r.reason, r.decided_by,
-                           r.decided_at, withdrawals.get(r.id)) for r in rows if r.action != "withdraw"]
+                           r.decided_at, withdrawn_by.get(r.id)) for r in rows if r.action != "withdraw"]

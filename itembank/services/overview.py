@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from itembank.services.administration_data import in_force
 from itembank.storage.models import (
     Administration,
     CutScoreRule,
@@ -71,12 +72,11 @@ def administration_states(session: Session) -> list[SittingState]:
         .order_by(Administration.date.desc(), Administration.code)).all()
     candidates = _counts(session, select(ResponseSet.administration_id, func.sum(ResponseSet.n_candidates))
                          .group_by(ResponseSet.administration_id))
-    rows = session.execute(select(Decision.administration_id, Decision.id, Decision.action, Decision.withdraws_id)).all()
-    withdrawn = {w for _, _, action, w in rows if action == "withdraw"}
+    rows = session.execute(select(Decision.administration_id, Decision.id, Decision.action, Decision.withdraws_id)
+                           .order_by(Decision.id)).all()
     decisions: dict[int, int] = {}
-    for admin_id, decision_id, action, _ in rows:
-        if action != "withdraw" and decision_id not in withdrawn:
-            decisions[admin_id] = decisions.get(admin_id, 0) + 1
+    for r in in_force(rows):  # decision ids are unique across sittings
+        decisions[r.administration_id] = decisions.get(r.administration_id, 0) + 1
     cuts: dict[int, dict] = {}
     for admin_id, rule in session.execute(select(CutScoreRule.administration_id, CutScoreRule.rule)
                                           .where(CutScoreRule.part == "total").order_by(CutScoreRule.id)).all():
