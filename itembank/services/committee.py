@@ -23,13 +23,11 @@ from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.services.administrations import as_scoring_form, get_administration, lock_administration, scoring_form
 from itembank.services.forms import get_form
 from itembank.services.administration_data import (
-    CutRuleInForce,
     as_scoring_decisions,
     decision_rows,
     decisions_in_force,
     in_force,
     load_administration,
-    rules_with_cuts,
     withdrawals,
 )
 from itembank.storage.versioned import get_versioned, latest_version
@@ -85,20 +83,6 @@ def assign_rule_set(session: Session, administration: str, code: str, version: i
     audit.record(session, actor=actor, action="assign_rule_set", entity_type="administration",
                  entity_id=administration, detail={"rule_set": code, "version": rule_set.version},
                  reason=reason)
-
-
-def administration_rule_set(session: Session, admin: Administration) -> tuple[scoring.RuleSet, RuleSet]:
-    """The rule set in force for an administration (its assigned rule set with the committee's
-    cut-score rules) and the stored rule-set row."""
-    if admin.rule_set_id is None:
-        raise UserError(f"administration {admin.code} has no rule set yet: assign one with "
-                        f"'itembank rules assign {admin.code} CODE'")
-    row = session.get(RuleSet, admin.rule_set_id)
-    assert row is not None
-    cut_rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
-                               .order_by(CutScoreRule.id)).all()
-    return rules_with_cuts(row.text, code=row.code, version=row.version,
-                           cut_rules=[CutRuleInForce(r.part, r.rule, r.reason, r.id) for r in cut_rows]), row
 
 
 def get_form_item(session: Session, admin: Administration, item_code: str, *, form: Form | None = None) -> FormItem:
@@ -212,8 +196,7 @@ def set_cut_score(session: Session, administration: str, rule: dict[str, Any], *
     row = CutScoreRule(administration_id=admin.id, part=part, rule=rule, decided_by=actor, reason=reason)
     session.add(row)
     session.flush()
-    administration_rule_set(session, admin)  # the part must exist in the rule set
-    try:
+    try:  # the rule set in force with this cut: its part must exist, its value must fit the form
         load_administration(session, administration).check_rules()
     except RuleError as exc:
         raise RuleError(f"the cut-score rule {rule} for {part} of {administration} cannot be used, "

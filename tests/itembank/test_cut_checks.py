@@ -139,3 +139,13 @@ def test_decide_cut_takes_a_percentage_or_points_without_json(exam: Engine, db_u
     both = runner.invoke(app, ["decide", "cut", "ADM", "--percent", "60", "--points", "4", "--reason", "x",
                                "--db", db_url])
     assert both.exit_code == 2 and "give exactly one of --percent, --points" in both.output
+
+
+def test_a_cut_for_a_part_the_rule_set_does_not_have_is_refused_and_not_recorded(exam: Engine) -> None:
+    with Session(exam) as session:
+        before = _counts(session)
+        with pytest.raises(RuleError, match=r"names part 'practical', which rule set FLEX does not have"):
+            committee.set_cut_score(session, "ADM", {"kind": "points", "value": 2}, part="practical",
+                                    reason="typo", actor="sec")
+        session.rollback()
+        assert _counts(session) == before
