@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 from analysis import ctt
 from itembank import scoring
 from itembank.services.administration_data import AdministrationData, load_administration
-from itembank.storage.models import Administration, Release
+from itembank.services.administrations import get_administration
+from itembank.services.results import latest_release, release_table
+from itembank.storage.models import Release
 
 __all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_release", "compare_releases"]
 
@@ -118,25 +120,18 @@ def preview_release(session: Session, administration: str) -> tuple[OutcomeChang
     """What releasing ``administration`` now would change against its latest release: the
     summary, and the revision it would be compared with (None for a first release). Nothing
     is stored; ``itembank release --dry-run`` and the release page show it before confirming."""
-    data = load_administration(session, administration)
-    result = data.score()
-    admin_id = session.scalar(select(Administration.id).where(Administration.code == administration))
-    latest = session.scalar(select(Release).where(Release.administration_id == admin_id)
-                            .order_by(Release.revision.desc()))
-    before = pd.DataFrame(latest.snapshot["results"], columns=latest.snapshot["columns"]) if latest else None
+    result = load_administration(session, administration).score()
+    latest = latest_release(session, get_administration(session, administration))
+    before = release_table(latest.snapshot) if latest else None
     change = compare_results(before, result.results_table(), pass_label=result.rules.pass_label)
     return change, (latest.revision if latest else None)
 
 
 def compare_releases(session: Session, administration: str, revision: int) -> OutcomeChange:
     """What release ``revision`` of ``administration`` changed against the one before it."""
-    admin_id = session.scalar(select(Administration.id).where(Administration.code == administration))
+    admin = get_administration(session, administration)
     rows = {r.revision: r for r in session.scalars(select(Release).where(
-        Release.administration_id == admin_id, Release.revision.in_([revision - 1, revision])))}
-
-    def table(r: Release) -> pd.DataFrame:
-        return pd.DataFrame(r.snapshot["results"], columns=r.snapshot["columns"])
-
-    before = table(rows[revision - 1]) if revision - 1 in rows else None
+        Release.administration_id == admin.id, Release.revision.in_([revision - 1, revision])))}
+    before = release_table(rows[revision - 1].snapshot) if revision - 1 in rows else None
     pass_label = scoring.load_rule_set(rows[revision].snapshot["rule_set"]["text"], source="release").pass_label
-    return compare_results(before, table(rows[revision]), pass_label=pass_label)
+    return compare_results(before, release_table(rows[revision].snapshot), pass_label=pass_label)

@@ -47,6 +47,8 @@ __all__ = [
     "ReleaseOutcome",
     "release_results",
     "verify_release",
+    "latest_release",
+    "release_table",
     "current_results",
     "add_objection",
     "annul_result",
@@ -73,7 +75,8 @@ def _canonical_hash(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _latest_release(session: Session, admin: Administration) -> Release | None:
+def latest_release(session: Session, admin: Administration) -> Release | None:
+    """The newest release of a sitting, or None before the first."""
     return session.scalar(select(Release).where(Release.administration_id == admin.id)
                           .order_by(Release.revision.desc()))
 
@@ -111,7 +114,7 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
         "results": table.to_numpy().tolist(),
     }
     content_hash = _canonical_hash(snapshot)
-    previous = _latest_release(session, admin)
+    previous = latest_release(session, admin)
     if previous is not None and previous.content_hash == content_hash:
         return ReleaseOutcome(previous, _empty_diff(), True)
     row = Release(administration_id=admin.id, revision=(previous.revision + 1) if previous else 1,
@@ -125,14 +128,15 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
         # ``administration``, not ``admin.code``: the failed flush expired the ORM objects.
         raise UserError(f"another release of {administration} was made at the same moment; nothing changed. "
                         f"Run 'itembank release {administration}' again to see it") from None
-    changed = _diff(_table(previous.snapshot), table) if previous else _empty_diff()
+    changed = _diff(release_table(previous.snapshot), table) if previous else _empty_diff()
     audit.record(session, actor=actor, action="release", entity_type="administration", entity_id=admin.code,
                  detail={"revision": row.revision, "hash": content_hash, "changed_candidates":
                          int(changed["candidate"].nunique()) if len(changed) else 0}, reason=note)
     return ReleaseOutcome(row, changed, False)
 
 
-def _table(snapshot: dict[str, Any]) -> pd.DataFrame:
+def release_table(snapshot: dict[str, Any]) -> pd.DataFrame:
+    """A release snapshot's results as the RESULTS table (text cells)."""
     return pd.DataFrame(snapshot["results"], columns=snapshot["columns"])
 
 
@@ -163,10 +167,10 @@ def current_results(session: Session, administration: str) -> pd.DataFrame:
     plus ``revision`` = the release revision and ``result_revision`` = 0 or the candidate's
     latest objection/annulment revision)."""
     admin = get_administration(session, administration)
-    release = _latest_release(session, admin)
+    release = latest_release(session, admin)
     if release is None:
         raise UserError(f"administration {administration} has no released results yet")
-    table = _table(release.snapshot).set_index("candidate")
+    table = release_table(release.snapshot).set_index("candidate")
     table["revision"] = release.revision
     table["result_revision"] = 0
     rows = session.execute(
@@ -203,7 +207,7 @@ def add_objection(session: Session, administration: str, candidate: str, item: s
     adjusted item score; only that candidate's result gets a new revision."""
     # Locked first: an annulment, release or other objection at the same moment waits.
     admin = lock_administration(session, administration)
-    release = _latest_release(session, admin)
+    release = latest_release(session, admin)
     if release is None:
         raise UserError(f"administration {administration} has no released results to object to")
     if not reason.strip():
@@ -237,7 +241,7 @@ def annul_result(session: Session, administration: str, candidate: str, *, reaso
     after release; it stays annulled in every later release revision."""
     # Locked before the already-annulled check, so two annulments at once cannot both pass it.
     admin = lock_administration(session, administration)
-    release = _latest_release(session, admin)
+    release = latest_release(session, admin)
     if release is None:
         raise UserError(f"administration {administration} has no released results yet; "
                         "annul after the release, or exclude the candidate before it")
