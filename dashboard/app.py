@@ -22,8 +22,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dashboard import views
+from itembank import figures
 from dashboard.auth import current_user, install_auth
-from dashboard.text import t
+from itembank.text import t
 from itembank.permissions import Permission
 from itembank.services import administrations
 from itembank.storage.db import open_bank
@@ -129,7 +130,7 @@ def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
             a = analyze_administration(session, code)
         cards = [html.Div([html.Span(label, className="label"), html.Span(value, className="value")],
                           className="card") for label, value in views.summary(a)]
-        return cards, views.score_figure(a), views.item_rows(a), views.item_details(a)
+        return cards, figures.score_figure(a.distribution.histogram(), a.result.cuts.get("total")), views.item_rows(a), views.item_details(a)
 
     @app.callback(
         Output("item-heading", "children"),
@@ -148,7 +149,7 @@ def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
         notes = flags or [html.Li(t("no_flags"), className="flag-none")]
         if not detail["options"]:
             notes.append(html.Li(t("no_options"), className="flag-none"))
-        figure = views.groups_figure(detail) if detail["options"] else {}
+        figure = figures.groups_figure(detail["groups"]) if detail["options"] else {}
         return t("item_heading", item=clicked["rowId"]), notes, detail["options"], figure
 
     return app

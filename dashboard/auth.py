@@ -27,7 +27,7 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dashboard.text import t
+from itembank.text import t
 from itembank.errors import NotFoundError
 from itembank.permissions import Permission, allowed
 from itembank.services import users

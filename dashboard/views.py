@@ -11,16 +11,14 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import plotly.graph_objects as go
-
 from analysis.distractors import OMITTED
 from analysis.flags import SEVERITIES
-from dashboard.text import t
-from itembank.display import chart_percent_format, rounded, rounded_percent, shown, shown_percent
+from itembank.text import t
+from itembank.display import rounded, rounded_percent, shown, shown_percent
 from itembank.services.item_analysis import AdministrationAnalysis
 from itembank.scoring import format_fraction
 
-__all__ = ["summary", "item_rows", "option_rows", "item_flags", "item_details", "score_figure", "groups_figure"]
+__all__ = ["summary", "item_rows", "option_rows", "item_flags", "item_details"]
 
 def summary(a: AdministrationAnalysis) -> list[tuple[str, str]]:
     """(label, value) pairs for the administration's headline figures."""
@@ -101,40 +99,3 @@ def item_details(a: AdministrationAnalysis) -> dict[str, dict[str, Any]]:
                                             for g in ("low", "mid", "high")}},
         }
     return details
-
-
-def score_figure(a: AdministrationAnalysis) -> go.Figure:
-    """Histogram of the total scores with the cut score (cesuur) as a vertical line."""
-    d = a.distribution
-    hist = d.histogram()
-    fig = go.Figure(go.Bar(
-        x=(hist["lower"] + hist["upper"]) / 2, y=hist["count"], width=(hist["upper"] - hist["lower"]) * 0.95,
-        customdata=hist[["lower", "upper"]], hovertemplate="%{customdata[0]:g}–%{customdata[1]:g}: %{y}<extra></extra>",
-        marker_color="#4c78a8",
-    ))
-    cut: Fraction | None = a.result.cuts.get("total")
-    if cut is not None:
-        fig.add_vline(x=float(cut), line_color="#d62728", line_width=2,
-                      annotation_text=t("cut_line", cut=format_fraction(cut)), annotation_position="top")
-    fig.update_layout(title=t("distribution_title"), xaxis_title=t("score_axis"), yaxis_title=t("count_axis"),
-                      bargap=0.05, margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=320, template="plotly_white")
-    return fig
-
-
-def groups_figure(detail: dict[str, Any]) -> go.Figure:
-    """Share of the low, middle and high score groups choosing each option of one item
-    (``detail``: one entry of :func:`item_details`).
-
-    A good key is chosen more often as the group scores higher; a distractor less often.
-    """
-    groups = detail["groups"]
-    share = chart_percent_format()
-    fig = go.Figure([
-        go.Bar(name=t(f"group_{g}"), x=groups["labels"], y=groups[g], marker_color=colour,
-               hovertemplate="%{x}: %{y:" + share + "}<extra>" + t(f"group_{g}") + "</extra>")
-        for g, colour in (("low", "#e45756"), ("mid", "#bab0ac"), ("high", "#54a24b"))
-    ])
-    fig.update_layout(title=t("groups_title"), barmode="group", yaxis_tickformat=share, yaxis_title=t("share_axis"),
-                      margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=320, template="plotly_white",
-                      legend={"orientation": "h", "y": -0.2})
-    return fig

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from analysis.distractors import OMITTED
 from analysis.flags import MESSAGES
 from dashboard import views
-from dashboard.text import TEXT
+from itembank import figures
+from itembank.text import TEXT
 from itembank import demo
 from itembank.storage.db import make_engine
 from itembank.services.item_analysis import AdministrationAnalysis, analyze_administration
@@ -90,7 +91,7 @@ def test_option_rows_and_group_chart_of_the_miskeyed_item(analysis: Administrati
     # high group (157 candidates): 147 chose C = 93.63 %; low group (148): 95 chose C = 64.19 %
     assert (rows[2]["prop_high"], rows[2]["prop_low"]) == (93.6, 64.2)
     table = analysis.distractors[analysis.distractors["item"] == demo.MISKEYED]
-    fig = views.groups_figure(views.item_details(analysis)[demo.MISKEYED])
+    fig = figures.groups_figure(views.item_details(analysis)[demo.MISKEYED]["groups"])
     assert [tr.name for tr in fig.data] == ["low 27 %", "middle", "high 27 %"]
     assert list(fig.data[0].x)[3] == "D (key)"
     np.testing.assert_allclose(fig.data[2].y, table["prop_high"])
@@ -99,10 +100,15 @@ def test_option_rows_and_group_chart_of_the_miskeyed_item(analysis: Administrati
 
 
 def test_score_figure_counts_every_candidate_and_marks_the_cut(analysis: AdministrationAnalysis) -> None:
-    fig = views.score_figure(analysis)
-    assert sum(fig.data[0].y) == 600
+    fig = figures.score_figure(analysis.distribution.histogram(), analysis.result.cuts["total"])
+    fail, passed = fig.data
+    assert sum(fail.y) + sum(passed.y) == 600
+    # every bar of 28 or more is drawn in the pass colour, every bar below it in the fail colour
+    assert min(passed.x) == 28 and max(fail.x) == 27
+    assert sum(passed.y) == int((analysis.result.total >= 28).sum())
+    # the line stands between the bars of 27 and 28, not through the middle of the 28 bar
     cut_lines = [s for s in fig.layout.shapes if s.type == "line"]
-    assert len(cut_lines) == 1 and cut_lines[0].x0 == 28
+    assert len(cut_lines) == 1 and cut_lines[0].x0 == 27.5
     assert fig.layout.annotations[0].text == "cut score (cesuur) 28"
 
 

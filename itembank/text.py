@@ -1,4 +1,4 @@
-"""Every word the dashboard shows, in one place, ready for translation.
+"""Every word the dashboard, its charts and the reports show, in one place, ready for translation.
 
 Committees speak Dutch; the UI is plain English with the Dutch term where it helps
 (cut score / cesuur). A translation is a second mapping with the same keys.
@@ -90,6 +90,21 @@ TEXT: Mapping[str, str] = {
     "flag_distractor_unused": "option nobody chose",
     "flag_distractor_rare": "option rarely chosen",
     "flag_omissions_high": "many omissions",
+    # charts (itembank/figures.py)
+    "chart_pass": "reaches the cut (pass)",
+    "chart_fail": "below the cut (fail)",
+    "pass_rate_title": "Pass rate for each possible cut score",
+    "pass_rate_hover": "cut %{x}: %{y:.1%} pass",
+    "cut_axis": "Cut score (cesuur)",
+    "pass_rate_axis": "Pass rate",
+    # --- application shell and navigation (dashboard/app.py) ---
+    # --- administrations overview (dashboard/pages/overview.py) ---
+    # --- review page (dashboard/pages/review.py) ---
+    # --- cut-score page (dashboard/pages/cut_score.py) ---
+    # --- release page (dashboard/pages/release.py) ---
+    # --- audit page (dashboard/pages/audit.py) ---
+    # --- bank pages (dashboard/pages/bank*.py) ---
+    # --- reports (itembank/reports/) ---
 }
 
 

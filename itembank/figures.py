@@ -1,0 +1,125 @@
+"""The charts of itembank, as Plotly figures: one module for the dashboard, the reports and
+the notebooks, so a committee sees the same picture on screen, on paper and in an analysis.
+
+Pure functions of analysis results (no Dash, no database). Wording comes from
+:mod:`itembank.text`; colours are the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal
+Design"), which readers with the common colour-vision deficiencies can tell apart — never a
+red/green pair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from itembank.display import chart_percent_format
+from itembank.scoring import format_fraction
+from itembank.text import t
+
+__all__ = ["COLOURS", "score_figure", "groups_figure", "pass_rate_figure", "first_passing_score"]
+
+#: Okabe–Ito colours by meaning.
+COLOURS = {
+    "pass": "#0072B2",  # blue
+    "fail": "#E69F00",  # orange
+    "cut": "#000000",
+    "low": "#E69F00",  # orange
+    "mid": "#BBBBBB",  # grey
+    "high": "#0072B2",  # blue
+    "line": "#009E73",  # bluish green
+    "accent": "#CC79A7",  # reddish purple
+}
+
+_LAYOUT: dict[str, Any] = {"margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "template": "plotly_white"}
+
+
+def first_passing_score(cut: Fraction | float, scores: Sequence[float]) -> float | None:
+    """The lowest of ``scores`` that reaches ``cut`` (score >= cut passes, DESIGN §3), or None."""
+    reaching = [s for s in scores if s >= cut]
+    return min(reaching) if reaching else None
+
+
+def score_figure(hist: Any, cut: Fraction | None, *, title: str | None = None, height: int = 320) -> go.Figure:
+    """Histogram of the total scores with the cut score (cesuur) drawn *between* bars.
+
+    ``hist`` is :meth:`analysis.ctt.ScoreDistribution.histogram` (``lower``, ``upper``,
+    ``count``). A bar whose scores reach the cut is drawn in the pass colour, the others in the
+    fail colour, and the line stands at the lower edge of the first passing bar, so which side
+    of the line passes is never in doubt. (With one bar per possible score, that edge is
+    ``first passing score - 0.5``.) When a bar straddles the cut (wide bins on fractional
+    scores), the line is drawn at the cut itself.
+    """
+    lower = np.asarray(hist["lower"], dtype=float)
+    upper = np.asarray(hist["upper"], dtype=float)
+    counts = np.asarray(hist["count"])
+    centre = (lower + upper) / 2
+    passes = np.zeros(len(centre), dtype=bool) if cut is None else np.asarray([c >= cut for c in centre])
+    fig = go.Figure()
+    for outcome in ("fail", "pass"):
+        mask = passes if outcome == "pass" else ~passes
+        if cut is None and outcome == "pass":
+            continue
+        fig.add_trace(go.Bar(
+            x=centre[mask], y=counts[mask], width=(upper - lower)[mask] * 0.9,
+            customdata=np.column_stack([lower[mask], upper[mask]]),
+            name=t(f"chart_{outcome}") if cut is not None else t("count_axis"),
+            hovertemplate="%{customdata[0]:g}–%{customdata[1]:g}: %{y}<extra></extra>",
+            marker_color=COLOURS[outcome] if cut is not None else COLOURS["pass"],
+        ))
+    if cut is not None:
+        # One bar per possible score (unit width, whole-number centres): every score in a bar
+        # is its centre, so the line goes at the edge before the first passing bar. Wider bins
+        # may hold scores on both sides of the cut: then the line marks the cut itself.
+        per_score = bool(len(centre)) and np.allclose(upper - lower, 1) and np.allclose(centre, np.round(centre))
+        x = float(lower[int(np.argmax(passes))]) if per_score and passes.any() else float(cut)
+        fig.add_vline(x=x, line_color=COLOURS["cut"], line_width=2, line_dash="dash",
+                      annotation_text=t("cut_line", cut=format_fraction(cut)), annotation_position="top right")
+    fig.update_layout(title=title or t("distribution_title"), xaxis_title=t("score_axis"), yaxis_title=t("count_axis"),
+                      bargap=0.05, height=height, barmode="overlay",
+                      legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"}, **_LAYOUT)
+    return fig
+
+
+def groups_figure(groups: dict[str, Any], *, height: int = 320) -> go.Figure:
+    """Share of the low, middle and high score groups choosing each option of one item.
+
+    ``groups``: ``labels`` (option labels, the key marked) and ``low``/``mid``/``high`` (shares
+    0..1, None where undefined). A good key is chosen more often as the group scores higher; a
+    distractor less often.
+    """
+    share = chart_percent_format()
+    fig = go.Figure([
+        go.Bar(name=t(f"group_{g}"), x=groups["labels"], y=groups[g], marker_color=COLOURS[g],
+               marker_pattern_shape=pattern,
+               hovertemplate="%{x}: %{y:" + share + "}<extra>" + t(f"group_{g}") + "</extra>")
+        # A pattern as well as a colour: the groups stay apart in black-and-white print too.
+        for g, pattern in (("low", "/"), ("mid", ""), ("high", "."))
+    ])
+    fig.update_layout(title=t("groups_title"), barmode="group", yaxis_tickformat=share, yaxis_title=t("share_axis"),
+                      height=height, legend={"orientation": "h", "y": -0.2}, **_LAYOUT)
+    return fig
+
+
+def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | None = None, *,
+                     height: int = 300) -> go.Figure:
+    """The pass rate as a function of the cut score: for every possible cut c (0..maximum in
+    whole points), the share of candidates with total >= c. The current cut is marked."""
+    scores = np.sort(np.asarray(totals, dtype=float))
+    cuts = np.arange(0, math.floor(maximum) + 1)
+    # share with total >= c = 1 - (number below c) / n; searchsorted counts those below.
+    rates = 1 - np.searchsorted(scores, cuts, side="left") / max(len(scores), 1)
+    share = chart_percent_format()
+    fig = go.Figure(go.Scatter(x=cuts, y=rates, mode="lines+markers", line_color=COLOURS["line"], marker_size=4,
+                               hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
+    if cut is not None:
+        rate = float((scores >= float(cut)).mean()) if len(scores) else float("nan")
+        fig.add_trace(go.Scatter(x=[float(cut)], y=[rate], mode="markers", marker={"size": 11, "color": COLOURS["cut"]},
+                                 name=t("cut_score"), hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
+    fig.update_layout(title=t("pass_rate_title"), xaxis_title=t("cut_axis"), yaxis_title=t("pass_rate_axis"),
+                      yaxis_tickformat=share, yaxis_range=[0, 1.02], height=height, showlegend=False, **_LAYOUT)
+    return fig
