@@ -1,14 +1,13 @@
-"""The Dash app: the committee's item-analysis screen for an administration.
+"""The Dash app: the committee's workspace, one page per task.
 
 ``create_app(db)`` builds the app on a bank; ``serve(db)`` runs it (``itembank dashboard``).
-Callbacks only wire: choosing an administration opens a session, calls
-:func:`itembank.services.item_analysis.analyze_administration` (the scoring core with every decision
-taken so far, then :mod:`analysis`) once and hands the result to :mod:`dashboard.views`; the
-per-item details go to the page with it, so clicking an item reads no database.
+The layout is a shell — the menu, who is logged in, and an empty page area; a router callback
+fills the page area from the URL (:mod:`dashboard.pages`) after checking, on the server, that
+the user's roles may open that page. Every other callback carries its own permission
+(:class:`dashboard.guard.GuardedApp`), checked by :mod:`dashboard.auth` before it runs.
 
-Only a logged-in committee member or secretary gets anything but the log-in page
-(:mod:`dashboard.auth` checks every request on the server). Item *content* (stems, option
-texts) is not shown yet; statistics, item codes and option labels are. The server listens on
+Callbacks only wire: they call one service (:mod:`itembank.services`) and hand its result to
+:mod:`dashboard.views` for rows and to :mod:`itembank.figures` for charts. The server listens on
 127.0.0.1 unless told otherwise.
 """
 
@@ -16,142 +15,70 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_ag_grid as dag
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Dash, Input, Output, dcc, html
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from dashboard import views
-from itembank import figures
+from dashboard import pages as page_registry
 from dashboard.auth import current_user, install_auth
-from itembank.text import t
-from itembank.permissions import Permission
-from itembank.services import administrations
+from dashboard.components import message
+from dashboard.guard import ANY_USER, GuardedApp
+from itembank.permissions import Permission, allowed
 from itembank.storage.db import open_bank
-from itembank.services.item_analysis import analyze_administration
+from itembank.text import t
 
 __all__ = ["create_app", "serve"]
 
-_PERCENT = {"valueFormatter": {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + ' %'"}}
+#: The menu: (path, text key, permission needed to see the link).
+MENU = (("/", "menu_sittings", Permission.SEE_ANALYSIS), ("/audit", "menu_audit", Permission.READ_AUDIT))
 
 
-def _grid(grid_id: str, columns: list[dict[str, Any]], **options: Any) -> dag.AgGrid:
-    return dag.AgGrid(
-        id=grid_id,
-        columnDefs=columns,
-        rowData=[],
-        defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 70},
-        dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": True, **options},
-        style={"height": None},
-        className="ag-theme-alpine",
-    )
-
-
-def _item_grid() -> dag.AgGrid:
-    numeric = {"type": "numericColumn"}
-    columns = [
-        {"field": "item", "headerName": t("col_item"), "minWidth": 150},
-        {"field": "n", "headerName": t("col_n"), **numeric},
-        {"field": "p", "headerName": t("col_p"), **numeric},
-        {"field": "rit", "headerName": t("col_rit"), **numeric},
-        {"field": "rir", "headerName": t("col_rir"), **numeric},
-        {"field": "alpha_if_deleted", "headerName": t("col_alpha_if_deleted"), **numeric},
-        {"field": "flags", "headerName": t("col_flags"), "minWidth": 260, "flex": 3},
-    ]
-    return _grid("item-grid", columns, getRowId={"function": "params.data.item"}, rowClassRules={
-        "flag-critical": "params.data.severity == 'critical'",
-        "flag-warning": "params.data.severity == 'warning'",
-    })
-
-
-def _option_grid() -> dag.AgGrid:
-    numeric = {"type": "numericColumn"}
-    columns = [
-        {"field": "option", "headerName": t("col_option"), "minWidth": 120},
-        {"field": "is_key", "headerName": t("col_is_key")},
-        {"field": "n", "headerName": t("col_n"), **numeric},
-        *({"field": f, "headerName": t(f"col_{f}"), **numeric, **_PERCENT}
-          for f in ("proportion", "prop_low", "prop_mid", "prop_high")),
-        {"field": "rar", "headerName": t("col_rar"), **numeric},
-        {"field": "mean_total", "headerName": t("col_mean_total"), **numeric},
-    ]
-    return _grid("option-grid", columns)
-
-
-def _layout(engine: Engine) -> html.Div:
-    with Session(engine) as session:
-        admins = administrations.list_administrations(session)
-        choices = [{"label": t("administration_option", code=a.code, form=a.form.code, date=a.date.isoformat()),
-                    "value": a.code} for a in admins]
+def _shell() -> html.Div:
+    """The page frame; holds no data but the user's own name and the links they may follow."""
     who = current_user() or {}
+    roles = who.get("roles", [])
+    links = [dcc.Link(t(key), href=path, className="menu-link") for path, key, needs in MENU if allowed(roles, needs)]
     return html.Div(className="page", children=[
-        html.Header([html.H1(t("title")), html.P(t("subtitle"), className="subtitle"),
-                     html.P([t("logged_in_as", name=who.get("name", ""), roles=", ".join(who.get("roles", []))), " · ",
-                             html.A(t("logout"), href="/logout", id="logout")], className="who")]),
-        html.Label(t("administration"), htmlFor="administration"),
-        dcc.Dropdown(id="administration", options=choices, value=choices[0]["value"] if choices else None,
-                     clearable=False, placeholder=t("no_administrations")),
-        html.P(t("no_administrations"), className="notice") if not choices else None,
-        dcc.Store(id="item-details"),
-        dcc.Loading(html.Div(id="summary", className="summary")),
-        dcc.Graph(id="score-distribution", config={"displaylogo": False}),
-        html.H2(t("item_table")),
-        _item_grid(),
-        html.Div(id="item-detail", className="item-detail", children=[
-            html.H2(id="item-heading", children=t("pick_item")),
-            html.Ul(id="item-flags", className="flags"),
-            html.H3(t("options_table")),
-            _option_grid(),
-            dcc.Graph(id="option-groups", config={"displaylogo": False}),
+        dcc.Location(id="url", refresh="callback-nav"),
+        html.Header(className="top", children=[
+            html.Div([html.A(t("title"), href="/", className="brand"), html.Nav(links, className="menu")]),
+            html.P([t("logged_in_as", name=who.get("name", ""), roles=", ".join(roles)), " · ",
+                    html.A(t("logout"), href="/logout", id="logout")], className="who"),
         ]),
+        html.Main(id="page-content", children=html.P(t("loading"), className="muted")),
     ])
+
+
+def render(engine: Engine, path: str | None) -> Any:
+    """The content of the page at ``path`` for the logged-in user, or why it cannot be shown."""
+    found = page_registry.resolve(path or "/")
+    if found is None:
+        return message(t("page_not_found", path=path or "/"), "error")
+    page, parts = found
+    roles = (current_user() or {}).get("roles", [])
+    if not allowed(roles, page.permission):
+        if page.name == "overview":  # the home page of a role without the analysis
+            return html.Div([html.H1(t("home_title")), html.P(t("home_no_sittings", roles=", ".join(roles)))])
+        return message(t("page_forbidden", page=t(page.title), roles=", ".join(roles)), "error")
+    return page.layout(engine, current_user() or {}, **parts)
 
 
 def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
     """The dashboard on the bank at ``db`` (a SQLite path or SQLAlchemy URL), or on ``engine``."""
     engine = engine if engine is not None else open_bank(db)
-    app = Dash(__name__, title="itembank", suppress_callback_exceptions=False)
+    app = Dash(__name__, title="itembank", suppress_callback_exceptions=True, update_title=None)
+    guarded = GuardedApp(app)
     # Every request — the page, its layout, each callback — is checked on the server: log-in,
-    # idle time-out, and a role that may see the item analysis (dashboard/auth.py).
-    install_auth(app.server, engine, permission=Permission.SEE_ANALYSIS)
-    app.layout = lambda: _layout(engine)  # a function: new administrations appear on reload
+    # idle time-out, and, for a callback, the permission it was registered with.
+    install_auth(app.server, engine, guarded)
+    app.layout = _shell  # a function: who is logged in is read per request
 
-    @app.callback(
-        Output("summary", "children"),
-        Output("score-distribution", "figure"),
-        Output("item-grid", "rowData"),
-        Output("item-details", "data"),
-        Input("administration", "value"),
-    )
-    def show_administration(code: str | None):
-        if not code:
-            return no_update, no_update, [], {}
-        with Session(engine) as session:
-            a = analyze_administration(session, code)
-        cards = [html.Div([html.Span(label, className="label"), html.Span(value, className="value")],
-                          className="card") for label, value in views.summary(a)]
-        return cards, figures.score_figure(a.distribution.histogram(), a.result.cuts.get("total")), views.item_rows(a), views.item_details(a)
+    @guarded.callback(ANY_USER, Output("page-content", "children"), Input("url", "pathname"))
+    def route(path: str | None) -> Any:
+        return render(engine, path)
 
-    @app.callback(
-        Output("item-heading", "children"),
-        Output("item-flags", "children"),
-        Output("option-grid", "rowData"),
-        Output("option-groups", "figure"),
-        Input("item-grid", "cellClicked"),
-        State("item-details", "data"),
-        prevent_initial_call=True,
-    )
-    def show_item(clicked: dict[str, Any] | None, details: dict[str, Any] | None):
-        detail = (details or {}).get((clicked or {}).get("rowId"))
-        if detail is None:
-            return no_update, no_update, no_update, no_update
-        flags = [html.Li(message, className=f"flag-{severity}") for severity, message in detail["flags"]]
-        notes = flags or [html.Li(t("no_flags"), className="flag-none")]
-        if not detail["options"]:
-            notes.append(html.Li(t("no_options"), className="flag-none"))
-        figure = figures.groups_figure(detail["groups"]) if detail["options"] else {}
-        return t("item_heading", item=clicked["rowId"]), notes, detail["options"], figure
-
+    for page in page_registry.pages():
+        __import__(page.layout.__module__, fromlist=["register"]).register(guarded, engine)
+    app.guarded = guarded  # type: ignore[attr-defined]  # for the tests that list every callback
     return app
 
 

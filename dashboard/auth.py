@@ -6,6 +6,12 @@ it: one ``before_request`` hook on the Flask server guards every page, the Dash 
 gets a refusal, never item codes, item text or candidates' results. Only the log-in page and
 the static JavaScript/CSS bundles (which hold no data) are served without a log-in.
 
+* A page request and the layout need a logged-in, active user: the layout is the empty shell
+  (menu and log-out); every page's content comes from callbacks.
+* A callback request is allowed only when its output is a registered callback
+  (:class:`dashboard.guard.GuardedApp`) and the user's roles hold the permission recorded for
+  it (:mod:`itembank.permissions`); an unknown callback is refused too.
+
 * The session is Flask's signed cookie; its secret is generated in the bank by a migration
   (:func:`itembank.services.users.session_secret`), never in the source tree. The cookie is
   HttpOnly and SameSite=Lax (another site cannot post with it).
@@ -27,9 +33,10 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from dashboard.guard import ANY_USER, GuardedApp
 from itembank.text import t
 from itembank.errors import NotFoundError
-from itembank.permissions import Permission, allowed
+from itembank.permissions import allowed
 from itembank.services import users
 from itembank.storage import audit
 
@@ -79,8 +86,9 @@ def _refuse(status: int, message: str) -> Response:
                     f"{escape(t('logout'))}</a></p></main></body></html>", status=status, mimetype="text/html")
 
 
-def install_auth(server: Flask, engine: Engine, *, permission: Permission = Permission.SEE_ANALYSIS) -> None:
-    """Guard ``server``: log-in page, log-out, and the check of every other request."""
+def install_auth(server: Flask, engine: Engine, guard: GuardedApp) -> None:
+    """Guard ``server``: log-in page, log-out, and the check of every other request; callbacks
+    need the permission ``guard`` recorded for them."""
     with Session(engine) as s:
         server.secret_key = users.session_secret(s)
         s.commit()
@@ -106,8 +114,11 @@ def install_auth(server: Flask, engine: Engine, *, permission: Permission = Perm
         if not roles:
             session.clear()
             return _refuse(401, t("login_needed"))
-        if not allowed(roles, permission):
-            return _refuse(403, t("forbidden", roles=", ".join(roles)))
+        if request.path == "/_dash-update-component":
+            body = request.get_json(silent=True) or {}
+            needs = guard.permission_for(str(body.get("output", "")))
+            if needs is None or (needs != ANY_USER and not allowed(roles, needs)):
+                return _refuse(403, t("forbidden", roles=", ".join(roles)))
         session["user"] = {**who, "roles": roles, "seen": time.time()}
         return None
 

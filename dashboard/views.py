@@ -8,7 +8,7 @@ browser. The statistics themselves come from :mod:`analysis` via
 from __future__ import annotations
 
 import math
-from fractions import Fraction
+from collections.abc import Sequence
 from typing import Any
 
 from analysis.distractors import OMITTED
@@ -16,49 +16,77 @@ from analysis.flags import SEVERITIES
 from itembank.text import t
 from itembank.display import rounded, rounded_percent, shown, shown_percent
 from itembank.services.item_analysis import AdministrationAnalysis
-from itembank.scoring import format_fraction
+from itembank.scoring import ANNULLED, format_fraction
 
-__all__ = ["summary", "item_rows", "option_rows", "item_flags", "item_details"]
+__all__ = ["SEVERITY_RANK", "summary", "decision_text", "item_rows", "option_rows", "item_flags", "item_details"]
 
-def summary(a: AdministrationAnalysis) -> list[tuple[str, str]]:
-    """(label, value) pairs for the administration's headline figures."""
+#: Sort order of the worst flag of an item: critical first, unflagged last.
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def summary(a: AdministrationAnalysis) -> list[tuple[str, str, str]]:
+    """(label, value, explanation) for the administration's headline figures."""
     result = a.result
-    outcomes = result.candidates["outcome"].value_counts()
-    n = len(result.candidates)
-    passed = int(outcomes.get(result.rules.pass_label, 0))
+    judged = result.candidates[result.candidates["outcome"] != ANNULLED]
+    n = len(judged)
+    passed = int((judged["outcome"] == result.rules.pass_label).sum())
     cut = result.cuts.get("total")
     maximum = result.maxima["total"]
     return [
-        (t("candidates"), f"{n}"),
-        (t("items"), f"{a.reliability.n_items}"),
-        (t("mean_score"), f"{shown(a.distribution.mean, 'mean_total')} / {format_fraction(maximum)}"),
-        (t("cut_score"), f"{format_fraction(cut)} / {format_fraction(maximum)}" if cut is not None else t("none")),
-        (t("passed"), f"{passed} ({shown_percent(passed / n)})" if n else "0"),
-        (t("alpha"), shown(a.reliability.alpha, "alpha")),
-        (t("sem"), shown(a.reliability.sem, "sem")),
-        (t("voided"), ", ".join(result.voided) or t("none")),
+        (t("candidates"), f"{n}", t("explain_candidates")),
+        (t("items"), f"{a.reliability.n_items}", t("explain_items")),
+        (t("mean_score"), f"{shown(a.distribution.mean, 'mean_total')} / {format_fraction(maximum)}", t("explain_mean")),
+        (t("cut_score"), f"{format_fraction(cut)} / {format_fraction(maximum)}" if cut is not None else t("none"),
+         t("explain_cut")),
+        (t("passed"), f"{passed} ({shown_percent(passed / n)})" if n else "0", t("explain_passed")),
+        (t("alpha"), shown(a.reliability.alpha, "alpha"), t("explain_alpha")),
+        (t("sem"), shown(a.reliability.sem, "sem"), t("explain_sem")),
+        (t("voided"), ", ".join(result.voided) or t("none"), t("explain_voided")),
     ]
 
 
-def item_rows(a: AdministrationAnalysis) -> list[dict[str, Any]]:
-    """One row per item for the item table; ``severity`` is the worst flag (for colouring)."""
-    worst = {}
+def decision_text(action: str, value: str) -> str:
+    """A decision in a few words ("voided", "key now C", "also B counts", "weight 2")."""
+    return t(f"decision_{action}", value=value)
+
+
+def item_rows(a: AdministrationAnalysis, decisions: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """One row per item for the item grid, flagged items first (worst flag, then form order).
+
+    ``flags`` is a list of badges: one per flag code, its short name, severity and the full
+    sentence(s) for the tooltip; ``decision`` says which decisions are in force on the item
+    (``decisions``: :func:`itembank.services.committee.list_decisions` records).
+    """
+    badges: dict[str, list[dict[str, str]]] = {}
     for item, group in a.flags.groupby("item", sort=False):
-        present = set(group["severity"])
-        worst[item] = next(s for s in SEVERITIES if s in present)
+        per_code: dict[str, dict[str, str]] = {}
+        for code, severity, message in zip(group["code"], group["severity"], group["message"]):
+            badge = per_code.setdefault(code, {"label": t(f"flag_{code}"), "severity": severity, "sentence": ""})
+            if message not in badge["sentence"]:
+                badge["sentence"] = (badge["sentence"] + " " + message).strip()
+        badges[str(item)] = sorted(per_code.values(), key=lambda b: SEVERITY_RANK[b["severity"]])
+    in_force: dict[str, list[str]] = {}
+    for d in decisions:
+        if d.withdrawn_by is None:
+            in_force.setdefault(d.item, []).append(decision_text(d.action, d.value))
     rows = []
-    for item, r in a.statistics.iterrows():
+    for position, (item, r) in enumerate(a.statistics.iterrows(), start=1):
+        flags = badges.get(str(item), [])
         rows.append({
             "item": str(item),
+            "position": position,
             "n": int(r["n"]),
             "p": rounded(r["p"], "p"),
             "rit": rounded(r["rit"], "rit"),
             "rir": rounded(r["rir"], "rir"),
             "alpha_if_deleted": rounded(r["alpha_if_deleted"], "alpha_if_deleted"),
-            "flags": ", ".join(t(f"flag_{code}") for code in r["flags"].split(", ") if code),
-            "severity": worst.get(item, ""),
+            "flags": flags,
+            "flag_names": ", ".join(b["label"] for b in flags),
+            "severity": flags[0]["severity"] if flags else "",
+            "rank": SEVERITY_RANK[flags[0]["severity"]] if flags else len(SEVERITIES),
+            "decision": "; ".join(in_force.get(str(item), [])),
         })
-    return rows
+    return sorted(rows, key=lambda row: (row["rank"], row["position"]))
 
 
 def option_rows(a: AdministrationAnalysis, item: str) -> list[dict[str, Any]]:
@@ -92,7 +120,10 @@ def item_details(a: AdministrationAnalysis) -> dict[str, dict[str, Any]]:
         table = a.distractors[a.distractors["item"] == item]
         labels = [t("omitted") if o == OMITTED else (t("key_mark", option=o) if k else str(o))
                   for o, k in zip(table["option"], table["is_key"])]
+        effective = a.result.items.get(item)
         details[str(item)] = {
+            "correct_now": sorted(effective.correct_options) if effective is not None else [],
+            "voided": bool(effective is not None and effective.voided),
             "flags": item_flags(a, item),
             "options": option_rows(a, item),
             "groups": {"labels": labels, **{g: [None if math.isnan(v) else float(v) for v in table[f"prop_{g}"]]

@@ -21,6 +21,7 @@ from itembank.scoring.form import ACTIONS
 from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.services.administrations import as_scoring_form, get_administration, lock_administration, scoring_form
+from itembank.services.bank import ItemContent
 from itembank.services.forms import get_form
 from itembank.services.administration_data import (
     as_scoring_decisions,
@@ -42,6 +43,7 @@ from itembank.storage.models import (
 
 __all__ = [
     "add_rule_set",
+    "item_on_sitting",
     "get_rule_set",
     "assign_rule_set",
     "add_decision",
@@ -92,6 +94,13 @@ def get_form_item(session: Session, admin: Administration, item_code: str, *, fo
         if fi.item_version.item.code == item_code:
             return fi
     raise NotFoundError(f"item {item_code} is not on form {form.code} of administration {admin.code}")
+
+
+def item_on_sitting(session: Session, administration: str, item_code: str) -> tuple[int, ItemContent]:
+    """The version number and content (stem, options, key as the bank holds it) of ``item_code``
+    as it was on the sitting's form — what the candidates saw, not a later revision."""
+    fi = get_form_item(session, get_administration(session, administration), item_code)
+    return fi.item_version.number, ItemContent.of(fi.item_version)
 
 
 def add_decision(session: Session, administration: str, item: str, action: str, value: str = "",

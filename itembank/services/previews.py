@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from analysis import ctt
 from itembank import scoring
+from itembank.errors import NotFoundError
 from itembank.services.administration_data import AdministrationData, load_administration
 from itembank.services.administrations import get_administration
 from itembank.services.results import latest_release, release_table
 from itembank.storage.models import Release
 
-__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_release", "compare_releases"]
+__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_withdrawal",
+           "preview_release", "compare_releases"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,20 @@ def preview_decision(data: AdministrationData, decision: scoring.Decision, *,
     label = before.rules.pass_label
     change = compare_results(before.results_table(), after.results_table(), pass_label=label)
     return DecisionPreview(decision, change, _alpha(before), _alpha(after))
+
+
+def preview_withdrawal(data: AdministrationData, decision_id: int, *,
+                       before: scoring.ScoringResult | None = None) -> DecisionPreview:
+    """The effect of withdrawing decision ``decision_id`` (one of the decisions in force; the
+    withdrawn decision is reported as ``decision``). Nothing is stored."""
+    if decision_id not in data.decision_ids:
+        raise NotFoundError(f"decision {decision_id} is not in force on {data.code}; nothing to withdraw")
+    at = data.decision_ids.index(decision_id)
+    before = before or data.score()
+    after = dataclasses.replace(data, decisions=data.decisions[:at] + data.decisions[at + 1:],
+                                decision_ids=data.decision_ids[:at] + data.decision_ids[at + 1:]).score()
+    change = compare_results(before.results_table(), after.results_table(), pass_label=before.rules.pass_label)
+    return DecisionPreview(data.decisions[at], change, _alpha(before), _alpha(after))
 
 
 def preview_release(session: Session, administration: str) -> tuple[OutcomeChange, int | None]:

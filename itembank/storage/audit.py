@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from itembank.storage.models import AuditEvent
 
-__all__ = ["record", "get_events"]
+__all__ = ["record", "get_events", "filter_values"]
 
 
 def record(
@@ -75,3 +75,10 @@ def get_events(
         return [e for e in session.scalars(query)
                 if e.entity_type == "administration" or (e.detail or {}).get("administration") == administration]
     return list(session.scalars(query))
+
+
+def filter_values(session: Session) -> tuple[list[str], list[str]]:
+    """The distinct actors and actions in the trail, sorted (the choices of the audit filters)."""
+    actors = sorted(session.scalars(select(AuditEvent.actor).distinct()))
+    actions = sorted(session.scalars(select(AuditEvent.action).distinct()))
+    return actors, actions

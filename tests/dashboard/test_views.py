@@ -8,6 +8,8 @@ small tables below), not re-derived with the rounding the views use.
 
 from __future__ import annotations
 
+import json
+
 import math
 import shutil
 from pathlib import Path
@@ -38,7 +40,7 @@ def analysis(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Adminis
 
 
 def test_summary_shows_the_scoring_core_figures(analysis: AdministrationAnalysis) -> None:
-    shown = dict(views.summary(analysis))
+    shown = {label: value for label, value, _ in views.summary(analysis)}
     result = analysis.result
     assert shown["Candidates"] == "600"
     assert shown["Items"] == "40"
@@ -48,17 +50,22 @@ def test_summary_shows_the_scoring_core_figures(analysis: AdministrationAnalysis
     assert passed == 414
     assert shown["Passed"] == "414 (69%)"  # 414 / 600 = 0.69
     assert 0.7915 <= analysis.reliability.alpha < 0.7925
-    assert shown["Reliability (Cronbach's alpha)"] == "0.792"
+    assert shown["Reliability (alpha)"] == "0.792"
     assert 2.455 <= analysis.reliability.sem < 2.465
-    assert shown["Standard error of measurement"] == "2.46"
+    assert shown["SEM (meetfout)"] == "2.46"
     assert float(result.total.sum()) == 17714  # mean 17714 / 600 = 29.523
     assert shown["Mean score"] == "29.5 / 40"
 
 
 def test_item_rows_are_the_statistics_rounded(analysis: AdministrationAnalysis) -> None:
-    rows = {r["item"]: r for r in views.item_rows(analysis)}
+    ordered = views.item_rows(analysis)
+    rows = {r["item"]: r for r in ordered}
     stats = analysis.statistics
-    assert list(rows) == [str(i) for i in stats.index]
+    assert sorted(rows) == sorted(str(i) for i in stats.index)
+    # flagged items first: critical, then warning, then info, then unflagged; form order within
+    assert [r["rank"] for r in ordered] == sorted(r["rank"] for r in ordered)
+    assert [r["position"] for r in ordered if r["rank"] == 3] == sorted(r["position"] for r in ordered if r["rank"] == 3)
+    assert ordered[0]["severity"] == "critical" and ordered[-1]["flags"] == []
     for item, r in rows.items():
         # two decimals, within half a unit of the last decimal of the analysis's number
         for col in ("p", "rit", "rir"):
@@ -72,7 +79,11 @@ def test_item_rows_are_the_statistics_rounded(analysis: AdministrationAnalysis) 
     # the miskeyed item: 25 of 600 chose the bank's key D, p = 0.0417
     assert rows[demo.MISKEYED]["p"] == 0.04
     assert rows[demo.MISKEYED]["severity"] == "critical"
-    assert "possible miskey (Rar)" in rows[demo.MISKEYED]["flags"]
+    badges = rows[demo.MISKEYED]["flags"]
+    assert "possible miskey (Rar)" in [b["label"] for b in badges]
+    # one badge per flag code, the worst first, each with its full sentence for the tooltip
+    assert len({b["label"] for b in badges}) == len(badges) and badges[0]["severity"] == "critical"
+    assert all(b["sentence"] for b in badges)
     assert rows[demo.MISKEYED]["rir"] < 0
 
 
@@ -146,7 +157,12 @@ def test_the_dashboard_command_serves_the_app(demo_db: Path, tmp_path: Path) -> 
         home = opener.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10).read().decode()
         assert "<title>itembank</title>" in home
         layout = opener.open(f"http://127.0.0.1:{port}/_dash-layout", timeout=10).read().decode()
-        assert demo.ADMIN_CODE in layout
+        assert "Marieke Jansen" in layout and demo.ADMIN_CODE not in layout  # the shell holds no data
+        route = {"output": "page-content.children", "outputs": {"id": "page-content", "property": "children"},
+                 "inputs": [{"id": "url", "property": "pathname", "value": "/"}], "changedPropIds": ["url.pathname"]}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/_dash-update-component",
+                                         data=json.dumps(route).encode(), headers={"Content-Type": "application/json"})
+        assert demo.ADMIN_CODE in opener.open(request, timeout=30).read().decode()  # the sittings overview
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -185,7 +201,7 @@ def test_item_rows_round_by_hand_and_show_an_undefined_correlation_as_empty() ->
     assert (q2["p"], q2["rit"], q2["rir"], q2["alpha_if_deleted"]) == (0.04, None, None, 0.801)
     # the worst of q1's flags colours its row: critical before warning (analysis.flags.SEVERITIES)
     assert (q1["severity"], q2["severity"]) == ("critical", "")
-    assert q1["flags"] == "easy (high p), negative Rir"
+    assert [b["label"] for b in q1["flags"]] == ["negative Rir", "easy (high p)"]  # worst first
 
 
 def test_option_rows_show_percentages_with_one_decimal_by_hand() -> None:

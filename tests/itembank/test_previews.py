@@ -11,7 +11,8 @@ from itembank import scoring
 from itembank.errors import RuleError
 from itembank.services import committee
 from itembank.services.administration_data import load_administration
-from itembank.services.previews import compare_results, preview_decision
+from itembank.errors import NotFoundError
+from itembank.services.previews import compare_results, preview_decision, preview_withdrawal
 from itembank.storage.models import Decision
 
 
@@ -41,6 +42,24 @@ def test_a_void_previewed_shows_maximum_cut_pass_rate_and_who_flips(session: Ses
     assert preview.alpha_before != preview.alpha_after
     # Nothing was stored.
     assert session.scalar(select(func.count()).select_from(Decision)) == 0
+
+
+def test_a_withdrawal_previewed_undoes_the_decision_and_stores_nothing(session: Session, flextoets_exam) -> None:
+    # The same sitting as above, with Q10 voided: withdrawing the void is the way back.
+    codes = [f"Q{j:02d}" for j in range(1, 11)]
+    rows = {"c1": "AAAAAABBBB", "c2": "AAAAAAAAAB", "c3": "AAAAAABBBA"}
+    flextoets_exam(session, codes, pd.DataFrame([list(v) for v in rows.values()], index=list(rows), columns=codes))
+    void = committee.add_decision(session, "ADM", "Q10", "void", reason="picture missing", actor="c")
+    session.flush()
+    preview = preview_withdrawal(load_administration(session, "ADM"), void.id)
+    change = preview.change
+    assert preview.decision.action == "void" and preview.decision.item == "Q10"
+    assert (change.max_before, change.max_after) == ("9", "10")
+    assert (change.cut_before, change.cut_after) == ("5.85", "6.5")
+    assert change.flips[["candidate", "outcome_before", "outcome_after"]].values.tolist() == [["c1", "pass", "fail"]]
+    assert session.scalar(select(func.count()).select_from(Decision)) == 1  # only the void itself
+    with pytest.raises(NotFoundError, match="not in force"):
+        preview_withdrawal(load_administration(session, "ADM"), void.id + 99)
 
 
 def test_an_impossible_decision_is_refused_in_the_preview_as_when_recorded(session: Session, flextoets_exam) -> None:
