@@ -15,10 +15,12 @@ from analysis.distractors import OMITTED
 from analysis.flags import SEVERITIES
 from itembank.text import t
 from itembank.display import rounded, rounded_percent, shown, shown_percent
+from itembank.services.dif import SittingDif
 from itembank.services.item_analysis import AdministrationAnalysis
 from itembank.scoring import ANNULLED, format_fraction
 
-__all__ = ["SEVERITY_RANK", "summary", "decision_text", "item_rows", "option_rows", "item_flags", "item_details"]
+__all__ = ["SEVERITY_RANK", "summary", "decision_text", "dif_badges", "dif_rows", "item_rows", "option_rows",
+           "item_flags", "item_details"]
 
 #: Sort order of the worst flag of an item: critical first, unflagged last.
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -50,13 +52,31 @@ def decision_text(action: str, value: str) -> str:
     return t(f"decision_{action}", value=value)
 
 
-def item_rows(a: AdministrationAnalysis, decisions: Sequence[Any] = ()) -> list[dict[str, Any]]:
+def dif_badges(dif: SittingDif | None) -> dict[str, list[dict[str, str]]]:
+    """Per item, a badge for each B or C class of Mantel–Haenszel DIF (C first), with the
+    sentence saying which group the item is harder for."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for item, found in (dif.worst() if dif is not None else {}).items():
+        out[item] = [{
+            "label": t("dif_badge", ets_class=f["ets_class"], attribute=f["attribute"], focal=f["focal"]),
+            "severity": "critical" if f["ets_class"] == "C" else "warning",
+            "sentence": t("dif_sentence", ets_class=f["ets_class"], attribute=f["attribute"], focal=f["focal"],
+                          reference=f["reference"], d=f"{f['mh_d_dif']:.2f}",
+                          harder=f["focal"] if f["mh_d_dif"] < 0 else f["reference"]),
+        } for f in found]
+    return out
+
+
+def item_rows(a: AdministrationAnalysis, decisions: Sequence[Any] = (),
+              dif: SittingDif | None = None) -> list[dict[str, Any]]:
     """One row per item for the item grid, flagged items first (worst flag, then form order).
 
     ``flags`` is a list of badges: one per flag code, its short name, severity and the full
     sentence(s) for the tooltip; ``decision`` says which decisions are in force on the item
-    (``decisions``: :func:`itembank.services.committee.list_decisions` records).
+    (``decisions``: :func:`itembank.services.committee.list_decisions` records); ``dif``
+    adds the items' DIF badges (:func:`dif_badges`).
     """
+    dif_by_item = dif_badges(dif)
     badges: dict[str, list[dict[str, str]]] = {}
     for item, group in a.flags.groupby("item", sort=False):
         per_code: dict[str, dict[str, str]] = {}
@@ -85,6 +105,7 @@ def item_rows(a: AdministrationAnalysis, decisions: Sequence[Any] = ()) -> list[
             "severity": flags[0]["severity"] if flags else "",
             "rank": SEVERITY_RANK[flags[0]["severity"]] if flags else len(SEVERITIES),
             "decision": "; ".join(in_force.get(str(item), [])),
+            "dif": dif_by_item.get(str(item), []),
         })
     return sorted(rows, key=lambda row: (row["rank"], row["position"]))
 
@@ -111,7 +132,17 @@ def item_flags(a: AdministrationAnalysis, item: str) -> list[tuple[str, str]]:
     return list(zip(rows["severity"], rows["message"]))
 
 
-def item_details(a: AdministrationAnalysis) -> dict[str, dict[str, Any]]:
+def dif_rows(dif: SittingDif | None, item: str) -> list[dict[str, Any]]:
+    """The DIF table of one item: per attribute and focal group, MH D-DIF and the ETS class."""
+    if dif is None or dif.table.empty:
+        return []
+    table = dif.table[dif.table["item"] == item]
+    return [{"attribute": r.attribute, "groups": f"{r.focal} / {r.reference}", "n": f"{r.n_focal} / {r.n_reference}",
+             "mh_d_dif": None if math.isnan(r.mh_d_dif) else round(float(r.mh_d_dif), 2), "ets_class": r.ets_class}
+            for r in table.itertuples()]
+
+
+def item_details(a: AdministrationAnalysis, dif: SittingDif | None = None) -> dict[str, dict[str, Any]]:
     """Everything the item panel shows, for every item at once (plain JSON, so the page keeps
     it and a click on an item needs no new analysis): ``flags``, ``options`` (the rows of
     :func:`option_rows`) and ``groups`` (option labels and the share of each score group)."""
@@ -125,6 +156,7 @@ def item_details(a: AdministrationAnalysis) -> dict[str, dict[str, Any]]:
             "correct_now": sorted(effective.correct_options) if effective is not None else [],
             "voided": bool(effective is not None and effective.voided),
             "flags": item_flags(a, item),
+            "dif": dif_rows(dif, str(item)),
             "options": option_rows(a, item),
             "groups": {"labels": labels, **{g: [None if math.isnan(v) else float(v) for v in table[f"prop_{g}"]]
                                             for g in ("low", "mid", "high")}},

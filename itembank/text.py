@@ -165,6 +165,21 @@ TEXT: Mapping[str, str] = {
     "review_hint": "Flagged items come first. Click an item to see it, its options and its decisions beside the table.",
     "col_decision": "Decision",
     "col_alpha_if_deleted_short": "α if left out",
+    "col_dif": "DIF",
+    "explain_dif": "Differential item functioning (Mantel–Haenszel): does the item favour one group of candidates "
+                   "(e.g. language) over another of the same overall score? ETS classes: A negligible, "
+                   "B moderate, C large. Only B and C are shown.",
+    "dif_badge": "{ets_class}: {attribute} {focal}",
+    "dif_sentence": "DIF class {ets_class} for {attribute}: group {focal} against {reference}, MH D-DIF {d}. At the "
+                    "same total score, the item is harder for group {harder}. Check the wording (a translation?) "
+                    "before deciding.",
+    "dif_title": "Differential item functioning (DIF)",
+    "dif_too_small": "DIF not analysed for {attribute} = {group}: {n} candidates (at least {minimum} needed).",
+    "col_attribute": "Attribute",
+    "col_groups": "Focal / reference",
+    "col_n_groups": "n",
+    "col_mh_d_dif": "MH D-DIF",
+    "col_ets_class": "ETS class",
     "item_version_line": "Version {version} · language {language} · {variant}",
     "key_in_bank": "key in the bank",
     "counts_now": "counts as correct now",

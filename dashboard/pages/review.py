@@ -30,8 +30,9 @@ from itembank import figures, scoring
 from itembank.display import shown, shown_percent
 from itembank.errors import UserError
 from itembank.permissions import Permission, allowed
-from itembank.services import committee
+from itembank.services import administrations, committee
 from itembank.services.administration_data import load_administration
+from itembank.services.dif import MIN_GROUP, SittingDif, sitting_dif
 from itembank.services.item_analysis import analyze
 from itembank.services.key_corrections import carry_rekey_into_bank
 from itembank.services.overview import administration_states
@@ -75,6 +76,8 @@ def _item_grid() -> Any:
         {"field": "flags", "headerName": t("col_flags"), "minWidth": 170, "flex": 2.5, "cellRenderer": "FlagBadges",
          "autoHeight": True, "wrapText": True, "cellClass": "flag-cell",
          "comparator": {"function": "nodeA.data.rank - nodeB.data.rank"}, "headerTooltip": t("explain_flags")},
+        {"field": "dif", "headerName": t("col_dif"), "minWidth": 70, "flex": 1, "cellRenderer": "FlagBadges",
+         "autoHeight": True, "wrapText": True, "headerTooltip": t("explain_dif")},
         {"field": "decision", "headerName": t("col_decision"), "minWidth": 80, "flex": 1, "tooltipField": "decision",
          "wrapText": True, "autoHeight": True},
         {"field": "position", "headerName": "#", "width": 56, "flex": 0, "type": "numericColumn", "hide": True},
@@ -156,11 +159,13 @@ PAGE = Page("review", "/sitting/<code>/review", Permission.SEE_ANALYSIS, "review
 
 # --- building blocks of the callbacks (no Dash state here) ---
 
-def _analysis(engine: Engine, code: str) -> tuple[Any, list[Any]]:
+def _analysis(engine: Engine, code: str) -> tuple[Any, list[Any], SittingDif]:
     with Session(engine) as session:
         data = load_administration(session, code)
         decisions = committee.list_decisions(session, code)
-    return analyze(data), decisions
+        attributes = administrations.get_attributes(session, code)
+    a = analyze(data)
+    return a, decisions, sitting_dif(a.result, attributes)
 
 
 def _content(engine: Engine, code: str, item: str, counts: list[str]) -> list[Any]:
@@ -232,10 +237,13 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("review-code", "data"), Input("review-refresh", "data"))
     def load(code: str, _refresh: int):
         try:
-            a, decisions = _analysis(engine, code)
+            a, decisions, dif = _analysis(engine, code)
         except UserError as exc:
             return message(str(exc), "error"), [], {}
-        return cards(views.summary(a)), views.item_rows(a, decisions), views.item_details(a)
+        notes = [html.P(t("dif_too_small", attribute=attr, group=group, n=n, minimum=MIN_GROUP), className="muted")
+                 for attr, group, n in dif.skipped]
+        return ([*cards(views.summary(a)), *notes], views.item_rows(a, decisions, dif),
+                views.item_details(a, dif))
 
     @app.callback(Permission.SEE_ANALYSIS,
                   Output("review-item-heading", "children"), Output("review-item-body", "children"),
@@ -258,6 +266,13 @@ def register(app: GuardedApp, engine: Engine) -> None:
         flags = [html.Li(sentence, className=f"flag-{severity}") for severity, sentence in detail["flags"]]
         body += [html.H3(t("item_flags")), html.Ul(flags or [html.Li(t("no_flags"), className="flag-none")],
                                                     className="flags")]
+        if detail["dif"]:
+            body += [html.H3(t("dif_title")), html.Table([
+                html.Thead(html.Tr([html.Th(t(k)) for k in ("col_attribute", "col_groups", "col_n_groups",
+                                                            "col_mh_d_dif", "col_ets_class")])),
+                html.Tbody([html.Tr([html.Td(r["attribute"]), html.Td(r["groups"]), html.Td(r["n"]),
+                                     html.Td("–" if r["mh_d_dif"] is None else f"{r['mh_d_dif']:.2f}"),
+                                     html.Td(r["ets_class"])]) for r in detail["dif"]])], className="dif")]
         in_force = [html.H3(t("decisions_on_item")), *_decisions_block(decisions, item)]
         if not detail["options"]:
             body.append(html.P(t("no_options"), className="muted"))
