@@ -59,7 +59,7 @@ import pandas as pd
 
 from analysis.decimals import DECIMALS, against, fixed, limit_text, places_against
 
-__all__ = ["FlagThresholds", "MESSAGES", "MESSAGES_SEVERAL", "PHRASES", "SEVERITIES", "item_flags", "item_messages"]
+__all__ = ["MESSAGES", "MESSAGES_SEVERAL", "PHRASES", "SEVERITIES", "FlagThresholds", "item_flags", "item_messages"]
 
 #: Severity levels, most serious first.
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")

@@ -27,7 +27,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from analysis.decimals import DECIMALS, decimals, fixed, half_up, limit_text, places_against
+from analysis.decimals import (
+    DECIMALS,
+    decimals,
+    fixed,
+    half_up,
+    limit_text,
+    places_against,
+)
 
 __all__ = ["DECIMALS", "chart_percent_format", "rounded", "rounded_against", "rounded_percent", "shown",
            "shown_against", "shown_limit", "shown_percent"]
