@@ -7,7 +7,10 @@ What lives here (one module per concept, each with ``__all__``):
 * :mod:`analysis.reliability` -- Cronbach's alpha (KR-20), Guttman's lambda-2, odd-even
   split half, SEM;
 * :mod:`analysis.distractors` -- the option table per item (score groups, Rar);
-* :mod:`analysis.flags` -- the committee's warnings and their thresholds;
+* :mod:`analysis.flags` -- the committee's warnings, their thresholds and their sentences;
+* :mod:`analysis.decimals` -- how a number is written for a reader (decimals per statistic,
+  half-up rounding, a value against its limit), for the flag sentences and
+  :mod:`itembank.display`;
 * :mod:`analysis.irt` (engine in ``_irt_em``) -- Rasch/1PL/2PL/3PL/GRM/PCM calibration;
 * :mod:`analysis.dif` -- Mantel-Haenszel and logistic-regression DIF;
 * :mod:`analysis.standard_setting` -- cut-score methods; :mod:`analysis.equating`;

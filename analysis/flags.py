@@ -1,8 +1,25 @@
 """Item flags: the warnings an exam committee expects to see next to the item statistics.
 
-All thresholds live in :class:`FlagThresholds`; all wording lives in :data:`MESSAGES`, one
-template per flag code, so a translation replaces that one dict. Templates use
-``str.format`` fields; percentages are formatted with ``{...:.0%}``.
+All thresholds live in :class:`FlagThresholds`; all wording lives in :data:`MESSAGES` (one
+sentence per flag code), :data:`MESSAGES_SEVERAL` (the sentence naming several options) and
+:data:`PHRASES`, so a translation replaces those dicts.
+
+The sentences are written for the committee, under the item's heading (they do not repeat
+the item code). Each says what was measured, with its number as the tables beside it show it
+(p, Rir and Rar with 2 decimals, shares in per cent with 1: :mod:`analysis.decimals`) and
+its limit; when rounding would hide on which side of the limit the number lies (a Rir of
+0.197 against 0.20) it gets the decimals that show it. A flag about options is one row per
+option in the table but one sentence per item and code ("Options A, B and C were each chosen
+more often (7.5%, 5.2% and 82.3%) than the key D (4.2%)."), repeated on each of its rows;
+:func:`item_messages` gives an item's sentences once each.
+
+Rir correlates the item score with the score on the *rest* of the exam, while the option
+table's low and high groups are formed on the *total* score, which includes the item itself;
+so an item with a slightly negative Rir can still show its key chosen more often by the high
+group than by the low group (the demo's two-answer item: Rir -0.03, key chosen by 36.9 % of
+the high group and 29.1 % of the low group; with groups formed on the rest score it is 29.8 %
+against 34.8 %). The ``rir_negative`` sentence therefore states the correlation measured and
+says why the table may look otherwise, rather than claiming that able candidates "did worse".
 
 Flag codes, severity and rule (defaults in brackets; ``rar``/``rir`` see
 :func:`analysis.ctt.item_statistics` and :func:`analysis.ctt.distractors`):
@@ -33,60 +50,101 @@ Flags that compare a distractor with the key are only raised for items with at l
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FlagThresholds", "MESSAGES", "SEVERITIES", "item_flags"]
+from analysis.decimals import DECIMALS, against, fixed, limit_text, places_against
+
+__all__ = ["MESSAGES", "MESSAGES_SEVERAL", "PHRASES", "SEVERITIES", "FlagThresholds", "item_flags", "item_messages"]
 
 #: Severity levels, most serious first.
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 
-#: Message template per flag code (plain English; translate this dict, nothing else).
+#: Sentence per flag code (plain English; translate this dict, :data:`MESSAGES_SEVERAL` and
+#: :data:`PHRASES`, nothing else). The sentences are shown under the item's heading, so they
+#: do not name the item. Each says what was measured, with the number as the tables beside it
+#: show it (:mod:`analysis.decimals`), and its limit.
 MESSAGES: Mapping[str, str] = {
     "p_low": (
-        "Item {item}: only {p:.0%} of the candidates answered correctly (limit {threshold:.0%}). "
+        "p = {p} (lower limit {threshold}): few candidates answered it correctly. "
         "The item may be too hard, unclear, or have a wrong key."
     ),
     "p_high": (
-        "Item {item}: {p:.0%} of the candidates answered correctly (limit {threshold:.0%}). "
-        "The item is very easy and hardly tells candidates apart."
+        "p = {p} (upper limit {threshold}): almost every candidate answered it correctly, "
+        "so it hardly tells candidates apart."
     ),
     "rir_negative": (
-        "Item {item}: candidates who did well on the rest of the exam did worse on this item "
-        "than weaker candidates (item-rest correlation {rir:.2f}). Check the key and the wording."
+        "The item score correlates {rir} with the score on the rest of the exam "
+        "(item-rest correlation Rir, limit {threshold}). A negative Rir can mean a wrong key, "
+        "a second correct answer or a misleading wording: check the key and the wording."
     ),
     "rir_low": (
-        "Item {item}: the item hardly separates strong from weak candidates "
-        "(item-rest correlation {rir:.2f}, limit {threshold:.2f})."
+        "The item score correlates {rir} with the score on the rest of the exam "
+        "(item-rest correlation Rir, limit {threshold}): the item hardly separates candidates "
+        "who do well on the other items from those who do not."
     ),
     "miskey_rar": (
-        "Item {item}: candidates choosing option {option} did better on the rest of the exam "
-        "than those choosing the key {key} (option-rest correlation {rar:.2f} against "
-        "{key_rar:.2f}). Option {option} may be a correct answer: check the key."
+        "Option {options} has a higher option-rest correlation than {key}: Rar {values} against "
+        "{key_value}. Candidates who chose {options} did better on the rest of the exam than "
+        "those who did not; it may be a correct answer. Check the key."
     ),
     "miskey_high_group": (
-        "Item {item}: among the best-scoring candidates, more chose option {option} "
-        "({prop_high:.0%}) than the key {key} ({key_prop_high:.0%}). Check the key."
+        "In the high score group, option {options} was chosen more often ({values}) than "
+        "{key} ({key_value}). Check the key."
     ),
-    "key_less_popular": (
-        "Item {item}: option {option} was chosen more often ({proportion:.0%}) than the key "
-        "{key} ({key_proportion:.0%})."
-    ),
-    "distractor_unused": (
-        "Item {item}: nobody chose option {option}, so it does not work as a wrong answer."
-    ),
+    "key_less_popular": "Option {options} was chosen more often ({values}) than {key} ({key_value}).",
+    "distractor_unused": "Nobody chose option {options}, so it does not work as a wrong answer.",
     "distractor_rare": (
-        "Item {item}: only {proportion:.1%} of the candidates chose option {option} "
-        "(limit {threshold:.0%}); it hardly works as a wrong answer."
+        "Option {options} was chosen by only {values} of the candidates (limit {threshold}); "
+        "it hardly works as a wrong answer."
     ),
     "omissions_high": (
-        "Item {item}: {proportion:.0%} of the candidates left it unanswered or gave an invalid "
-        "answer, more than usual on this exam (typical item: {median:.0%}). "
+        "{proportion} of the candidates left it unanswered or gave an invalid answer, more than "
+        "usual on this exam (typical item {median}, limit {threshold}). "
         "It may be unclear, too long, or placed where time ran out."
+    ),
+}
+
+#: The sentence of a per-option flag raised for several options of one item: one sentence
+#: names them all (values in the same order as the options).
+MESSAGES_SEVERAL: Mapping[str, str] = {
+    "miskey_rar": (
+        "Options {options} have higher option-rest correlations than {key}: Rar {values} against "
+        "{key_value}. Candidates who chose them did better on the rest of the exam than those "
+        "who did not; they may be correct answers. Check the key."
+    ),
+    "miskey_high_group": (
+        "In the high score group, options {options} were each chosen more often ({values}) than "
+        "{key} ({key_value}). Check the key."
+    ),
+    "key_less_popular": "Options {options} were each chosen more often ({values}) than {key} ({key_value}).",
+    "distractor_unused": "Nobody chose options {options}, so they do not work as wrong answers.",
+    "distractor_rare": (
+        "Options {options} were chosen by only {values} of the candidates (limit {threshold}); "
+        "they hardly work as wrong answers."
+    ),
+}
+
+#: The pieces the sentences are built from.
+PHRASES: Mapping[str, str] = {
+    "and": "and",
+    "percent": "{value}%",
+    "key": "the key {keys}",
+    # several keys (accepted extra answers): their shares count together ...
+    "keys_together": "the keys {keys} together",
+    # ... and the best of their option-rest correlations is the one compared (miskey_rar)
+    "keys_best": "the best of the keys {keys}",
+    # rir_negative when the option table's groups show the key more often in the high group:
+    # the groups are formed on the total score, which includes the item itself, while Rir
+    # correlates with the rest score; the sentence says so instead of contradicting the table.
+    "groups_note": (
+        " The option table's score groups are formed on the total score, which includes this "
+        "item's own points, so they can still show {key} chosen more often by the high group "
+        "({high}) than by the low group ({low})."
     ),
 }
 
@@ -127,6 +185,16 @@ class FlagThresholds:
     omit_ratio: float = 2.0
     min_n: int = 20
 
+    def limits(self, statistic: str) -> tuple[float, ...]:
+        """The limits a column of the item table is flagged against, for showing its values
+        so that rounding does not hide a flag (:func:`itembank.display.shown_against`):
+        ``p`` -> (p_low, p_high); ``rir`` -> (0, rir_low); any other column -> ().
+
+        >>> FlagThresholds().limits("rir"), FlagThresholds().limits("rit")
+        ((0.0, 0.2), ())
+        """
+        return {"p": (self.p_low, self.p_high), "rir": (0.0, self.rir_low)}.get(statistic, ())
+
     def __post_init__(self) -> None:
         for name in ("p_low", "p_high", "rir_low", "distractor_min", "omit_min"):
             value = getattr(self, name)
@@ -161,46 +229,63 @@ def _label(value: object) -> str:
     return str(value)
 
 
-def _flag(item: Hashable, code: str, value: float, option: object = None, **fields: object) -> dict[str, Any]:
-    """One row of the flag table, its message filled in from :data:`MESSAGES`."""
-    return {
-        "item": item,
-        "code": code,
-        "severity": _SEVERITY[code],
-        "option": option,
-        "value": float(value),
-        "message": MESSAGES[code].format(item=_label(item), option=_label(option), **fields),
-    }
+def _listed(words: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {PHRASES['and']} {words[-1]}"
 
 
-def _difficulty_and_discrimination_flags(stats: pd.DataFrame, th: FlagThresholds) -> list[dict[str, Any]]:
-    """Item level: ``p_low``, ``p_high``, ``rir_negative``, ``rir_low`` (vectorised masks)."""
+def _percent(texts: Sequence[str]) -> list[str]:
+    return [PHRASES["percent"].format(value=t) for t in texts]
+
+
+def _flag(item: Hashable, code: str, value: float, option: object = None, **context: object) -> dict[str, Any]:
+    """One row of the flag table; ``context`` holds what its sentence needs (the message is
+    written once all rows are known, so that one sentence covers every option of a code)."""
+    return {"item": item, "code": code, "severity": _SEVERITY[code], "option": option, "value": float(value),
+            "_context": context}
+
+
+def _difficulty_and_discrimination_flags(stats: pd.DataFrame, th: FlagThresholds,
+                                         groups: Mapping[Hashable, tuple[str, float, float]]) -> list[dict[str, Any]]:
+    """Item level: ``p_low``, ``p_high``, ``rir_negative``, ``rir_low`` (vectorised masks).
+    ``groups``: item -> (key phrase, key share in the high group, in the low group), for the
+    items whose option table shows the key more often in the high group."""
     found = []
     p = stats["p"].to_numpy(dtype=float)
     rir = stats["rir"].to_numpy(dtype=float)
     for i in np.flatnonzero(p < th.p_low):
-        found.append(_flag(stats.index[i], "p_low", p[i], p=p[i], threshold=th.p_low))
+        found.append(_flag(stats.index[i], "p_low", p[i], threshold=th.p_low))
     for i in np.flatnonzero(p > th.p_high):
-        found.append(_flag(stats.index[i], "p_high", p[i], p=p[i], threshold=th.p_high))
+        found.append(_flag(stats.index[i], "p_high", p[i], threshold=th.p_high))
     for i in np.flatnonzero(rir < 0):
-        found.append(_flag(stats.index[i], "rir_negative", rir[i], rir=rir[i]))
+        found.append(_flag(stats.index[i], "rir_negative", rir[i], threshold=0.0, groups=groups.get(stats.index[i])))
     for i in np.flatnonzero((rir >= 0) & (rir < th.rir_low)):
-        found.append(_flag(stats.index[i], "rir_low", rir[i], rir=rir[i], threshold=th.rir_low))
+        found.append(_flag(stats.index[i], "rir_low", rir[i], threshold=th.rir_low))
     return found
 
 
 @dataclass(frozen=True)
 class _KeySummary:
     """Per item of the distractor table (``codes`` maps each row to it): the highest Rar of
-    its keys, the key(s)' share in the high group and overall, and the key labels; ``enough``
-    per row: the item has a key and at least ``min_n`` candidates."""
+    its keys, the key(s)' share in the high group, in the low group (NaN without a
+    ``prop_low`` column) and overall, and the key labels; ``enough`` per row: the item has a
+    key and at least ``min_n`` candidates."""
 
     codes: np.ndarray
+    items: pd.Index
     rar: np.ndarray
     high: np.ndarray
+    low: np.ndarray
     proportion: np.ndarray
-    names: dict[int, str]
+    names: dict[int, list[str]]
     enough: np.ndarray
+
+    def phrase(self, j: int, several: str = "keys_together") -> str:
+        """"the key C", or for several keys the ``several`` phrase of :data:`PHRASES`."""
+        keys = self.names[j]
+        return PHRASES["key" if len(keys) == 1 else several].format(keys=_listed(keys))
 
 
 def _key_summary(d: pd.DataFrame, stats: pd.DataFrame, th: FlagThresholds) -> _KeySummary:
@@ -208,6 +293,7 @@ def _key_summary(d: pd.DataFrame, stats: pd.DataFrame, th: FlagThresholds) -> _K
     prop = d["proportion"].to_numpy(dtype=float)
     rar = d["rar"].to_numpy(dtype=float)
     high = d["prop_high"].to_numpy(dtype=float)
+    low = d["prop_low"].to_numpy(dtype=float) if "prop_low" in d.columns else np.full(len(d), np.nan)
     options = d["option"].to_numpy(dtype=object)
     codes, uniq = pd.factorize(d["item"])
     n_items = len(uniq)
@@ -215,12 +301,21 @@ def _key_summary(d: pd.DataFrame, stats: pd.DataFrame, th: FlagThresholds) -> _K
     np.maximum.at(key_rar, codes[is_key & ~np.isnan(rar)], rar[is_key & ~np.isnan(rar)])
     key_rar[np.isneginf(key_rar)] = np.nan
     key_high = np.bincount(codes[is_key], weights=np.nan_to_num(high[is_key]), minlength=n_items)
+    # NaN stays NaN here (no prop_low column, or a group nobody is in): no note is written then
+    key_low = np.bincount(codes[is_key], weights=low[is_key], minlength=n_items)
     key_prop = np.bincount(codes[is_key], weights=prop[is_key], minlength=n_items)
     has_key = np.bincount(codes[is_key], minlength=n_items) > 0
-    names = {j: ", ".join(_label(o) for o in options[is_key & (codes == j)]) for j in range(n_items)}
+    names = {j: [_label(o) for o in options[is_key & (codes == j)]] for j in range(n_items)}
     n_seen = stats["n"].reindex(uniq).to_numpy(dtype=float)
     enough = (n_seen >= th.min_n)[codes] & has_key[codes]
-    return _KeySummary(codes, key_rar, key_high, key_prop, names, enough)
+    return _KeySummary(codes, uniq, key_rar, key_high, key_low, key_prop, names, enough)
+
+
+def _key_groups(key: _KeySummary) -> dict[Hashable, tuple[str, float, float]]:
+    """Items whose key(s) the high group chose more often than the low group: item -> (key
+    phrase, high share, low share), for the note of ``rir_negative`` (see :data:`PHRASES`)."""
+    return {key.items[j]: (key.phrase(j), key.high[j], key.low[j])
+            for j in np.flatnonzero(key.high > key.low) if key.names[j]}
 
 
 def _miskey_flags(d: pd.DataFrame, key: _KeySummary) -> list[dict[str, Any]]:
@@ -236,16 +331,16 @@ def _miskey_flags(d: pd.DataFrame, key: _KeySummary) -> list[dict[str, Any]]:
     distractor = ~d["is_key"].to_numpy(dtype=bool) & ~d["is_omitted"].to_numpy(dtype=bool) & key.enough
     for r in np.flatnonzero(distractor & (rar > 0) & (rar > key.rar[c])):
         j = c[r]
-        found.append(_flag(items[r], "miskey_rar", rar[r], options[r], rar=rar[r], key_rar=key.rar[j],
-                           key=key.names[j]))
+        found.append(_flag(items[r], "miskey_rar", rar[r], options[r], reference=key.rar[j],
+                           key=key.phrase(j, "keys_best")))
     for r in np.flatnonzero(distractor & (high > key.high[c])):
         j = c[r]
-        found.append(_flag(items[r], "miskey_high_group", high[r], options[r], prop_high=high[r],
-                           key_prop_high=key.high[j], key=key.names[j]))
+        found.append(_flag(items[r], "miskey_high_group", high[r], options[r], reference=key.high[j],
+                           key=key.phrase(j)))
     for r in np.flatnonzero(distractor & (prop > key.proportion[c])):
         j = c[r]
-        found.append(_flag(items[r], "key_less_popular", prop[r], options[r], proportion=prop[r],
-                           key_proportion=key.proportion[j], key=key.names[j]))
+        found.append(_flag(items[r], "key_less_popular", prop[r], options[r], reference=key.proportion[j],
+                           key=key.phrase(j)))
     return found
 
 
@@ -261,15 +356,81 @@ def _unused_option_and_omission_flags(d: pd.DataFrame, th: FlagThresholds) -> li
     for r in np.flatnonzero(distractor & (n_opt == 0)):
         found.append(_flag(items[r], "distractor_unused", 0.0, options[r]))
     for r in np.flatnonzero(distractor & (n_opt > 0) & (prop < th.distractor_min)):
-        found.append(_flag(items[r], "distractor_rare", prop[r], options[r], proportion=prop[r],
-                           threshold=th.distractor_min))
+        found.append(_flag(items[r], "distractor_rare", prop[r], options[r], threshold=th.distractor_min))
     omit_rows = np.flatnonzero(is_omit)
     if omit_rows.size:
         median = float(np.median(prop[omit_rows]))
         limit = max(th.omit_min, th.omit_ratio * median)
         for r in omit_rows[prop[omit_rows] >= limit]:
-            found.append(_flag(items[r], "omissions_high", prop[r], None, proportion=prop[r], median=median))
+            found.append(_flag(items[r], "omissions_high", prop[r], None, threshold=limit,
+                               chosen=limit == th.omit_min, median=median))
     return found
+
+
+def _sentence(code: str, rows: Sequence[dict[str, Any]]) -> str:
+    """The one sentence of flag ``code`` on one item, naming every option in ``rows``.
+
+    Numbers are shown as the tables beside the sentence show them (:data:`analysis.decimals.
+    DECIMALS`: p, Rir and Rar with 2 decimals, shares in per cent with 1), with the extra
+    decimals :func:`analysis.decimals.against` adds when rounding would hide on which side
+    of its limit (or of the key's value) a number lies.
+    """
+    ctx = rows[0]["_context"]
+    values = [r["value"] for r in rows]
+    template = MESSAGES[code] if len(rows) == 1 else MESSAGES_SEVERAL[code]
+    options = _listed([_label(r["option"]) for r in rows])
+    if code in ("p_low", "p_high"):
+        (p,), limit = against(values, ctx["threshold"], DECIMALS["p"])
+        return template.format(p=p, threshold=limit)
+    if code in ("rir_low", "rir_negative"):
+        (rir,), limit = against(values, ctx["threshold"], DECIMALS["rir"])
+        text = template.format(rir=rir, threshold=limit)
+        if code == "rir_negative" and ctx["groups"] is not None:
+            key, high, low = ctx["groups"]
+            (high_text,), low_text = against([high], low, DECIMALS["percent"], percent=True, exact=False)
+            text += PHRASES["groups_note"].format(key=key, high=_percent([high_text])[0],
+                                                  low=_percent([low_text])[0])
+        return text
+    if code == "miskey_rar":
+        # the sentence says these options did better than those who did not choose them:
+        # a Rar above 0 must not read 0.00, nor equal the key's
+        places = max(places_against(values, [0.0], DECIMALS["rar"]),
+                     places_against(values, [ctx["reference"]], DECIMALS["rar"], exact=False))
+        shown = [fixed(v, places) for v in values]
+        return template.format(options=options, values=_listed(shown), key=ctx["key"],
+                               key_value=fixed(ctx["reference"], places))
+    if code in ("miskey_high_group", "key_less_popular"):
+        shown, key_value = against(values, ctx["reference"], DECIMALS["percent"], percent=True, exact=False)
+        return template.format(options=options, values=_listed(_percent(shown)), key=ctx["key"],
+                               key_value=_percent([key_value])[0])
+    if code == "distractor_rare":
+        # chosen by someone (above 0) and below the limit: neither may be rounded away
+        places = max(places_against(values, [0.0], DECIMALS["percent"], percent=True),
+                     places_against(values, [ctx["threshold"]], DECIMALS["percent"], percent=True))
+        shown = _percent([fixed(v, places, percent=True) for v in values])
+        limit = limit_text(ctx["threshold"], DECIMALS["percent"], percent=True)
+        return template.format(options=options, values=_listed(shown), threshold=_percent([limit])[0])
+    if code == "omissions_high":
+        # the limit is omit_min (a chosen number, shown exactly) or omit_ratio x the median
+        # (a measured one, shown like the shares)
+        (share,), limit = against(values, ctx["threshold"], DECIMALS["percent"], percent=True, exact=ctx["chosen"])
+        median = fixed(ctx["median"], DECIMALS["percent"], percent=True)
+        return template.format(proportion=_percent([share])[0], median=_percent([median])[0],
+                               threshold=_percent([limit])[0])
+    return template.format(options=options)
+
+
+def _with_messages(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the ``message`` of its item and code: one sentence per code and item,
+    the same on every row of that code (one row per option concerned)."""
+    groups: dict[tuple[Hashable, str], list[dict[str, Any]]] = {}
+    for row in found:
+        groups.setdefault((row["item"], row["code"]), []).append(row)
+    for (_, code), rows in groups.items():
+        message = _sentence(code, rows)
+        for row in rows:
+            row["message"] = message
+    return [{k: v for k, v in row.items() if k != "_context"} for row in found]
 
 
 def _flag_table(found: list[dict[str, Any]], item_order: Mapping[Hashable, int]) -> pd.DataFrame:
@@ -317,8 +478,10 @@ def item_flags(
     DataFrame with one row per raised flag, ordered by item (as in ``stats``), then
     severity, then code: ``item``, ``code``, ``severity`` (``critical`` / ``warning`` /
     ``info``), ``option`` (the option concerned, ``None`` for item-level flags), ``value``
-    (the statistic that raised it) and ``message`` (from :data:`MESSAGES`). The rules are
-    listed in the module docstring.
+    (the statistic that raised it, unrounded) and ``message``: the sentence of that code for
+    that item (:data:`MESSAGES`), which names every option concerned, so it is the same on
+    each of the code's rows; show an item's sentences with :func:`item_messages`. The rules
+    are listed in the module docstring.
 
     The thresholds are conventions, not estimates. Rir < 0.20: Ebel's guideline for the
     discrimination index, below .20 "poor, to be rejected or improved by revision" (Ebel,
@@ -341,8 +504,11 @@ def item_flags(
     ...     "is_key": [True, False, False], "is_omitted": [False, False, True],
     ...     "n": [25, 75, 0], "proportion": [0.25, 0.75, 0.0], "prop_high": [0.6, 0.4, 0.0],
     ...     "rar": [0.35, -0.35, float("nan")]})
-    >>> item_flags(stats, options)[["code", "severity", "option"]].values.tolist()
+    >>> flags = item_flags(stats, options)
+    >>> flags[["code", "severity", "option"]].values.tolist()
     [['p_low', 'warning', None], ['key_less_popular', 'warning', 'B']]
+    >>> flags["message"].iloc[1]
+    'Option B was chosen more often (75.0%) than the key A (25.0%).'
     """
     th = thresholds if thresholds is not None else FlagThresholds()
     if not isinstance(th, FlagThresholds):
@@ -357,8 +523,31 @@ def item_flags(
     stray = [it for it in pd.unique(distractors["item"]) if it not in item_order]
     if stray:
         raise ValueError(f"distractors has item {stray[0]!r}, which is not in stats")
-    found = _difficulty_and_discrimination_flags(stats, th)
     if len(distractors):
-        found += _miskey_flags(distractors, _key_summary(distractors, stats, th))
+        key = _key_summary(distractors, stats, th)
+        found = _difficulty_and_discrimination_flags(stats, th, _key_groups(key))
+        found += _miskey_flags(distractors, key)
         found += _unused_option_and_omission_flags(distractors, th)
-    return _flag_table(found, item_order)
+    else:
+        found = _difficulty_and_discrimination_flags(stats, th, {})
+    return _flag_table(_with_messages(found), item_order)
+
+
+def item_messages(flags: pd.DataFrame, item: Hashable) -> list[tuple[str, str]]:
+    """(severity, sentence) of each flag code raised for ``item``, worst first, each sentence
+    once: a code raised for several options has one row per option in ``flags`` (the table
+    of :func:`item_flags`) but one sentence, naming them all. The dashboard and the command
+    line show an item's flags through this function.
+
+    >>> import pandas as pd
+    >>> flags = pd.DataFrame({"item": ["q1", "q1", "q2"], "code": ["key_less_popular"] * 3,
+    ...     "severity": ["warning"] * 3, "option": ["A", "C", "B"], "value": [0.31, 0.28, 0.4],
+    ...     "message": ["Options A and C ...", "Options A and C ...", "Option B ..."]})
+    >>> item_messages(flags, "q1")
+    [('warning', 'Options A and C ...')]
+    """
+    rows = flags[flags["item"] == item]
+    once: dict[str, tuple[str, str]] = {}
+    for code, severity, message in zip(rows["code"], rows["severity"], rows["message"]):
+        once.setdefault(code, (severity, message))
+    return list(once.values())

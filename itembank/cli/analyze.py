@@ -25,7 +25,8 @@ def analyze_cli(
 ) -> None:
     """Classical item analysis of ADMIN, with the committee's decisions applied."""
     # Imported here: `itembank --help` should not wait for pandas and SciPy.
-    from itembank.display import shown
+    from analysis.flags import FlagThresholds, item_messages
+    from itembank.display import shown, shown_against
     from itembank.progress import step
     from itembank.services.item_analysis import analyze_administration
 
@@ -46,7 +47,11 @@ def analyze_cli(
         }, indent=1, default=str))
         return
     columns = ("n", "p", "rit", "rir", "alpha_if_deleted")
-    rows = [[str(i), *(shown(r[c], c) for c in columns), r["flags"]] for i, r in stats.iterrows()]
+    # p and Rir are flagged against limits (the analysis used the default thresholds): shown
+    # so that rounding does not hide a flag (a Rir of 0.197 reads 0.197, not 0.20)
+    limits = {c: FlagThresholds().limits(c) for c in columns}
+    rows = [[str(i), *(shown_against(r[c], limits[c], c) for c in columns), r["flags"]]
+            for i, r in stats.iterrows()]
     echo_table(rows, ["item", "n", "p", "Rit", "Rir", "alpha if del.", "flags"])
     typer.echo("")
     typer.echo(f"Reliability: alpha {shown(rel.alpha, 'alpha')}, Guttman lambda-2 {shown(rel.lambda2, 'lambda2')}, "
@@ -58,5 +63,9 @@ def analyze_cli(
     if len(a.flags):
         typer.echo("")
         typer.echo("Flags for the committee:")
-        for severity, message in zip(a.flags["severity"], a.flags["message"]):
-            typer.echo(f"  [{severity}] {message}")
+        # The sentences do not name the item (the dashboard shows them under its heading):
+        # the item code heads its sentences here, each sentence once.
+        for item in dict.fromkeys(a.flags["item"]):
+            typer.echo(f"  {item}")
+            for severity, message in item_messages(a.flags, item):
+                typer.echo(f"    [{severity}] {message}")
