@@ -20,9 +20,13 @@ def decimals_format(kind: str) -> dict[str, Any]:
     return {"function": f"params.value == null ? '–' : d3.format('.{DECIMALS[kind]}f')(params.value)"}
 
 
-def numeric_column(field: str, kind: str, header: str, tooltip: str | None = None, **extra: Any) -> dict[str, Any]:
-    column = {"field": field, "headerName": header, "type": "numericColumn", "valueFormatter": decimals_format(kind),
-              **extra}
+def numeric_column(field: str, kind: str, header: str, tooltip: str | None = None, *, shown: bool = False,
+                   **extra: Any) -> dict[str, Any]:
+    """A number column; with ``shown`` the row's ``<field>_shown`` text is displayed (a value
+    shown against a flag's limit, :func:`itembank.display.shown_against`) and the number sorts."""
+    formatter = ({"function": f"params.data.{field}_shown == null ? '–' : params.data.{field}_shown"} if shown
+                 else decimals_format(kind))
+    column = {"field": field, "headerName": header, "type": "numericColumn", "valueFormatter": formatter, **extra}
     if tooltip:
         column["headerTooltip"] = tooltip
     return column

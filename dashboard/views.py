@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from analysis.distractors import OMITTED
-from analysis.flags import SEVERITIES
+from analysis.flags import SEVERITIES, item_messages
 from itembank.text import t
-from itembank.display import rounded, rounded_percent, shown, shown_percent
+from itembank.display import rounded, rounded_against, rounded_percent, shown, shown_against, shown_percent
 from itembank.services.dif import SittingDif
 from itembank.services.item_analysis import AdministrationAnalysis
 from itembank.scoring import ANNULLED, format_fraction
@@ -89,6 +89,7 @@ def item_rows(a: AdministrationAnalysis, decisions: Sequence[Any] = (),
     for d in decisions:
         if d.withdrawn_by is None:
             in_force.setdefault(d.item, []).append(decision_text(d.action, d.value))
+    limits = {c: a.thresholds.limits(c) for c in ("p", "rir")}
     rows = []
     for position, (item, r) in enumerate(a.statistics.iterrows(), start=1):
         flags = badges.get(str(item), [])
@@ -96,9 +97,13 @@ def item_rows(a: AdministrationAnalysis, decisions: Sequence[Any] = (),
             "item": str(item),
             "position": position,
             "n": int(r["n"]),
-            "p": rounded(r["p"], "p"),
+            # p and Rir are read against the flags' limits: shown so that rounding does not
+            # hide a flag (a Rir of 0.197 reads 0.197, not 0.20); the text is what the grid shows
+            "p": rounded_against(r["p"], limits["p"], "p"),
+            "p_shown": shown_against(r["p"], limits["p"], "p"),
             "rit": rounded(r["rit"], "rit"),
-            "rir": rounded(r["rir"], "rir"),
+            "rir": rounded_against(r["rir"], limits["rir"], "rir"),
+            "rir_shown": shown_against(r["rir"], limits["rir"], "rir"),
             "alpha_if_deleted": rounded(r["alpha_if_deleted"], "alpha_if_deleted"),
             "flags": flags,
             "flag_names": ", ".join(b["label"] for b in flags),
@@ -127,9 +132,9 @@ def option_rows(a: AdministrationAnalysis, item: str) -> list[dict[str, Any]]:
 
 
 def item_flags(a: AdministrationAnalysis, item: str) -> list[tuple[str, str]]:
-    """(severity, message) of each flag raised for one item, worst first."""
-    rows = a.flags[a.flags["item"] == item]
-    return list(zip(rows["severity"], rows["message"]))
+    """(severity, sentence) of each flag raised for one item, worst first, each sentence once
+    (:func:`analysis.flags.item_messages`)."""
+    return item_messages(a.flags, item)
 
 
 def dif_rows(dif: SittingDif | None, item: str) -> list[dict[str, Any]]:

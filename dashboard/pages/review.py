@@ -68,9 +68,9 @@ def _item_grid() -> Any:
     narrow = {"width": 64, "flex": 0}
     return grid("review-grid", [
         {"field": "item", "headerName": t("col_item"), "minWidth": 125, "flex": 0, "width": 130},
-        numeric_column("p", "p", t("col_p"), t("explain_p"), **narrow),
+        numeric_column("p", "p", t("col_p"), t("explain_p"), shown=True, **narrow),
         numeric_column("rit", "rit", t("col_rit"), t("explain_rit"), **narrow),
-        numeric_column("rir", "rir", t("col_rir"), t("explain_rir"), **narrow),
+        numeric_column("rir", "rir", t("col_rir"), t("explain_rir"), shown=True, **narrow),
         numeric_column("alpha_if_deleted", "alpha_if_deleted", t("col_alpha_if_deleted_short"),
                        t("explain_alpha_if_deleted"), width=72, flex=0),
         {"field": "flags", "headerName": t("col_flags"), "minWidth": 170, "flex": 2.5, "cellRenderer": "FlagBadges",

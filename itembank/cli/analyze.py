@@ -25,7 +25,7 @@ def analyze_cli(
 ) -> None:
     """Classical item analysis of ADMIN, with the committee's decisions applied."""
     # Imported here: `itembank --help` should not wait for pandas and SciPy.
-    from analysis.flags import FlagThresholds, item_messages
+    from analysis.flags import item_messages
     from itembank.display import shown, shown_against
     from itembank.progress import step
     from itembank.services.item_analysis import analyze_administration
@@ -47,9 +47,9 @@ def analyze_cli(
         }, indent=1, default=str))
         return
     columns = ("n", "p", "rit", "rir", "alpha_if_deleted")
-    # p and Rir are flagged against limits (the analysis used the default thresholds): shown
+    # p and Rir are flagged against the analysis's limits: shown
     # so that rounding does not hide a flag (a Rir of 0.197 reads 0.197, not 0.20)
-    limits = {c: FlagThresholds().limits(c) for c in columns}
+    limits = {c: a.thresholds.limits(c) for c in columns}
     rows = [[str(i), *(shown_against(r[c], limits[c], c) for c in columns), r["flags"]]
             for i, r in stats.iterrows()]
     echo_table(rows, ["item", "n", "p", "Rit", "Rir", "alpha if del.", "flags"])

@@ -14,7 +14,7 @@ of everything (they no longer count).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ class AdministrationAnalysis:
     reliability: ctt.Reliability
     distribution: ctt.ScoreDistribution
     result: ScoringResult
+    thresholds: FlagThresholds = field(default_factory=FlagThresholds)  # the flags' limits, for showing values
 
 
 def analyze_administration(
@@ -81,4 +82,5 @@ def analyze(data: AdministrationData, *, thresholds: FlagThresholds | None = Non
         reliability=ctt.reliability(scored, weights=weights),
         distribution=ctt.score_distribution(result.total, float(result.maxima["total"])),
         result=result,
+        thresholds=thresholds or FlagThresholds(),
     )

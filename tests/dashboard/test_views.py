@@ -9,6 +9,7 @@ small tables below), not re-derived with the rounding the views use.
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 import math
 import shutil
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from analysis.distractors import OMITTED
 from analysis.flags import MESSAGES
+from analysis.flags import FlagThresholds
 from dashboard import views
 from itembank import figures
 from itembank.text import TEXT
@@ -66,12 +68,24 @@ def test_item_rows_are_the_statistics_rounded(analysis: AdministrationAnalysis) 
     assert [r["rank"] for r in ordered] == sorted(r["rank"] for r in ordered)
     assert [r["position"] for r in ordered if r["rank"] == 3] == sorted(r["position"] for r in ordered if r["rank"] == 3)
     assert ordered[0]["severity"] == "critical" and ordered[-1]["flags"] == []
+    limits = {"p": (0.30, 0.90), "rir": (0.0, 0.20)}  # the default flag thresholds
     for item, r in rows.items():
         # two decimals, within half a unit of the last decimal of the analysis's number
+        assert r["rit"] * 100 == pytest.approx(round(r["rit"] * 100), abs=1e-9)
         for col in ("p", "rit", "rir"):
-            assert r[col] * 100 == pytest.approx(round(r[col] * 100), abs=1e-9)
             assert abs(r[col] - float(stats.loc[item, col])) <= 0.005 + 1e-12
+        # p and Rir: more decimals only where two would put the value on the other side of a
+        # flag's limit (VCA-LO2-A-01's Rir 0.2002 reads 0.2002, never "0.20" beside "limit 0.20")
+        for col in ("p", "rir"):
+            value = float(stats.loc[item, col])
+            # half up on the decimal spelling (501/600 = 0.835 -> 0.84), as itembank.display rounds
+            two = float(Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+            if all((two < limit) == (value < limit) and (two == limit) == (value == limit) for limit in limits[col]):
+                assert r[col] == two and r[f"{col}_shown"] == f"{two:.2f}".replace("-0.00", "0.00")
+            else:
+                assert r[f"{col}_shown"] != f"{two:.2f}" and float(r[f"{col}_shown"]) == r[col]
         assert abs(r["alpha_if_deleted"] - float(stats.loc[item, "alpha_if_deleted"])) <= 0.0005 + 1e-12
+    assert rows["VCA-LO2-A-01"]["rir_shown"] == "0.2002"
     # VCA-LO1-A-01: 571 of 600 right, p = 0.9517; Rit 0.3090, Rir 0.2724, alpha without it 0.7891
     assert stats.loc["VCA-LO1-A-01", "n"] * stats.loc["VCA-LO1-A-01", "p"] == pytest.approx(571)
     assert {k: rows["VCA-LO1-A-01"][k] for k in ("n", "p", "rit", "rir", "alpha_if_deleted")} == {
@@ -190,7 +204,7 @@ def _hand_analysis() -> SimpleNamespace:
         "prop_mid": [0.8, 0.2, 0.0], "prop_high": [0.96, 0.04, 0.0], "rar": [0.4167, -0.3849, math.nan],
         "mean_total": [27.3333, 19.86, 22.0],
     })
-    return SimpleNamespace(statistics=statistics, flags=flags, distractors=distractors)
+    return SimpleNamespace(statistics=statistics, flags=flags, distractors=distractors, thresholds=FlagThresholds())
 
 
 def test_item_rows_round_by_hand_and_show_an_undefined_correlation_as_empty() -> None:
