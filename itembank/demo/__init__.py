@@ -227,7 +227,7 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
     truth = true_parameters(rows, seed)
     when = TIMELINE
 
-    with recorded_at(when["setup"]):
+    with recorded_at(when["setup"], session):
         for username, display, role in USERS:
             users.add_user(session, username, roles=[role], display_name=display,
                            password=demo_password(username), actor="setup")
@@ -249,7 +249,7 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
             language=LANGUAGE,
         )
         written = when["written"] + timedelta(hours=n)
-        with recorded_at(written):
+        with recorded_at(written, session):
             bank.add_item(
                 session, r["code"], content, author=writer, specification=SPEC_CODE,
                 tags=[("objective", r["objective"]), ("level", r["level"]), ("topic", r["topic"])],
@@ -257,7 +257,7 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
             )
     # A few items were revised during review (a clearer stem); the newest version is reviewed.
     revised = [r["code"] for r in rows[7::40]]
-    with recorded_at(when["revised"]):
+    with recorded_at(when["revised"], session):
         for code in revised:
             v1 = bank.get_version(session, code, 1)
             bank.revise_item(session, code, based_on=1, author="m.jansen",
@@ -266,7 +266,7 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
             bank.set_status(session, code, 1, ReviewStatus.RETIRED, actor="m.jansen",
                             comment="replaced by version 2")
     for n, r in enumerate(rows):
-        with recorded_at(when["reviewed"] + timedelta(minutes=20 * n)):
+        with recorded_at(when["reviewed"] + timedelta(minutes=20 * n), session):
             newest = bank.get_item(session, r["code"]).current_number
             bank.set_status(session, r["code"], newest, ReviewStatus.IN_REVIEW,
                             actor=WRITERS[0], comment="ready for review")
@@ -277,27 +277,27 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
     for r in rows:
         by_cell_topic.setdefault((r["objective"], r["topic"]), []).append(r["code"])
     pairs = 0
-    with recorded_at(when["enemies"]):
+    with recorded_at(when["enemies"], session):
         for codes in by_cell_topic.values():
             if len(codes) >= 2 and pairs < 6:
                 bank.add_enemy_pair(session, codes[0], codes[1], reason="same fact asked twice", actor="m.jansen")
                 pairs += 1
 
-    with recorded_at(when["blueprint"]):
+    with recorded_at(when["blueprint"], session):
         blueprint = blueprints.add_blueprint(session, SPEC_CODE, BLUEPRINT_CODE, cells=BLUEPRINT,
                                              total_points=40, duration_minutes=60,
                                              name="VCA Basis — 40 items, 60 minutes", actor="m.jansen")
         for status in (ReviewStatus.IN_REVIEW, ReviewStatus.APPROVED):
             blueprints.set_blueprint_status(session, BLUEPRINT_CODE, blueprint.version, status,
                                             actor="m.jansen", comment="blueprint agreed by the committee")
-    with recorded_at(when["frozen"]):
+    with recorded_at(when["frozen"], session):
         assembled = forms.assemble_forms(
             session, SPEC_CODE, BLUEPRINT_CODE, codes=[FORM_CODE], actor="m.jansen", language=LANGUAGE,
             options=AssemblyOptions(forms=1, include=(MISKEYED, TWO_ANSWERS), objective="spread_exposure"),
         )
     form_codes = [fi.item_version.item.code for fi in forms.get_form(session, assembled.forms[0]).items]
     n_translated, n_read_aloud = _add_other_versions(session, set(form_codes))
-    with recorded_at(when["registered"]):
+    with recorded_at(when["registered"], session):
         administrations.add_administration(session, ADMIN_CODE, FORM_CODE, on=SITTING,
                                            location="Rotterdam", language=LANGUAGE, actor="s.bakker")
         rule_text = resources.files("itembank").joinpath("rules/vca_basis.toml").read_text(encoding="utf-8")
@@ -306,7 +306,7 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
                                   reason="fixed before the exam (seed 004 §5.25)")
     true_keys = {r["code"]: r["key"] for r in rows}
     choices, attributes = simulate_choices(form_codes, true_keys, truth, n_candidates, rng)
-    with recorded_at(when["responses"]):
+    with recorded_at(when["responses"], session):
         administrations.add_responses(session, ADMIN_CODE, choices, attributes=attributes, actor="s.bakker")
 
     cells: dict[tuple[str, str], int] = {}
@@ -340,7 +340,7 @@ def _add_other_versions(session: Session, form_codes: set[str]) -> tuple[int, in
             raise ValueError(f"vca_versions.csv: {code} is not a translatable item of the demo form")
         what = ("English translation" if variant is Variant.STANDARD
                 else "read-aloud variant (voorleesversie)")
-        with recorded_at(TIMELINE["translated"] + timedelta(hours=n)):
+        with recorded_at(TIMELINE["translated"] + timedelta(hours=n), session):
             item = bank.get_item(session, code)
             primary = next(v.number for v in sorted(item.versions, key=lambda v: -v.number)
                            if v.language == LANGUAGE and v.variant is Variant.STANDARD)
@@ -349,7 +349,7 @@ def _add_other_versions(session: Session, form_codes: set[str]) -> tuple[int, in
                 change_note=f"{what} of version {primary}",
                 language=r["language"], variant=variant, stem=r["stem"],
                 options=tuple((lab, r[lab]) for lab in "ABCD"))
-        with recorded_at(TIMELINE["translated"] + timedelta(days=14, hours=n)):
+        with recorded_at(TIMELINE["translated"] + timedelta(days=14, hours=n), session):
             bank.set_status(session, code, version.number, ReviewStatus.IN_REVIEW,
                             actor=WRITERS[1 + n % 2], comment="ready for review")
             bank.set_status(session, code, version.number, ReviewStatus.APPROVED, actor="p.dewit",

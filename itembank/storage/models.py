@@ -100,19 +100,27 @@ def utcnow() -> datetime:
 
 
 @contextmanager
-def recorded_at(start: datetime) -> Iterator[None]:
+def recorded_at(start: datetime, session: Any = None) -> Iterator[None]:
     """Record everything done inside the block as happening from ``start`` (UTC) on.
 
     For a bank that tells a history, such as the demo: items reviewed and a form frozen months
     before the sitting they were used at. Every default timestamp (versions, status events,
     audit events, frozen forms) and every service that asks :func:`utcnow` sees the moment;
     an append-only row is thereby written once with the right time instead of being rewritten
-    afterwards (which the immutability triggers refuse)."""
+    afterwards (which the immutability triggers refuse).
+
+    A default timestamp is taken when its row is *flushed*, so pass the ``session``: its
+    pending rows (an audit event added last, say) are flushed before the block ends and get
+    the block's time, not the time of whatever flush comes next."""
     if start.tzinfo is None:
         raise ValueError("recorded_at needs a timezone-aware moment (UTC)")
     token = _BACKDATED.set([start.astimezone(timezone.utc)])
     try:
+        if session is not None:
+            session.flush()  # rows of an earlier block keep that block's time, not this one's
         yield
+        if session is not None:
+            session.flush()
     finally:
         _BACKDATED.reset(token)
 
