@@ -169,7 +169,7 @@ class DemoSummary:
             f"Demo item bank written to {self.db}",
             "",
             f"  Test specification  {SPEC_CODE}: {len(OBJECTIVES)} learning objectives x {len(LEVELS)} cognitive levels",
-            f"  Items               {self.n_items} in Dutch (approved: {self.n_approved})",
+            f"  Items               {self.n_items} (approved: {self.n_approved}), in Dutch",
             f"  Other versions      {self.n_translated} English translations, {self.n_read_aloud} "
             "read-aloud variants (voorleesversie) of form items",
             "  Approved items per cell (objective x level):",
