@@ -170,8 +170,8 @@ class DemoSummary:
             "",
             f"  Test specification  {SPEC_CODE}: {len(OBJECTIVES)} learning objectives x {len(LEVELS)} cognitive levels",
             f"  Items               {self.n_items} (approved: {self.n_approved}), in Dutch",
-            f"  Other versions      {self.n_translated} English translations, {self.n_read_aloud} "
-            "read-aloud variants (voorleesversie) of form items",
+            (f"  Other versions      {self.n_translated} English translations, {self.n_read_aloud} "
+             "read-aloud variants (voorleesversie) of form items"),
             "  Approved items per cell (objective x level):",
         ]
         header = "      " + "".join(f"{lo:>6}" for lo, _ in OBJECTIVES)
@@ -181,8 +181,8 @@ class DemoSummary:
         lines += [
             f"  Blueprint           {self.blueprint}: 40 items, 40 points, 60 minutes",
             f"  Frozen form         {self.form}: 40 item versions with their keys",
-            f"  Administration      {self.administration} on {SITTING:%Y-%m-%d}: {self.n_candidates} candidates, "
-            f"mean raw score {shown(self.mean_score, 'mean_total')} / 40",
+            (f"  Administration      {self.administration} on {SITTING:%Y-%m-%d}: {self.n_candidates} candidates, "
+             f"mean raw score {shown(self.mean_score, 'mean_total')} / 40"),
             f"  True IRT parameters {self.truth_file}",
             "",
             "  Planted for the committee to find:",

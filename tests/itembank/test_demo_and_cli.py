@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from itembank.services import administrations
-from itembank.services import forms
 from itembank import demo
 from itembank.cli import app
+from itembank.services import administrations, forms
 from itembank.storage.db import make_engine
 from itembank.storage.models import ItemVersion, ReviewState, ReviewStatus
 

@@ -28,8 +28,17 @@ from itembank import demo
 from itembank.services import administrations, forms, users
 from itembank.storage.db import make_engine
 from itembank.storage.models import (
-    AuditEvent, Blueprint, Form, Item, ItemVersion, ReviewState, ReviewStatus, Role, RuleSet,
-    StatusEvent, Variant,
+    AuditEvent,
+    Blueprint,
+    Form,
+    Item,
+    ItemVersion,
+    ReviewState,
+    ReviewStatus,
+    Role,
+    RuleSet,
+    StatusEvent,
+    Variant,
 )
 
 # Function words that occur in almost every sentence of their language and (as whole words
@@ -169,7 +178,7 @@ def test_the_planted_items_read_as_planted(session: Session) -> None:
 
     def option(code: str, label: str) -> str:
         v = session.scalar(select(ItemVersion).join(Item).where(Item.code == code))
-        return dict((o["label"], o["text"]) for o in v.options)[label]
+        return {o["label"]: o["text"] for o in v.options}[label]
 
     # miskeyed: the bank's key names the long-term health hazard (GHS08), the true answer the
     # acute toxicity that the skull and crossbones stand for
@@ -181,3 +190,24 @@ def test_the_planted_items_read_as_planted(session: Session) -> None:
     key, second = truth[demo.TWO_ANSWERS], demo.second_answer(truth[demo.TWO_ANSWERS])
     assert "ademluchttoestel" in option(demo.TWO_ANSWERS, key)
     assert "schone lucht van buiten" in option(demo.TWO_ANSWERS, second)
+
+
+def test_recorded_at_back_dates_one_block_and_keeps_order() -> None:
+    """The clock the demo's history is written with: inside the block ``utcnow`` starts at the
+    given moment and ticks one second per call (so events keep their order); outside it is the
+    real clock again, also after an error; a naive moment is refused."""
+    from datetime import timedelta
+
+    from itembank.storage.models import recorded_at, utcnow
+
+    start = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)
+    with recorded_at(start):
+        assert [utcnow(), utcnow(), utcnow()] == [start + timedelta(seconds=k) for k in range(3)]
+        with recorded_at(start - timedelta(days=1)):
+            assert utcnow() == start - timedelta(days=1)
+        assert utcnow() == start + timedelta(seconds=3)  # the outer block resumes
+    with pytest.raises(RuntimeError), recorded_at(start):
+        raise RuntimeError
+    assert abs(utcnow() - datetime.now(timezone.utc)) < timedelta(seconds=5)  # the real clock
+    with pytest.raises(ValueError, match="timezone-aware"), recorded_at(datetime(2025, 1, 1)):
+        pass
