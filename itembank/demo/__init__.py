@@ -17,7 +17,8 @@ What it holds (all deterministic, from a fixed random seed):
   blueprint approved in April, the form frozen in September, the sitting on 14 November 2025
   and its responses imported three days later — every review and approval precedes the
   sitting;
-* one user per role (three item writers, two committee members, a secretary, an admin);
+* users for every role, each holding one (three item writers, two committee members, a
+  secretary and an admin);
 * one administration of 600 simulated candidates. Responses follow a 3PL model (logistic
   metric, D = 1) with known item parameters, and distractor choice depends on ability.
   Two items are planted for the committee to find:
