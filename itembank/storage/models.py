@@ -39,7 +39,7 @@ from sqlalchemy import (
     UniqueConstraint,
     CheckConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -100,7 +100,7 @@ def utcnow() -> datetime:
 
 
 @contextmanager
-def recorded_at(start: datetime, session: Any = None) -> Iterator[None]:
+def recorded_at(start: datetime, session: Session | None = None) -> Iterator[None]:
     """Record everything done inside the block as happening from ``start`` (UTC) on.
 
     For a bank that tells a history, such as the demo: items reviewed and a form frozen months
@@ -111,7 +111,10 @@ def recorded_at(start: datetime, session: Any = None) -> Iterator[None]:
 
     A default timestamp is taken when its row is *flushed*, so pass the ``session``: its
     pending rows (an audit event added last, say) are flushed before the block ends and get
-    the block's time, not the time of whatever flush comes next."""
+    the block's time, not the time of whatever flush comes next.
+
+    Only code that builds a bank uses it (the demo, tests); no command or page does, so the
+    events of a real bank carry the real time."""
     if start.tzinfo is None:
         raise ValueError("recorded_at needs a timezone-aware moment (UTC)")
     token = _BACKDATED.set([start.astimezone(timezone.utc)])
