@@ -18,13 +18,14 @@ import csv
 import re
 from datetime import datetime, time, timezone
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from itembank import demo
+from itembank.cli import app
 from itembank.services import administrations, forms, users
 from itembank.storage.db import make_engine
 from itembank.storage.models import (
@@ -67,8 +68,13 @@ def test_the_word_lists_tell_the_languages_apart() -> None:
 
 
 @pytest.fixture(scope="module")
-def session(demo_db: Path):
-    engine = make_engine(f"sqlite:///{demo_db}")
+def session(tmp_path_factory: pytest.TempPathFactory):
+    """A demo bank of this module's own: the session-wide one collects log-ins and decisions
+    of other tests, and the timeline checked here is the one the demo itself writes."""
+    path = tmp_path_factory.mktemp("demo_content") / "demo.db"
+    result = CliRunner().invoke(app, ["demo", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as s:
         yield s
     engine.dispose()
