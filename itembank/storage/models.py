@@ -18,9 +18,11 @@ a max score of 0.5 or a weight of 1.5 round-trips exactly on SQLite and PostgreS
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import (
     JSON,
@@ -37,7 +39,7 @@ from sqlalchemy import (
     UniqueConstraint,
     CheckConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -75,12 +77,55 @@ __all__ = [
     "ResultRevision",
     "AuditEvent",
     "utcnow",
+    "recorded_at",
 ]
 
 
+# A back-dated clock for one block of code (see :func:`recorded_at`); None = the real clock.
+_BACKDATED: ContextVar[list[datetime] | None] = ContextVar("itembank_backdated", default=None)
+_TICK = timedelta(seconds=1)
+
+
 def utcnow() -> datetime:
-    """Timezone-aware 'now' in UTC; every timestamp in the bank is UTC."""
-    return datetime.now(timezone.utc)
+    """Timezone-aware 'now' in UTC; every timestamp in the bank is UTC.
+
+    Inside :func:`recorded_at` it is the block's moment instead, one second later at each
+    call, so the events recorded there keep their order."""
+    moment = _BACKDATED.get()
+    if moment is None:
+        return datetime.now(timezone.utc)
+    now = moment[0]
+    moment[0] = now + _TICK
+    return now
+
+
+@contextmanager
+def recorded_at(start: datetime, session: Session | None = None) -> Iterator[None]:
+    """Record everything done inside the block as happening from ``start`` (UTC) on.
+
+    For a bank that tells a history, such as the demo: items reviewed and a form frozen months
+    before the sitting they were used at. Every default timestamp (versions, status events,
+    audit events, frozen forms) and every service that asks :func:`utcnow` sees the moment;
+    an append-only row is thereby written once with the right time instead of being rewritten
+    afterwards (which the immutability triggers refuse).
+
+    A default timestamp is taken when its row is *flushed*, so pass the ``session``: its
+    pending rows (an audit event added last, say) are flushed before the block ends and get
+    the block's time, not the time of whatever flush comes next.
+
+    Only code that builds a bank uses it (the demo, tests); no command or page does, so the
+    events of a real bank carry the real time."""
+    if start.tzinfo is None:
+        raise ValueError("recorded_at needs a timezone-aware moment (UTC)")
+    token = _BACKDATED.set([start.astimezone(timezone.utc)])
+    try:
+        if session is not None:
+            session.flush()  # rows of an earlier block keep that block's time, not this one's
+        yield
+        if session is not None:
+            session.flush()
+    finally:
+        _BACKDATED.reset(token)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):

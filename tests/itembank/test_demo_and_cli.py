@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from itembank.services import administrations
-from itembank.services import forms
 from itembank import demo
 from itembank.cli import app
+from itembank.services import administrations, forms
 from itembank.storage.db import make_engine
-from itembank.storage.models import ReviewState, ReviewStatus
+from itembank.storage.models import ItemVersion, ReviewState, ReviewStatus
 
 runner = CliRunner()
 
@@ -34,8 +33,12 @@ def test_demo_form_meets_the_blueprint_exactly(demo_db: Path) -> None:
             cells[(tags["objective"], tags["level"])] = cells.get((tags["objective"], tags["level"]), 0) + 1
         assert cells == demo.BLUEPRINT
         assert len(form.items) == 40
-        assert s.scalar(select(func.count()).select_from(ReviewState)
-                        .where(ReviewState.status == ReviewStatus.APPROVED)) == 320
+        # every item approved in Dutch, plus the approved translations and read-aloud variants
+        approved = select(ItemVersion.language, ItemVersion.variant, func.count()).join(
+            ReviewState, ReviewState.item_version_id == ItemVersion.id).where(
+            ReviewState.status == ReviewStatus.APPROVED).group_by(ItemVersion.language, ItemVersion.variant)
+        assert {(lang, var.value): n for lang, var, n in s.execute(approved)} == {
+            ("nl", "standard"): 320, ("en", "standard"): 38, ("nl", "read_aloud"): 10}
     engine.dispose()
 
 
