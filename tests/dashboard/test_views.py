@@ -204,11 +204,16 @@ def _hand_analysis() -> SimpleNamespace:
         "prop_mid": [0.8, 0.2, 0.0], "prop_high": [0.96, 0.04, 0.0], "rar": [0.4167, -0.3849, math.nan],
         "mean_total": [27.3333, 19.86, 22.0],
     })
-    return SimpleNamespace(statistics=statistics, flags=flags, distractors=distractors, thresholds=FlagThresholds())
+    # q3 was voided: no statistics, still a row (last) with its decision
+    items = {code: SimpleNamespace(voided=code == "q3") for code in ("q1", "q2", "q3")}
+    return SimpleNamespace(statistics=statistics, flags=flags, distractors=distractors, thresholds=FlagThresholds(),
+                           result=SimpleNamespace(items=items))
 
 
 def test_item_rows_round_by_hand_and_show_an_undefined_correlation_as_empty() -> None:
-    q1, q2 = views.item_rows(_hand_analysis())
+    q1, q2, q3 = views.item_rows(_hand_analysis(), [SimpleNamespace(item="q3", action="void", value="",
+                                                                    withdrawn_by=None)])
+    assert (q3["item"], q3["p"], q3["decision"], q3["position"]) == ("q3", None, "voided", 3)
     # 5/6 = 0.8333 -> 0.83; 0.3051 -> 0.31; -0.0456 -> -0.05; 0.71249 -> 0.712
     assert (q1["p"], q1["rit"], q1["rir"], q1["alpha_if_deleted"]) == (0.83, 0.31, -0.05, 0.712)
     # NaN (an item without variance has no correlation) is an empty cell
