@@ -65,18 +65,18 @@ def not_ready(engine: Engine, code: str) -> Any | None:
 
 
 def _item_grid() -> Any:
-    narrow = {"width": 64, "flex": 0}
+    narrow = {"width": 58, "flex": 0}
     return grid("review-grid", [
-        {"field": "item", "headerName": t("col_item"), "minWidth": 125, "flex": 0, "width": 130},
+        {"field": "item", "headerName": t("col_item"), "minWidth": 110, "flex": 0, "width": 118},
         numeric_column("p", "p", t("col_p"), t("explain_p"), shown=True, **narrow),
         numeric_column("rit", "rit", t("col_rit"), t("explain_rit"), **narrow),
         numeric_column("rir", "rir", t("col_rir"), t("explain_rir"), shown=True, **narrow),
         numeric_column("alpha_if_deleted", "alpha_if_deleted", t("col_alpha_if_deleted_short"),
-                       t("explain_alpha_if_deleted"), width=72, flex=0),
-        {"field": "flags", "headerName": t("col_flags"), "minWidth": 170, "flex": 2.5, "cellRenderer": "FlagBadges",
+                       t("explain_alpha_if_deleted"), width=64, flex=0),
+        {"field": "flags", "headerName": t("col_flags"), "minWidth": 170, "flex": 3, "cellRenderer": "FlagBadges",
          "autoHeight": True, "wrapText": True, "cellClass": "flag-cell",
          "comparator": {"function": "nodeA.data.rank - nodeB.data.rank"}, "headerTooltip": t("explain_flags")},
-        {"field": "dif", "headerName": t("col_dif"), "minWidth": 70, "flex": 1, "cellRenderer": "FlagBadges",
+        {"field": "dif", "headerName": t("col_dif"), "minWidth": 64, "flex": 1, "cellRenderer": "FlagBadges",
          "autoHeight": True, "wrapText": True, "headerTooltip": t("explain_dif")},
         {"field": "decision", "headerName": t("col_decision"), "minWidth": 80, "flex": 1, "tooltipField": "decision",
          "wrapText": True, "autoHeight": True},
