@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, dcc, html, set_props
+from flask import request
 from sqlalchemy import Engine
 
 from dashboard import pages as page_registry
 from dashboard.auth import current_user, install_auth
 from dashboard.components import message
 from dashboard.guard import ANY_USER, GuardedApp
+from itembank.errors import expected_message, log_bug
 from itembank.permissions import Permission, allowed
 from itembank.storage.db import open_bank
 from itembank.text import t
@@ -44,6 +46,7 @@ def _shell() -> html.Div:
             html.P([t("logged_in_as", name=who.get("name", ""), roles=", ".join(roles)), " · ",
                     html.A(t("logout"), href="/logout", id="logout")], className="who"),
         ]),
+        html.Div(id="global-error"),
         html.Main(id="page-content", children=html.P(t("loading"), className="muted")),
     ])
 
@@ -62,10 +65,28 @@ def render(engine: Engine, path: str | None) -> Any:
     return page.layout(engine, current_user() or {}, **parts)
 
 
+def on_callback_error(err: Exception) -> None:
+    """A callback failed: the user sees one message in the page, never a traceback. A mistake
+    they can act on (:func:`itembank.errors.expected_message`) is shown as it is; anything
+    else is a bug, logged with its traceback (:func:`itembank.errors.log_bug`) and reported as
+    such. The callback's outputs stay as they were."""
+    text = expected_message(err)
+    if text is None:
+        body = request.get_json(silent=True) or {}
+        path = log_bug(err, f"dashboard {current_user_name()} {body.get('output', request.path)}")
+        text = t("bug_message", kind=type(err).__name__, where=str(path) if path else t("bug_no_log"))
+    set_props("global-error", {"children": message(text, "error")})
+
+
+def current_user_name() -> str:
+    return str((current_user() or {}).get("username", "-"))
+
+
 def create_app(db: str | None = None, *, engine: Engine | None = None) -> Dash:
     """The dashboard on the bank at ``db`` (a SQLite path or SQLAlchemy URL), or on ``engine``."""
     engine = engine if engine is not None else open_bank(db)
-    app = Dash(__name__, title="itembank", suppress_callback_exceptions=True, update_title=None)
+    app = Dash(__name__, title="itembank", suppress_callback_exceptions=True, update_title=None,
+               on_error=on_callback_error)
     guarded = GuardedApp(app)
     # Every request — the page, its layout, each callback — is checked on the server: log-in,
     # idle time-out, and, for a callback, the permission it was registered with.

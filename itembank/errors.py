@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 MAX_LISTED = 20
@@ -89,3 +90,63 @@ class BankError(UserError):
 
 class BankBusyError(BankError):
     """Another process is writing to the bank and did not finish within the busy timeout."""
+
+
+# --- what a user sees when something fails: the command line and the dashboard alike ---
+
+LOG_DIR_ENV = "ITEMBANK_LOG_DIR"
+LOG_NAME = "errors.log"
+
+
+def log_file() -> Path:
+    """Where a bug's traceback is written: ``$ITEMBANK_LOG_DIR/errors.log``, else
+    ``~/.itembank/logs/errors.log``; the first of them whose folder can be created."""
+    import os
+    import tempfile
+
+    configured = os.environ.get(LOG_DIR_ENV, "").strip()
+    candidates = [Path(configured).expanduser()] if configured else []
+    candidates += [Path.home() / ".itembank" / "logs", Path(tempfile.gettempdir()) / "itembank-logs"]
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder / LOG_NAME
+    return candidates[-1] / LOG_NAME
+
+
+def expected_message(exc: BaseException) -> str | None:
+    """The message for an error the user can act on, or ``None`` when ``exc`` is a bug."""
+    import sys
+
+    if isinstance(exc, UserError):
+        return str(exc)
+    if "sqlalchemy" in sys.modules:  # only code that opened the bank can raise these
+        from itembank.storage.db import bank_error
+
+        translated = bank_error(exc)
+        if translated is not None:
+            return str(translated)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        # a file the system refused (missing, no permission, a folder where a file was expected)
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return None
+
+
+def log_bug(exc: BaseException, context: str) -> Path | None:
+    """Append ``exc``'s traceback to :func:`log_file` under a line naming the time and
+    ``context`` (the command, or the dashboard request); the file, or None if unwritable."""
+    import datetime as dt
+    import traceback
+
+    path = log_file()
+    entry = (f"--- {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC  {context}\n"
+             + "".join(traceback.format_exception(exc)))
+    try:
+        with path.open("a", encoding="utf-8") as log:
+            log.write(entry)
+    except OSError:
+        return None
+    return path

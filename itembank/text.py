@@ -99,6 +99,9 @@ TEXT: Mapping[str, str] = {
     "pass_rate_axis": "Pass rate",
     # --- application shell and navigation (dashboard/app.py) ---
     "loading": "Loading…",
+    "bug_message": "Something went wrong inside itembank ({kind}). This is a bug, not your mistake; nothing was "
+                   "recorded. The details are in {where}: please send them to your administrator.",
+    "bug_no_log": "the server's log (no log file could be written)",
     "menu_sittings": "Sittings (afnames)",
     "menu_audit": "Audit trail",
     "page_not_found": "There is no page at {path}.",

@@ -16,24 +16,17 @@ unchanged.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
-import os
 import sys
-import tempfile
-import traceback
-from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from itembank.errors import UserError
+from itembank.errors import LOG_DIR_ENV, expected_message, log_bug, log_file
 
 __all__ = ["GuardedGroup", "handle", "expected_message", "log_file", "LOG_DIR_ENV", "USER_ERROR", "BUG"]
 
-LOG_DIR_ENV = "ITEMBANK_LOG_DIR"
-LOG_NAME = "errors.log"
 USER_ERROR = 2
 """Exit code of a user mistake (bad input, bad arguments, a busy or missing bank)."""
 BUG = 1
@@ -45,58 +38,13 @@ BUG = 1
 _PASS_THROUGH = (typer.TyperException, typer.Exit, typer.Abort)
 
 
-def log_file() -> Path:
-    """Where a bug's traceback is written: ``$ITEMBANK_LOG_DIR/errors.log``, else
-    ``~/.itembank/logs/errors.log``; the first of them whose folder can be created."""
-    configured = os.environ.get(LOG_DIR_ENV, "").strip()
-    candidates = [Path(configured).expanduser()] if configured else []
-    candidates += [Path.home() / ".itembank" / "logs", Path(tempfile.gettempdir()) / "itembank-logs"]
-    for folder in candidates:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK):
-            return folder / LOG_NAME
-    return candidates[-1] / LOG_NAME
-
-
-def expected_message(exc: BaseException) -> str | None:
-    """The message for an error the user can act on, or ``None`` when ``exc`` is a bug."""
-    if isinstance(exc, UserError):
-        return str(exc)
-    if "sqlalchemy" in sys.modules:  # only a command that opened the bank can raise these
-        from itembank.storage.db import bank_error
-
-        translated = bank_error(exc)
-        if translated is not None:
-            return str(translated)
-    if isinstance(exc, OSError) and exc.filename is not None:
-        # a file named on the command line that the system refused (missing, no permission,
-        # a folder where a file was expected)
-        return f"{exc.filename}: {exc.strerror or exc}"
-    return None
-
-
-def _log(exc: BaseException) -> Path | None:
-    path = log_file()
-    entry = (f"--- {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC  itembank {' '.join(sys.argv[1:])}\n"
-             + "".join(traceback.format_exception(exc)))
-    try:
-        with path.open("a", encoding="utf-8") as log:
-            log.write(entry)
-    except OSError:
-        return None
-    return path
-
-
 def handle(exc: BaseException) -> int:
     """Print what the user needs to know about ``exc`` (one message, no traceback); the exit code."""
     message = expected_message(exc)
     if message is not None:
         typer.echo(f"Error: {message}", err=True)
         return USER_ERROR
-    path = _log(exc)
+    path = log_bug(exc, f"itembank {' '.join(sys.argv[1:])}")
     where = f"the details are in {path}" if path else "no log file could be written"
     typer.echo(f"Error: internal error in itembank ({type(exc).__name__}); this is a bug, not your mistake: "
                f"{where} — please send it with your report.", err=True)

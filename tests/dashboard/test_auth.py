@@ -208,3 +208,42 @@ def test_after_log_in_only_a_path_on_this_site_is_followed(client) -> None:
     response = client.post("/login", data={"username": "m.jansen", "password": demo.demo_password("m.jansen"),
                                            "next": "https://evil.example/steal"})
     assert response.headers["Location"] == "/"
+
+
+def test_a_failing_callback_shows_one_message_and_logs_the_bug(client, monkeypatch, tmp_path: Path) -> None:
+    """A bug in a callback: the page gets one sentence (no traceback) and the traceback goes to
+    the log file, as on the command line."""
+    from itembank.errors import LOG_DIR_ENV
+    from itembank.storage import audit
+
+    monkeypatch.setenv(LOG_DIR_ENV, str(tmp_path / "logs"))
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(audit, "get_events", broken)
+    app = client.dash_app
+    login(client, "m.jansen")
+    response = client.post("/_dash-update-component",
+                           json=callback_request(app, "..audit-grid.rowData...audit-count.children.."))
+    assert response.status_code == 200
+    shown = json.dumps(json.loads(response.data))
+    assert "This is a bug, not your mistake" in shown and "ZeroDivisionError" in shown
+    assert "Traceback" not in shown and "planted" not in shown
+    log = (tmp_path / "logs" / "errors.log").read_text()
+    assert "Traceback" in log and "planted" in log and "dashboard m.jansen" in log
+
+
+def test_a_user_mistake_in_a_callback_is_shown_as_it_is(client, monkeypatch) -> None:
+    from itembank.errors import UserError
+    from itembank.storage import audit
+
+    def refuse(*args, **kwargs):
+        raise UserError("the bank is busy; try again")
+
+    monkeypatch.setattr(audit, "get_events", refuse)
+    app = client.dash_app
+    login(client, "s.bakker")
+    response = client.post("/_dash-update-component",
+                           json=callback_request(app, "..audit-grid.rowData...audit-count.children.."))
+    assert "the bank is busy; try again" in response.data.decode() and "bug" not in response.data.decode()
