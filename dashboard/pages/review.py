@@ -119,7 +119,7 @@ def _actions() -> html.Div:
             html.Button(t("button_preview"), id="review-preview-button", className="primary"),
             html.Button(t("button_confirm"), id="review-confirm-button", disabled=True, className="confirm"),
             html.Button(t("button_cancel"), id="review-cancel-button", disabled=True)]),
-        dcc.Loading(html.Div(id="review-preview"), type="dot"),
+        dcc.Loading(html.Div(id="review-preview"), type="dot", delay_show=300),
         dcc.Store(id="review-preview-scrolled"),
         html.Div(id="review-action-message"),
     ])
@@ -137,13 +137,13 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
         dcc.Store(id="review-refresh", data=0),
         dcc.Store(id="review-details"),
         dcc.Store(id="review-pending"),
-        dcc.Loading(html.Div(id="review-summary", className="summary"), type="dot"),
+        dcc.Loading(html.Div(id="review-summary", className="summary"), type="dot", delay_show=300),
         html.Div(className="review", children=[
             html.Section(className="review-left", children=[
                 html.H2(t("item_table")), html.P(t("review_hint"), className="muted"), _item_grid()]),
             html.Section(className="review-right", id="review-panel", children=[
                 html.H2(id="review-item-heading", children=t("pick_item")),
-                html.Div(id="review-item-body"),
+                dcc.Loading(html.Div(id="review-item-body"), type="dot", delay_show=300),
                 html.Div(id="review-item-stats", hidden=True, children=[
                     html.H3(t("options_table")), _option_grid(),
                     dcc.Graph(id="review-groups", config={"displaylogo": False, "displayModeBar": False})]),

@@ -128,6 +128,24 @@ def history_cli(code: str, db: DbOption = None) -> None:
                ["when (UTC)", "who", "version", "what", "detail"])
 
 
+@items_app.command("review")
+def review_cli(code: str, version: int,
+               status: Annotated[ReviewStatusChoice, typer.Argument(help="The next step: in_review, approved, draft "
+                                                                         "(back to the writer) or retired")],
+               comment: Annotated[str, typer.Option("--comment", help="Why (kept in the item's history)")],
+               db: DbOption = None, user: UserOption = None) -> None:
+    """Move one version of an item through the review workflow (draft -> in_review -> approved
+    -> retired). A version cannot be approved by its own author (four-eyes rule)."""
+    from itembank.services import bank
+
+    if not comment.strip():
+        raise fail("a review step needs a comment (--comment \"...\"): it is kept in the item's history")
+    with bank_session(db) as session:
+        state = bank.set_status(session, code, version, status.value, actor=current_user(user), comment=comment)
+        now = state.status.value
+    typer.echo(f"{code} version {version} is now {now}")
+
+
 @items_app.command("import")
 def import_cli(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX file, one row per item version")],

@@ -271,8 +271,10 @@ def build_demo(session: Session, *, seed: int = SEED, n_candidates: int = N_CAND
             newest = bank.get_item(session, r["code"]).current_number
             bank.set_status(session, r["code"], newest, ReviewStatus.IN_REVIEW,
                             actor=WRITERS[0], comment="ready for review")
+            # four-eyes rule: the items m.jansen revised are approved by the other committee member
+            reviewer = "p.dewit" if r["code"] in revised else "m.jansen"
             bank.set_status(session, r["code"], newest, ReviewStatus.APPROVED,
-                            actor="m.jansen", comment="approved by the committee")
+                            actor=reviewer, comment="approved by the committee")
     # Enemy pairs: items of one topic and objective that give each other away.
     by_cell_topic: dict[tuple[str, str], list[str]] = {}
     for r in rows:

@@ -42,6 +42,7 @@ from itembank.storage.models import (
     ItemType,
     ItemVersion,
     ReviewState,
+    StatusEvent,
     ReviewStatus,
     Tag,
     TestSpecification,
@@ -51,7 +52,7 @@ from itembank.storage.models import (
 __all__ = ["import_items", "export_items", "read_table", "write_table", "ImportReport", "FIXED_COLUMNS", "COLUMNS"]
 
 LEADING = ["code", "version", "status", "item_type", "language", "variant", "stem"]
-TRAILING = ["key", "max_score", "author", "created_at", "change_note",
+TRAILING = ["key", "max_score", "author", "reviewed_by", "created_at", "change_note",
             "specification", "objective", "topic", "level", "item_set"]
 FIXED_COLUMNS = LEADING + TRAILING
 OPTION_PREFIX = "option_"
@@ -86,6 +87,7 @@ class _Row:
     specification: str
     tags: list[tuple[Dimension, str]]
     item_set: str
+    reviewed_by: str = ""
 
 
 def _max_score(text: str) -> Decimal:
@@ -122,6 +124,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("key", parse=split_labels),
     Column("max_score", default="1", parse=_max_score),
     Column("author"),
+    Column("reviewed_by"),
     Column("created_at", parse=_created_at),
     Column("change_note"),
     Column("specification"),
@@ -212,9 +215,13 @@ def _check_row(
                           language=values["language"], variant=Variant(values["variant"]))
     field_column = {"options": option_columns[0] if option_columns else "option_A"}
     problems = [table.problem(number, field_column.get(f, f), message) for f, message in content.problems()]
+    author = values["author"] or actor
+    if values["reviewed_by"] and values["reviewed_by"] == author and values["status"] == ReviewStatus.APPROVED.value:
+        problems.append(table.problem(number, "reviewed_by", f"an approved version's reviewer must not be its author "
+                                                             f"({author}): four-eyes rule"))
     row = _Row(number, values["code"], values["version"], ReviewStatus(values["status"]), content,
-               values["author"] or actor, values["created_at"], values["change_note"], spec_code, tags,
-               values["item_set"])
+               author, values["created_at"], values["change_note"], spec_code, tags,
+               values["item_set"], values["reviewed_by"])
     return row, problems
 
 
@@ -294,7 +301,9 @@ def _write_plan(
         tag_rows = [known.tags[(spec.id, d, c)] for d, c in row.tags] if spec else []
         version = add_version(session, item, row.content, author=row.author,
                               change_note=row.change_note or f"imported from {name}",
-                              status=row.status, actor=actor, tags=tag_rows, created_at=row.created_at)
+                              # an item reviewed in another system keeps its reviewer (column reviewed_by)
+                              status=row.status, actor=row.reviewed_by or actor, tags=tag_rows,
+                              created_at=row.created_at)
         report.new_versions.append((row.code, version.number))
     audit.record(session, actor=actor, action="import", entity_type="items", entity_id=name,
                  detail={"new_items": len(report.new_items), "new_versions": len(report.new_versions),
@@ -329,6 +338,11 @@ def export_items(
         query = query.where(ItemVersion.number == Item.current_number)
     versions = list(session.scalars(query))
     states = {s.item_version_id: s.status for s in session.scalars(select(ReviewState))}
+    # who approved each version (the newest approval), so an export re-imported elsewhere
+    # keeps its reviewer
+    reviewers = dict(session.execute(select(StatusEvent.item_version_id, StatusEvent.actor)
+                                     .where(StatusEvent.to_status == ReviewStatus.APPROVED)
+                                     .order_by(StatusEvent.id)).all())
     labels: list[str] = []
     for v in versions:
         for o in v.options:
@@ -343,7 +357,8 @@ def export_items(
             "code": v.item.code, "version": str(v.number), "status": states[v.id].value,
             "item_type": v.item_type.value, "language": v.language, "variant": v.variant.value,
             "stem": v.stem, "key": join_labels(v.key), "max_score": format(Decimal(v.max_score), "f"),
-            "author": v.author, "created_at": v.created_at.isoformat(), "change_note": v.change_note,
+            "author": v.author, "reviewed_by": reviewers.get(v.id, ""), "created_at": v.created_at.isoformat(),
+            "change_note": v.change_note,
             "specification": v.item.specification.code if v.item.specification else "",
             "item_set": v.item.item_set.code if v.item.item_set else "",
             **tags,

@@ -448,6 +448,11 @@ def set_status(
 
     ``expected_lock`` is the ``lock_version`` of the review state the user saw; a stale value
     (somebody else changed the status meanwhile) raises :class:`ConflictError`.
+
+    The four-eyes rule (DESIGN §7, separation of duties): a version is never approved by its
+    own author. It is enforced here, so the dashboard, the command line and any script obey it.
+    (An import of items reviewed in another system records their status as that system's
+    reviewer set it: see :mod:`itembank.io.item_files`.)
     """
     new = ReviewStatus(status)
     version = get_version(session, code, number)
@@ -464,6 +469,9 @@ def set_status(
             f"item {code} version {number} is {state.status.value}; it cannot become "
             f"{new.value} (allowed next: {allowed})"
         )
+    if new is ReviewStatus.APPROVED and actor == version.author:
+        raise RuleError(f"item {code} version {number} was written by {actor}; a version cannot be approved by "
+                        "its own author (four-eyes rule): another reviewer must approve it")
     old = state.status
     state.status = new
     state.changed_at = utcnow()

@@ -159,6 +159,21 @@ def test_review_workflow_records_every_transition(session: Session) -> None:
     ]
 
 
+def test_a_version_is_never_approved_by_its_own_author(session: Session) -> None:
+    bank.add_item(session, "Q1", content(), author="ann")
+    bank.set_status(session, "Q1", 1, "in_review", actor="ann")
+    with pytest.raises(RuleError, match="cannot be approved by its own author"):
+        bank.set_status(session, "Q1", 1, "approved", actor="ann")
+    assert session.get(ReviewState, bank.get_version(session, "Q1").id).status.value == "in_review"
+    bank.set_status(session, "Q1", 1, "approved", actor="bob")
+    # a revision is the reviser's own: ann may approve bob's revision of her item, bob not
+    bank.revise_item(session, "Q1", based_on=1, author="bob", change_note="clearer stem", stem="Which gloves?")
+    bank.set_status(session, "Q1", 2, "in_review", actor="bob")
+    with pytest.raises(RuleError, match="four-eyes"):
+        bank.set_status(session, "Q1", 2, "approved", actor="bob")
+    bank.set_status(session, "Q1", 2, "approved", actor="ann")
+
+
 def test_tag_untag_and_search(session: Session) -> None:
     approved_item(session, "Q1")
     bank.add_item(session, "Q2", content(stem="Which extinguisher for an oil fire?", key="C"),

@@ -430,6 +430,7 @@ MISTAKES = [
     ["items", "show", "NOPE-1"],
     ["items", "show", "Q1", "--version", "7"],
     ["items", "history", "NOPE-1"],
+    ["items", "review", "Q1", "1", "approved", "--comment", "looks fine"],
     ["items", "import", "{missing}.csv"],
     ["items", "export", "{missing}/sub/items.csv"],
     ["assemble", "--spec", "NOPE", "--blueprint", "NOPE", "--dry-run"],

@@ -14,7 +14,7 @@ from itembank.services import bank
 from itembank.io import item_files
 from itembank.services.bank import ItemContent
 from itembank.errors import InputFileError
-from itembank.storage.models import AuditEvent, Item, ItemVersion
+from itembank.storage.models import AuditEvent, Item, ItemVersion, ReviewStatus, StatusEvent
 
 HEADER = ["code", "version", "status", "item_type", "language", "variant", "stem",
           "option_A", "option_B", "option_C", "option_D", "key", "max_score", "author",
@@ -61,6 +61,30 @@ def test_import_creates_items_with_tags_and_status(session: Session, tmp_path: P
     assert sorted(t.code for t in q2.tags) == ["K", "LO2", "fire"]
     assert q2.key == ["A"] and q2.review.status.value == "draft"
     assert bank.get_version(session, "Q1").review.status.value == "approved"
+
+
+def test_an_item_reviewed_elsewhere_keeps_its_reviewer(session: Session, tmp_path: Path) -> None:
+    header = [*HEADER, "reviewed_by"]
+    path = write_csv(tmp_path / "items.csv", [good_row("Q1", reviewed_by="r.elsewhere"), good_row("Q2")], header)
+    item_files.import_items(session, path, actor="sec")
+    session.commit()
+    approvals = dict(session.execute(select(Item.code, StatusEvent.actor).join(
+        ItemVersion, ItemVersion.id == StatusEvent.item_version_id).join(Item, Item.id == ItemVersion.item_id)
+        .where(StatusEvent.to_status == ReviewStatus.APPROVED)).all())
+    assert approvals == {"Q1": "r.elsewhere",  # the other system's reviewer
+                         "Q2": "sec"}  # none given: whoever imported it
+    out = tmp_path / "out.csv"
+    item_files.export_items(session, out)
+    exported = {r["code"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (exported["Q1"]["reviewed_by"], exported["Q1"]["author"]) == ("r.elsewhere", "writer")
+
+
+def test_an_approved_version_reviewed_by_its_author_is_refused(session: Session, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "items.csv", [good_row("Q1", reviewed_by="writer")], [*HEADER, "reviewed_by"])
+    with pytest.raises(InputFileError) as refused:
+        item_files.import_items(session, path, actor="sec")
+    assert "row 2, column 'reviewed_by'" in str(refused.value) and "four-eyes" in str(refused.value)
+    assert count_items(session) == 0
 
 
 @pytest.mark.parametrize(
