@@ -31,7 +31,8 @@ from itembank.text import t
 __all__ = ["create_app", "serve"]
 
 #: The menu: (path, text key, permission needed to see the link).
-MENU = (("/", "menu_sittings", Permission.SEE_ANALYSIS), ("/audit", "menu_audit", Permission.READ_AUDIT))
+MENU = (("/", "menu_sittings", Permission.SEE_ANALYSIS), ("/bank", "menu_bank", Permission.READ_ITEMS),
+        ("/bank/review", "menu_queue", Permission.REVIEW_ITEMS), ("/audit", "menu_audit", Permission.READ_AUDIT))
 
 
 def _shell() -> html.Div:
@@ -59,7 +60,11 @@ def render(engine: Engine, path: str | None) -> Any:
     page, parts = found
     roles = (current_user() or {}).get("roles", [])
     if not allowed(roles, page.permission):
-        if page.name == "overview":  # the home page of a role without the analysis
+        if page.name == "overview":  # the home page of a role without the analysis: the bank, or a word
+            if allowed(roles, Permission.READ_ITEMS):
+                bank_page = page_registry.resolve("/bank")
+                assert bank_page is not None
+                return bank_page[0].layout(engine, current_user() or {})
             return html.Div([html.H1(t("home_title")), html.P(t("home_no_sittings", roles=", ".join(roles)))])
         return message(t("page_forbidden", page=t(page.title), roles=", ".join(roles)), "error")
     return page.layout(engine, current_user() or {}, **parts)

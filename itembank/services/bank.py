@@ -55,6 +55,9 @@ __all__ = [
     "get_item",
     "get_version",
     "set_status",
+    "word_diff",
+    "list_specifications",
+    "review_queue",
     "retire_item",
     "tag_version",
     "untag_version",
@@ -248,6 +251,11 @@ def add_specification(
     audit.record(session, actor=actor, action="create", entity_type="specification",
                  entity_id=code, detail={"name": name})
     return spec
+
+
+def list_specifications(session: Session) -> list[TestSpecification]:
+    """Every test specification, by code."""
+    return list(session.scalars(select(TestSpecification).order_by(TestSpecification.code)))
 
 
 def get_specification(session: Session, code: str) -> TestSpecification:
@@ -602,6 +610,39 @@ def diff_versions(session: Session, code: str, a: int, b: int) -> list[FieldChan
                     old.splitlines(), new.splitlines(), f"{code} v{a}", f"{code} v{b}", lineterm=""))
             changes.append(FieldChange(name, old, new, udiff))
     return changes
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """A word-level diff of two texts: ``(op, text)`` pieces in reading order, ``op`` one of
+    ``same``, ``removed``, ``added`` (difflib's longest-matching-block algorithm on the words,
+    whitespace kept with each word), for showing two versions side by side.
+
+    >>> word_diff("Wear safety glasses always", "Wear safety goggles always")
+    [('same', 'Wear safety '), ('removed', 'glasses '), ('added', 'goggles '), ('same', 'always')]
+    """
+    import re
+
+    a, b = re.findall(r"\S+\s*|\s+", old), re.findall(r"\S+\s*|\s+", new)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("added", "".join(b[j1:j2])))
+    return out
+
+
+def review_queue(session: Session, reviewer: str) -> list[ItemVersion]:
+    """Versions waiting for review (status in_review) that ``reviewer`` may review: not their
+    own (four-eyes rule), oldest request first."""
+    query = (select(ItemVersion).join(ReviewState, ReviewState.item_version_id == ItemVersion.id)
+             .where(ReviewState.status == ReviewStatus.IN_REVIEW, ItemVersion.author != reviewer)
+             .options(selectinload(ItemVersion.item), selectinload(ItemVersion.tags), selectinload(ItemVersion.review))
+             .order_by(ReviewState.changed_at, ItemVersion.id))
+    return list(session.scalars(query))
 
 
 # --------------------------------------------------------------------------- search

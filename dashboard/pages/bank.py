@@ -1,0 +1,111 @@
+"""The item bank: browse, search and filter the items (item writers, committee, secretary).
+
+Filters: test specification, tag (objective, topic or level), status, language and free text
+(code, stem or an option), through :func:`itembank.services.bank.find_versions` — the query
+``itembank items list`` runs. A click on an item opens its page (:mod:`dashboard.pages.bank_item`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from dashboard.components import grid, message
+from dashboard.guard import GuardedApp
+from dashboard.pages import Page
+from itembank.errors import UserError
+from itembank.permissions import Permission
+from itembank.services import bank
+from itembank.text import t
+
+__all__ = ["PAGE", "register", "version_rows", "item_path"]
+
+LIMIT = 2000
+STATUSES = ("draft", "in_review", "approved", "retired")
+
+
+def item_path(code: str) -> str:
+    from urllib.parse import quote
+
+    return f"/bank/item/{quote(code, safe='')}"
+
+
+def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
+    """Item versions as grid rows: code, version, status, language, variant, the stem's start,
+    the key, the tags per dimension, the author."""
+    rows = []
+    for v in versions:
+        tags: dict[str, list[str]] = {}
+        for tag in v.tags:
+            tags.setdefault(tag.dimension.value, []).append(tag.code)
+        stem = v.stem.replace("\n", " ")
+        rows.append({"code": v.item.code, "version": v.number, "status": v.review.status.value,
+                     "language": v.language, "variant": v.variant.value,
+                     "stem": stem if len(stem) <= 120 else stem[:117] + "…", "key": "|".join(v.key),
+                     "objective": ", ".join(tags.get("objective", [])), "level": ", ".join(tags.get("level", [])),
+                     "topic": ", ".join(tags.get("topic", [])), "author": v.author})
+    return rows
+
+
+def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
+    with Session(engine) as session:
+        specs = [s.code for s in bank.list_specifications(session)]
+    columns = [{"field": "code", "headerName": t("col_code"), "minWidth": 130, "flex": 0, "width": 140},
+               {"field": "version", "headerName": "v", "width": 50, "flex": 0},
+               {"field": "status", "headerName": t("col_status"), "width": 95, "flex": 0},
+               {"field": "language", "headerName": t("col_language"), "width": 70, "flex": 0},
+               {"field": "stem", "headerName": t("col_stem"), "flex": 3, "tooltipField": "stem"},
+               {"field": "key", "headerName": t("col_is_key"), "width": 60, "flex": 0},
+               {"field": "objective", "headerName": t("col_objective"), "width": 90, "flex": 0},
+               {"field": "level", "headerName": t("col_level"), "width": 60, "flex": 0},
+               {"field": "topic", "headerName": t("col_topic"), "flex": 1},
+               {"field": "author", "headerName": t("col_author"), "width": 100, "flex": 0}]
+    return html.Div([
+        html.H1(t("bank_title")),
+        dcc.Location(id="bank-go", refresh=True),
+        html.Div(className="filters", children=[
+            html.Label([t("filter_specification"), dcc.Dropdown(specs, id="bank-spec", placeholder=t("all"))]),
+            html.Label([t("filter_tag"), dcc.Input(id="bank-tag", placeholder="objective:LO3", debounce=True)]),
+            html.Label([t("filter_status"), dcc.Dropdown(list(STATUSES), id="bank-status", placeholder=t("all"))]),
+            html.Label([t("filter_language"), dcc.Dropdown(["nl", "en", "de", "fr"], id="bank-language",
+                                                           placeholder=t("all"))]),
+            html.Label([t("filter_text"), dcc.Input(id="bank-text", placeholder=t("filter_text_hint"), debounce=True)]),
+            html.Label([dcc.Checklist([{"label": t("filter_all_versions"), "value": "all"}], [], id="bank-all")]),
+        ]),
+        html.Div(id="bank-count", className="muted"),
+        grid("bank-grid", columns, height="calc(100vh - 260px)", pagination=True, paginationPageSize=100,
+             getRowId={"function": "params.data.code + '@' + params.data.version"}),
+    ])
+
+
+PAGE = Page("bank", "/bank", Permission.READ_ITEMS, "bank_title", layout, in_menu=True)
+
+
+def register(app: GuardedApp, engine: Engine) -> None:
+    @app.callback(Permission.READ_ITEMS, Output("bank-grid", "rowData"), Output("bank-count", "children"),
+                  Input("bank-spec", "value"), Input("bank-tag", "value"), Input("bank-status", "value"),
+                  Input("bank-language", "value"), Input("bank-text", "value"), Input("bank-all", "value"))
+    def search(spec: str | None, tag: str | None, status: str | None, language: str | None, text: str | None,
+               every: list[str] | None):
+        try:
+            with Session(engine) as session:
+                versions = bank.find_versions(session, specification=spec or None, tag=(tag or "").strip() or None,
+                                              status=status or None, language=language or None,
+                                              text=(text or "").strip() or None, latest_only=not every,
+                                              limit=LIMIT + 1)
+                rows = version_rows(versions[:LIMIT])
+        except (UserError, ValueError) as exc:
+            return [], message(str(exc), "error")
+        note = t("bank_count", n=len(rows)) + (" " + t("bank_limited", limit=LIMIT) if len(versions) > LIMIT else "")
+        return rows, note
+
+    @app.callback(Permission.READ_ITEMS, Output("bank-go", "href"), Input("bank-grid", "cellClicked"),
+                  State("bank-grid", "rowData"), prevent_initial_call=True)
+    def open_item(clicked: dict[str, Any] | None, _rows: Any):
+        if not clicked or not clicked.get("rowId"):
+            raise PreventUpdate
+        return item_path(str(clicked["rowId"]).rsplit("@", 1)[0])

@@ -1,0 +1,217 @@
+"""One item of the bank: a version's content, its versions, exposure, history, a word-level diff
+of any two versions, the review steps and editing (which saves the next version).
+
+* Review (item writers and committee): submit for review, approve, send back, retire — each with
+  a comment, through :func:`itembank.services.bank.set_status`, which enforces the four-eyes
+  rule (a version is never approved by its own author).
+* Editing (item writers and committee) saves the next version as a draft through
+  :func:`itembank.services.bank.revise_item`; when somebody saved a newer version meanwhile the
+  edit is refused and both texts are shown side by side — never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from dashboard.auth import current_user
+from dashboard.components import message
+from dashboard.guard import GuardedApp
+from dashboard.pages import Page
+from itembank.errors import ConflictError, UserError
+from itembank.permissions import Permission, allowed
+from itembank.services import bank
+from itembank.services.bank import ItemContent
+from itembank.text import t
+
+__all__ = ["PAGE", "register", "diff_view"]
+
+STEPS = (("in_review", "step_submit"), ("approved", "step_approve"), ("draft", "step_send_back"),
+         ("retired", "step_retire"))
+LABELS = "ABCDEF"
+
+
+def _content_block(v: Any) -> list[Any]:
+    content = ItemContent.of(v)
+    tags = ", ".join(f"{tag.dimension.value} {tag.code}" for tag in v.tags) or t("none")
+    return [
+        html.P(t("version_meta", version=v.number, status=v.review.status.value, language=v.language,
+                 variant=v.variant.value, author=v.author, when=f"{v.created_at:%Y-%m-%d}"), className="muted"),
+        html.Blockquote(content.stem, className="stem"),
+        html.Ol([html.Li([html.Span(label, className="label"), " ", text,
+                          html.Span(t("key_in_bank"), className="tag key") if label in content.key else None],
+                         className="option" + (" is-key" if label in content.key else ""))
+                 for label, text in content.options], className="options"),
+        html.P([html.Strong(t("tags_label")), " ", tags]),
+        html.P([html.Strong(t("change_note_label")), " ", v.change_note or "–"]),
+    ]
+
+
+def diff_view(old: str, new: str) -> html.Div:
+    """Two texts side by side, removed words struck through on the left, added words marked
+    on the right (:func:`itembank.services.bank.word_diff`)."""
+    pieces = bank.word_diff(old, new)
+    left = [html.Del(x) if op == "removed" else html.Span(x) for op, x in pieces if op != "added"]
+    right = [html.Ins(x) if op == "added" else html.Span(x) for op, x in pieces if op != "removed"]
+    return html.Div([html.Div(left, className="diff-old"), html.Div(right, className="diff-new")], className="diff")
+
+
+def _exposure(engine: Engine, code: str, number: int) -> str:
+    with Session(engine) as session:
+        e = bank.exposure(session, code, number)[0]
+    if not e.n_forms:
+        return t("exposure_none")
+    return t("exposure_line", forms=", ".join(e.forms), sittings=e.n_administrations, candidates=e.n_candidates,
+             last=e.last_used.isoformat() if e.last_used else "–")
+
+
+def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
+    try:
+        with Session(engine) as session:
+            item = bank.get_item(session, code)
+            numbers = [v.number for v in sorted(item.versions, key=lambda v: v.number)]
+            spec = item.specification.code if item.specification else "–"
+            history = bank.item_history(session, code)
+    except UserError as exc:
+        return message(str(exc), "error")
+    roles = user.get("roles", [])
+    choices = [{"label": f"v{n}", "value": n} for n in numbers]
+    edit = allowed(roles, Permission.EDIT_ITEMS)
+    review = allowed(roles, Permission.REVIEW_ITEMS)
+    return html.Div(className="item-page", children=[
+        html.P(dcc.Link(t("back_to_bank"), href="/bank")),
+        html.H1(t("bank_item_title", code=code, spec=spec)),
+        dcc.Store(id="bank-item-code", data=code),
+        dcc.Store(id="bank-item-refresh", data=0),
+        html.Div(className="two-columns", children=[
+            html.Section([
+                html.Label([t("version_label"), dcc.Dropdown(choices, numbers[-1], id="bank-item-version",
+                                                              clearable=False)]),
+                html.Div(id="bank-item-content"),
+                html.P(id="bank-item-exposure", className="muted"),
+                html.Div(id="bank-item-review", className="actions-box", hidden=not review, children=[
+                    html.H3(t("review_steps_title")),
+                    dcc.Textarea(id="bank-item-comment", placeholder=t("review_comment_placeholder"),
+                                 className="reason"),
+                    html.Div(className="buttons", children=[html.Button(t(key), id={"type": "bank-step", "to": to})
+                                                            for to, key in STEPS]),
+                ]),
+                html.Div(id="bank-item-message"),
+            ]),
+            html.Section([
+                html.H3(t("diff_title")),
+                html.Div(className="pair", children=[
+                    dcc.Dropdown(choices, numbers[0], id="bank-diff-a", clearable=False),
+                    dcc.Dropdown(choices, numbers[-1], id="bank-diff-b", clearable=False)]),
+                html.Div(id="bank-diff"),
+                html.Details([html.Summary(t("edit_title")), html.Div(id="bank-edit-form")], id="bank-edit",
+                             hidden=not edit, open=False),
+                html.H3(t("history_title")),
+                html.Table([html.Thead(html.Tr([html.Th(t(k)) for k in ("col_when", "col_who", "col_version",
+                                                                        "col_what", "col_detail")])),
+                            html.Tbody([html.Tr([html.Td(f"{h.at:%Y-%m-%d %H:%M}"), html.Td(h.actor),
+                                                 html.Td(h.version or ""), html.Td(h.what), html.Td(h.detail)])
+                                        for h in history])], className="history"),
+            ]),
+        ]),
+    ])
+
+
+PAGE = Page("bank_item", "/bank/item/<code>", Permission.READ_ITEMS, "bank_title", layout)
+
+
+def _edit_form(v: Any) -> list[Any]:
+    content = ItemContent.of(v)
+    options = dict(content.options)
+    return [
+        dcc.Store(id="bank-edit-base", data=v.number),
+        html.Label(t("edit_stem"), htmlFor="bank-edit-stem"),
+        dcc.Textarea(id="bank-edit-stem", value=content.stem, className="reason"),
+        *[html.Div([html.Label(f"{t('edit_option')} {label}", htmlFor=f"bank-edit-option-{label}"),
+                    dcc.Input(id={"type": "bank-edit-option", "label": label}, value=options.get(label, ""),
+                              className="wide")]) for label in LABELS[:max(4, len(options))]],
+        html.Label(t("edit_key"), htmlFor="bank-edit-key"),
+        dcc.Input(id="bank-edit-key", value="|".join(content.key)),
+        html.Label(t("edit_note"), htmlFor="bank-edit-note"),
+        dcc.Input(id="bank-edit-note", className="wide", placeholder=t("edit_note_placeholder")),
+        html.Div(html.Button(t("edit_save"), id="bank-edit-save", className="primary"), className="buttons"),
+    ]
+
+
+def register(app: GuardedApp, engine: Engine) -> None:
+    @app.callback(Permission.READ_ITEMS, Output("bank-item-content", "children"),
+                  Output("bank-item-exposure", "children"), Output("bank-edit-form", "children"),
+                  Input("bank-item-version", "value"), Input("bank-item-refresh", "data"),
+                  State("bank-item-code", "data"))
+    def show_version(number: int, _refresh: int, code: str):
+        with Session(engine) as session:
+            v = bank.get_version(session, code, number)
+            body, form = _content_block(v), _edit_form(v)
+        return body, _exposure(engine, code, number), form
+
+    @app.callback(Permission.READ_ITEMS, Output("bank-diff", "children"), Input("bank-diff-a", "value"),
+                  Input("bank-diff-b", "value"), Input("bank-item-refresh", "data"), State("bank-item-code", "data"))
+    def show_diff(a: int, b: int, _refresh: int, code: str):
+        if a == b:
+            return html.P(t("diff_same_version"), className="muted")
+        with Session(engine) as session:
+            changes = bank.diff_versions(session, code, a, b)
+        if not changes:
+            return html.P(t("diff_no_change", a=a, b=b), className="muted")
+        return [html.Div([html.H4(t(f"field_{c.field}")), diff_view(c.old, c.new)]) for c in changes]
+
+    @app.callback(Permission.REVIEW_ITEMS, Output("bank-item-message", "children"),
+                  Output("bank-item-refresh", "data"),
+                  Input({"type": "bank-step", "to": "in_review"}, "n_clicks"),
+                  Input({"type": "bank-step", "to": "approved"}, "n_clicks"),
+                  Input({"type": "bank-step", "to": "draft"}, "n_clicks"),
+                  Input({"type": "bank-step", "to": "retired"}, "n_clicks"),
+                  State("bank-item-code", "data"), State("bank-item-version", "value"),
+                  State("bank-item-comment", "value"), State("bank-item-refresh", "data"), prevent_initial_call=True)
+    def review_step(_a, _b, _c, _d, code: str, number: int, comment: str | None, refresh: int):
+        if not isinstance(ctx.triggered_id, dict) or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        to = ctx.triggered_id["to"]
+        if not (comment or "").strip():
+            return message(t("review_comment_needed"), "error"), no_update
+        try:
+            with Session(engine) as session:
+                bank.set_status(session, code, number, to, actor=current_user()["username"], comment=comment.strip())
+                session.commit()
+        except UserError as exc:
+            return message(str(exc), "error"), no_update
+        return message(t("review_step_done", code=code, version=number, status=to), "ok"), (refresh or 0) + 1
+
+    @app.callback(Permission.EDIT_ITEMS, Output("bank-item-message", "children", allow_duplicate=True),
+                  Output("bank-item-version", "options"), Output("bank-item-version", "value"),
+                  Input("bank-edit-save", "n_clicks"), State("bank-item-code", "data"),
+                  State("bank-edit-base", "data"), State("bank-edit-stem", "value"),
+                  State({"type": "bank-edit-option", "label": ALL}, "value"), State("bank-edit-key", "value"),
+                  State("bank-edit-note", "value"), prevent_initial_call=True)
+    def save_edit(clicks, code: str, base: int, stem: str, _options, key: str, note: str | None):
+        if not clicks:
+            raise PreventUpdate
+        # the option inputs, by label, from the pattern-matching states
+        options = tuple((s["id"]["label"], (s.get("value") or "").strip())
+                        for s in ctx.states_list[3] if (s.get("value") or "").strip())
+        try:
+            with Session(engine) as session:
+                version = bank.revise_item(session, code, based_on=int(base), author=current_user()["username"],
+                                           change_note=note or "", stem=(stem or "").strip(), options=options,
+                                           key=tuple(k.strip() for k in (key or "").split("|") if k.strip()))
+                number = version.number
+                numbers = [v.number for v in bank.get_item(session, code).versions]
+                session.commit()
+        except ConflictError as exc:
+            with Session(engine) as session:
+                newest = bank.get_version(session, code)
+            return (html.Div([message(str(exc), "error"), html.H4(t("conflict_both")),
+                              diff_view(newest.stem, stem or "")]), no_update, no_update)
+        except UserError as exc:
+            return message(str(exc), "error"), no_update, no_update
+        return (message(t("edit_saved", code=code, version=number), "ok"),
+                [{"label": f"v{n}", "value": n} for n in sorted(numbers)], number)
