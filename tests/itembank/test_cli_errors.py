@@ -264,6 +264,10 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
     from itembank.io.response_files import LAYOUTS
 
     assert tuple(c.value for c in ResponseLayout) == LAYOUTS
+    from itembank.cli.choices import QtiVersion
+    from itembank.io.qti import VERSIONS
+
+    assert tuple(c.value for c in QtiVersion) == VERSIONS
     # every decision action is a sub-command of `decide`
     assert set(ACTIONS) <= {c.name for c in decide_app.registered_commands}
 
@@ -479,6 +483,8 @@ MISTAKES = [
     ["users", "disable", "nobody"],
     ["users", "enable", "nobody"],
     ["users", "password", "nobody", "--password-stdin"],
+    ["qti", "export", "{tmp}/form.zip", "--form", "NOPE"],
+    ["qti", "export", "{tmp}/items.xml"],
 ]
 
 
