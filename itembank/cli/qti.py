@@ -43,3 +43,20 @@ def export_cli(
     typer.echo(f"{report.file}: QTI {report.version} package with {what}")
     for note in report.notes:
         typer.echo(f"  note: {note}")
+
+
+@qti_app.command("import")
+def import_cli(
+    file: Annotated[Path, typer.Argument(help="A QTI 3.0 or 2.1/2.2 package (.zip) or one item file (.xml)")],
+    spec: Annotated[str | None, typer.Option("--spec", help="File new items under this test specification")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+) -> None:
+    """Store the items in FILE: new items, or the next version of an existing code; all or nothing."""
+    from itembank.io.qti.reader import import_package
+
+    with bank_session(db) as session:
+        report = import_package(session, file, actor=current_user(user), specification=spec)
+    typer.echo(report.summary())
+    for note in report.notes:
+        typer.echo(f"  note: {note}")

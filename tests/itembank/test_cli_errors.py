@@ -485,6 +485,8 @@ MISTAKES = [
     ["users", "password", "nobody", "--password-stdin"],
     ["qti", "export", "{tmp}/form.zip", "--form", "NOPE"],
     ["qti", "export", "{tmp}/items.xml"],
+    ["qti", "import", "{missing}.zip"],
+    ["qti", "import", "{text}"],
 ]
 
 
