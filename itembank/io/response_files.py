@@ -249,6 +249,10 @@ def _read_string(table: Matrix, form: Form, form_code: str, attributes: Sequence
             problems.append(table.problem(1, column or None, (
                 f"not a column of the string layout: expected candidate, {STRING_COLUMN}, --attribute columns "
                 f"and {expected}")))
+    if not closed:
+        problems.append(table.problem(1, STRING_COLUMN, (
+            f"form {form_code} has no closed (mc/mr) items, so a response string has nothing to hold; "
+            "use the wide or long layout")))
     long_labels = [(it.item, label) for it in closed for label in it.options if len(label) != 1]
     if long_labels:
         item, label = long_labels[0]
@@ -340,11 +344,12 @@ def _read_long(table: Matrix, form: Form, form_code: str, attributes: Sequence[s
         g_col = table.frame["grader"]
         values = []
         for text in map(str, g_col.cat.categories):
-            values.append(1 if text == "" else int(text) if text.isdigit() and int(text) >= 1 else -1)
+            # 1..99: a grader number, never a size (it indexes a small lookup table below)
+            values.append(1 if text == "" else int(text) if text.isdigit() and 1 <= int(text) <= 99 else -1)
         grader = np.asarray(values + [1], dtype=np.int64)[g_col.cat.codes.to_numpy()]
         for r in np.flatnonzero(grader < 0):
             problems.append(table.problem(int(rows[r]), "grader", (
-                f"expected a grader number (1, 2, 3 ...; empty = 1), got '{g_col.iloc[r]}'")))
+                f"expected a grader number (1, 2, 3 ... up to 99; empty = 1), got '{g_col.iloc[r]}'")))
         is_open = np.asarray([form[i].type == "open" for i in ids] + [True], dtype=bool)
         closed_graded = np.flatnonzero((grader > 1) & ~is_open[item_pos])
         for r in closed_graded:

@@ -197,3 +197,20 @@ def test_export_mistakes_are_messages_and_write_nothing(session: Session, tmp_pa
     assert result.exit_code == 2 and "'1.2' is not one of" in result.output
     result = CliRunner().invoke(app, ["qti", "export", str(tmp_path / "x.zip"), "--spec", "S", "--db", url])
     assert result.exit_code == 0 and "x.zip: QTI 3.0 package with 5 items" in result.output
+
+
+def test_codes_and_labels_that_are_not_xml_names_come_back_unchanged(engine: Engine, tmp_path: Path) -> None:
+    """An identifier must be an XML name: code '2025 Q1' is written I_2025_Q1 (the code itself
+    travels in the manifest's LOM), option label '1' as choice L_1; the import restores both."""
+    from itembank.io.qti.reader import import_package
+
+    with Session(engine) as s:
+        content = ItemContent(stem="Which number?", options=(("1", "one"), ("2", "two")), key=("2",))
+        bank.add_item(s, "2025 Q1", content, author="w")
+        export_package(s, tmp_path / "odd.zip")
+        item = read(tmp_path / "odd.zip", "items/I_2025_Q1.xml")
+        assert item.get("identifier") == "I_2025_Q1"
+        assert [c.get("identifier") for c in item.iter(f"{Q}qti-simple-choice")] == ["L_1", "L_2"]
+        s.rollback()
+        assert import_package(s, tmp_path / "odd.zip", actor="t").new_items == ["2025 Q1"]
+        assert ItemContent.of(bank.get_version(s, "2025 Q1")) == content

@@ -315,3 +315,17 @@ def test_the_cli_imports_and_refuses_with_exit_2(engine: Engine, tmp_path: Path)
                                  "--user", "t"])
     assert result.exit_code == 0, result.output
     assert "choice.xml: 1 new items, 0 new versions, 0 unchanged" in result.output
+
+
+def test_stem_lines_blank_lines_and_inline_markup(session: Session, tmp_path: Path) -> None:
+    # Exported: one <p> per line, a blank line an empty <p/>; inline markup stays in its line.
+    export_stem = "First line.\n\nThird line after a blank one."
+    bank.add_item(session, "B1", ItemContent(stem=export_stem, options=(("A", "a"), ("B", "b")), key=("A",)), author="w")
+    export_package(session, tmp_path / "b.zip")
+    session.rollback()
+    import_package(session, tmp_path / "b.zip", actor="t")
+    assert bank.get_version(session, "B1").stem == export_stem
+    marked = CHOICE_30.replace("<qti-item-body>", "<qti-item-body>Read <em>carefully</em>, then answer.")
+    import_package(session, write(tmp_path, "marked.xml", marked), actor="t")
+    assert bank.get_version(session, "q3-choice").stem == ("Read carefully, then answer.\n"
+                                                           "What is the capital of the Netherlands?")

@@ -191,7 +191,7 @@ def test_long_layout_mistakes_name_row_and_column(session: Session, tmp_path: Pa
         "responses.csv, row 18, column 'item': candidate 'c1' already has an answer to item O1, grader 2 on row 6",
     ], attributes=["language"])
     refused(session, tmp_path, LONG.replace("c1,Q1,A,,nl", "c1,Q1,A,2,nl").replace("c1,O1,2,2,nl", "c1,O1,2,two,nl"), [
-        "responses.csv, row 6, column 'grader': expected a grader number (1, 2, 3 ...; empty = 1), got 'two'",
+        "responses.csv, row 6, column 'grader': expected a grader number (1, 2, 3 ... up to 99; empty = 1), got 'two'",
         "responses.csv, row 2, column 'grader': grader 2 is only for open items; item Q1 is mc",
     ], attributes=["language"])
     refused(session, tmp_path, LONG.replace("c2,Q2,A,,en", "c2,Q2,A,,nl"), [

@@ -37,9 +37,11 @@ it, else draft) or the next draft version of the item with that code
 (:func:`itembank.services.bank.revise_item`); a version equal to the newest is left alone.
 The caller's transaction covers every write.
 
-Validation against the official XSDs is not done: their licence (1EdTech) does not allow
-shipping them here, and they cannot be fetched at run time offline; the parts above are
-what is checked.
+Validation against the official XSDs is not done: their notice ("Copyright (c) IMS Global
+Learning Consortium 1999-2019. All Rights Reserved.", use governed by the IMS licence, only
+excerpts for requests for proposals permitted) gives no right to ship them, they are not
+fetched at run time, and the standard library cannot validate against an XSD (lxml is not
+installed). The parts above are what is checked.
 """
 
 from __future__ import annotations
@@ -161,25 +163,31 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def _stem_lines(element: ET.Element, out: list[str]) -> None:
-    """The paragraphs of the item body outside the interaction, in document order."""
-    own = " ".join((element.text or "").split())
-    if own:
-        out.append(own)
+    """The lines of the item body outside the interaction, in document order: one per block
+    element (an empty ``<p/>`` is an empty line, as the exporter writes a blank line), inline
+    markup joined into the line it stands in, whitespace runs as one space."""
+    buffer: list[str] = [element.text or ""]
+
+    def flush() -> None:
+        text = " ".join("".join(buffer).split())
+        if text:
+            out.append(text)
+        buffer.clear()
+
     for child in element:
         name = local(child.tag)
         if name.endswith("-interaction") or name in _SKIPPED:
-            pass
-        elif name in _BLOCK and any(local(c.tag) in _BLOCK or local(c.tag).endswith("-interaction") for c in child):
-            _stem_lines(child, out)
+            flush()
         elif name in _BLOCK:
-            out.append(_text(child))
+            flush()
+            if any(local(c.tag) in _BLOCK or local(c.tag).endswith("-interaction") for c in child):
+                _stem_lines(child, out)
+            elif name == "p" or _text(child):
+                out.append(_text(child))
         else:
-            text = _text(child)
-            if text:
-                out.append(text)
-        tail = " ".join((child.tail or "").split())
-        if tail:
-            out.append(tail)
+            buffer.append("".join(child.itertext()))
+        buffer.append(child.tail or "")
+    flush()
 
 
 def read_item(root: ET.Element, name: str, problems: list[Problem], *, meta: dict | None = None) -> ReadItem | None:
