@@ -329,3 +329,42 @@ def test_stem_lines_blank_lines_and_inline_markup(session: Session, tmp_path: Pa
     import_package(session, write(tmp_path, "marked.xml", marked), actor="t")
     assert bank.get_version(session, "q3-choice").stem == ("Read carefully, then answer.\n"
                                                            "What is the capital of the Netherlands?")
+
+
+def test_an_item_set_travels_as_a_shared_stimulus(session: Session, tmp_path: Path) -> None:
+    from itembank.storage.models import ItemSet
+
+    case = "A scaffold of 6 m stands next to a road.\n\nThe wind is force 7."
+    bank.add_item_set(session, "CASE-1", title="Scaffold case", stimulus=case, actor="w")
+    for code in ("S1", "S2"):
+        bank.add_item(session, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
+                      author="w", item_set="CASE-1")
+    export_package(session, tmp_path / "set.zip")
+    with zipfile.ZipFile(tmp_path / "set.zip") as archive:
+        assert "stimuli/S-CASE-1.xml" in archive.namelist()
+        stimulus = archive.read("stimuli/S-CASE-1.xml").decode()
+        item = archive.read("items/S1.xml").decode()
+        manifest = archive.read("imsmanifest.xml").decode()
+    assert "<qti-assessment-stimulus " in stimulus and "<p>The wind is force 7.</p>" in stimulus
+    assert '<qti-assessment-stimulus-ref identifier="S-CASE-1" href="../stimuli/S-CASE-1.xml" title="Scaffold case"' in item
+    assert 'type="imsqti_stimulus_xmlv3p0"' in manifest and '<dependency identifierref="R-S-CASE-1" />' in manifest
+    session.rollback()  # an empty bank again
+    report = import_package(session, tmp_path / "set.zip", actor="t")
+    assert (report.new_items, report.new_item_sets) == (["S1", "S2"], ["CASE-1"])
+    stored = session.scalars(select(ItemSet)).one()
+    assert (stored.code, stored.title, stored.stimulus) == ("CASE-1", "Scaffold case", case)
+    assert {bank.get_item(session, c).item_set.code for c in ("S1", "S2")} == {"CASE-1"}
+    # the same set with another text in the bank is refused; a lone item file cannot bring its stimulus
+    with zipfile.ZipFile(tmp_path / "set.zip") as archive:
+        files = {n: archive.read(n).decode() for n in archive.namelist()}
+    files["stimuli/S-CASE-1.xml"] = files["stimuli/S-CASE-1.xml"].replace("force 7", "force 9")
+    files["items/S1.xml"] = files["items/S1.xml"].replace("S1?", "S1 changed?")
+    refused(session, package(tmp_path, "other.zip", files), [
+        "other.zip:items/S1.xml: item S1: item set CASE-1 is in the bank with another stimulus text",
+        "other.zip:items/S2.xml: item S2: item set CASE-1 is in the bank with another stimulus text"])
+    refused(session, write(tmp_path, "S1.xml", files["items/S1.xml"]), [
+        "S1.xml: refers to the shared stimulus ../stimuli/S-CASE-1.xml, which only its package holds; import the package"])
+    # QTI 2.1 has no shared stimulus: said, not silently dropped
+    assert export_package(session, tmp_path / "v21.zip", version="2.1").notes == [
+        "QTI 2.1 has no shared stimulus: the stimulus texts of item sets CASE-1 are not in the package "
+        "(the set codes are, in the metadata)"]

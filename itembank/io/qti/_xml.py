@@ -64,7 +64,7 @@ TEMPLATES = {
     "2.1": "http://www.imsglobal.org/question/qti_v2p1/rptemplates/{}",
 }
 RESOURCE_TYPES = {
-    "3.0": {"item": "imsqti_item_xmlv3p0", "test": "imsqti_test_xmlv3p0"},
+    "3.0": {"item": "imsqti_item_xmlv3p0", "test": "imsqti_test_xmlv3p0", "stimulus": "imsqti_stimulus_xmlv3p0"},
     "2.1": {"item": "imsqti_item_xmlv2p1", "test": "imsqti_test_xmlv2p1"},
 }
 

@@ -40,7 +40,13 @@ with catalogs ``itembank:item-type``, ``itembank:variant``, ``itembank:specifica
 the author (role author, a vCard); ``classification`` per tag: purpose ``educational
 objective`` (objective), ``idea`` (topic) or ``skill level`` (level), the specification code
 as taxon path source and the tag code as taxon id. Not exported yet: item statistics as QTI
-usage data and item sets as shared stimuli.
+usage data.
+
+Item sets (items sharing a stimulus) become shared stimuli in QTI 3.0: one
+``qti-assessment-stimulus`` per set (``stimuli/<id>.xml``, the stimulus text one ``<p>`` per
+line, the set's title as title, its code in the resource's LOM), referenced from each item by
+``qti-assessment-stimulus-ref`` and a manifest dependency. QTI 2.1 has no shared stimulus: the
+set code stays in the metadata and :attr:`QtiExport.notes` says the texts are left out.
 """
 
 from __future__ import annotations
@@ -93,6 +99,8 @@ class ExportItem:
     tags: tuple[tuple[Dimension, str, str], ...]  # dimension, code, title
     item_set: str | None
     accepted: tuple[tuple[str, ...], ...] = ()
+    item_set_title: str = ""
+    stimulus: str = ""  # the item set's shared stimulus text
     weight: Fraction = Fraction(1)
     voided: bool = False
     part: str = ""
@@ -136,8 +144,21 @@ def _value_list(parent: ET.Element, labels: tuple[str, ...]) -> None:
         _sub(parent, "qti-value", text=choice_identifier(label))
 
 
-def item_document(item: ExportItem, *, identifier: str, mr_scoring: str = "all_or_nothing") -> ET.Element:
-    """The ``qti-assessment-item`` of one version (QTI 3.0 names)."""
+def stimulus_document(item: ExportItem, *, identifier: str) -> ET.Element:
+    """The ``qti-assessment-stimulus`` of an item's set: its stimulus text, one ``<p>`` per line."""
+    root = ET.Element(_Q + "qti-assessment-stimulus", {"identifier": identifier,
+                                                        "title": item.item_set_title or item.item_set or identifier,
+                                                        XML_LANG: item.language})
+    body = _sub(root, "qti-stimulus-body")
+    for line in item.stimulus.split("\n"):
+        _sub(body, "p", text=line)
+    return root
+
+
+def item_document(item: ExportItem, *, identifier: str, mr_scoring: str = "all_or_nothing",
+                  stimulus: tuple[str, str] | None = None) -> ET.Element:
+    """The ``qti-assessment-item`` of one version (QTI 3.0 names); ``stimulus``: the
+    (identifier, href) of its set's shared stimulus."""
     closed = item.item_type in (ItemType.MC, ItemType.MR)
     root = ET.Element(_Q + "qti-assessment-item", {
         "identifier": identifier, "title": item.code, "adaptive": "false", "time-dependent": "false",
@@ -170,6 +191,9 @@ def item_document(item: ExportItem, *, identifier: str, mr_scoring: str = "all_o
     _sub(_sub(_sub(root, "qti-outcome-declaration", {"identifier": "MAXSCORE", "cardinality": "single",
                                                       "base-type": "float"}), "qti-default-value"),
          "qti-value", text=_number(maximum))
+    if stimulus is not None:
+        _sub(root, "qti-assessment-stimulus-ref", {"identifier": stimulus[0], "href": stimulus[1],
+                                                   "title": item.item_set_title or item.item_set or stimulus[0]})
     body = _sub(root, "qti-item-body")
     for line in item.stem.split("\n"):
         paragraph = ET.SubElement(body, _Q + "p")
@@ -333,13 +357,38 @@ def write_package(path: str | Path, items: list[ExportItem], *, version: str = "
     resources = ET.SubElement(manifest, f"{{{cp}}}resources")
     files: dict[str, bytes] = {}
     entries = []
+    sets = {it.item_set: it for it in items if it.item_set}
+    set_ids = _identifiers([f"S-{code}" for code in sets], "S_")
+    if sets and version == "2.1":
+        report.notes.append("QTI 2.1 has no shared stimulus: the stimulus texts of item sets "
+                            f"{', '.join(sorted(sets))} are not in the package (the set codes are, in the metadata)")
+    elif sets:
+        for code, first in sets.items():
+            identifier = set_ids[f"S-{code}"]
+            href = f"stimuli/{identifier}.xml"
+            document, namespace = _for_version(stimulus_document(first, identifier=identifier), version)
+            document.set(f"{{{XSI}}}schemaLocation",
+                         f"{QTI3} https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd")
+            files[href] = serialise(document, default_namespace=namespace)
+            resource = ET.SubElement(resources, f"{{{cp}}}resource", {
+                "identifier": f"R-{identifier}", "type": RESOURCE_TYPES[version]["stimulus"], "href": href})
+            lom = ET.SubElement(ET.SubElement(resource, f"{{{cp}}}metadata"), _L + "lom")
+            set_identifier = ET.SubElement(ET.SubElement(lom, _L + "general"), _L + "identifier")
+            ET.SubElement(set_identifier, _L + "catalog").text = "itembank:item-set"
+            ET.SubElement(set_identifier, _L + "entry").text = code
+            ET.SubElement(resource, f"{{{cp}}}file", {"href": href})
     for item in items:
         identifier = ids[item.code]
         href = f"items/{identifier}.xml"
         if item.item_type is ItemType.MR and item.accepted and mr_scoring == "partial":
             report.notes.append(f"item {item.code}: accepted answer sets cannot be written as a partial-credit "
                                 "mapping; they are not in the package")
-        document, namespace = _for_version(item_document(item, identifier=identifier, mr_scoring=mr_scoring), version)
+        stimulus = None
+        if item.item_set and version == "3.0":
+            set_id = set_ids[f"S-{item.item_set}"]
+            stimulus = (set_id, f"../stimuli/{set_id}.xml")
+        document, namespace = _for_version(item_document(item, identifier=identifier, mr_scoring=mr_scoring,
+                                                         stimulus=stimulus), version)
         if version == "2.1":
             for processing in document.iter(f"{{{QTI21}}}responseProcessing"):
                 template = processing.get("template")
@@ -351,6 +400,8 @@ def write_package(path: str | Path, items: list[ExportItem], *, version: str = "
             "identifier": f"R-{identifier}", "type": RESOURCE_TYPES[version]["item"], "href": href})
         ET.SubElement(ET.SubElement(resource, f"{{{cp}}}metadata"), _L + "lom").extend(list(_lom(item)))
         ET.SubElement(resource, f"{{{cp}}}file", {"href": href})
+        if stimulus is not None:
+            ET.SubElement(resource, f"{{{cp}}}dependency", {"identifierref": f"R-{stimulus[0]}"})
         entries.append((item, identifier, f"../{href}"))
     if form is not None:
         test_id = _identifiers([form], "T_")[form]
@@ -426,4 +477,6 @@ def _export_item(version, *, key: tuple[str, ...] | None = None, max_score: Deci
         language=version.language, variant=version.variant.value, author=version.author,
         specification=item.specification.code if item.specification else None,
         tags=tuple((t.dimension, t.code, t.title) for t in version.tags),
-        item_set=item.item_set.code if item.item_set else None, part=part, weight=weight)
+        item_set=item.item_set.code if item.item_set else None, part=part, weight=weight,
+        item_set_title=item.item_set.title if item.item_set else "",
+        stimulus=item.item_set.stimulus if item.item_set else "")

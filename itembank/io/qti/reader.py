@@ -20,6 +20,11 @@ change an item (feedback, stylesheets, the test, webcontent assets):
   else ``SCORE``'s ``normal-maximum``, else the mapping's upper bound, else the largest
   mapped value of a single-answer item, else 1 for a closed item (an open item without one
   is a problem);
+* a shared stimulus (QTI 3.0 ``qti-assessment-stimulus-ref`` to a ``qti-assessment-stimulus``
+  in the package): the item's item set, its title and text (one line per paragraph); a new
+  set is created (:func:`itembank.services.bank.add_item_set`), an existing one must have
+  the same text; the set's code is the one in itembank's metadata, else the stimulus'
+  identifier;
 * metadata: in an itembank package the LOM written by :mod:`itembank.io.qti.export` (code,
   type, variant, specification, item set, language, status, author, tags); otherwise the
   item's identifier is its code, ``xml:lang`` its language.
@@ -28,8 +33,8 @@ Refused, each named by file (``package.zip:items/x.xml``): XML that is not well-
 line and column), a document with entity declarations, a root that is not a QTI item,
 every unsupported interaction (by its QTI name: ``qti-order-interaction``,
 ``orderInteraction``), more than one interaction, media (``img``, ``object``, ``audio``,
-``video``) and shared stimuli (``qti-assessment-stimulus-ref``), which itembank items cannot
-hold, and content the bank refuses (:meth:`itembank.services.bank.ItemContent.problems`).
+``video``), which itembank items cannot hold, a shared stimulus a single item file refers to
+(only its package holds it), and content the bank refuses (:meth:`itembank.services.bank.ItemContent.problems`).
 
 An import is all or nothing: everything is read and checked first; then each item becomes
 a new item (:func:`itembank.services.bank.add_item`, with its status when the package says
@@ -50,6 +55,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -98,6 +104,7 @@ class ReadItem:
     specification: str | None = None
     item_set: str | None = None
     tags: list[tuple[Dimension, str, str | None]] = field(default_factory=list)  # dimension, code, spec
+    stimulus: tuple[str, str] | None = None  # the shared stimulus of its item set: (title, text)
 
 
 @dataclass
@@ -109,10 +116,12 @@ class QtiImport:
     new_versions: list[tuple[str, int]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    new_item_sets: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        sets = f", {len(self.new_item_sets)} new item sets" if self.new_item_sets else ""
         return (f"{self.file}: {len(self.new_items)} new items, {len(self.new_versions)} new versions, "
-                f"{len(self.unchanged)} unchanged")
+                f"{len(self.unchanged)} unchanged{sets}")
 
 
 # --------------------------------------------------------------------------- XML
@@ -190,7 +199,11 @@ def _stem_lines(element: ET.Element, out: list[str]) -> None:
     flush()
 
 
-def read_item(root: ET.Element, name: str, problems: list[Problem], *, meta: dict | None = None) -> ReadItem | None:
+Resolver = Callable[[str, str, list[Problem]], "dict | None"]
+
+
+def read_item(root: ET.Element, name: str, problems: list[Problem], *, meta: dict | None = None,
+              resolve: Resolver | None = None) -> ReadItem | None:
     """One ``qti-assessment-item`` (or 2.x ``assessmentItem``) as a :class:`ReadItem`."""
     namespace = _namespace(root.tag)
     if namespace in (QTI21, QTI22, "http://www.imsglobal.org/xsd/imsqti_v2p0") and local(root.tag) == "assessmentItem":
@@ -217,12 +230,15 @@ def read_item(root: ET.Element, name: str, problems: list[Problem], *, meta: dic
         if local(e.tag) in MEDIA:
             problems.append(Problem(name, None, None, f"media <{local(e.tag)}> in the item body, which itembank items "
                                                       "cannot hold (text only)"))
-        elif local(e.tag) == "qti-assessment-stimulus-ref" or local(e.tag) == "qti-stimulus-body":
-            problems.append(Problem(name, None, None, "a shared stimulus (qti-assessment-stimulus-ref), which the "
-                                                      "import does not read yet"))
-    if root.find(f"{_Q}qti-assessment-stimulus-ref") is not None:
-        problems.append(Problem(name, None, None, "a shared stimulus (qti-assessment-stimulus-ref), which the "
-                                                  "import does not read yet"))
+    refs = root.findall(f"{_Q}qti-assessment-stimulus-ref")
+    stimulus = None
+    if len(refs) > 1:
+        problems.append(Problem(name, None, None, f"{len(refs)} shared stimuli; an itembank item belongs to one item set"))
+    elif refs and resolve is None:
+        problems.append(Problem(name, None, None, f"refers to the shared stimulus {refs[0].get('href')}, which only "
+                                                  "its package holds; import the package"))
+    elif refs:
+        stimulus = resolve(refs[0].get("href") or "", name, problems)
     if len(interactions) > 1:
         problems.append(Problem(name, None, None, f"{len(interactions)} interactions; an itembank item has one"))
     if not interactions:
@@ -276,7 +292,9 @@ def read_item(root: ET.Element, name: str, problems: list[Problem], *, meta: dic
         file=name, code=meta.get("code") or root.get("identifier", ""), item_type=item_type, stem="\n".join(lines),
         options=options, key=key, max_score=maximum, language=language.split("-")[0].lower(),
         variant=meta.get("variant", "standard"), status=meta.get("status"), author=meta.get("author"),
-        specification=meta.get("specification"), item_set=meta.get("item_set"), tags=meta.get("tags", []))
+        specification=meta.get("specification"),
+        item_set=stimulus["code"] if stimulus else meta.get("item_set"), tags=meta.get("tags", []),
+        stimulus=(stimulus["title"], stimulus["text"]) if stimulus else None)
 
 
 def _shown(tag: str, namespace: str) -> str:
@@ -386,6 +404,37 @@ def _read_zip(path: Path, problems: list[Problem], notes: list[str]) -> list[Rea
                                                            f"allows {', '.join(SCHEMAS3)}"))
             if version is not None and version.strip() not in SCHEMA_VERSIONS_READ:
                 problems.append(Problem(where, None, None, f"<schemaversion> is '{version.strip()}'; expected 3.0.0"))
+        stimulus_meta = {posixpath.normpath(r.get("href") or ""): _lom_meta(r.find(f"{m}metadata/{_L}lom"))
+                         for r in manifest.iter(f"{m}resource") if r.get("type") == "imsqti_stimulus_xmlv3p0"}
+        cache: dict[str, dict | None] = {}
+
+        def resolve(href: str, item_file: str, found: list[Problem]) -> dict | None:
+            """The shared stimulus ``href`` (relative to the item's file) as code, title and text."""
+            member = posixpath.normpath(posixpath.join(posixpath.dirname(item_file[len(name) + 1:]), href))
+            if member in cache:
+                return cache[member]
+            cache[member] = None
+            if member not in members:
+                found.append(Problem(item_file, None, None, f"shared stimulus {href} is not in the package"))
+                return None
+            where = f"{name}:{member}"
+            root = _parse(archive.read(members[member]), where, found)
+            if root is None:
+                return None
+            if root.tag != f"{_Q}qti-assessment-stimulus":
+                found.append(Problem(where, None, None, f"not a shared stimulus: the root element is <{local(root.tag)}>, "
+                                                        "expected <qti-assessment-stimulus>"))
+                return None
+            body = root.find(f"{_Q}qti-stimulus-body")
+            lines: list[str] = []
+            if body is not None:
+                _stem_lines(body, lines)
+                found += [Problem(where, None, None, f"media <{local(e.tag)}> in the stimulus, which itembank item "
+                                                     "sets cannot hold (text only)") for e in body.iter() if local(e.tag) in MEDIA]
+            code = stimulus_meta.get(member, {}).get("item_set") or root.get("identifier", "")
+            cache[member] = {"code": code, "title": root.get("title", ""), "text": "\n".join(lines)}
+            return cache[member]
+
         items = []
         for resource in manifest.iter(f"{m}resource"):
             kind = resource.get("type", "")
@@ -409,7 +458,7 @@ def _read_zip(path: Path, problems: list[Problem], notes: list[str]) -> list[Rea
             if root is None:
                 continue
             lom = resource.find(f"{m}metadata/{_L}lom")
-            item = read_item(root, file_name, problems, meta=_lom_meta(lom))
+            item = read_item(root, file_name, problems, meta=_lom_meta(lom), resolve=resolve)
             if item is not None:
                 items.append(item)
         return items
@@ -430,7 +479,8 @@ def import_package(session: Session, path: str | Path, *, actor: str, specificat
         bank.get_specification(session, specification)  # an unknown --spec is a message, not a problem per item
     specs = {s.code: s for s in session.scalars(select(TestSpecification))}
     tags = {(t.specification_id, t.dimension, t.code) for t in session.scalars(select(Tag))}
-    sets = set(session.scalars(select(ItemSet.code)))
+    sets = {row.code: row.stimulus for row in session.scalars(select(ItemSet))}
+    new_sets: dict[str, tuple[str, str, str]] = {}  # code -> title, text, the file that brought it
     existing = {i.code: i for i in session.scalars(select(Item).where(Item.code.in_({r.code for r in items})))}
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -470,7 +520,17 @@ def import_package(session: Session, path: str | Path, *, actor: str, specificat
                                                            f"in specification {spec.code}"))
             else:
                 resolved.append((dimension, code))
-        if item.item_set and item.item_set not in sets:
+        if item.stimulus is not None and item.item_set:
+            title, text = item.stimulus
+            if item.item_set in sets and sets[item.item_set] != text:
+                problems.append(Problem(where, None, None, f"item {item.code}: item set {item.item_set} is in the bank "
+                                                           "with another stimulus text"))
+            elif item.item_set in new_sets and new_sets[item.item_set][1] != text:
+                problems.append(Problem(where, None, None, f"item {item.code}: item set {item.item_set} has another "
+                                                           f"stimulus text in {new_sets[item.item_set][2]}"))
+            elif item.item_set not in sets:
+                new_sets.setdefault(item.item_set, (title, text, where))
+        elif item.item_set and item.item_set not in sets:
             problems.append(Problem(where, None, None, f"item {item.code}: unknown item set '{item.item_set}'"))
         status = item.status
         if status is not None and status not in {s.value for s in ReviewStatus}:
@@ -479,6 +539,9 @@ def import_package(session: Session, path: str | Path, *, actor: str, specificat
     if problems:
         raise InputFileError(problems)
     report = QtiImport(name, notes=notes)
+    for code, (title, text, _) in new_sets.items():
+        bank.add_item_set(session, code, title=title, stimulus=text, actor=actor)
+        report.new_item_sets.append(code)
     for item, content, spec_code, resolved in plans:
         current = existing.get(item.code)
         if current is None:
