@@ -214,3 +214,80 @@ def test_codes_and_labels_that_are_not_xml_names_come_back_unchanged(engine: Eng
         s.rollback()
         assert import_package(s, tmp_path / "odd.zip", actor="t").new_items == ["2025 Q1"]
         assert ItemContent.of(bank.get_version(s, "2025 Q1")) == content
+
+
+# --- the package scores as the scoring core does ------------------------------------------
+
+
+def qti_score(item: ET.Element, chosen: tuple[str, ...]) -> float:
+    """SCORE of a response under the item's own declarations, evaluated as QTI defines them:
+    ``match_correct`` (the response equals the correct response), ``map_response`` (the sum of
+    the mapped values of the distinct chosen identifiers, the default value for one that is not
+    mapped, then bounded by lower-bound/upper-bound), or the explicit all-or-nothing condition
+    the exporter writes (response = correct response, or = one of the listed answer sets)."""
+    declaration = item.find(f"{Q}qti-response-declaration")
+    correct = {v.text for v in declaration.iter(f"{Q}qti-value")}
+    processing = item.find(f"{Q}qti-response-processing")
+    template = processing.get("template") or ""
+    if not chosen:
+        return 0.0
+    if template.endswith("match_correct.xml"):
+        return 1.0 if set(chosen) == correct else 0.0
+    if template.endswith("map_response.xml"):
+        mapping = declaration.find(f"{Q}qti-mapping")
+        values = {e.get("map-key"): float(e.get("mapped-value")) for e in mapping}
+        total = sum(values.get(c, float(mapping.get("default-value", "0"))) for c in set(chosen))
+        if mapping.get("lower-bound") is not None:
+            total = max(total, float(mapping.get("lower-bound")))
+        if mapping.get("upper-bound") is not None:
+            total = min(total, float(mapping.get("upper-bound")))
+        return total
+    branch = processing.find(f"{Q}qti-response-condition/{Q}qti-response-if")
+    sets = [correct] + [{b.text for b in m.iter(f"{Q}qti-base-value")} for m in branch.iter(f"{Q}qti-multiple")]
+    points = float(branch.findtext(f"{Q}qti-set-outcome-value/{Q}qti-base-value"))
+    return points if set(chosen) in sets else 0.0
+
+
+@pytest.mark.parametrize("mr_scoring", ["all_or_nothing", "partial"])
+@pytest.mark.parametrize(("kind", "key", "maximum", "accepted"), [
+    ("mc", ("B",), 1, ()), ("mc", ("B",), 3, ()), ("mc", ("B",), 1, (("D",),)),
+    ("mr", ("A", "C"), 2, ()), ("mr", ("A", "B", "D"), 3, ()), ("mr", ("A", "C"), 2, (("A", "B", "C"),)),
+])
+def test_every_response_scores_in_the_package_as_in_the_scoring_core(
+        kind: str, key: tuple[str, ...], maximum: int, accepted: tuple, mr_scoring: str) -> None:
+    """Every response the interaction allows (mc: none or one of A-D; mr: all 16 subsets) as
+    responses: the QTI processing of the exported item gives the
+    scoring core's item score (multiple response all-or-nothing or partial credit, accepted
+    answers from an 'accept' decision)."""
+    from decimal import Decimal
+    from fractions import Fraction
+    from itertools import combinations
+
+    import pandas as pd
+
+    from itembank.io.qti.export import ExportItem, item_document
+    from itembank.scoring import Decision, Form, Item, load_rule_set, score
+    from itembank.scoring.form import apply_decisions
+    from itembank.storage.models import ItemType
+
+    if kind == "mc" and mr_scoring == "partial":
+        pytest.skip("partial credit is a multiple-response rule")
+    if accepted and kind == "mr" and mr_scoring == "partial":
+        pytest.skip("an accepted answer set has no partial-credit mapping (the export lists it in its notes)")
+    form = Form((Item("X", "p", kind, tuple("ABCD"), key, max_score=Fraction(maximum)),))
+    decisions = [Decision("X", "accept", "|".join(group), "") for group in accepted]
+    effective = apply_decisions(form, decisions)["X"]
+    exported = ExportItem(code="X", version=1, status="approved", item_type=ItemType(kind), stem="?",
+                          options=tuple((x, x) for x in "ABCD"), key=tuple(effective.key), max_score=Decimal(maximum),
+                          language="nl", variant="standard", author="", specification=None, tags=(), item_set=None,
+                          accepted=tuple(effective.accepted))
+    document = item_document(exported, identifier="X", mr_scoring=mr_scoring)
+    # A single-answer interaction (max-choices 1, cardinality single) cannot deliver two marks;
+    # itembank scores those (from paper) as invalid, QTI never sees them.
+    subsets = [c for k in range(0, 2 if kind == "mc" else 5) for c in combinations("ABCD", k)]
+    responses = pd.DataFrame({"X": ["|".join(c) for c in subsets]}, index=[f"c{i}" for i in range(len(subsets))])
+    rules = load_rule_set(f"[parts.p]\n[scoring]\nmultiple_response = '{mr_scoring}'\n[grade]\nmethod = 'none'\n",
+                          source="t.toml")
+    core = score(form, responses, rules=rules, decisions=decisions).scored["X"].tolist()
+    in_package = [qti_score(document, c) for c in subsets]
+    assert in_package == pytest.approx([float(x) for x in core], abs=1e-9)
