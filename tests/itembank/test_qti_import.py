@@ -368,3 +368,22 @@ def test_an_item_set_travels_as_a_shared_stimulus(session: Session, tmp_path: Pa
     assert export_package(session, tmp_path / "v21.zip", version="2.1").notes == [
         "QTI 2.1 has no shared stimulus: the stimulus texts of item sets CASE-1 are not in the package "
         "(the set codes are, in the metadata)"]
+
+
+def test_spec_files_new_items_and_their_tags_under_it(session: Session, tmp_path: Path) -> None:
+    bank.add_specification(session, "OLD", "Old", objectives=[("LO1", "x"), ("LO9", "y")], actor="t")
+    bank.add_item(session, "T1", ItemContent(stem="?", options=(("A", "a"), ("B", "b")), key=("A",)), author="w",
+                  specification="OLD", tags=[("objective", "LO1")])
+    bank.add_item(session, "T2", ItemContent(stem="?", options=(("A", "a"), ("B", "b")), key=("A",)), author="w",
+                  specification="OLD", tags=[("objective", "LO9")])
+    export_package(session, tmp_path / "old.zip")
+    session.rollback()
+    bank.add_specification(session, "NEW", "New", objectives=[("LO1", "x")], actor="t")
+    # LO9 is not in NEW: said, not dropped; nothing stored
+    refused(session, tmp_path / "old.zip", [
+        "old.zip:items/T2.xml: item T2: unknown objective code 'LO9' in specification NEW"], specification="NEW")
+    session.rollback()
+    bank.add_specification(session, "NEW", "New", objectives=[("LO1", "x"), ("LO9", "y")], actor="t")
+    import_package(session, tmp_path / "old.zip", actor="t", specification="NEW")
+    v = bank.get_version(session, "T1")
+    assert (v.item.specification.code, [(t.dimension.value, t.code) for t in v.tags]) == ("NEW", [("objective", "LO1")])

@@ -507,9 +507,9 @@ def import_package(session: Session, path: str | Path, *, actor: str, specificat
             problems.append(Problem(where, None, None, f"item {item.code}: unknown test specification '{spec_code}'; "
                                                        "create it first or give --spec"))
         resolved = []
-        for dimension, code, source in item.tags:
-            if source and spec_code and source != spec_code:
-                continue  # a tag of another specification than the one the item is filed under
+        for dimension, code, _source in item.tags:
+            # A tag is looked up by its code in the specification the item is filed under (with
+            # --spec, also a tag the package files under another one): never dropped unsaid.
             if spec is None and spec_code:
                 continue  # the unknown specification is named once above
             if spec is None:
