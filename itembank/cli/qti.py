@@ -31,6 +31,8 @@ def export_cli(
     version: Annotated[QtiVersion, typer.Option("--version", help="QTI version to write")] = QtiVersion.v3_0,
     partial: Annotated[bool, typer.Option(
         "--partial-credit/--all-or-nothing", help="How multiple-response items score in the package")] = False,
+    statistics: Annotated[bool, typer.Option(
+        "--statistics", help="Add each item's p, Rit and Rir per sitting as QTI usage data (3.0)")] = False,
     db: DbOption = None,
 ) -> None:
     """Write the newest version of every item (or of --spec's items), or a frozen --form, to OUT."""
@@ -38,8 +40,10 @@ def export_cli(
 
     with bank_session(db) as session:
         report = export_package(session, out, specification=spec, form=form, administration=admin,
-                                version=version.value, mr_scoring="partial" if partial else "all_or_nothing")
+                                version=version.value, mr_scoring="partial" if partial else "all_or_nothing",
+                                statistics=statistics)
     what = f"{report.items} items" + (f" and the test of form {report.test}" if report.test else "")
+    what += f", {report.statistics} item statistics" if report.statistics else ""
     typer.echo(f"{report.file}: QTI {report.version} package with {what}")
     for note in report.notes:
         typer.echo(f"  note: {note}")

@@ -291,3 +291,38 @@ def test_every_response_scores_in_the_package_as_in_the_scoring_core(
     core = score(form, responses, rules=rules, decisions=decisions).scored["X"].tolist()
     in_package = [qti_score(document, c) for c in subsets]
     assert in_package == pytest.approx([float(x) for x in core], abs=1e-9)
+
+
+def test_item_statistics_per_sitting_as_usage_data(demo_db: Path, tmp_path: Path) -> None:
+    """The demo sitting's p, Rit and Rir as QTI usage data, checked against values computed
+    here from the stored answers and the frozen keys alone (40 one-point MC items, no
+    decisions): p = share answering the key, Rit = r(x_j, T), Rir = r(x_j, T - x_j)."""
+    import numpy as np
+
+    from itembank.services import administrations
+    from itembank.storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{demo_db}")
+    try:
+        with Session(engine) as s:
+            report = export_package(s, tmp_path / "stats.zip", form="VCA-B-2025-A", statistics=True)
+            answers = administrations.get_responses(s, "VCA-B-2025-11-ROT")
+            keys = {fi.item_version.item.code: fi.key[0] for fi in forms.get_form(s, "VCA-B-2025-A").items}
+    finally:
+        engine.dispose()
+    assert report.statistics == 120  # 40 items x (p, rit, rir)
+    usage = read(tmp_path / "stats.zip", "usagedata.xml")
+    U = "{http://www.imsglobal.org/xsd/imsqti_usagedata_v3p0}"
+    got = {(e.find(f"{U}targetObject").get("identifier"), e.get("name")): (float(e.findtext(f"{U}value")),
+                                                                           e.get("caseCount"), e.get("context"))
+           for e in usage.findall(f"{U}ordinaryStatistic")}
+    x = np.column_stack([(answers[c].to_numpy(dtype=object) == k).astype(float) for c, k in keys.items()])
+    total = x.sum(axis=1)
+    for j, code in enumerate(keys):
+        expected = {"p": x[:, j].mean(), "rit": np.corrcoef(x[:, j], total)[0, 1],
+                    "rir": np.corrcoef(x[:, j], total - x[:, j])[0, 1]}
+        for name, value in expected.items():
+            assert got[(code, name)][0] == pytest.approx(value, abs=1e-12)
+            assert got[(code, name)][1:] == ("600", "urn:itembank:administration:VCA-B-2025-11-ROT")
+    manifest = read(tmp_path / "stats.zip", "imsmanifest.xml")
+    assert [r.get("type") for r in manifest.iter(f"{CP}resource")][-1] == "qtiusagedata/xml"

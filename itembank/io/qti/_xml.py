@@ -44,6 +44,8 @@ QTI22 = "http://www.imsglobal.org/xsd/imsqti_v2p2"
 CP3 = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 CP1 = "http://www.imsglobal.org/xsd/imscp_v1p1"
 LOM = "http://ltsc.ieee.org/xsd/LOM"
+USAGE3 = "http://www.imsglobal.org/xsd/imsqti_usagedata_v3p0"  # imsqti_usagedatav3p0_v1p0.xsd
+USAGE_TYPE = "qtiusagedata/xml"  # a resource type the QTI 3.0 CP XSD enumerates
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

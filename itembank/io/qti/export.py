@@ -39,8 +39,13 @@ with catalogs ``itembank:item-type``, ``itembank:variant``, ``itembank:specifica
 ``lifeCycle/status`` (source ``itembank``) = the review status, ``lifeCycle/contribute`` =
 the author (role author, a vCard); ``classification`` per tag: purpose ``educational
 objective`` (objective), ``idea`` (topic) or ``skill level`` (level), the specification code
-as taxon path source and the tag code as taxon id. Not exported yet: item statistics as QTI
-usage data.
+as taxon path source and the tag code as taxon id.
+
+With ``statistics=True`` (QTI 3.0), ``usagedata.xml`` (resource type ``qtiusagedata/xml``)
+holds each exported version's p, Rit and Rir per sitting that used that very version, as
+``itembank analyze`` computes them (decisions in force applied): an ``ordinaryStatistic``
+with the sitting as context (``urn:itembank:administration:<code>``) and the number of
+candidates as ``caseCount``.
 
 Item sets (items sharing a stimulus) become shared stimuli in QTI 3.0: one
 ``qti-assessment-stimulus`` per set (``stimuli/<id>.xml``, the stimulus text one ``<p>`` per
@@ -63,7 +68,7 @@ from sqlalchemy.orm import Session
 from itembank.errors import UserError
 from itembank.io.qti._xml import (
     CP1, CP3, LOM, MANIFEST_LOCATION, QTI3, QTI21, RESOURCE_TYPES, SCHEMA3, SCHEMA_LOCATION,
-    SCHEMA_VERSION3, TEMPLATES, VERSIONS, XML_LANG, XSI, is_ncname, serialise, to_v2,
+    SCHEMA_VERSION3, TEMPLATES, USAGE3, USAGE_TYPE, VERSIONS, XML_LANG, XSI, is_ncname, serialise, to_v2,
 )
 from itembank.io.tables import atomic_output
 from itembank.storage.models import Dimension, ItemType
@@ -106,6 +111,21 @@ class ExportItem:
     part: str = ""
 
 
+@dataclass(frozen=True)
+class Statistic:
+    """One item statistic of one sitting, as :mod:`itembank.services.item_analysis` computed it."""
+
+    item: str  # item code
+    administration: str
+    name: str  # p, rit, rir
+    value: float
+    n: int
+
+
+USAGE_STATISTICS = ("p", "rit", "rir")
+"""The statistics of ``analysis.ctt.item_statistics`` written as QTI usage data."""
+
+
 @dataclass
 class QtiExport:
     """What an export wrote."""
@@ -115,6 +135,7 @@ class QtiExport:
     items: int
     test: str | None = None
     notes: list[str] = field(default_factory=list)
+    statistics: int = 0
 
 
 def choice_identifier(label: str) -> str:
@@ -331,8 +352,21 @@ def _for_version(root: ET.Element, version: str) -> tuple[ET.Element, str]:
     return root, namespace
 
 
+def usage_document(statistics: list[Statistic], identifiers: dict[str, str]) -> ET.Element:
+    """QTI 3.0 usage data: one ``ordinaryStatistic`` per item, sitting and statistic, its context
+    the sitting (``urn:itembank:administration:<code>``), ``caseCount`` the candidates it is over."""
+    root = ET.Element(f"{{{USAGE3}}}usageData")
+    for stat in statistics:
+        element = ET.SubElement(root, f"{{{USAGE3}}}ordinaryStatistic", {
+            "name": stat.name, "context": f"urn:itembank:administration:{stat.administration}",
+            "caseCount": str(stat.n)})
+        ET.SubElement(element, f"{{{USAGE3}}}targetObject", {"identifier": identifiers[stat.item], "objectType": "item"})
+        ET.SubElement(element, f"{{{USAGE3}}}value", {"baseType": "float"}).text = repr(stat.value)
+    return root
+
+
 def write_package(path: str | Path, items: list[ExportItem], *, version: str = "3.0", form: str | None = None,
-                  mr_scoring: str = "all_or_nothing") -> QtiExport:
+                  mr_scoring: str = "all_or_nothing", statistics: list[Statistic] | None = None) -> QtiExport:
     """Write ``items`` (and, with ``form``, a test holding them in this order) as a QTI package."""
     if version not in VERSIONS:
         raise UserError(f"QTI version must be one of {', '.join(VERSIONS)}, got {version!r}")
@@ -413,6 +447,14 @@ def write_package(path: str | Path, items: list[ExportItem], *, version: str = "
         ET.SubElement(resource, f"{{{cp}}}file", {"href": href})
         for _, identifier, _href in entries:
             ET.SubElement(resource, f"{{{cp}}}dependency", {"identifierref": f"R-{identifier}"})
+    if statistics and version == "3.0":
+        files["usagedata.xml"] = serialise(usage_document(statistics, ids), default_namespace=USAGE3)
+        resource = ET.SubElement(resources, f"{{{cp}}}resource", {
+            "identifier": "R-usagedata", "type": USAGE_TYPE, "href": "usagedata.xml"})
+        ET.SubElement(resource, f"{{{cp}}}file", {"href": "usagedata.xml"})
+        report.statistics = len(statistics)
+    elif statistics:
+        report.notes.append("QTI 2.1 packages carry no usage data here: the item statistics are left out")
     with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("imsmanifest.xml", serialise(manifest, default_namespace=cp))
         for name, data in files.items():
@@ -432,10 +474,12 @@ def export_package(
     administration: str | None = None,
     version: str = "3.0",
     mr_scoring: str = "all_or_nothing",
+    statistics: bool = False,
 ) -> QtiExport:
     """Export the newest version of every item (of ``specification``), or a frozen ``form``
     (with ``administration``: that sitting's form, with its decisions in force), as a QTI
-    content package; see the module docstring."""
+    content package; see the module docstring. ``statistics``: add each exported version's
+    item statistics per sitting (:func:`sitting_statistics`) as QTI usage data."""
     from itembank.services import bank, forms
     from itembank.services.administration_data import load_administration
     from itembank.scoring.form import apply_decisions
@@ -461,9 +505,35 @@ def export_package(
                 base = replace(base, key=tuple(eff.key), accepted=tuple(eff.accepted), weight=eff.weight,
                                voided=eff.voided)
             items.append(base)
-        return write_package(path, items, version=version, form=form, mr_scoring=mr_scoring)
+        stats = sitting_statistics(session, {fi.item_version_id for fi in frozen.items}) if statistics else None
+        return write_package(path, items, version=version, form=form, mr_scoring=mr_scoring, statistics=stats)
     versions = bank.find_versions(session, specification=specification, latest_only=True)
-    return write_package(path, [_export_item(v) for v in versions], version=version, mr_scoring=mr_scoring)
+    stats = sitting_statistics(session, {v.id for v in versions}) if statistics else None
+    return write_package(path, [_export_item(v) for v in versions], version=version, mr_scoring=mr_scoring,
+                         statistics=stats)
+
+
+def sitting_statistics(session: Session, version_ids: set[int]) -> list[Statistic]:
+    """p, Rit and Rir of the given item versions in every sitting whose form holds them, from
+    :func:`itembank.services.item_analysis.analyze_administration` (the scoring core with the
+    decisions in force; a voided item has none). A sitting without responses has none."""
+    from itembank.services import administrations, forms
+    from itembank.services.item_analysis import analyze_administration
+
+    out: list[Statistic] = []
+    for admin in sorted(administrations.list_administrations(session), key=lambda a: (a.date, a.code)):
+        form = forms.get_form(session, admin.form.code)
+        codes = {fi.item_version.item.code for fi in form.items if fi.item_version_id in version_ids}
+        if not codes:
+            continue
+        if administrations.load_responses(session, admin).empty:
+            continue
+        table = analyze_administration(session, admin.code).statistics
+        for code in sorted(codes & set(table.index)):
+            row = table.loc[code]
+            out += [Statistic(code, admin.code, name, float(row[name]), int(row["n"]))
+                    for name in USAGE_STATISTICS if row[name] == row[name]]  # NaN: not computable, left out
+    return out
 
 
 def _export_item(version, *, key: tuple[str, ...] | None = None, max_score: Decimal | None = None, part: str = "",
