@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice"]
+__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice", "ResponseLayout", "QtiVersion"]
 
 
 class ReviewStatusChoice(str, Enum):
@@ -46,3 +46,19 @@ class ObjectiveChoice(str, Enum):
     match_reference = "match_reference"
     spread_exposure = "spread_exposure"
     feasible = "feasible"
+
+
+class ResponseLayout(str, Enum):
+    """= :data:`itembank.io.response_files.LAYOUTS` (layouts of a responses file)."""
+
+    wide = "wide"
+    long = "long"
+    positions = "positions"
+    string = "string"
+
+
+class QtiVersion(str, Enum):
+    """= :data:`itembank.io.qti.VERSIONS` (QTI versions ``itembank qti export`` writes)."""
+
+    v3_0 = "3.0"
+    v2_1 = "2.1"

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from itembank.cli.choices import ResponseLayout
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, fail
 
 __all__ = ["register"]
@@ -51,6 +52,10 @@ def import_cli(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX: candidate, one column per item, <item>#2 for graders")],
     attribute: Annotated[list[str] | None, typer.Option(
         "--attribute", help="A column holding a candidate attribute (e.g. language) for DIF; repeatable")] = None,
+    layout: Annotated[ResponseLayout | None, typer.Option(
+        "--layout", help="wide: a column per item code; long: candidate, item, response[, grader] rows; "
+                         "positions: columns 1..N or Q1..QN; string: one 'responses' string per candidate "
+                         "[default: detected from the header row]")] = None,
     db: DbOption = None,
     user: UserOption = None,
 ) -> None:
@@ -60,7 +65,10 @@ def import_cli(
 
     with bank_session(db) as session, step(f"Importing responses from {file.name}"):
         report = response_files.import_responses(session, admin, file, actor=current_user(user),
-                                                 attributes=attribute or ())
+                                                 attributes=attribute or (),
+                                                 layout=layout.value if layout is not None else None)
+    how = "detected from the header row; choose with --layout" if report.detected else "as given with --layout"
+    typer.echo(f"layout: {report.layout} ({how})")
     typer.echo(f"{report.file}: {report.candidates} candidates, {report.responses} responses stored "
                f"for administration {report.administration}")
     for item, n in report.invalid.items():

@@ -6,9 +6,10 @@ file is named by its name), declared columns (:class:`~itembank.io.tables.Column
 ``numbers`` is the one rule for numbers a user types (decimal comma or point, no thousands
 separator) and holds their plausible ranges (:data:`~itembank.io.numbers.LIMITS`).
 
-``item_files`` (item versions as CSV/XLSX), ``response_files`` (a sitting's responses),
-``blueprint_files`` (a blueprint as a constraint table) and ``scoring_files`` (file mode of
-the scoring core: FORM, RESPONSES, DECISIONS, RESULTS).
+``item_files`` (item versions as CSV/XLSX), ``response_files`` (a sitting's responses, in the
+wide, long, positions and string layouts), ``blueprint_files`` (a blueprint as a constraint
+table), ``scoring_files`` (file mode of the scoring core: FORM, RESPONSES, DECISIONS,
+RESULTS) and ``qti`` (IMS QTI 3.0 / 2.1 content packages out and in; XML, not tables).
 
 Every reader checks the whole file first and reports every problem with file, row and
 column (:class:`itembank.errors.InputFileError`); nothing is written when any row is wrong.

@@ -260,6 +260,14 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
     assert tuple(c.value for c in ObjectiveChoice) == OBJECTIVES
     assert [c.value for c in AnalyzeFormat] == ["table", "csv", "json"]
     assert [c.value for c in ResultsFormat] == ["csv", "json"]
+    from itembank.cli.choices import ResponseLayout
+    from itembank.io.response_files import LAYOUTS
+
+    assert tuple(c.value for c in ResponseLayout) == LAYOUTS
+    from itembank.cli.choices import QtiVersion
+    from itembank.io.qti import VERSIONS
+
+    assert tuple(c.value for c in QtiVersion) == VERSIONS
     # every decision action is a sub-command of `decide`
     assert set(ACTIONS) <= {c.name for c in decide_app.registered_commands}
 
@@ -442,6 +450,7 @@ MISTAKES = [
     ["administration", "add", "ADM", "--form", "F", "--date", "2025-11-01"],
     ["administration", "add", "ADM2", "--form", "NOPE", "--date", "2025-11-01"],
     ["responses", "import", "NOPE", "{missing}.csv"],
+    ["responses", "import", "ADM", "{missing}.csv", "--layout", "long"],
     ["responses", "export", "NOPE", "{tmp}/r.csv"],
     ["score", "NOPE"],
     ["score"],
@@ -475,6 +484,10 @@ MISTAKES = [
     ["users", "disable", "nobody"],
     ["users", "enable", "nobody"],
     ["users", "password", "nobody", "--password-stdin"],
+    ["qti", "export", "{tmp}/form.zip", "--form", "NOPE"],
+    ["qti", "export", "{tmp}/items.xml"],
+    ["qti", "import", "{missing}.zip"],
+    ["qti", "import", "{text}"],
 ]
 
 
