@@ -1,0 +1,155 @@
+"""The item writers' pages through plain HTTP: browse and search the bank, edit an item (the
+next version; a stale edit is refused with both texts), review steps under the four-eyes rule,
+the reviewer's queue, and who may do what."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from itembank.services import bank
+from itembank.storage.db import make_engine
+from tests.dashboard.test_auth import callback_request, login
+
+CODE = "VCA-LO2-K-01"
+
+
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+@pytest.fixture
+def client(db: Path):
+    from dashboard import create_app
+
+    app = create_app(str(db))
+    client = app.server.test_client()
+    client.dash_app = app
+    return client
+
+
+def post(client, body: dict) -> dict:
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return json.loads(response.data)["response"]
+
+
+def output_key(client, startswith: str) -> str:
+    return next(k for k in client.dash_app.callback_map if k.startswith(startswith))
+
+
+def step(client, to: str, number: int, comment: str = "checked") -> str:
+    """Press one review-step button on the item page of CODE."""
+    key = output_key(client, "..bank-item-message.children...bank-item-refresh")
+    buttons = [{"id": {"type": "bank-step", "to": s}, "property": "n_clicks", "value": 1 if s == to else None}
+               for s in ("in_review", "approved", "draft", "retired")]
+    body = {"output": key, "outputs": [{"id": "bank-item-message", "property": "children"},
+                                       {"id": "bank-item-refresh", "property": "data"}],
+            "inputs": buttons,
+            "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
+                      {"id": "bank-item-version", "property": "value", "value": number},
+                      {"id": "bank-item-comment", "property": "value", "value": comment},
+                      {"id": "bank-item-refresh", "property": "data", "value": 0}],
+            "changedPropIds": [json.dumps({"to": to, "type": "bank-step"}, separators=(",", ":")) + ".n_clicks"]}
+    return json.dumps(post(client, body))
+
+
+def edit(client, base: int, stem: str, note: str = "clearer stem") -> str:
+    key = output_key(client, "..bank-item-message.children@")
+    options = [{"id": {"type": "bank-edit-option", "label": x}, "property": "value", "value": f"option {x}"}
+               for x in "ABCD"]
+    body = {"output": key, "outputs": [{"id": "bank-item-message", "property": "children"},
+                                       {"id": "bank-item-version", "property": "options"},
+                                       {"id": "bank-item-version", "property": "value"}],
+            "inputs": [{"id": "bank-edit-save", "property": "n_clicks", "value": 1}],
+            "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
+                      {"id": "bank-edit-base", "property": "data", "value": base},
+                      {"id": "bank-edit-stem", "property": "value", "value": stem},
+                      options,
+                      {"id": "bank-edit-key", "property": "value", "value": "B"},
+                      {"id": "bank-edit-note", "property": "value", "value": note}],
+            "changedPropIds": ["bank-edit-save.n_clicks"]}
+    return json.dumps(post(client, body))
+
+
+def route(client, path: str) -> str:
+    return json.dumps(post(client, callback_request(client.dash_app, "page-content.children", url=path)))
+
+
+def test_a_writer_lands_on_the_bank_and_searches_it(client) -> None:
+    login(client, "a.dekker")
+    assert "bank-grid" in route(client, "/")  # a writer's home page is the bank
+    out = "..bank-grid.rowData...bank-count.children.."
+    every = post(client, callback_request(client.dash_app, out))["bank-grid"]["rowData"]
+    assert len(every) == 320 and len({r["code"] for r in every}) == 320
+    lo3 = post(client, callback_request(client.dash_app, out, **{"bank-tag": "objective:LO3"}))["bank-grid"]["rowData"]
+    assert lo3 and all(r["objective"] == "LO3" for r in lo3) and len(lo3) < len(every)
+    one = post(client, callback_request(client.dash_app, out, **{"bank-text": CODE.lower()}))["bank-grid"]["rowData"]
+    assert [r["code"] for r in one] == [CODE]
+
+
+def test_an_edit_saves_the_next_version_and_a_stale_edit_shows_both_texts(client, db: Path) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        current = bank.get_item(s, CODE).current_number
+    login(client, "a.dekker")
+    saved = edit(client, current, "Welke handschoen beschermt tegen snijwonden?")
+    assert f"Saved: {CODE} version {current + 1}" in saved
+    with Session(engine) as s:
+        v = bank.get_version(s, CODE)
+        assert (v.number, v.author, v.review.status.value, v.stem) == (
+            current + 1, "a.dekker", "draft", "Welke handschoen beschermt tegen snijwonden?")
+    stale = edit(client, current, "Een andere tekst van een collega?")  # started from the old version
+    assert "has been saved since" in stale and "Welke" in stale and "collega" in stale  # both texts
+    with Session(engine) as s:
+        assert bank.get_item(s, CODE).current_number == current + 1  # nothing overwritten
+    engine.dispose()
+
+
+def test_review_steps_obey_the_four_eyes_rule_and_fill_the_queue(client, db: Path) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        current = bank.get_item(s, CODE).current_number
+    login(client, "a.dekker")
+    edit(client, current, "Welke handschoen beschermt tegen snijwonden?")
+    new = current + 1
+    assert "Write a comment" in step(client, "in_review", new, comment="  ")
+    assert f"{CODE} version {new} is now in_review" in step(client, "in_review", new)
+    assert "own author (four-eyes rule)" in step(client, "approved", new)
+    assert CODE not in route(client, "/bank/review")  # not in her own queue
+    client.get("/logout")
+    login(client, "m.jansen")
+    assert CODE in route(client, "/bank/review")
+    assert "is now approved" in step(client, "approved", new, comment="clear now")
+    with Session(engine) as s:
+        assert bank.get_version(s, CODE).review.status.value == "approved"
+        history = [(h.actor, h.detail) for h in bank.item_history(s, CODE) if h.version == new]
+    engine.dispose()
+    assert history[-1] == ("m.jansen", "in_review -> approved: clear now")
+
+
+@pytest.mark.parametrize("username", ["admin"])
+def test_roles_without_the_bank_get_no_item_text(client, username: str) -> None:
+    login(client, username)
+    page = route(client, f"/bank/item/{CODE}")
+    assert "not for your role" in page and "Welke" not in page
+    response = client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, "..bank-grid.rowData...bank-count.children.."))
+    assert response.status_code == 403 and b"VCA-" not in response.data
+
+
+def test_the_secretary_reads_the_bank_but_may_not_edit_or_review(client) -> None:
+    login(client, "s.bakker")
+    assert "bank-grid" in route(client, "/bank")
+    page = route(client, f"/bank/item/{CODE}")
+    assert CODE in page
+    response = client.post("/_dash-update-component", json={"output": output_key(client, "..bank-item-message.children@"),
+                                                             "inputs": [], "state": []})
+    assert response.status_code == 403
