@@ -257,6 +257,9 @@ TEXT: Mapping[str, str] = {
     "audit_none": "No events match these filters.",
     # --- bank pages (dashboard/pages/bank*.py) ---
     "bank_title": "Item bank",
+    "import_items_button": "Import items (CSV or XLSX)…",
+    "export_csv_button": "Download these items (CSV)",
+    "export_xlsx_button": "Download these items (XLSX)",
     "filter_specification": "Test specification",
     "filter_tag": "Tag (e.g. objective:LO3)",
     "filter_status": "Status",

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from dashboard.auth import current_user
 from dashboard.components import grid, message
 from dashboard.guard import GuardedApp
 from dashboard.pages import Page
 from itembank.errors import UserError
-from itembank.permissions import Permission
+from itembank.permissions import Permission, allowed
 from itembank.services import bank
 from itembank.text import t
 
@@ -76,6 +77,14 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
             html.Label([t("filter_text"), dcc.Input(id="bank-text", placeholder=t("filter_text_hint"), debounce=True)]),
             html.Label([dcc.Checklist([{"label": t("filter_all_versions"), "value": "all"}], [], id="bank-all")]),
         ]),
+        html.Div(className="file-actions", children=[
+            dcc.Upload(html.Button(t("import_items_button")), id="bank-upload", multiple=False,
+                       accept=".csv,.xlsx,.txt") if allowed(user.get("roles", []), Permission.EDIT_ITEMS) else None,
+            html.Button(t("export_csv_button"), id="bank-export-csv"),
+            html.Button(t("export_xlsx_button"), id="bank-export-xlsx"),
+            dcc.Download(id="bank-download"),
+        ]),
+        dcc.Loading(html.Div(id="bank-import-message"), type="dot", delay_show=300),
         html.Div(id="bank-count", className="muted"),
         grid("bank-grid", columns, height="calc(100vh - 260px)", pagination=True, paginationPageSize=100,
              getRowId={"function": "params.data.code + '@' + params.data.version"}),
@@ -85,12 +94,62 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
 PAGE = Page("bank", "/bank", Permission.READ_ITEMS, "bank_title", layout, in_menu=True)
 
 
+def import_upload(engine: Engine, filename: str, contents: str, actor: str) -> tuple[bool, str]:
+    """Import an uploaded items file (a ``dcc.Upload`` data URL) all or nothing, exactly as
+    ``itembank items import`` does: (imported?, what to tell the user)."""
+    import base64
+    import tempfile
+    from pathlib import Path
+
+    from itembank.io import item_files
+
+    data = base64.b64decode(contents.split(",", 1)[1])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(filename).name  # the user's file name, so messages name it
+        path.write_bytes(data)
+        try:
+            with Session(engine) as session:
+                report = item_files.import_items(session, path, actor=actor)
+                session.commit()
+        except UserError as exc:
+            return False, str(exc)
+    return True, report.summary()
+
+
 def register(app: GuardedApp, engine: Engine) -> None:
+    @app.callback(Permission.EDIT_ITEMS, Output("bank-import-message", "children"),
+                  Output("bank-text", "value"), Input("bank-upload", "contents"),
+                  State("bank-upload", "filename"), prevent_initial_call=True)
+    def upload(contents: str | None, filename: str | None):
+        if not contents or not filename:
+            raise PreventUpdate
+        ok, text = import_upload(engine, filename, contents, current_user()["username"])
+        lines = [html.Div(line) for line in text.splitlines()]
+        return html.Div(lines, className=f"message message-{'ok' if ok else 'error'}"), "" if ok else no_update
+
+    @app.callback(Permission.READ_ITEMS, Output("bank-download", "data"),
+                  Input("bank-export-csv", "n_clicks"), Input("bank-export-xlsx", "n_clicks"),
+                  State("bank-grid", "rowData"), State("bank-all", "value"), prevent_initial_call=True)
+    def download(_csv, _xlsx, rows: list[dict[str, Any]] | None, every: list[str] | None):
+        import tempfile
+        from pathlib import Path
+
+        from itembank.io import item_files
+
+        suffix = ".xlsx" if ctx.triggered_id == "bank-export-xlsx" else ".csv"
+        codes = sorted({r["code"] for r in rows or []})
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"items{suffix}"
+            with Session(engine) as session:
+                item_files.export_items(session, path, codes=codes, latest_only=not every)
+            return dcc.send_bytes(path.read_bytes(), path.name)
+
     @app.callback(Permission.READ_ITEMS, Output("bank-grid", "rowData"), Output("bank-count", "children"),
                   Input("bank-spec", "value"), Input("bank-tag", "value"), Input("bank-status", "value"),
-                  Input("bank-language", "value"), Input("bank-text", "value"), Input("bank-all", "value"))
+                  Input("bank-language", "value"), Input("bank-text", "value"), Input("bank-all", "value"),
+                  Input("bank-import-message", "children"))
     def search(spec: str | None, tag: str | None, status: str | None, language: str | None, text: str | None,
-               every: list[str] | None):
+               every: list[str] | None, _imported: Any):
         try:
             with Session(engine) as session:
                 versions = bank.find_versions(session, specification=spec or None, tag=(tag or "").strip() or None,

@@ -21,6 +21,7 @@ content is a no-op, so export -> import is lossless and idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -320,8 +321,10 @@ def export_items(
     *,
     specification: str | None = None,
     latest_only: bool = False,
+    codes: Sequence[str] | None = None,
 ) -> int:
     """Write item versions to a CSV or XLSX file (by suffix); returns the number of rows.
+    ``codes`` restricts the export to those items (a selection in the dashboard).
 
     The file is written to a temporary name and renamed, so a failed export leaves no
     half-written file.
@@ -336,6 +339,8 @@ def export_items(
             TestSpecification.code == specification)
     if latest_only:
         query = query.where(ItemVersion.number == Item.current_number)
+    if codes is not None:
+        query = query.where(Item.code.in_(list(codes)))
     versions = list(session.scalars(query))
     states = {s.item_version_id: s.status for s in session.scalars(select(ReviewState))}
     # who approved each version (the newest approval), so an export re-imported elsewhere

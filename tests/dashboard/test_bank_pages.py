@@ -153,3 +153,52 @@ def test_the_secretary_reads_the_bank_but_may_not_edit_or_review(client) -> None
     response = client.post("/_dash-update-component", json={"output": output_key(client, "..bank-item-message.children@"),
                                                              "inputs": [], "state": []})
     assert response.status_code == 403
+
+
+def _upload(client, name: str, data: bytes) -> str:
+    import base64
+
+    body = callback_request(client.dash_app, "..bank-import-message.children...bank-text.value..",
+                            **{"bank-upload": "data:text/csv;base64," + base64.b64encode(data).decode()})
+    body["state"] = [{"id": "bank-upload", "property": "filename", "value": name}]
+    body["inputs"][0]["property"] = "contents"
+    return json.dumps(post(client, body))
+
+
+def test_an_items_file_is_imported_all_or_nothing_with_the_cli_s_messages(client, db: Path) -> None:
+    login(client, "a.dekker")
+    header = "code,status,language,stem,option_A,option_B,key,specification,objective\n"
+    bad = header + "NEW-1,draft,nl,Wat is een RI&E?,Een risico-inventarisatie,Een regel,A,VCA-BASIS-2025,LO1\n" \
+                   "NEW-2,draft,nl,Wie is BHV'er?,Een hulpverlener,Een monteur,C,VCA-BASIS-2025,LO1\n"
+    shown = _upload(client, "nieuwe-items.csv", bad.encode())
+    assert "nieuwe-items.csv, row 3, column 'key'" in shown and "Nothing was written" in shown
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        assert not bank.find_versions(s, text="NEW-1")  # all or nothing: the good row was not kept either
+    good = bad.replace("Een monteur,C,", "Een monteur,A,")
+    assert "2 new items" in _upload(client, "nieuwe-items.csv", good.encode())
+    with Session(engine) as s:
+        assert [v.item.code for v in bank.find_versions(s, text="NEW-")] == ["NEW-1", "NEW-2"]
+        assert bank.get_version(s, "NEW-1").author == "a.dekker"
+    engine.dispose()
+
+
+def test_the_items_shown_download_as_the_cli_exports_them(client, db: Path, tmp_path: Path) -> None:
+    import base64
+
+    from itembank.io import item_files
+
+    login(client, "s.bakker")
+    rows = [{"code": CODE}, {"code": "VCA-LO1-A-01"}]
+    body = callback_request(client.dash_app, "bank-download.data", **{"bank-export-csv": 1, "bank-grid": rows,
+                                                                      "bank-all": []})
+    body["changedPropIds"] = ["bank-export-csv.n_clicks"]
+    sent = post(client, body)["bank-download"]["data"]
+    downloaded = base64.b64decode(sent["content"]).decode("utf-8-sig")
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        item_files.export_items(s, tmp_path / "cli.csv", codes=["VCA-LO1-A-01", CODE], latest_only=True)
+    engine.dispose()
+    assert sent["filename"] == "items.csv"
+    assert downloaded.splitlines() == (tmp_path / "cli.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(downloaded.splitlines()) == 3  # header + the two items shown
