@@ -54,10 +54,11 @@ def sitting_path(code: str, page: str) -> str:
 
 def pages() -> list[Page]:
     """Every page, in menu order (imported here so a page module may import this one)."""
-    from dashboard.pages import audit, bank, bank_item, bank_review, cut_score, overview, release, review
+    from dashboard.pages import (audit, bank, bank_item, bank_review, blueprints, cut_score, overview, release,
+                                 review)
 
     return [overview.PAGE, review.PAGE, cut_score.PAGE, release.PAGE, bank.PAGE, bank_review.PAGE, bank_item.PAGE,
-            audit.PAGE]
+            blueprints.PAGE, audit.PAGE]
 
 
 def resolve(path: str) -> tuple[Page, dict[str, str]] | None:

@@ -37,6 +37,8 @@ from itembank.io.blueprint_files import read_blueprint_table, write_blueprint_ta
 __all__ = [
     "add_blueprint",
     "get_blueprint",
+    "list_blueprints",
+    "blueprint_grid",
     "blueprint_constraints",
     "import_blueprint",
     "export_blueprint",
@@ -86,6 +88,20 @@ def add_blueprint(
     audit.record(session, actor=actor, action="create", entity_type="blueprint", entity_id=code,
                  detail={"version": blueprint.version, "total_items": blueprint.total_items})
     return blueprint
+
+
+def list_blueprints(session: Session) -> list[Blueprint]:
+    """Every version of every blueprint, by code and version."""
+    return list(session.scalars(select(Blueprint).order_by(Blueprint.code, Blueprint.version)))
+
+
+def blueprint_grid(blueprint: Blueprint) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
+    """The blueprint as the objective x level grid a committee reads: the objective codes (rows),
+    the level codes (columns) and the item count of each cell."""
+    counts = {(c.objective.code, c.level.code): c.n_items for c in blueprint.cells}
+    objectives = sorted({o for o, _ in counts})
+    levels = sorted({lv for _, lv in counts})
+    return objectives, levels, counts
 
 
 def get_blueprint(session: Session, code: str, version: int | None = None) -> Blueprint:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
@@ -64,6 +64,7 @@ __all__ = [
     "load_pool",
     "AssembledForms",
     "assemble_forms",
+    "freeze_assembled",
     "gap_for_blueprint",
 ]
 
@@ -286,17 +287,32 @@ def assemble_forms(
     if codes is not None and len(codes) != len(result.forms):
         raise UserError(f"{len(codes)} form codes given for {len(result.forms)} forms")
     if freeze:
-        prefix = code_prefix or f"{bp.code}-F"
-        start = 1 + (session.scalar(select(func.count(Form.id)).where(Form.code.like(f"{prefix}%"))) or 0)
-        for k, ids in enumerate(result.forms):
-            code = codes[k] if codes else f"{prefix}{start + k}"
-            freeze_form(session, code, [FormEntry(int(i), part=part) for i in ids], blueprint=bp,
-                        name=f"{bp.name or bp.code} — form {k + 1}", actor=actor)
-            frozen.append(code)
-        audit.record(session, actor=actor, action="assemble", entity_type="blueprint", entity_id=bp.code,
-                     detail={"version": bp.version, "forms": frozen, "status": result.status,
-                             "gap": result.gap, "objective": options.objective})
+        frozen = freeze_assembled(session, blueprint, result.forms, code_prefix=code_prefix, codes=codes, part=part,
+                                  actor=actor, detail={"status": result.status, "gap": result.gap,
+                                                       "objective": options.objective})
     return AssembledForms(result, frozen, coverage, stats, len(pool))
+
+
+def freeze_assembled(session: Session, blueprint: str, forms: Sequence[Sequence[int]], *, code_prefix: str | None = None,
+                     codes: list[str] | None = None, part: str = "theory", actor: str,
+                     detail: dict[str, Any] | None = None) -> list[str]:
+    """Freeze forms the optimiser assembled (lists of item-version ids) under the approved
+    ``blueprint`` — the forms a committee saw in a dry run, exactly, not a new solve."""
+    bp = get_blueprint(session, blueprint)
+    if bp.status is not ReviewStatus.APPROVED:
+        raise RuleError(f"blueprint {bp.code} v{bp.version} is {bp.status.value}; only an approved "
+                        "blueprint can be used to freeze forms")
+    prefix = code_prefix or f"{bp.code}-F"
+    start = 1 + (session.scalar(select(func.count(Form.id)).where(Form.code.like(f"{prefix}%"))) or 0)
+    frozen: list[str] = []
+    for k, ids in enumerate(forms):
+        code = codes[k] if codes else f"{prefix}{start + k}"
+        freeze_form(session, code, [FormEntry(int(i), part=part) for i in ids], blueprint=bp,
+                    name=f"{bp.name or bp.code} — form {k + 1}", actor=actor)
+        frozen.append(code)
+    audit.record(session, actor=actor, action="assemble", entity_type="blueprint", entity_id=bp.code,
+                 detail={"version": bp.version, "forms": frozen, **(detail or {})})
+    return frozen
 
 
 def gap_for_blueprint(session: Session, specification: str, blueprint: str, *, options: AssemblyOptions,
