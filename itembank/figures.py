@@ -21,7 +21,7 @@ from itembank.display import chart_percent_format
 from itembank.scoring import format_fraction
 from itembank.text import t
 
-__all__ = ["COLOURS", "score_figure", "groups_figure", "pass_rate_figure", "first_passing_score"]
+__all__ = ["COLOURS", "score_figure", "groups_figure", "distractor_figure", "pass_rate_figure", "first_passing_score"]
 
 #: Okabe–Ito colours by meaning.
 COLOURS = {
@@ -103,6 +103,20 @@ def groups_figure(groups: dict[str, Any], *, height: int = 320) -> go.Figure:
     fig.update_layout(title=t("groups_title"), barmode="group", yaxis_tickformat=share, yaxis_title=t("share_axis"),
                       height=height, legend={"orientation": "h", "y": -0.2}, **_LAYOUT)
     return fig
+
+
+def distractor_figure(options: Any, *, height: int = 300) -> go.Figure:
+    """The score-group chart of one item from its rows of the distractor table
+    (:func:`analysis.ctt.distractors`: ``option``, ``is_key``, ``prop_low``, ``prop_mid``,
+    ``prop_high``), with the key marked and the omitted/invalid row named in words; drawn by
+    :func:`groups_figure`, so the report and the dashboard show the same chart."""
+    from analysis.distractors import OMITTED
+
+    labels = [t("omitted") if o == OMITTED else (t("key_mark", option=o) if k else str(o))
+              for o, k in zip(options["option"], options["is_key"])]
+    shares = {g: [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+                  for v in options[f"prop_{g}"]] for g in ("low", "mid", "high")}
+    return groups_figure({"labels": labels, **shares}, height=height)
 
 
 def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | None = None, *,
