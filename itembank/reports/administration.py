@@ -39,7 +39,7 @@ from itembank.services.results import latest_release, release_snapshot, snapshot
 from itembank.storage.models import CutScoreRule
 from itembank.text import t
 
-__all__ = ["AdministrationReport", "Chart", "build_administration_report", "describe_cut", "pass_rate_rows"]
+__all__ = ["AdministrationReport", "Chart", "build_administration_report", "describe_cut", "pass_rate_rows", "release_state"]
 
 
 @dataclass
@@ -138,7 +138,7 @@ def pass_rate_rows(result: ScoringResult, attributes: pd.DataFrame) -> list[dict
     return rows
 
 
-def _release(session: Session, admin: Any, data: Any, result: ScoringResult) -> dict[str, str]:
+def release_state(session: Session, admin: Any, data: Any, result: ScoringResult) -> dict[str, str]:
     """Whether the report shows a released state: the content hash of what a release now
     would store equals the latest release's hash."""
     latest = latest_release(session, admin)
@@ -275,7 +275,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
     return AdministrationReport(
         title=t("report_admin_title", code=admin.code),
         facts=facts,
-        release=_release(session, admin, data, result),
+        release=release_state(session, admin, data, result),
         summary=summary,
         distribution_chart=distribution_chart,
         percentiles=percentiles,
