@@ -2,18 +2,18 @@
 once as SVG by Kaleido (:mod:`itembank.reports.charts`), and the PDF printed from the very
 same HTML by WeasyPrint, so the two can never differ.
 
-Output files are written to a temporary file next to the target and renamed, so a failed
-report leaves no partial file and an existing file untouched.
+Output files are written through :func:`itembank.io.tables.atomic_output` (a temporary file
+next to the target, renamed at the end), so a failed report leaves no partial file and an
+existing file untouched.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from itembank.io.tables import atomic_output
 from itembank.reports import check_output
 from itembank.reports.charts import ChartError, render_svgs
 from itembank.text import t
@@ -65,16 +65,6 @@ def write_report(template: str, report: Any, out: str | Path) -> Path:
     draw_charts(report.charts)
     html = render_html(template, report)
     payload = html.encode("utf-8") if target.suffix.lower() == ".html" else html_to_pdf(html)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        # mkstemp makes the file private (0600); a report is an ordinary file (umask applies).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(payload)
     return target
