@@ -94,7 +94,7 @@ TEXT: Mapping[str, str] = {
     "chart_pass": "reaches the cut (pass)",
     "chart_fail": "below the cut (fail)",
     "pass_rate_title": "Pass rate for each possible cut score",
-    "pass_rate_hover": "cut %{x}: %{y:.1%} pass",
+    "pass_rate_hover": "cut %{{x}}: %{{y:.1%}} pass",  # braces doubled: t() formats, Plotly reads %{x}
     "cut_axis": "Cut score (cesuur)",
     "pass_rate_axis": "Pass rate",
     # --- application shell and navigation (dashboard/app.py) ---

@@ -468,3 +468,33 @@ def test_the_command_line_writes_both_reports(sitting: Engine, tmp_path: Path) -
     done = runner.invoke(app, ["report", "evaluation", "FLEX-SPEC", "--from", "2025-01-01", "--to", "2025-12-31",
                                "--out", str(tmp_path / "e.html"), "--db", url])
     assert done.exit_code == 2 and "FLEX-SPEC" in done.output  # the small bank has no specification
+
+
+# --- the figures the reports added to itembank/figures.py -----------------------------------
+
+def test_distractor_figure_marks_the_key_names_omissions_and_keeps_the_shares() -> None:
+    from analysis.distractors import OMITTED
+    from itembank import figures
+
+    options = pd.DataFrame({"option": ["A", "B", OMITTED], "is_key": [False, True, False],
+                            "prop_low": [0.5, 0.25, float("nan")], "prop_mid": [0.2, 0.7, 0.1],
+                            "prop_high": [0.0, 1.0, 0.0]})
+    fig = figures.distractor_figure(options)
+    assert list(fig.data[0].x) == ["A", t("key_mark", option="B"), t("omitted")]
+    assert [list(bar.y) for bar in fig.data] == [[0.5, 0.25, None], [0.2, 0.7, 0.1], [0.0, 1.0, 0.0]]
+
+
+def test_trend_figure_has_one_line_per_series_and_gaps_for_missing_values() -> None:
+    from itembank import figures
+
+    fig = figures.trend_figure(["S1", "S2"], {"pass rate": [0.7, float("nan")], "alpha": [0.8, 0.81]})
+    assert [tr.name for tr in fig.data] == ["pass rate", "alpha"]
+    assert list(fig.data[0].y) == [0.7, None] and list(fig.data[1].x) == ["S1", "S2"]
+
+
+def test_pass_rate_figure_hover_text_reaches_plotly_unformatted() -> None:
+    from itembank import figures
+
+    fig = figures.pass_rate_figure([1, 2, 3, 4], 4, Fraction(2))
+    assert fig.data[0].hovertemplate.startswith("cut %{x}: %{y:.1%} pass")
+    assert list(fig.data[0].y) == [1.0, 1.0, 0.75, 0.5, 0.25]  # share with total >= c, c = 0..4
