@@ -178,8 +178,8 @@ TEXT: Mapping[str, str] = {
     "report_conv_score": "Score",
     "report_conv_exact": "Exact grade",
     "report_conv_shown": "Grade",
-    "report_conv_rounded": "Rounded grade",
-    "report_conv_reaches": "Reaches the cut",
+    "report_conv_rounded": "Rounded",
+    "report_conv_reaches": "Cut reached",
     "report_conv_note": "Conversion '{method}' of the rule set; the grade is truncated to 3 decimals, the rounded "
                         "grade rounds that half up (5.5 → 6). Computed by the scoring core for every whole score.",
     "report_conv_note_nterm": "N-term conversion of the rule set; the grade is rounded half up to one decimal, the "

@@ -229,9 +229,11 @@ def test_the_conversion_table_is_the_grades_the_candidates_get(sitting: Engine, 
     with Session(sitting) as s:
         page = html_of(s, tmp_path)
         result = results.score_administration(s, "ADM")
-    rows = [r for tb in page.tables if "conversion" in tb["class"] for r in tb["rows"] if r[0] != t("report_conv_score")]
+    conv = page.table("conversion")["rows"]
+    width = len(dict.fromkeys(conv[0]))  # the rows stand side by side in groups of the header's columns
+    rows = [r[k:k + width] for r in conv[1:] for k in range(0, len(r), width) if r[k]]
     table = {r[0]: r for r in rows}
-    assert list(table) == [str(s) for s in range(10)]  # every whole score 0 .. 9
+    assert sorted(table, key=int) == [str(s) for s in range(10)]  # every whole score 0 .. 9
     # By hand (linear, cut c = 5.4, maximum 9): 5 -> 1 + 4.5*5/5.4 = 5.1666.. -> 5.166 -> 5;
     # 6 -> 5.5 + 4.5*(6-5.4)/(9-5.4) = 6.25 -> 6.250 -> 6; 9 -> 10.
     assert table["5"][2:5] == ["5.166", "5", t("report_no")]
