@@ -120,6 +120,16 @@ TEXT: Mapping[str, str] = {
     "report_provisional_unreleased": "PROVISIONAL — these results have not been released.",
     "report_provisional_changed": "PROVISIONAL — the results differ from the latest release (revision {revision}, "
                                   "{when}): a decision, cut score or rule set changed since, or a result was revised.",
+    "report_h_coverage": "Blueprint coverage",
+    "report_coverage_rule": "Blueprint row",
+    "report_coverage_required": "Required",
+    "report_coverage_on_form": "On the form",
+    "report_coverage_met": "Met",
+    "report_coverage_note": "The form against blueprint {code} v{version} (counts and sums; checked again here "
+                            "with the assembly's coverage report).",
+    "report_coverage_none": "The form was not assembled from a blueprint: no coverage to show.",
+    "report_coverage_retired": "Not shown: the form holds item versions that are no longer the approved ones in "
+                               "the bank, so the pool cannot describe it.",
     "report_h_summary": "Summary",
     "report_sd": "Standard deviation of the scores",
     "report_h_distribution": "Score distribution",

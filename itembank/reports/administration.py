@@ -28,18 +28,21 @@ from sqlalchemy.orm import Session
 from analysis.distractors import OMITTED
 from analysis.flags import SEVERITIES
 from itembank import figures
+from itembank.assembly import coverage_report
 from itembank.display import rounded_percent, shown, shown_percent
 from itembank.scoring import ANNULLED, ScoringResult, conversion_table, format_fraction
 from itembank.services import committee
 from itembank.services.administration_data import load_administration
 from itembank.services.administrations import get_administration, get_attributes
+from itembank.services.blueprints import blueprint_constraints
+from itembank.services.forms import get_form, load_pool
 from itembank.services.item_analysis import AdministrationAnalysis, analyze
 from itembank.services.previews import pass_rate
 from itembank.services.results import latest_release, release_snapshot, snapshot_hash
 from itembank.storage.models import CutScoreRule
 from itembank.text import t
 
-__all__ = ["AdministrationReport", "Chart", "build_administration_report", "describe_cut", "pass_rate_rows", "release_state"]
+__all__ = ["AdministrationReport", "Chart", "blueprint_coverage", "build_administration_report", "describe_cut", "pass_rate_rows", "release_state"]
 
 
 @dataclass
@@ -73,6 +76,8 @@ class AdministrationReport:
     pass_rates: list[dict[str, Any]]
     not_available: list[str]
     generated: str
+    coverage: list[list[str]] = field(default_factory=list)
+    coverage_note: str = ""
     charts: list[Chart] = field(default_factory=list)
 
 
@@ -171,6 +176,30 @@ def _option_rows(a: AdministrationAnalysis, item: str) -> list[list[str]]:
     return [[t("omitted") if r.option == OMITTED else str(r.option), t("yes") if r.is_key else "", str(int(r.n)),
              pct(r.proportion), pct(r.prop_low), pct(r.prop_mid), pct(r.prop_high), _stat(r.rar, "rar"),
              _stat(r.mean_total, "mean_total")] for r in table.itertuples()]
+
+
+def blueprint_coverage(session: Session, form: Any) -> tuple[list[list[str]], str]:
+    """The form against its blueprint's count and sum rows, from the assembly's own
+    :func:`~itembank.assembly.coverage_report` (the check made when the form was assembled):
+    rows ``constraint, required, on the form, met``, and a note. Mean rows (e.g. a band on p)
+    are left out: the pool's p-values move with every new sitting, the form does not."""
+    if form.blueprint is None:
+        return [], t("report_coverage_none")
+    bp = form.blueprint
+    pool, _ = load_pool(session, bp.specification.code)
+    ids = [fi.item_version_id for fi in form.items]
+    if not set(ids) <= set(pool.index):
+        return [], t("report_coverage_retired")
+    table = coverage_report(pool, [ids], blueprint_constraints(bp))
+    rows = []
+    for r in table[table["type"] != "mean"].itertuples():
+        if r.lower == r.upper and r.lower is not None:
+            required = f"{r.lower:g}"
+        else:
+            required = f"{'' if r.lower is None or r.lower != r.lower else f'{r.lower:g}'} – " \
+                       f"{'' if r.upper is None or r.upper != r.upper else f'{r.upper:g}'}".strip()
+        rows.append([str(r.constraint_id), required, f"{r.value:g}", t("yes") if r.met else t("report_no")])
+    return rows, t("report_coverage_note", code=bp.code, version=bp.version)
 
 
 def build_administration_report(session: Session, administration: str) -> AdministrationReport:
@@ -272,6 +301,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
                        (t("yes") if r.reaches_cut else t("report_no"))] for r in conv.itertuples()]
         note = t("report_conv_no_grade")
 
+    coverage, coverage_note = blueprint_coverage(session, get_form(session, form.code))
     return AdministrationReport(
         title=t("report_admin_title", code=admin.code),
         facts=facts,
@@ -292,5 +322,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         pass_rates=pass_rate_rows(result, get_attributes(session, administration)),
         not_available=[t("report_na_irt"), t("report_na_consistency")],
         generated=t("report_generated", when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"),
+        coverage=coverage,
+        coverage_note=coverage_note,
         charts=charts,
     )

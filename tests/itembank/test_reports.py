@@ -500,3 +500,24 @@ def test_pass_rate_figure_hover_text_reaches_plotly_unformatted() -> None:
     fig = figures.pass_rate_figure([1, 2, 3, 4], 4, Fraction(2))
     assert fig.data[0].hovertemplate.startswith("cut %{x}: %{y:.1%} pass")
     assert list(fig.data[0].y) == [1.0, 1.0, 0.75, 0.5, 0.25]  # share with total >= c, c = 0..4
+
+
+def test_the_demo_report_shows_the_form_against_its_blueprint(demo_pdf: tuple[Path, Path], demo_db: Path) -> None:
+    from itembank import demo
+
+    page = parse(demo_pdf[0].read_text(encoding="utf-8"))
+    rows = {r[0]: r[1:] for r in page.table("coverage")["rows"][1:]}
+    # Independently: the demo's item codes name their cell (VCA-LO4-K-03: objective LO4, level K).
+    engine = make_engine(f"sqlite:///{demo_db}")
+    try:
+        with Session(engine) as s:
+            codes = list(administrations.scoring_form(s, demo.ADMIN_CODE).item_ids)
+    finally:
+        engine.dispose()
+    cells = [k for k in rows if "/" in k]
+    assert len(cells) == 16
+    for cell in cells:
+        objective, level = cell.split("/")
+        on_form = sum(c.startswith(f"VCA-{objective}-{level}-") for c in codes)
+        assert rows[cell] == [rows[cell][0], str(on_form), t("yes")] and rows[cell][0] == str(on_form)
+    assert rows["total_items"] == ["40", "40", t("yes")]
