@@ -39,7 +39,7 @@ from itembank.services.forms import get_form, load_pool
 from itembank.services.item_analysis import AdministrationAnalysis, analyze
 from itembank.services.previews import pass_rate
 from itembank.services.results import latest_release, release_snapshot, snapshot_hash
-from itembank.storage.models import CutScoreRule
+from itembank.storage.models import CutScoreRule, TestSpecification
 from itembank.text import t
 
 __all__ = ["AdministrationReport", "Chart", "blueprint_coverage", "build_administration_report", "describe_cut", "pass_rate_rows", "release_state"]
@@ -191,13 +191,14 @@ def blueprint_coverage(session: Session, form: Any) -> tuple[list[list[str]], st
     if not set(ids) <= set(pool.index):
         return [], t("report_coverage_retired")
     table = coverage_report(pool, [ids], blueprint_constraints(bp))
+    def bound(value: float | None) -> str:
+        return "" if value is None or math.isnan(value) else f"{value:g}"
+
     rows = []
     for r in table[table["type"] != "mean"].itertuples():
-        if r.lower == r.upper and r.lower is not None:
-            required = f"{r.lower:g}"
-        else:
-            required = f"{'' if r.lower is None or r.lower != r.lower else f'{r.lower:g}'} – " \
-                       f"{'' if r.upper is None or r.upper != r.upper else f'{r.upper:g}'}".strip()
+        low, high = bound(r.lower), bound(r.upper)
+        required = (low if low == high else f"{low} – {high}" if low and high
+                    else f"≥ {low}" if low else f"≤ {high}")
         rows.append([str(r.constraint_id), required, f"{r.value:g}", t("yes") if r.met else t("report_no")])
     return rows, t("report_coverage_note", code=bp.code, version=bp.version)
 
@@ -209,11 +210,12 @@ def build_administration_report(session: Session, administration: str) -> Admini
     a = analyze(data)
     result = a.result
     form = admin.form
-    spec = form.blueprint.specification if form.blueprint is not None else None
+    spec = form.blueprint.specification if form.blueprint is not None else (
+        session.get(TestSpecification, form.specification_id) if form.specification_id is not None else None)
     rel, dist = a.reliability, a.distribution
     n = len(result.candidates)
-    label = result.rules.pass_label
-    passed = int((result.candidates["outcome"] == label).sum())
+    pass_rates = pass_rate_rows(result, get_attributes(session, administration))
+    everybody = pass_rates[0]  # passed / judged, annulled results left out (previews.pass_rate)
     cut = result.cuts.get("total")
     maximum = result.maxima["total"]
 
@@ -231,7 +233,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         (t("mean_score"), f"{shown(dist.mean, 'score_mean')} / {format_fraction(maximum)}"),
         (t("report_sd"), shown(dist.sd, "score_sd")),
         (t("cut_score"), f"{format_fraction(cut)} / {format_fraction(maximum)}" if cut is not None else t("none")),
-        (t("passed"), f"{passed} ({shown_percent(passed / n, 'pass_rate')})" if n else "0"),
+        (t("passed"), f"{everybody['passed']} ({everybody['rate']})"),
         (t("voided"), ", ".join(result.voided) or t("none")),
     ]
     percentiles = [(t("report_min"), f"{dist.min:g}"), *[(f"P{p:g}", f"{v:g}") for p, v in dist.percentiles.items()],
@@ -319,7 +321,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         conversion_header=conversion_header,
         conversion=conversion,
         conversion_note=note,
-        pass_rates=pass_rate_rows(result, get_attributes(session, administration)),
+        pass_rates=pass_rates,
         not_available=[t("report_na_irt"), t("report_na_consistency")],
         generated=t("report_generated", when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"),
         coverage=coverage,

@@ -521,3 +521,16 @@ def test_the_demo_report_shows_the_form_against_its_blueprint(demo_pdf: tuple[Pa
         on_form = sum(c.startswith(f"VCA-{objective}-{level}-") for c in codes)
         assert rows[cell] == [rows[cell][0], str(on_form), t("yes")] and rows[cell][0] == str(on_form)
     assert rows["total_items"] == ["40", "40", t("yes")]
+
+
+def test_an_annulled_result_leaves_the_pass_rate_in_summary_and_table_alike(sitting: Engine, tmp_path: Path) -> None:
+    with Session(sitting) as s:
+        results.release_results(s, "ADM", actor="sec")
+        results.annul_result(s, "ADM", "c01", reason="fraud", actor="sec")
+        page = html_of(s, tmp_path)
+        table = results.score_administration(s, "ADM").results_table()
+    judged = table[table["outcome"] != "annulled"]
+    passed = int((judged["outcome"] == "pass").sum())
+    assert len(judged) == 39  # c01 annulled: out of the count and of the rate
+    assert page.pairs("summary")[t("passed")] == f"{passed} ({shown_percent(passed / 39)})"
+    assert page.table("pass-rates")["rows"][1][2:] == ["39", str(passed), shown_percent(passed / 39)]
