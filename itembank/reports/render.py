@@ -13,6 +13,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from itembank.errors import UserError
 from itembank.io.tables import atomic_output
 from itembank.reports import check_output
 from itembank.reports.charts import ChartError, render_svgs
@@ -54,8 +55,12 @@ def render_html(template: str, report: Any) -> str:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of ``html`` (WeasyPrint; A4, page numbers from the stylesheet)."""
-    from weasyprint import HTML
-
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # WeasyPrint loads Pango (a system library) on import
+        raise UserError(f"a PDF report needs WeasyPrint and the Pango library ({exc}); install them "
+                        "(pip install weasyprint; apt-get install libpango-1.0-0 libpangoft2-1.0-0) or write "
+                        "the report as .html") from None
     return HTML(string=html).write_pdf()
 
 
