@@ -21,7 +21,7 @@ from itembank.display import chart_percent_format
 from itembank.scoring import format_fraction
 from itembank.text import t
 
-__all__ = ["COLOURS", "score_figure", "groups_figure", "pass_rate_figure", "first_passing_score"]
+__all__ = ["COLOURS", "score_figure", "groups_figure", "distractor_figure", "pass_rate_figure", "trend_figure", "first_passing_score"]
 
 #: Okabe–Ito colours by meaning.
 COLOURS = {
@@ -105,6 +105,20 @@ def groups_figure(groups: dict[str, Any], *, height: int = 320) -> go.Figure:
     return fig
 
 
+def distractor_figure(options: Any, *, height: int = 300) -> go.Figure:
+    """The score-group chart of one item from its rows of the distractor table
+    (:func:`analysis.ctt.distractors`: ``option``, ``is_key``, ``prop_low``, ``prop_mid``,
+    ``prop_high``), with the key marked and the omitted/invalid row named in words; drawn by
+    :func:`groups_figure`, so the report and the dashboard show the same chart."""
+    from analysis.distractors import OMITTED
+
+    labels = [t("omitted") if o == OMITTED else (t("key_mark", option=o) if k else str(o))
+              for o, k in zip(options["option"], options["is_key"])]
+    shares = {g: [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+                  for v in options[f"prop_{g}"]] for g in ("low", "mid", "high")}
+    return groups_figure({"labels": labels, **shares}, height=height)
+
+
 def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | None = None, *,
                      height: int = 300) -> go.Figure:
     """The pass rate as a function of the cut score: for every possible cut c (0..maximum in
@@ -122,4 +136,20 @@ def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | No
                                  name=t("cut_score"), hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
     fig.update_layout(title=t("pass_rate_title"), xaxis_title=t("cut_axis"), yaxis_title=t("pass_rate_axis"),
                       yaxis_tickformat=share, yaxis_range=[0, 1.02], height=height, showlegend=False, **_LAYOUT)
+    return fig
+
+
+def trend_figure(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, height: int = 300) -> go.Figure:
+    """Proportions (0..1) per sitting, in date order: one line per series (e.g. pass rate and
+    Cronbach's alpha), for the yearly evaluation. ``labels`` name the sittings on the x axis."""
+    palette = [COLOURS["pass"], COLOURS["line"], COLOURS["accent"], COLOURS["fail"]]
+    fig = go.Figure([
+        go.Scatter(x=list(labels), y=[None if v is None or v != v else v for v in values], name=name,
+                   mode="lines+markers", line_color=palette[k % len(palette)],
+                   marker_symbol=("circle", "square", "diamond", "triangle-up")[k % 4],
+                   hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>")
+        for k, (name, values) in enumerate(series.items())
+    ])
+    fig.update_layout(title=t("trend_title"), yaxis_range=[0, 1.02], height=height,
+                      legend={"orientation": "h", "y": -0.25}, **_LAYOUT)
     return fig

@@ -30,7 +30,7 @@ from itembank.services.administrations import get_administration
 from itembank.services.results import latest_release, release_table
 from itembank.storage.models import Release
 
-__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "preview_decision", "preview_withdrawal",
+__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "pass_rate", "preview_decision", "preview_withdrawal",
            "preview_release", "compare_releases"]
 
 
@@ -76,6 +76,13 @@ class DecisionPreview:
 def _pass_rate(table: pd.DataFrame, pass_label: str) -> float:
     judged = table[table["outcome"] != scoring.ANNULLED]
     return float((judged["outcome"] == pass_label).mean()) if len(judged) else float("nan")
+
+
+def pass_rate(table: pd.DataFrame, *, pass_label: str = "pass") -> float:
+    """The pass rate of a results table (RESULTS columns): candidates whose outcome is
+    ``pass_label`` / candidates scored, annulled results left out of both (NaN when nobody
+    is left). The one definition the previews, the release summary and the reports use."""
+    return _pass_rate(table, pass_label)
 
 
 def _one(table: pd.DataFrame, column: str) -> str:

@@ -48,6 +48,8 @@ __all__ = [
     "release_results",
     "verify_release",
     "latest_release",
+    "release_snapshot",
+    "snapshot_hash",
     "release_table",
     "current_results",
     "add_objection",
@@ -102,17 +104,9 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
     data = load_administration(session, administration)
     result = data.score()  # checks the rule set is assigned
     assert data.rule_set is not None
-    rule_set_id, code, version, text = data.rule_set
+    rule_set_id = data.rule_set[0]
     table = result.results_table()
-    snapshot = {
-        "administration": admin.code,
-        "form": data.form_code,
-        "rule_set": {"code": code, "version": version, "text": text},
-        "cut_score_rules": [{"part": r.part, "rule": r.rule, "reason": r.reason} for r in data.cut_rules],
-        "decisions": [dataclasses.asdict(d) for d in data.decisions],
-        "columns": list(table.columns),
-        "results": table.to_numpy().tolist(),
-    }
+    snapshot = release_snapshot(data, table)
     content_hash = _canonical_hash(snapshot)
     previous = latest_release(session, admin)
     if previous is not None and previous.content_hash == content_hash:
@@ -133,6 +127,29 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
                  detail={"revision": row.revision, "hash": content_hash, "changed_candidates":
                          int(changed["candidate"].nunique()) if len(changed) else 0}, reason=note)
     return ReleaseOutcome(row, changed, False)
+
+
+def release_snapshot(data: AdministrationData, table: pd.DataFrame) -> dict[str, Any]:
+    """What a release stores: the results table (RESULTS columns as text) with the inputs that
+    made it — rule-set text and version, cut-score rules, decisions in force. Its
+    :func:`snapshot_hash` is the release's content hash, so a report can tell whether the
+    current state is exactly a stored release."""
+    assert data.rule_set is not None
+    _, code, version, text = data.rule_set
+    return {
+        "administration": data.code,
+        "form": data.form_code,
+        "rule_set": {"code": code, "version": version, "text": text},
+        "cut_score_rules": [{"part": r.part, "rule": r.rule, "reason": r.reason} for r in data.cut_rules],
+        "decisions": [dataclasses.asdict(d) for d in data.decisions],
+        "columns": list(table.columns),
+        "results": table.to_numpy().tolist(),
+    }
+
+
+def snapshot_hash(snapshot: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a release snapshot (sorted keys, no spaces, UTF-8)."""
+    return _canonical_hash(snapshot)
 
 
 def release_table(snapshot: dict[str, Any]) -> pd.DataFrame:

@@ -488,6 +488,12 @@ MISTAKES = [
     ["qti", "export", "{tmp}/items.xml"],
     ["qti", "import", "{missing}.zip"],
     ["qti", "import", "{text}"],
+    ["report", "NOPE", "--out", "{tmp}/report.html"],
+    ["report", "administration", "ADM", "--out", "{tmp}/report.docx"],
+    ["report", "administration", "ADM", "--out", "{missing}/sub/report.pdf"],
+    ["report", "evaluation", "NOPE", "--from", "2025-01-01", "--to", "2025-12-31", "--out", "{tmp}/e.html"],
+    ["report", "evaluation", "NOPE", "--from", "2025-12-31", "--to", "2025-01-01", "--out", "{tmp}/e.html"],
+    ["report", "evaluation", "NOPE", "--from", "1 januari", "--to", "2025-12-31", "--out", "{tmp}/e.html"],
 ]
 
 
