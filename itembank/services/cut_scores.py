@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from analysis import ctt
 from analysis import standard_setting as ss
 from itembank import scoring
 from itembank.errors import UserError
@@ -31,7 +32,7 @@ from itembank.io.numbers import parse_number
 from itembank.services.administration_data import AdministrationData
 
 __all__ = ["CutBasis", "cut_basis", "typed_number", "direct_rule", "rule_of", "fixed_percentage", "cohen_schotanus",
-           "hofstee", "beuk", "angoff", "nedelsky", "item_options", "DIRECT_KINDS"]
+           "hofstee", "beuk", "angoff", "nedelsky", "item_options", "histogram", "DIRECT_KINDS"]
 
 #: The cut-score rules a committee may type directly (the CLI's --percent, --points,
 #: --percent-guessing).
@@ -58,6 +59,12 @@ def cut_basis(data: AdministrationData, result: scoring.ScoringResult | None = N
     judged = ~result.candidates["outcome"].isin([scoring.ANNULLED, scoring.PENDING])
     return CutBasis(data, result, result.total[judged], result.maxima["total"], result.chance["total"],
                     result.rules.reach)
+
+
+def histogram(b: CutBasis) -> pd.DataFrame:
+    """The totals' histogram (``lower``, ``upper``, ``count``; one bar per whole score on a
+    whole-number scale) for :func:`itembank.figures.score_figure`."""
+    return ctt.score_distribution(b.totals, float(b.maximum)).histogram()
 
 
 def typed_number(text: str | float | int | None, what: str) -> float:
