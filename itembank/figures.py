@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from itembank.display import chart_percent_format
 from itembank.scoring import format_fraction
-from itembank.text import t
+from itembank.text import TEXT, t
 
 __all__ = ["COLOURS", "score_figure", "groups_figure", "pass_rate_figure", "first_passing_score", "hofstee_figure",
            "beuk_figure"]
@@ -35,6 +35,12 @@ COLOURS = {
     "line": "#009E73",  # bluish green
     "accent": "#CC79A7",  # reddish purple
 }
+
+def _hover(key: str) -> str:
+    """A Plotly hover template from :mod:`itembank.text`, as written: its ``%{x}`` fields are
+    Plotly's, not ours to fill (``t`` would read them as format fields)."""
+    return TEXT[key]
+
 
 _LAYOUT: dict[str, Any] = {"margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "template": "plotly_white"}
 
@@ -116,11 +122,11 @@ def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | No
     rates = 1 - np.searchsorted(scores, cuts, side="left") / max(len(scores), 1)
     share = chart_percent_format()
     fig = go.Figure(go.Scatter(x=cuts, y=rates, mode="lines+markers", line_color=COLOURS["line"], marker_size=4,
-                               hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
+                               hovertemplate=_hover("pass_rate_hover") + "<extra></extra>"))
     if cut is not None:
         rate = float((scores >= float(cut)).mean()) if len(scores) else float("nan")
         fig.add_trace(go.Scatter(x=[float(cut)], y=[rate], mode="markers", marker={"size": 11, "color": COLOURS["cut"]},
-                                 name=t("cut_score"), hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
+                                 name=t("cut_score"), hovertemplate=_hover("pass_rate_hover") + "<extra></extra>"))
     fig.update_layout(title=t("pass_rate_title"), xaxis_title=t("cut_axis"), yaxis_title=t("pass_rate_axis"),
                       yaxis_tickformat=share, yaxis_range=[0, 1.02], height=height, showlegend=False, **_LAYOUT)
     return fig
@@ -148,13 +154,13 @@ def hofstee_figure(totals: Sequence[float], result: Any, *, height: int = 260) -
     f_min, f_max = float(result.inputs["f_min"]), float(result.inputs["f_max"])
     fig = go.Figure([
         go.Scatter(x=cuts, y=100 - passing, mode="lines", line_color=COLOURS["line"], name=t("hofstee_curve"),
-                   hovertemplate=t("fail_rate_hover") + "<extra></extra>"),
+                   hovertemplate=_hover("fail_rate_hover") + "<extra></extra>"),
         go.Scatter(x=[line["k_min_points"], line["k_max_points"]], y=[f_max, f_min], mode="lines+markers",
                    line={"color": COLOURS["accent"], "width": 3}, name=t("hofstee_line"),
-                   hovertemplate=t("fail_rate_hover") + "<extra></extra>"),
+                   hovertemplate=_hover("fail_rate_hover") + "<extra></extra>"),
         go.Scatter(x=[result.details["unrounded_cut"]], y=[result.details["fail_rate_at_cut"]], mode="markers",
                    marker={"size": 11, "color": COLOURS["cut"]}, name=t("cut_score"),
-                   hovertemplate=t("fail_rate_hover") + "<extra></extra>"),
+                   hovertemplate=_hover("fail_rate_hover") + "<extra></extra>"),
     ])
     fig.update_layout(title=t("hofstee_title"), xaxis_title=t("cut_axis"), yaxis_title=t("fail_rate_axis"),
                       yaxis_range=[0, 100], height=height, showlegend=True,
@@ -173,10 +179,10 @@ def beuk_figure(totals: Sequence[float], result: Any, *, height: int = 260) -> g
     judges_x = [k * scale for k in result.inputs["judge_cuts"]]
     traces = [
         go.Scatter(x=cuts, y=passing, mode="lines", line_color=COLOURS["line"], name=t("beuk_curve"),
-                   hovertemplate=t("pass_rate_percent_hover") + "<extra></extra>"),
+                   hovertemplate=_hover("pass_rate_percent_hover") + "<extra></extra>"),
         go.Scatter(x=judges_x, y=result.inputs["judge_pass_rates"], mode="markers", name=t("beuk_judges"),
                    marker={"size": 8, "color": COLOURS["fail"], "symbol": "diamond"},
-                   hovertemplate=t("pass_rate_percent_hover") + "<extra></extra>"),
+                   hovertemplate=_hover("pass_rate_percent_hover") + "<extra></extra>"),
     ]
     slope = d["slope_percent_per_point"]
     if math.isfinite(slope) and slope > 0:
@@ -191,7 +197,7 @@ def beuk_figure(totals: Sequence[float], result: Any, *, height: int = 260) -> g
                              name=t("beuk_line"), hoverinfo="skip"))
     traces.append(go.Scatter(x=[d["unrounded_cut"]], y=[d["pass_rate_curve_at_cut"]], mode="markers",
                              marker={"size": 11, "color": COLOURS["cut"]}, name=t("cut_score"),
-                             hovertemplate=t("pass_rate_percent_hover") + "<extra></extra>"))
+                             hovertemplate=_hover("pass_rate_percent_hover") + "<extra></extra>"))
     fig = go.Figure(traces)
     fig.update_layout(title=t("beuk_title"), xaxis_title=t("cut_axis"), yaxis_title=t("pass_rate_percent_axis"),
                       yaxis_range=[0, 100], height=height, legend={"orientation": "h", "y": -0.3},

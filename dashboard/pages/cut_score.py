@@ -37,6 +37,7 @@ from itembank.errors import UserError
 from itembank.io.ratings_files import read_ratings_upload
 from itembank.permissions import Permission, allowed
 from itembank.scoring import format_fraction
+from itembank.scoring.grades import to_fraction
 from itembank.services import committee
 from itembank.services import cut_scores as cs
 from itembank.services.administration_data import load_administration
@@ -56,6 +57,9 @@ def rule_text(rule: dict[str, Any] | None) -> str:
 
     if rule and rule.get("kind") == "item_ratings":
         return t("method_" + str(rule.get("source", {}).get("method", "angoff")))
+    if rule and isinstance(rule.get("value"), (int, float, str)):
+        # The rule's number as the scoring core writes a cut (exact up to 6 decimals).
+        rule = {**rule, "value": format_fraction(to_fraction(rule["value"]))}
     text = cut_text(rule)
     return text + (" (" + t("input_round_up") + ")" if rule and rule.get("round_up") else "")
 
@@ -73,7 +77,8 @@ def method_of(rule: dict[str, Any] | None) -> str:
 def _number_input(input_id: str, label: str, value: str) -> html.Div:
     return html.Div(className="field", children=[
         html.Label(label, htmlFor=input_id),
-        dcc.Input(id=input_id, type="text", inputMode="decimal", value=value, debounce=True, className="number")])
+        dcc.Input(id=input_id, type="text", inputMode="decimal", value=value, debounce=True, className="number",
+                  style={"width": "6.5rem"})])
 
 
 def _round_up(method: str) -> dcc.Checklist:
@@ -98,7 +103,7 @@ def _beuk_grid() -> Any:
         {"field": "judge", "headerName": t("col_judge"), "editable": True},
         {"field": "cut", "headerName": t("col_judge_cut"), **column},
         {"field": "pass_rate", "headerName": t("col_judge_pass_rate"), **column},
-    ], singleClickEdit=True, stopEditingWhenCellsLoseFocus=True)
+    ], singleClickEdit=True, stopEditingWhenCellsLoseFocus=True, rowHeight=28, headerHeight=30)
     judges.rowData = [{"judge": f"J{k}", "cut": "", "pass_rate": ""} for k in range(1, 7)]
     return judges
 
@@ -368,7 +373,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-direct-round-up", "value"))
     def direct(code, kind, value, round_up):
         if not (value or "").strip():
-            return html.P(t("explain_direct"), className="muted"), None, True
+            return None, None, True
         return run(code, "direct", lambda b: (cs.direct_rule(kind, value, round_up=up(round_up)), None, None))[:3]
 
     @app.callback(Permission.PROPOSE_CUT,
@@ -434,7 +439,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
     # Show the preview where the committee member is looking (runs in the browser, no data).
     app.app.clientside_callback(
         "function(children) { var el = document.getElementById('cut-preview-box');"
-        " if (children && el) { setTimeout(function() { el.scrollIntoView({behavior: 'smooth', block: 'center'}); }, 50); }"
+        " if (children && el) { setTimeout(function() { el.scrollIntoView({behavior: 'smooth', block: 'start'}); }, 50); }"
         " return ''; }",
         Output("cut-preview-scrolled", "data"), Input("cut-preview", "children"), prevent_initial_call=True)
 
