@@ -307,7 +307,6 @@ TEXT: Mapping[str, str] = {
     "fix_reason_placeholder": "E.g. agreed in the committee meeting of …",
     "fix_reason_needed": "Give a reason for fixing the cut.",
     "fix_done": "Fixed: the cut in force ({rule}) is fixed by {who}.",
-    "fix_not_your_role": "The secretary fixes the cut in force.",
     "propose_not_your_role": "Proposing a cut is for the committee and the secretary.",
     "conversion_title": "Conversion table (omzettingstabel)",
     "conversion_none": "This rule set gives no grade (pass or fail only): there is no conversion table.",

@@ -44,7 +44,7 @@ from itembank.services.administration_data import load_administration
 from itembank.services.previews import CutPreview, compare_results, preview_cut
 from itembank.text import t
 
-__all__ = ["PAGE", "register", "rule_text", "method_of"]
+__all__ = ["PAGE", "method_of", "register", "rule_text"]
 
 FLIPS_LISTED = 50  # candidates listed in a preview; the count is always complete
 METHODS = ("fixed_percentage", "cohen_schotanus", "hofstee", "beuk", "ratings", "direct")

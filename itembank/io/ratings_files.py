@@ -104,7 +104,9 @@ def read_ratings_upload(filename: str, contents: str, *, kind: RatingsKind, opti
                         optional: Collection[str] = ()) -> pd.DataFrame:
     """:func:`read_ratings` for a file uploaded in the browser (``contents`` as a data URL,
     ``data:<type>;base64,<data>``), read under its own name so messages name it."""
-    name = Path(filename or "ratings.csv").name
+    name = Path((filename or "ratings.csv").replace("\\", "/")).name
+    if not name or len(name.encode("utf-8")) > 200:  # not a name the file system takes
+        name = "ratings" + Path(name).suffix[:8]
     try:
         data = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, ValueError, binascii.Error):

@@ -31,8 +31,22 @@ from itembank.errors import UserError
 from itembank.io.numbers import parse_number
 from itembank.services.administration_data import AdministrationData
 
-__all__ = ["CutBasis", "cut_basis", "typed_number", "direct_rule", "rule_of", "fixed_percentage", "cohen_schotanus",
-           "hofstee", "beuk", "angoff", "nedelsky", "item_options", "histogram", "DIRECT_KINDS"]
+__all__ = [
+    "DIRECT_KINDS",
+    "CutBasis",
+    "angoff",
+    "beuk",
+    "cohen_schotanus",
+    "cut_basis",
+    "direct_rule",
+    "fixed_percentage",
+    "histogram",
+    "hofstee",
+    "item_options",
+    "nedelsky",
+    "rule_of",
+    "typed_number",
+]
 
 #: The cut-score rules a committee may type directly (the CLI's --percent, --points,
 #: --percent-guessing).
@@ -67,7 +81,7 @@ def histogram(b: CutBasis) -> pd.DataFrame:
     return ctt.score_distribution(b.totals, float(b.maximum)).histogram()
 
 
-def typed_number(text: str | float | int | None, what: str) -> float:
+def typed_number(text: str | float | None, what: str) -> float:
     """A number the user typed (decimal point or comma), or a UserError naming ``what``."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)

@@ -35,7 +35,10 @@ def _cards(driver) -> dict[str, str]:
 
 def test_committee_proposes_a_hofstee_cut_with_a_preview_and_the_secretary_fixes_it(
         server: str, browser, log_in, screenshot, bank: Path) -> None:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

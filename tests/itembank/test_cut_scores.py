@@ -166,7 +166,7 @@ def test_an_uploaded_ratings_file_is_read_under_its_own_name() -> None:
 
     contents = "data:text/csv;base64," + base64.b64encode(b"judge,Q1,Q2,Q3\nJ1,1,1,x\n").decode()
     with pytest.raises(InputFileError, match=r"my ratings\.csv, row 2, column 'Q3'"):
-        read_ratings_upload("C:\\fakepath\\my ratings.csv".split("\\")[-1], contents, kind="angoff", options=OPTIONS)
+        read_ratings_upload("C:\\fakepath\\my ratings.csv", contents, kind="angoff", options=OPTIONS)
     with pytest.raises(InputFileError, match="could not be read"):
         read_ratings_upload("r.csv", "not a data url", kind="angoff", options=OPTIONS)
 
