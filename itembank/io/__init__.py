@@ -7,8 +7,9 @@ file is named by its name), declared columns (:class:`~itembank.io.tables.Column
 separator) and holds their plausible ranges (:data:`~itembank.io.numbers.LIMITS`).
 
 ``item_files`` (item versions as CSV/XLSX), ``response_files`` (a sitting's responses),
-``blueprint_files`` (a blueprint as a constraint table) and ``scoring_files`` (file mode of
-the scoring core: FORM, RESPONSES, DECISIONS, RESULTS).
+``blueprint_files`` (a blueprint as a constraint table), ``scoring_files`` (file mode of
+the scoring core: FORM, RESPONSES, DECISIONS, RESULTS) and ``ratings_files`` (the judges'
+Angoff/Nedelsky ratings for standard setting).
 
 Every reader checks the whole file first and reports every problem with file, row and
 column (:class:`itembank.errors.InputFileError`); nothing is written when any row is wrong.

@@ -235,3 +235,22 @@ def test_only_the_secretary_fixes_with_a_reason_and_only_once(client, bank: Path
     with Session(engine) as session:
         assert committee.cut_fixed(session, CODE)[:2] == (True, "s.bakker")
     engine.dispose()
+
+
+def test_the_conversion_table_shows_the_scoring_cores_grades_and_marks_the_scores_that_reach_the_cut(
+        engine, flextoets_exam) -> None:
+    import pandas as pd
+
+    from dashboard.pages.cut_score import conversion_block
+
+    codes = ["Q1", "Q2", "Q3", "Q4"]
+    with Session(engine) as session:
+        flextoets_exam(session, codes, pd.DataFrame([list("AAAB")], index=["c1"], columns=codes))
+        result = load_administration(session, "ADM").score()
+    block = conversion_block(result).to_plotly_json()
+    table = next(c for c in block["props"]["children"] if getattr(c, "id", None) == "cut-conversion-table")
+    rows = [[cell.children for cell in row.children] + [row.className] for row in table.children[1].children]
+    # Cut 65 % of 4 = 2.6: 1 + 4.5 x 2/2.6 = 4.4615... for 2; 5.5 + 4.5 x 0.4/1.4 = 6.7857... for 3.
+    assert rows[2] == ["2", "4.461538", "4.461", "4", ""]
+    assert rows[3] == ["3", "6.785714", "6.785", "7", "at-cut"]
+    assert rows[4] == ["4", "10", "10.000", "10", "at-cut"]
