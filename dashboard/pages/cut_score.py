@@ -326,6 +326,8 @@ def register(app: GuardedApp, engine: Engine) -> None:
         return (blocks, figures.score_figure(cs.histogram(b), cut, height=300),
                 figures.pass_rate_figure(b.totals, float(b.maximum), cut, height=300), conversion_block(b.result))
 
+    # The methods run again after a cut is recorded (cut-refresh): their "would change outcome
+    # against the cut in force" is counted against the new cut.
     def run(code: str | None, method: str, compute: Any) -> tuple[Any, Any, bool, Any]:
         """Run one method on the sitting: (result block, rule, use-button disabled, chart)."""
         if not code:
@@ -345,9 +347,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-fixed_percentage", "children"), Output({"type": "cut-rule", "method": "fixed_percentage"}, "data"),
                   Output({"type": "cut-use", "method": "fixed_percentage"}, "disabled"),
-                  Input("cut-code", "data"), Input("cut-fixed_percentage-percent", "value"),
+                  Input("cut-code", "data"), Input("cut-refresh", "data"),
+                  Input("cut-fixed_percentage-percent", "value"),
                   Input("cut-fixed_percentage-round-up", "value"))
-    def fixed_percentage(code, percent, round_up):
+    def fixed_percentage(code, _refresh, percent, round_up):
         def compute(b):
             return cs.fixed_percentage(b, percent=cs.typed_number(percent, t("input_percent")), round_up=up(round_up)), None, None
         return run(code, "fixed_percentage", compute)[:3]
@@ -355,9 +358,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-cohen_schotanus", "children"), Output({"type": "cut-rule", "method": "cohen_schotanus"}, "data"),
                   Output({"type": "cut-use", "method": "cohen_schotanus"}, "disabled"),
-                  Input("cut-code", "data"), Input("cut-cohen_schotanus-percentage", "value"),
+                  Input("cut-code", "data"), Input("cut-refresh", "data"),
+                  Input("cut-cohen_schotanus-percentage", "value"),
                   Input("cut-cohen_schotanus-percentile", "value"), Input("cut-cohen_schotanus-round-up", "value"))
-    def cohen_schotanus(code, percentage, percentile, round_up):
+    def cohen_schotanus(code, _refresh, percentage, percentile, round_up):
         def compute(b):
             r = cs.cohen_schotanus(b, percentage=cs.typed_number(percentage, t("input_percentage")),
                                    percentile=cs.typed_number(percentile, t("input_percentile")), round_up=up(round_up))
@@ -369,9 +373,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-direct", "children"), Output({"type": "cut-rule", "method": "direct"}, "data"),
                   Output({"type": "cut-use", "method": "direct"}, "disabled"),
-                  Input("cut-code", "data"), Input("cut-direct-kind", "value"), Input("cut-direct-value", "value"),
+                  Input("cut-code", "data"), Input("cut-refresh", "data"),
+                  Input("cut-direct-kind", "value"), Input("cut-direct-value", "value"),
                   Input("cut-direct-round-up", "value"))
-    def direct(code, kind, value, round_up):
+    def direct(code, _refresh, kind, value, round_up):
         if not (value or "").strip():
             return None, None, True
         return run(code, "direct", lambda b: (cs.direct_rule(kind, value, round_up=up(round_up)), None, None))[:3]
@@ -380,10 +385,11 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Output("cut-result-hofstee", "children"), Output({"type": "cut-rule", "method": "hofstee"}, "data"),
                   Output({"type": "cut-use", "method": "hofstee"}, "disabled"),
                   Output("cut-graph-hofstee", "figure"), Output("cut-graph-hofstee", "style"),
-                  Input("cut-code", "data"), Input("cut-hofstee-k_min", "value"), Input("cut-hofstee-k_max", "value"),
+                  Input("cut-code", "data"), Input("cut-refresh", "data"),
+                  Input("cut-hofstee-k_min", "value"), Input("cut-hofstee-k_max", "value"),
                   Input("cut-hofstee-f_min", "value"), Input("cut-hofstee-f_max", "value"),
                   Input("cut-hofstee-round-up", "value"))
-    def hofstee(code, k_min, k_max, f_min, f_max, round_up):
+    def hofstee(code, _refresh, k_min, k_max, f_min, f_max, round_up):
         def compute(b):
             r = cs.hofstee(b, k_min=cs.typed_number(k_min, t("input_k_min")), k_max=cs.typed_number(k_max, t("input_k_max")),
                            f_min=cs.typed_number(f_min, t("input_f_min")), f_max=cs.typed_number(f_max, t("input_f_max")),
@@ -396,9 +402,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Output("cut-result-beuk", "children"), Output({"type": "cut-rule", "method": "beuk"}, "data"),
                   Output({"type": "cut-use", "method": "beuk"}, "disabled"),
                   Output("cut-graph-beuk", "figure"), Output("cut-graph-beuk", "style"),
-                  Input("cut-code", "data"), Input("cut-beuk-judges", "cellValueChanged"),
+                  Input("cut-code", "data"), Input("cut-refresh", "data"),
+                  Input("cut-beuk-judges", "cellValueChanged"),
                   Input("cut-beuk-round-up", "value"), State("cut-beuk-judges", "rowData"))
-    def beuk(code, _changed, round_up, rows):
+    def beuk(code, _refresh, _changed, round_up, rows):
         filled = [r for r in rows or [] if str(r.get("cut") or "").strip() or str(r.get("pass_rate") or "").strip()]
         if not filled:
             return html.P(t("explain_beuk"), className="muted"), None, True, no_update, _hidden()
@@ -415,9 +422,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-ratings", "children"), Output({"type": "cut-rule", "method": "ratings"}, "data"),
                   Output({"type": "cut-use", "method": "ratings"}, "disabled"),
-                  Input("cut-code", "data"), Input("cut-ratings-upload", "contents"), Input("cut-ratings-kind", "value"),
+                  Input("cut-code", "data"), Input("cut-refresh", "data"),
+                  Input("cut-ratings-upload", "contents"), Input("cut-ratings-kind", "value"),
                   Input("cut-ratings-round-up", "value"), State("cut-ratings-upload", "filename"))
-    def ratings(code, contents, kind, round_up, filename):
+    def ratings(code, _refresh, contents, kind, round_up, filename):
         if not contents:
             return html.P(t("upload_first"), className="muted"), None, True
         kind = "nedelsky" if kind == "nedelsky" else "angoff"

@@ -102,6 +102,8 @@ def test_committee_proposes_a_hofstee_cut_with_a_preview_and_the_secretary_fixes
     browser.find_element(By.ID, "cut-confirm-button").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "cut-action-message"), "Recorded"))
     wait.until(lambda d: _cards(d).get("Method") == "Hofstee")
+    # The methods are counted again against the new cut in force: Hofstee's own cut flips nobody.
+    wait.until(ec.text_to_be_present_in_element((By.ID, "cut-result-hofstee"), "0 candidate(s) would change outcome"))
     with Session(engine) as session:
         (recorded,) = committee.cut_rules(session, demo.ADMIN_CODE)
         assert committee.cut_fixed(session, demo.ADMIN_CODE) == (False, None, None)
