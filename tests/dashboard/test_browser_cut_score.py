@@ -82,8 +82,17 @@ def test_committee_proposes_a_hofstee_cut_with_a_preview_and_the_secretary_fixes
     beuk = preview_cut(data, cs.rule_of(cs.beuk(basis, judge_cuts=[65, 70, 72], judge_pass_rates=[70, 60, 65])))
     wait.until(ec.text_to_be_present_in_element((By.ID, "cut-result-beuk"), f"Proposed cut: {beuk.change.cut_after} of 40"))
     wait.until(lambda d: d.find_element(By.ID, "cut-graph-beuk").is_displayed())
+    # Angoff: the judges' ratings uploaded as a file (Dutch Excel: semicolons, decimal commas);
+    # every item rated 0,65 by both judges gives 0.65 x 40 = 26.
+    ratings = bank.parent / "panel ratings.csv"
+    items = [it.item for it in data.form.items]
+    ratings.write_text("judge;" + ";".join(items) + "\n" + "".join(f"J{j};" + ";".join(["0,65"] * 40) + "\n"
+                                                                  for j in (1, 2)), encoding="utf-8")
+    browser.find_element(By.CSS_SELECTOR, "#cut-ratings-upload input[type=file]").send_keys(str(ratings))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "cut-result-ratings"), "Proposed cut: 26 of 40"))
+    assert "File: panel ratings.csv · 2 judges" in browser.find_element(By.ID, "cut-result-ratings").text
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", card)
-    screenshot("cut-score-2b-hofstee-beuk")
+    screenshot("cut-score-2b-hofstee-beuk-angoff")
 
     use = card.find_element(By.CSS_SELECTOR, "button.primary")
     wait.until(lambda d: use.is_enabled())
