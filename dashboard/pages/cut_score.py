@@ -213,6 +213,8 @@ def _basis(engine: Engine, code: str) -> cs.CutBasis:
 
 
 def _pass_rate_line(rate: float | None, n: int) -> tuple[str, int]:
+    """The pass rate as shown and the number passing (rate = passing / n, n the candidates
+    whose results count: :attr:`CutBasis.n_judged`)."""
     passed = round((rate or 0) * n)
     return ("–" if rate is None else shown_percent(rate, "percent")), passed
 
@@ -226,7 +228,7 @@ def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
     b = cs.cut_basis(data)
     cut = b.result.cuts.get("total")
     change = compare_results(None, b.result.results_table(), pass_label=b.result.rules.pass_label)
-    rate, passed = _pass_rate_line(change.pass_rate_after, len(b.totals))
+    rate, passed = _pass_rate_line(change.pass_rate_after, b.n_judged)
     if records:
         last = records[-1]
         rule, who, why = last.rule, f"{last.decided_by}, {last.decided_at:%Y-%m-%d %H:%M}", last.reason
@@ -241,7 +243,7 @@ def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
         (t("cut_rule"), rule_text(rule), t("explain_cut_rule")),
         (t("cut_method"), method_of(rule if records else None), None),
         (t("cut_decided_by"), who, None),
-        (t("pass_rate"), t("cut_passed_value", rate=rate, passed=passed, n=len(b.totals)), t("explain_passed")),
+        (t("pass_rate"), t("cut_passed_value", rate=rate, passed=passed, n=b.n_judged), t("explain_passed")),
         (t("cut_status"), status, t("explain_cut_status")),
     ]
     blocks: list[Any] = cards(pairs)
@@ -273,9 +275,9 @@ def conversion_block(result: Any) -> Any:
 def method_result(b: cs.CutBasis, p: CutPreview, detail: str | None = None) -> list[Any]:
     """What a method proposes: the cut the scoring core evaluates, the pass rate at it."""
     c = p.change
-    rate, passed = _pass_rate_line(c.pass_rate_after, len(b.totals))
+    rate, passed = _pass_rate_line(c.pass_rate_after, b.n_judged)
     return [html.P(html.Strong(t("proposed_cut", cut=c.cut_after, maximum=c.max_after)), className="proposed"),
-            html.P(t("pass_rate_at_cut", rate=rate, passed=passed, n=len(b.totals))),
+            html.P(t("pass_rate_at_cut", rate=rate, passed=passed, n=b.n_judged)),
             html.P(detail, className="muted") if detail else None,
             html.P(t("flips_against_current", n=c.n_flips), className="muted")]
 

@@ -65,6 +65,7 @@ class CutBasis:
     maximum: Fraction  # effective maximum of the total
     chance: Fraction  # expected chance score of the total
     reach: str  # the rule set's pass comparison, ">=" or ">"
+    n_judged: int  # candidates whose results count in a pass rate (annulled ones left out, as in previews)
 
 
 def cut_basis(data: AdministrationData, result: scoring.ScoringResult | None = None) -> CutBasis:
@@ -72,7 +73,7 @@ def cut_basis(data: AdministrationData, result: scoring.ScoringResult | None = N
     result = result or data.score()
     judged = ~result.candidates["outcome"].isin([scoring.ANNULLED, scoring.PENDING])
     return CutBasis(data, result, result.total[judged], result.maxima["total"], result.chance["total"],
-                    result.rules.reach)
+                    result.rules.reach, int((result.candidates["outcome"] != scoring.ANNULLED).sum()))
 
 
 def histogram(b: CutBasis) -> pd.DataFrame:

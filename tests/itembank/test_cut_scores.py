@@ -81,7 +81,7 @@ def test_the_conversion_table_is_the_scoring_cores_grading(session: Session) -> 
 
 def test_the_methods_give_the_hand_computed_cuts_and_rules(session: Session) -> None:
     b = cs.cut_basis(load_administration(session, "ADM"))
-    assert (b.maximum, b.chance, sorted(b.totals)) == (4, 1, [1, 2, 3, 3, 4])
+    assert (b.maximum, b.chance, sorted(b.totals), b.n_judged) == (4, 1, [1, 2, 3, 3, 4], 5)
     fixed = cs.fixed_percentage(b, percent=50)
     assert fixed.cut == 2.5 and fixed.pass_rate == pytest.approx(3 / 5)
     # The chance score is left to the scoring core (recomputed after a void), kept as provenance.
