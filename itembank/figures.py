@@ -19,9 +19,10 @@ import plotly.graph_objects as go
 
 from itembank.display import chart_percent_format
 from itembank.scoring import format_fraction
-from itembank.text import t
+from itembank.text import TEXT, t
 
-__all__ = ["COLOURS", "score_figure", "groups_figure", "distractor_figure", "pass_rate_figure", "trend_figure", "first_passing_score"]
+__all__ = ["COLOURS", "score_figure", "groups_figure", "distractor_figure", "pass_rate_figure", "trend_figure",
+           "first_passing_score", "hofstee_figure", "beuk_figure"]
 
 #: Okabe–Ito colours by meaning.
 COLOURS = {
@@ -34,6 +35,13 @@ COLOURS = {
     "line": "#009E73",  # bluish green
     "accent": "#CC79A7",  # reddish purple
 }
+
+
+def _hover(key: str) -> str:
+    """A Plotly hover template from :mod:`itembank.text`, as written: its ``%{x}`` fields are
+    Plotly's, not ours to fill (``t`` would read them as format fields)."""
+    return TEXT[key]
+
 
 _LAYOUT: dict[str, Any] = {"margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "template": "plotly_white"}
 
@@ -129,11 +137,11 @@ def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | No
     rates = 1 - np.searchsorted(scores, cuts, side="left") / max(len(scores), 1)
     share = chart_percent_format()
     fig = go.Figure(go.Scatter(x=cuts, y=rates, mode="lines+markers", line_color=COLOURS["line"], marker_size=4,
-                               hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
+                               hovertemplate=_hover("pass_rate_hover") + "<extra></extra>"))
     if cut is not None:
         rate = float((scores >= float(cut)).mean()) if len(scores) else float("nan")
         fig.add_trace(go.Scatter(x=[float(cut)], y=[rate], mode="markers", marker={"size": 11, "color": COLOURS["cut"]},
-                                 name=t("cut_score"), hovertemplate=t("pass_rate_hover") + "<extra></extra>"))
+                                 name=t("cut_score"), hovertemplate=_hover("pass_rate_hover") + "<extra></extra>"))
     fig.update_layout(title=t("pass_rate_title"), xaxis_title=t("cut_axis"), yaxis_title=t("pass_rate_axis"),
                       yaxis_tickformat=share, yaxis_range=[0, 1.02], height=height, showlegend=False, **_LAYOUT)
     return fig
@@ -152,4 +160,77 @@ def trend_figure(labels: Sequence[str], series: dict[str, Sequence[float | None]
     ])
     fig.update_layout(title=t("trend_title"), yaxis_range=[0, 1.02], height=height,
                       legend={"orientation": "h", "y": -0.25}, **_LAYOUT)
+    return fig
+
+
+def _pass_curve(totals: Sequence[float], maximum: float, pass_if: str = ">=") -> tuple[np.ndarray, np.ndarray]:
+    """Whole cuts 0..maximum and the percentage of ``totals`` passing each (total >= c, or
+    total > c with ``pass_if=">"``): the observed curve the compromise methods intersect."""
+    scores = np.sort(np.asarray(totals, dtype=float))
+    cuts = np.arange(0, math.floor(maximum) + 1, dtype=float)
+    side = "right" if pass_if == ">" else "left"
+    return cuts, 100.0 * (1 - np.searchsorted(scores, cuts, side=side) / max(len(scores), 1))
+
+
+def hofstee_figure(totals: Sequence[float], result: Any, *, height: int = 260) -> go.Figure:
+    """The Hofstee chart: the observed fail rate for each cut, the panel's line from
+    (k_min, f_max) to (k_max, f_min) and the cut where they meet.
+
+    ``result`` is :func:`analysis.standard_setting.hofstee`'s result (its ``inputs`` and
+    ``details["line"]`` give the line in points; ``cut`` and ``details["fail_rate_at_cut"]``
+    the crossing).
+    """
+    line = result.details["line"]
+    cuts, passing = _pass_curve(totals, float(result.inputs["max_score"]), result.pass_if)
+    f_min, f_max = float(result.inputs["f_min"]), float(result.inputs["f_max"])
+    fig = go.Figure([
+        go.Scatter(x=cuts, y=100 - passing, mode="lines", line_color=COLOURS["line"], name=t("hofstee_curve"),
+                   hovertemplate=_hover("fail_rate_hover") + "<extra></extra>"),
+        go.Scatter(x=[line["k_min_points"], line["k_max_points"]], y=[f_max, f_min], mode="lines+markers",
+                   line={"color": COLOURS["accent"], "width": 3}, name=t("hofstee_line"),
+                   hovertemplate=_hover("fail_rate_hover") + "<extra></extra>"),
+        go.Scatter(x=[result.details["unrounded_cut"]], y=[result.details["fail_rate_at_cut"]], mode="markers",
+                   marker={"size": 11, "color": COLOURS["cut"]}, name=t("cut_score"),
+                   hovertemplate=_hover("fail_rate_hover") + "<extra></extra>"),
+    ])
+    fig.update_layout(title=t("hofstee_title"), xaxis_title=t("cut_axis"), yaxis_title=t("fail_rate_axis"),
+                      yaxis_range=[0, 100], height=height, showlegend=True,
+                      legend={"orientation": "h", "y": -0.3}, **{**_LAYOUT, "margin": {"l": 50, "r": 10, "t": 40, "b": 30}})
+    return fig
+
+
+def beuk_figure(totals: Sequence[float], result: Any, *, height: int = 260) -> go.Figure:
+    """The Beuk chart: the observed pass rate for each cut, the judges' points (cut, expected
+    pass rate), the line through their mean with slope s_p / s_k, and the cut where it meets
+    the curve. ``result`` is :func:`analysis.standard_setting.beuk`'s result."""
+    d = result.details
+    maximum = float(result.inputs["max_score"])
+    cuts, passing = _pass_curve(totals, maximum, result.pass_if)
+    scale = 1.0 if result.inputs["scale"] == "points" else maximum / 100.0
+    judges_x = [k * scale for k in result.inputs["judge_cuts"]]
+    traces = [
+        go.Scatter(x=cuts, y=passing, mode="lines", line_color=COLOURS["line"], name=t("beuk_curve"),
+                   hovertemplate=_hover("pass_rate_percent_hover") + "<extra></extra>"),
+        go.Scatter(x=judges_x, y=result.inputs["judge_pass_rates"], mode="markers", name=t("beuk_judges"),
+                   marker={"size": 8, "color": COLOURS["fail"], "symbol": "diamond"},
+                   hovertemplate=_hover("pass_rate_percent_hover") + "<extra></extra>"),
+    ]
+    slope = d["slope_percent_per_point"]
+    if math.isfinite(slope) and slope > 0:
+        # The line through the judges' mean point, drawn where it stays within 0..100 %.
+        lo = max(0.0, d["mean_cut_points"] - d["mean_pass_rate"] / slope)
+        hi = min(maximum, d["mean_cut_points"] + (100 - d["mean_pass_rate"]) / slope)
+        xs = [lo, hi]
+        ys = [d["mean_pass_rate"] + slope * (x - d["mean_cut_points"]) for x in xs]
+    else:
+        xs, ys = [d["mean_cut_points"]] * 2, [0, 100]
+    traces.append(go.Scatter(x=xs, y=ys, mode="lines", line={"color": COLOURS["accent"], "width": 3},
+                             name=t("beuk_line"), hoverinfo="skip"))
+    traces.append(go.Scatter(x=[d["unrounded_cut"]], y=[d["pass_rate_curve_at_cut"]], mode="markers",
+                             marker={"size": 11, "color": COLOURS["cut"]}, name=t("cut_score"),
+                             hovertemplate=_hover("pass_rate_percent_hover") + "<extra></extra>"))
+    fig = go.Figure(traces)
+    fig.update_layout(title=t("beuk_title"), xaxis_title=t("cut_axis"), yaxis_title=t("pass_rate_percent_axis"),
+                      yaxis_range=[0, 100], height=height, legend={"orientation": "h", "y": -0.3},
+                      **{**_LAYOUT, "margin": {"l": 50, "r": 10, "t": 40, "b": 30}})
     return fig

@@ -9,7 +9,8 @@ separator) and holds their plausible ranges (:data:`~itembank.io.numbers.LIMITS`
 ``item_files`` (item versions as CSV/XLSX), ``response_files`` (a sitting's responses, in the
 wide, long, positions and string layouts), ``blueprint_files`` (a blueprint as a constraint
 table), ``scoring_files`` (file mode of the scoring core: FORM, RESPONSES, DECISIONS,
-RESULTS) and ``qti`` (IMS QTI 3.0 / 2.1 content packages out and in; XML, not tables).
+RESULTS), ``ratings_files`` (the judges' Angoff/Nedelsky ratings for standard setting) and
+``qti`` (IMS QTI 3.0 / 2.1 content packages out and in; XML, not tables).
 
 Every reader checks the whole file first and reports every problem with file, row and
 column (:class:`itembank.errors.InputFileError`); nothing is written when any row is wrong.

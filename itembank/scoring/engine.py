@@ -114,6 +114,26 @@ class ScoringResult:
         ``analysis.ctt.item_statistics(result.scored, max_scores=result.max_scores)``."""
         return pd.Series({i: float(self.items[i].item.max_score) for i in self.scored.columns}, name="max_score", dtype=float)
 
+    def conversion_table(self, scores: Iterable[Fraction] | None = None) -> pd.DataFrame:
+        """The score -> grade conversion in force, one row per score: ``score``, ``grade_exact``
+        (Fraction), ``grade`` (Decimal: truncated to 3 decimals, one decimal for the N-term
+        method), ``grade_rounded`` (int, half up) -- by the same function that grades every
+        candidate (:func:`_grade`), with this result's rules, maxima, cuts and chance scores.
+
+        ``scores`` defaults to every whole score from 0 to the maximum, and the maximum itself
+        when it is fractional. With ``[grade] method = "none"`` the grade columns are None.
+        """
+        maximum = self.maxima[TOTAL]
+        if scores is None:
+            scores = [Fraction(s) for s in range(math.floor(maximum) + 1)]
+            if maximum.denominator != 1:
+                scores.append(maximum)
+        rows = []
+        for s in scores:
+            grade_exact, grade, grade_rounded, _ = _grade(self.rules, Fraction(s), self.maxima, self.cuts, self.chance)
+            rows.append({"score": Fraction(s), "grade_exact": grade_exact, "grade": grade, "grade_rounded": grade_rounded})
+        return pd.DataFrame(rows, columns=["score", "grade_exact", "grade", "grade_rounded"])
+
     def results_table(self) -> pd.DataFrame:
         """Exactly the RESULTS.csv columns, as text: ``candidate``, ``score_<part>`` per part,
         ``total``, ``max``, ``cut``, ``cut_<part>`` per part with a cut, ``grade_exact`` (6

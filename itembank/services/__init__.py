@@ -3,7 +3,8 @@
 ``bank`` (items, versions, item content, review, tags, history, diff, search, exposure,
 enemies, sets), ``blueprints`` (blueprint documents and their review), ``forms`` (the pool,
 assembly, frozen forms, gap reports), ``administrations`` (sittings, candidates, responses),
-``committee`` (rule sets, decisions, cut scores), ``results`` (scoring an administration,
+``committee`` (rule sets, decisions, cut scores and their fixing), ``cut_scores``
+(standard setting on a sitting), ``results`` (scoring an administration,
 releases, objections, annulments) and ``item_analysis`` (the committee's analysis of a
 sitting).
 

@@ -4,6 +4,10 @@
 * Decisions (void, accept, rekey, weight) are append-only: withdrawing one is a new
   ``withdraw`` decision; every decision is also an audit event.
 * A cut score (cesuur) is stored as a *rule* evaluated on the final data (seed 004 §5.26).
+  The committee proposes: every recorded rule is a proposal, and the newest per part is in
+  force. The secretary fixes the cut in force (:func:`fix_cut`): an audit event
+  ``cut_fixed`` naming the newest cut-score rule; :func:`cut_fixed` reads it back, and a cut
+  recorded after the fixing is a new proposal that needs fixing again.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from itembank.services.administration_data import (
 from itembank.storage.versioned import get_versioned, latest_version
 from itembank.storage.models import (
     Administration,
+    AuditEvent,
     Form,
     CutScoreRule,
     Decision,
@@ -52,6 +57,10 @@ __all__ = [
     "set_cut_score",
     "list_decisions",
     "DecisionRecord",
+    "CutRecord",
+    "cut_rules",
+    "fix_cut",
+    "cut_fixed",
 ]
 
 
@@ -238,3 +247,75 @@ def list_decisions(session: Session, administration: str) -> list[DecisionRecord
     withdrawn_by = withdrawals(rows)
     return [DecisionRecord(r.id, codes.get(r.form_item_id, ""), r.action, r.value or "", r.reason, r.decided_by,
                            r.decided_at, withdrawn_by.get(r.id)) for r in rows if r.action != "withdraw"]
+
+
+@dataclass(frozen=True)
+class CutRecord:
+    """One recorded cut-score rule (a proposal; the newest per part is in force)."""
+
+    id: int
+    part: str
+    rule: dict[str, Any]
+    decided_by: str
+    decided_at: datetime
+    reason: str
+
+
+def cut_rules(session: Session, administration: str) -> list[CutRecord]:
+    """Every cut-score rule recorded for a sitting, oldest first."""
+    admin = get_administration(session, administration)
+    rows = session.scalars(select(CutScoreRule).where(CutScoreRule.administration_id == admin.id)
+                           .order_by(CutScoreRule.id))
+    return [CutRecord(r.id, r.part, dict(r.rule), r.decided_by, r.decided_at, r.reason) for r in rows]
+
+
+def _newest_cut_rule_id(session: Session, admin: Administration) -> int | None:
+    return session.scalar(select(CutScoreRule.id).where(CutScoreRule.administration_id == admin.id)
+                          .order_by(CutScoreRule.id.desc()).limit(1))
+
+
+def _last_fixing(session: Session, administration: str) -> AuditEvent | None:
+    return session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "administration", AuditEvent.entity_id == administration,
+        AuditEvent.action == "cut_fixed").order_by(AuditEvent.id.desc()).limit(1)).first()
+
+
+def cut_fixed(session: Session, administration: str) -> tuple[bool, str | None, datetime | None]:
+    """Whether the cut in force is fixed by the secretary, and by whom and when.
+
+    Fixed means: the newest ``cut_fixed`` audit event of the sitting names the newest
+    cut-score rule recorded for it (``None`` for the rule set's own cut when the committee
+    recorded none). A cut recorded after the fixing is a new proposal: not fixed.
+    Returns ``(fixed, by, at)``; ``by`` and ``at`` are None when not fixed.
+    """
+    admin = get_administration(session, administration)
+    event = _last_fixing(session, administration)
+    if event is None or (event.detail or {}).get("cut_rule") != _newest_cut_rule_id(session, admin):
+        return False, None, None
+    return True, event.actor, event.at
+
+
+def fix_cut(session: Session, administration: str, *, reason: str, actor: str) -> AuditEvent:
+    """The secretary fixes the cut in force (DESIGN §7: the committee proposes, the secretary
+    fixes): recorded as the audit event ``cut_fixed`` with the id of the newest cut-score rule
+    (None: the rule set's own cut) and its rule, read back by :func:`cut_fixed`.
+
+    Refused without a reason, without a cut in force, or when the cut in force is fixed
+    already. The rules in force are checked by the scoring core first, as when recording a cut.
+    """
+    if not reason.strip():
+        raise UserError("fixing the cut score needs a reason")
+    admin = lock_administration(session, administration)
+    data = load_administration(session, administration)
+    if not data.rules.cut_names():
+        raise RuleError(f"{administration} has no cut score to fix: record one first")
+    data.check_rules()
+    fixed, by, at = cut_fixed(session, administration)
+    if fixed:
+        raise RuleError(f"the cut score of {administration} in force is fixed already (by {by} on {at:%Y-%m-%d %H:%M})")
+    newest = _newest_cut_rule_id(session, admin)
+    rule = next((dict(r.rule) for r in data.cut_rules if r.id == newest), None)
+    event = audit.record(session, actor=actor, action="cut_fixed", entity_type="administration",
+                         entity_id=administration, detail={"cut_rule": newest, "rule": rule}, reason=reason)
+    session.flush()
+    return event

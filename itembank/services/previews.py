@@ -5,6 +5,8 @@ summary, both computed by the one scoring core.
   decision added, and reports maximum, cut, alpha and pass rate before -> after and the
   candidates whose outcome flips. Nothing is stored: the committee confirms (and the service
   records the decision) or cancels, and nothing is left either way.
+* :func:`preview_cut` does the same for a proposed cut-score rule: the administration scored
+  with the rule added to the cut-score rules in force, as recording it would.
 * :func:`compare_results` compares two results tables (RESULTS columns, as text) — the
   previous release and the one about to be made, or before and after a decision — into the
   summary a secretary reads first: maximum, cut, pass rate, outcome flips, then the list.
@@ -25,13 +27,13 @@ from sqlalchemy.orm import Session
 from analysis import ctt
 from itembank import scoring
 from itembank.errors import NotFoundError
-from itembank.services.administration_data import AdministrationData, load_administration
+from itembank.services.administration_data import AdministrationData, CutRuleInForce, load_administration
 from itembank.services.administrations import get_administration
 from itembank.services.results import latest_release, release_table
 from itembank.storage.models import Release
 
-__all__ = ["OutcomeChange", "DecisionPreview", "compare_results", "pass_rate", "preview_decision", "preview_withdrawal",
-           "preview_release", "compare_releases"]
+__all__ = ["OutcomeChange", "DecisionPreview", "CutPreview", "compare_results", "pass_rate", "preview_decision",
+           "preview_withdrawal", "preview_cut", "preview_release", "compare_releases"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,34 @@ def preview_withdrawal(data: AdministrationData, decision_id: int, *,
                                 decision_ids=data.decision_ids[:at] + data.decision_ids[at + 1:]).score()
     change = compare_results(before.results_table(), after.results_table(), pass_label=before.rules.pass_label)
     return DecisionPreview(data.decisions[at], change, _alpha(before), _alpha(after))
+
+
+@dataclass(frozen=True)
+class CutPreview:
+    """A proposed cut-score rule's effect: ``change`` (maximum, cut, pass rate before -> after
+    and the candidates whose outcome flips) and ``after``, the administration scored with it
+    (for its conversion table)."""
+
+    rule: dict
+    part: str
+    change: OutcomeChange
+    after: scoring.ScoringResult = dataclasses.field(repr=False)
+
+
+def preview_cut(data: AdministrationData, rule: dict, *, part: str = "total",
+                before: scoring.ScoringResult | None = None) -> CutPreview:
+    """The effect of recording the cut-score ``rule`` for ``part`` (nothing is stored).
+
+    The administration is scored through :meth:`AdministrationData.score` with the rule added
+    as the newest cut-score rule — exactly what it is scored with once
+    :func:`itembank.services.committee.set_cut_score` has recorded it — so a rule the scoring
+    core refuses (a cut above the maximum, an unknown kind) raises the same error here.
+    """
+    before = before or data.score()
+    proposed = dataclasses.replace(data, cut_rules=(*data.cut_rules, CutRuleInForce(part, dict(rule))))
+    after = proposed.score()
+    change = compare_results(before.results_table(), after.results_table(), pass_label=before.rules.pass_label)
+    return CutPreview(dict(rule), part, change, after)
 
 
 def preview_release(session: Session, administration: str) -> tuple[OutcomeChange, int | None]:

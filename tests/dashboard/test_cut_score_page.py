@@ -1,0 +1,256 @@
+"""The cut-score page over plain HTTP (no browser): what each callback answers, on a copy of
+the demo bank (600 candidates, 40 four-option one-point items, cut 70 % = 28 of 40).
+
+Hand-computed figures: the chance score is 40 x 1/4 = 10, so 55 % above chance is
+10 + 0.55 x 30 = 26.5; the pass rate at a cut is counted directly from the scoring core's totals.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from itembank import demo
+from itembank.services import committee
+from itembank.services.administration_data import load_administration
+from itembank.storage.db import make_engine
+from tests.dashboard.test_auth import ROUTE, callback_request, login
+
+CODE = demo.ADMIN_CODE
+PAGE = f"/sitting/{CODE}/cut-score"
+LOAD = "..cut-headline.children...cut-distribution.figure...cut-pass-rate.figure...cut-conversion.children.."
+FIXED = ('..cut-result-fixed_percentage.children...{"method":"fixed_percentage","type":"cut-rule"}.data'
+         '...{"method":"fixed_percentage","type":"cut-use"}.disabled..')
+RATINGS = ('..cut-result-ratings.children...{"method":"ratings","type":"cut-rule"}.data'
+           '...{"method":"ratings","type":"cut-use"}.disabled..')
+PROPOSE = ("..cut-preview.children...cut-preview-box.hidden...cut-pending.data...cut-confirm-button.disabled"
+           "...cut-cancel-button.disabled...cut-action-message.children...cut-refresh.data..")
+FIX = "..cut-fix-message.children...cut-fix-refresh.data.."
+METHODS = ("fixed_percentage", "cohen_schotanus", "hofstee", "beuk", "ratings", "direct")
+
+
+@pytest.fixture
+def bank(demo_db: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    return db
+
+
+@pytest.fixture
+def client(bank: Path):
+    from dashboard import create_app
+
+    app = create_app(str(bank))
+    client = app.server.test_client()
+    client.dash_app = app
+    return client
+
+
+@pytest.fixture
+def totals(bank: Path):
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        result = load_administration(session, CODE).score()
+    engine.dispose()
+    return result.total
+
+
+def request_for(app, output: str, **values: object) -> dict:
+    """:func:`callback_request`, with the pattern-matching output ids as the browser sends them (objects)."""
+    request = callback_request(app, output, **values)
+    outputs = request["outputs"] if isinstance(request["outputs"], list) else [request["outputs"]]
+    for o in outputs:
+        if o["id"].startswith("{"):
+            o["id"] = json.loads(o["id"])
+    return request
+
+
+def post(client, output: str, **values: object) -> dict:
+    response = client.post("/_dash-update-component", json=request_for(client.dash_app, output, **values))
+    assert response.status_code == 200, response.data[:500]
+    return json.loads(response.data)["response"]
+
+
+def text(component: object) -> str:
+    """All the text in a serialised Dash component tree."""
+    if isinstance(component, str):
+        return component
+    if isinstance(component, (int, float)):
+        return str(component)
+    if isinstance(component, list):
+        return " ".join(text(c) for c in component)
+    if isinstance(component, dict):
+        return text(component.get("props", {}).get("children")) if "props" in component else ""
+    return ""
+
+
+def propose_request(app, *, use: str | None = None, rule: dict | None = None, confirm: int | None = None,
+                    cancel: int | None = None, reason: str | None = None, pending: dict | None = None) -> dict:
+    """The "use this cut" / confirm / cancel request as the browser posts it (pattern-matching ids)."""
+    def key(method: str, kind: str) -> dict:
+        return {"method": method, "type": kind}
+
+    inputs = [[{"id": key(m, "cut-use"), "property": "n_clicks", "value": 1 if m == use else None} for m in METHODS],
+              {"id": "cut-confirm-button", "property": "n_clicks", "value": confirm},
+              {"id": "cut-cancel-button", "property": "n_clicks", "value": cancel}]
+    state = [[{"id": key(m, "cut-rule"), "property": "data",
+               "value": {"rule": rule, "method": m} if m == use and rule else None} for m in METHODS],
+             {"id": "cut-code", "property": "data", "value": CODE},
+             {"id": "cut-reason", "property": "value", "value": reason},
+             {"id": "cut-pending", "property": "data", "value": pending},
+             {"id": "cut-refresh", "property": "data", "value": 0}]
+    if use:
+        changed = [json.dumps(key(use, "cut-use"), separators=(",", ":"), sort_keys=True) + ".n_clicks"]
+    else:
+        changed = ["cut-confirm-button.n_clicks" if confirm else "cut-cancel-button.n_clicks"]
+    outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in PROPOSE[2:-2].split("...")]
+    return {"output": PROPOSE, "outputs": outputs, "inputs": inputs, "state": state, "changedPropIds": changed}
+
+
+def test_the_page_and_its_methods_are_laid_out_for_the_committee(client) -> None:
+    login(client, "m.jansen")
+    page = client.post("/_dash-update-component", json=callback_request(client.dash_app, ROUTE, url=PAGE)).data
+    for element in (b"cut-card-fixed_percentage", b"cut-card-cohen_schotanus", b"cut-card-hofstee", b"cut-card-beuk",
+                    b"cut-card-ratings", b"cut-card-direct", b"cut-preview-box", b"cut-ratings-upload"):
+        assert element in page
+    assert b"cut-fix-button" not in page  # fixing is the secretary's
+
+
+def test_the_cut_in_force_its_rule_who_and_the_pass_rate(client, totals) -> None:
+    login(client, "s.bakker")
+    response = post(client, LOAD, **{"cut-code": CODE, "cut-refresh": 0, "cut-fix-refresh": 0})
+    headline = text(response["cut-headline"]["children"])
+    passed = int((totals >= 28).sum())
+    assert passed == 414
+    for part in ("28 / 40", "70 % of the maximum", "rule set", "the rule set (VCA-BASIS)",
+                 f"69.0% ({passed} of 600)", "proposed, not fixed yet", "set in the rule set before the exam"):
+        assert part in headline, part
+    # The chart draws the cut between bars 27 and 28; the pass-rate chart marks 69 % at 28.
+    distribution = response["cut-distribution"]["figure"]
+    assert distribution["layout"]["shapes"][0]["x0"] == 27.5
+    marker = response["cut-pass-rate"]["figure"]["data"][1]
+    assert marker["x"] == [28.0] and marker["y"] == [pytest.approx(passed / 600)]
+    # The demo's rule set gives pass or fail only.
+    assert "no grade" in text(response["cut-conversion"]["children"])
+
+
+def test_a_method_proposes_the_cut_the_scoring_core_evaluates_with_its_pass_rate(client, totals) -> None:
+    login(client, "m.jansen")
+    response = post(client, FIXED, **{"cut-code": CODE, "cut-fixed_percentage-percent": "55",
+                                       "cut-fixed_percentage-round-up": []})
+    result = text(response["cut-result-fixed_percentage"]["children"])
+    passed = int((totals >= 26.5).sum())
+    assert "Proposed cut: 26.5 of 40" in result and f"({passed} of 600)" in result
+    rule = response['{"method":"fixed_percentage","type":"cut-rule"}']["data"]["rule"]
+    assert rule["kind"] == "percent_guessing" and rule["value"] == 55 and "chance" not in rule
+    assert response['{"method":"fixed_percentage","type":"cut-use"}']["disabled"] is False
+    # A decimal comma: 10 + 0.555 x 30 = 26.65.
+    response = post(client, FIXED, **{"cut-code": CODE, "cut-fixed_percentage-percent": "55,5"})
+    assert "Proposed cut: 26.65 of 40" in text(response["cut-result-fixed_percentage"]["children"])
+    # Not a number: a message, and nothing to use.
+    response = post(client, FIXED, **{"cut-code": CODE, "cut-fixed_percentage-percent": "vijftig"})
+    assert "expected a number" in text(response["cut-result-fixed_percentage"]["children"])
+    assert response['{"method":"fixed_percentage","type":"cut-use"}']["disabled"] is True
+
+
+def test_angoff_from_an_uploaded_file_and_a_bad_file_named_by_row_and_column(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        items = [it.item for it in load_administration(session, CODE).form.items]
+    engine.dispose()
+    # Dutch Excel: semicolons between the cells, decimal commas in them.
+    csv = "judge;" + ";".join(items) + "\n" + "J1;" + ";".join(["0,6"] * 40) + "\n" + "J2;" + ";".join(["0.7"] * 40) + "\n"
+    login(client, "m.jansen")
+    upload = "data:text/csv;base64," + base64.b64encode(csv.encode()).decode()
+    request = request_for(client.dash_app, RATINGS, **{"cut-code": CODE, "cut-ratings-upload": upload,
+                                                       "cut-ratings-kind": "angoff", "cut-ratings-round-up": []})
+    request["state"][0]["value"] = "ratings.csv"  # the upload's file name (same component id as its contents)
+    response = json.loads(client.post("/_dash-update-component", json=request).data)["response"]
+    # The cut is the mean rating 0.65 x 40 items = 26.
+    assert "Proposed cut: 26 of 40" in text(response["cut-result-ratings"]["children"])
+    assert response['{"method":"ratings","type":"cut-rule"}']["data"]["rule"]["kind"] == "item_ratings"
+    bad = csv.replace("J2;0.7", "J2;7", 1)
+    upload = "data:text/csv;base64," + base64.b64encode(bad.encode()).decode()
+    request = request_for(client.dash_app, RATINGS, **{"cut-code": CODE, "cut-ratings-upload": upload,
+                                                            "cut-ratings-kind": "angoff"})
+    request["state"][0]["value"] = "panel.csv"
+    response = json.loads(client.post("/_dash-update-component", json=request).data)["response"]
+    message = text(response["cut-result-ratings"]["children"])
+    assert f"panel.csv, row 3, column '{items[0]}': expected a probability from 0 to 1" in message
+    assert "Nothing was written" in message
+
+
+def test_use_shows_the_preview_a_reason_is_required_and_confirm_records_a_proposal(client, bank: Path, totals) -> None:
+    app = client.dash_app
+    login(client, "m.jansen")
+    rule = {"kind": "points", "value": 27}
+    response = client.post("/_dash-update-component", json=propose_request(app, use="direct", rule=rule))
+    assert response.status_code == 200, response.data[:500]
+    out = json.loads(response.data)["response"]
+    preview = text(out["cut-preview"]["children"])
+    flips = int(((totals >= 27) & (totals < 28)).sum())  # those with 27 points now pass
+    assert f"{flips} candidate(s) change outcome" in preview and "28" in preview and "27" in preview
+    assert out["cut-preview-box"]["hidden"] is False and out["cut-pending"]["data"] == {"rule": rule}
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        assert committee.cut_rules(session, CODE) == []  # a preview stores nothing
+    out = json.loads(client.post("/_dash-update-component", json=propose_request(
+        app, confirm=1, pending={"rule": rule}, reason="  ")).data)["response"]
+    assert "Give a reason" in text(out["cut-action-message"]["children"])
+    out = json.loads(client.post("/_dash-update-component", json=propose_request(
+        app, confirm=2, pending={"rule": rule}, reason="Panel agreed 27 points")).data)["response"]
+    assert "Recorded: 27 points" in text(out["cut-action-message"]["children"]) and out["cut-refresh"]["data"] == 1
+    with Session(engine) as session:
+        (recorded,) = committee.cut_rules(session, CODE)
+        assert committee.cut_fixed(session, CODE) == (False, None, None)  # a proposal until the secretary fixes it
+    engine.dispose()
+    assert (recorded.rule, recorded.decided_by, recorded.reason) == (rule, "m.jansen", "Panel agreed 27 points")
+    # Cancel clears the preview and records nothing.
+    out = json.loads(client.post("/_dash-update-component", json=propose_request(app, cancel=1)).data)["response"]
+    assert out["cut-preview-box"]["hidden"] is True and "Nothing was recorded" in text(out["cut-action-message"]["children"])
+
+
+def test_only_the_secretary_fixes_with_a_reason_and_only_once(client, bank: Path) -> None:
+    login(client, "m.jansen")
+    refused = client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, FIX, **{"cut-fix-button": 1, "cut-code": CODE, "cut-fix-reason": "me"}))
+    assert refused.status_code == 403
+    client.get("/logout")
+    login(client, "s.bakker")
+    out = post(client, FIX, **{"cut-fix-button": 1, "cut-code": CODE, "cut-fix-reason": ""})
+    assert "Give a reason" in text(out["cut-fix-message"]["children"])
+    out = post(client, FIX, **{"cut-fix-button": 2, "cut-code": CODE, "cut-fix-reason": "Agreed", "cut-fix-refresh": 0})
+    assert "Fixed: the cut in force (from the rule set) is fixed by s.bakker" in text(out["cut-fix-message"]["children"])
+    assert out["cut-fix-refresh"]["data"] == 1
+    out = post(client, FIX, **{"cut-fix-button": 3, "cut-code": CODE, "cut-fix-reason": "Again"})
+    assert "fixed already" in text(out["cut-fix-message"]["children"])
+    headline = text(post(client, LOAD, **{"cut-code": CODE})["cut-headline"]["children"])
+    assert "fixed by s.bakker" in headline
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        assert committee.cut_fixed(session, CODE)[:2] == (True, "s.bakker")
+    engine.dispose()
+
+
+def test_the_conversion_table_shows_the_scoring_cores_grades_and_marks_the_scores_that_reach_the_cut(
+        engine, flextoets_exam) -> None:
+    import pandas as pd
+
+    from dashboard.pages.cut_score import conversion_block
+
+    codes = ["Q1", "Q2", "Q3", "Q4"]
+    with Session(engine) as session:
+        flextoets_exam(session, codes, pd.DataFrame([list("AAAB")], index=["c1"], columns=codes))
+        result = load_administration(session, "ADM").score()
+    block = conversion_block(result).to_plotly_json()
+    table = next(c for c in block["props"]["children"] if getattr(c, "id", None) == "cut-conversion-table")
+    rows = [[cell.children for cell in row.children] + [row.className] for row in table.children[1].children]
+    # Cut 65 % of 4 = 2.6: 1 + 4.5 x 2/2.6 = 4.4615... for 2; 5.5 + 4.5 x 0.4/1.4 = 6.7857... for 3.
+    assert rows[2] == ["2", "4.461538", "4.461", "4", ""]
+    assert rows[3] == ["3", "6.785714", "6.785", "7", "at-cut"]
+    assert rows[4] == ["4", "10", "10.000", "10", "at-cut"]
