@@ -6,7 +6,7 @@ analysis (:func:`itembank.services.item_analysis.analyze_administration`: the sc
 with every decision in force, then :mod:`analysis`), the decision list
 (:func:`itembank.services.committee.list_decisions`), the pass rate
 (:func:`itembank.services.previews.pass_rate`), the conversion table
-(:func:`itembank.scoring.conversion_table`) and the release
+(:meth:`itembank.scoring.ScoringResult.conversion_table`) and the release
 (:func:`itembank.services.results.latest_release`, :func:`~itembank.services.results.release_snapshot`)
 — and is shown with the decimals of :mod:`itembank.display`. Nothing is computed here; this
 module only arranges those results into the rows and sentences of the report.
@@ -30,7 +30,7 @@ from analysis.flags import SEVERITIES
 from itembank import figures
 from itembank.assembly import coverage_report
 from itembank.display import rounded_percent, shown, shown_percent
-from itembank.scoring import ANNULLED, ScoringResult, conversion_table, format_fraction
+from itembank.scoring import ANNULLED, ScoringResult, format_fraction
 from itembank.services import committee
 from itembank.services.administration_data import load_administration
 from itembank.services.administrations import get_administration, get_attributes
@@ -285,7 +285,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
     elif cut is not None:
         cut_info["decided"] = t("report_cut_from_rule_set")
 
-    conv = conversion_table(result)
+    conv = result.conversion_table()
     graded = result.rules.grade.method != "none"
     if graded:
         conversion_header = [t("report_conv_score"), t("report_conv_exact"), t("report_conv_shown"),

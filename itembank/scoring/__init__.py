@@ -12,7 +12,6 @@ This package is pure: it imports the standard library, numpy, pandas, pydantic a
 (standard setting uses :mod:`.cuts`).
 """
 
-from .conversion import conversion_table
 from .cuts import percent_guessing_cut, reaches, round_cut_up, voided_points
 from .engine import ANNULLED, PENDING, ResponseError, ResponseProblem, ScoringResult, check_responses, invalid_answers, score
 from .form import Decision, EffectiveItem, Form, Item, apply_decisions
@@ -34,7 +33,6 @@ __all__ = [
     "ScoringResult",
     "apply_decisions",
     "chance_score",
-    "conversion_table",
     "check_responses",
     "invalid_answers",
     "effective_maximum",

@@ -114,25 +114,39 @@ class ScoringResult:
         ``analysis.ctt.item_statistics(result.scored, max_scores=result.max_scores)``."""
         return pd.Series({i: float(self.items[i].item.max_score) for i in self.scored.columns}, name="max_score", dtype=float)
 
-    def conversion_table(self, scores: Iterable[Fraction] | None = None) -> pd.DataFrame:
-        """The score -> grade conversion in force, one row per score: ``score``, ``grade_exact``
-        (Fraction), ``grade`` (Decimal: truncated to 3 decimals, one decimal for the N-term
-        method), ``grade_rounded`` (int, half up) -- by the same function that grades every
-        candidate (:func:`_grade`), with this result's rules, maxima, cuts and chance scores.
+    def conversion_table(self, scores: Iterable[Fraction | int] | None = None) -> pd.DataFrame:
+        """The conversion table (omzettingstabel, seed 004 §5.27) in force, one row per score:
+        ``score`` (Fraction), ``grade_exact`` (Fraction), ``grade`` (Decimal: truncated to 3
+        decimals, one decimal for the N-term method), ``grade_rounded`` (int, half up) and
+        ``reaches_cut`` (bool; None without a total cut) -- by the same function that grades
+        every candidate (:func:`_grade`), with this result's rules, maxima, cuts and chance
+        scores, so the table and the results can never disagree. The cut-score page and the
+        administration report both show it.
 
         ``scores`` defaults to every whole score from 0 to the maximum, and the maximum itself
-        when it is fractional. With ``[grade] method = "none"`` the grade columns are None.
+        when it is fractional (after a weight decision). With ``[grade] method = "none"`` the
+        grade columns are None.
+
+        >>> from itembank.scoring import Form, Item, load_rule_set, score
+        >>> form = Form((Item("Q1", "mc", "mc", ("A", "B"), ("A",)), Item("Q2", "mc", "mc", ("A", "B"), ("A",))))
+        >>> rules = load_rule_set('[parts.mc]\\n[total.cut]\\nkind = "points"\\nvalue = 1\\n', source="x")
+        >>> r = score(form, pd.DataFrame({"Q1": ["A"], "Q2": ["B"]}, index=["c1"]), rules=rules)
+        >>> [(int(s), str(g), ok) for s, g, ok in r.conversion_table()[["score", "grade", "reaches_cut"]].itertuples(index=False)]
+        [(0, '1.000', False), (1, '5.500', True), (2, '10.000', True)]
         """
         maximum = self.maxima[TOTAL]
         if scores is None:
             scores = [Fraction(s) for s in range(math.floor(maximum) + 1)]
             if maximum.denominator != 1:
                 scores.append(maximum)
+        cut = self.cuts.get(TOTAL)
         rows = []
         for s in scores:
-            grade_exact, grade, grade_rounded, _ = _grade(self.rules, Fraction(s), self.maxima, self.cuts, self.chance)
-            rows.append({"score": Fraction(s), "grade_exact": grade_exact, "grade": grade, "grade_rounded": grade_rounded})
-        return pd.DataFrame(rows, columns=["score", "grade_exact", "grade", "grade_rounded"])
+            s = Fraction(s)
+            grade_exact, grade, grade_rounded, _ = _grade(self.rules, s, self.maxima, self.cuts, self.chance)
+            rows.append({"score": s, "grade_exact": grade_exact, "grade": grade, "grade_rounded": grade_rounded,
+                         "reaches_cut": None if cut is None else bool(reaches(s, cut, reach=self.rules.reach))})
+        return pd.DataFrame(rows, columns=["score", "grade_exact", "grade", "grade_rounded", "reaches_cut"])
 
     def results_table(self) -> pd.DataFrame:
         """Exactly the RESULTS.csv columns, as text: ``candidate``, ``score_<part>`` per part,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from analysis.dif import mantel_haenszel
 from itembank import scoring

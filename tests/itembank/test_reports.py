@@ -27,7 +27,6 @@ from itembank.errors import UserError
 from itembank.reports import administration_report, check_output
 from itembank.reports import charts as report_charts
 from itembank.reports.administration import build_administration_report
-from itembank.scoring import conversion_table
 from itembank.services import administrations, committee, results
 from itembank.services.item_analysis import analyze_administration
 from itembank.storage.db import make_engine
@@ -251,7 +250,7 @@ def test_conversion_table_of_the_core_covers_a_fractional_maximum() -> None:
     rules = load_rule_set('[parts.mc]\n[total.cut]\nkind = "points"\nvalue = 2\n', source="x")
     r = score(form, pd.DataFrame({"Q1": ["A"], "Q2": ["A"], "Q3": ["A"]}, index=["c"]), rules=rules,
               decisions=[Decision("Q3", "weight", "0.5", "half")])
-    conv = conversion_table(r)
+    conv = r.conversion_table()
     assert list(conv["score"]) == [0, 1, 2, Fraction(5, 2)]
     assert conv["grade_exact"].iloc[-1] == 10 and conv["reaches_cut"].tolist() == [False, False, True, True]
 
