@@ -220,6 +220,26 @@ TEXT: Mapping[str, str] = {
     "cut_page_title": "Cut score (cesuur)",
     # --- release page (dashboard/pages/release.py) ---
     "release_page_title": "Release results",
+    # the checklist (itembank/services/release_checklist.py; also printed by `itembank release`)
+    "check_flags": "Every critical flag decided or kept with a reason",
+    "check_cut": "A cut score (cesuur) fixed",
+    "check_reasons": "Every decision has a reason",
+    "check_flag_open": "{item}: {flags} — no decision in force and not kept",
+    "check_flag_decided": "{item}: {flags} — decided ({decisions})",
+    "check_flag_kept": "{item}: {flags} — kept by {who} on {when}: {reason}",
+    "check_no_critical": "No item has a critical flag.",
+    "check_cut_committee": "the committee's cut for {part}: {rule} ({reason})",
+    "check_cut_rule_set": "the rule set's own cut for {part}: {rule} (rule set {rule_set})",
+    "check_cut_missing": "no cut score: neither the committee nor rule set {rule_set} fixes one (set it on the "
+                         "cut-score page, or itembank decide cut {code} …)",
+    "check_no_rule_set": "no rule set assigned to {code}, so no cut score either",
+    "check_reason_missing": "decision {id} ({what} on {item}) has no reason",
+    "check_cut_reason_missing": "the committee's cut for {part} has no reason",
+    "check_reasons_ok": "{n} decision(s) in force, each with its reason.",
+    "checklist_refused": "the release checklist of {code} is not met, nothing was released: {missing}",
+    "keep_reason_needed": "give the committee's reason for keeping the item as it is",
+    "keep_nothing": "item {item} has no critical flag now; there is nothing to keep",
+    "keep_already": "item {item} is kept already for these flags (by {who} on {when})",
     # --- audit page (dashboard/pages/audit.py) ---
     "audit_title": "Audit trail",
     "filter_sitting": "Sitting",
