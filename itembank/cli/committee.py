@@ -256,12 +256,13 @@ def results_cli(admin: str, db: DbOption = None,
                 format: Annotated[ResultsFormat, typer.Option("--format", help="Output format")] = ResultsFormat.csv,
                 out: Annotated[Path | None, typer.Option(help="File to write [default: stdout]")] = None) -> None:
     """Print or export the released results of ADMIN, with objections and annulments applied."""
+    from itembank.io.results_files import results_csv
     from itembank.io.tables import write_text
     from itembank.services import results
 
     with bank_session(db) as session:
         table = results.current_results(session, admin)
-    text = table.to_csv(index=False) if format is ResultsFormat.csv else table.to_json(orient="records", indent=1)
+    text = results_csv(table) if format is ResultsFormat.csv else table.to_json(orient="records", indent=1)
     if out is None:
         sys.stdout.write(text)
     else:
