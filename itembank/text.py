@@ -256,8 +256,10 @@ TEXT: Mapping[str, str] = {
     "keep_pick_first": "Choose the flagged item first.",
     "kept_recorded": "Recorded: {item} is kept as it is ({flags}).",
     "release_changes_title": "2. What this release changes",
-    "release_against": "Compared with release {revision}, the latest.",
+    "release_against": "Compared with release {revision}, the latest. Confirming makes a new release only when "
+                       "something changed since.",
     "release_first": "A first release: nothing was released before.",
+    "first_release_words": "First release: maximum {maximum}, cut score (cesuur) {cut}, pass rate {rate}",
     "flip_kind": "{before} → {after}: {n}",
     "release_note_label": "Note stored with the release (optional)",
     "release_note_placeholder": "e.g. after the committee meeting of 20 November",

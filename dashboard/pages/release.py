@@ -169,7 +169,7 @@ def change_block(change: OutcomeChange, against: int | None) -> html.Div:
                     html.Tbody([html.Tr([html.Th(a), html.Td(b), html.Td(d, className="changed" if b != d else "")])
                                 for a, b, d in rows])], className="before-after"),
         html.P([html.Strong(t("flips_count", n=change.n_flips)), (" — " + "; ".join(kinds)) if kinds else ""],
-               id="release-flips-count"),
+               id="release-flips-count", hidden=against is None),
         html.Div(className="flips-scroll", children=html.Table([
             html.Thead(html.Tr([html.Th(t("col_candidate")), html.Th(t("col_total")), html.Th(t("col_outcome"))])),
             html.Tbody([html.Tr([html.Td(r.candidate), html.Td(f"{r.total_before} → {r.total_after}"),
@@ -193,6 +193,9 @@ def _checklist_block(checklist: release_checklist.ReleaseChecklist) -> html.Div:
 
 
 def _change_words(change: OutcomeChange) -> str:
+    if change.max_before is None:  # a first release: nothing to compare with
+        return t("first_release_words", maximum=change.max_after, cut=change.cut_after,
+                 rate=_rate(change.pass_rate_after))
     words = [f"{t('maximum')} {change.max_before or '–'} → {change.max_after}",
              f"{t('cut_score')} {change.cut_before or '–'} → {change.cut_after}",
              f"{t('pass_rate')} {_rate(change.pass_rate_before)} → {_rate(change.pass_rate_after)}",
@@ -348,7 +351,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
 
     @app.callback(Permission.RELEASE,
                   Output("release-keep-message", "children"), Output("release-message", "children"),
-                  Output("release-refresh", "data"),
+                  Output("release-refresh", "data"), Output("release-note", "value"),
                   Input("release-keep-button", "n_clicks"), Input("release-confirm-button", "n_clicks"),
                   State("release-code", "data"), State("release-keep-item", "value"),
                   State("release-keep-reason", "value"), State("release-note", "value"),
@@ -362,7 +365,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
         user = current_user() or {}
         if trigger == "release-keep-button":
             if not item:
-                return message(t("keep_pick_first"), "error"), no_update, no_update
+                return message(t("keep_pick_first"), "error"), no_update, no_update, no_update
             try:
                 with Session(engine) as session:
                     kept = release_checklist.keep_flags(session, code, item, reason=reason or "",
@@ -370,23 +373,23 @@ def register(app: GuardedApp, engine: Engine) -> None:
                     text = t("kept_recorded", item=kept.item, flags=", ".join(t(f"flag_{c}") for c in kept.codes))
                     session.commit()
             except UserError as exc:
-                return message(str(exc), "error"), no_update, no_update
-            return message(text, "ok"), no_update, (refresh or 0) + 1
+                return message(str(exc), "error"), no_update, no_update, no_update
+            return message(text, "ok"), no_update, (refresh or 0) + 1, no_update
         try:
             with Session(engine) as session:
                 change, _ = preview_release(session, code)
                 if fingerprint(change) != shown:  # something was decided since the summary was read
-                    return no_update, message(t("release_summary_changed"), "error"), (refresh or 0) + 1
+                    return no_update, message(t("release_summary_changed"), "error"), (refresh or 0) + 1, no_update
                 checked = release_checklist.release_with_checklist(session, code, actor=user["username"],
                                                                    note=(note or "").strip())
                 outcome = checked.outcome
                 revision, content_hash = outcome.release.revision, outcome.release.content_hash
                 session.commit()
         except UserError as exc:
-            return no_update, message(str(exc), "error"), (refresh or 0) + 1
+            return no_update, message(str(exc), "error"), (refresh or 0) + 1, no_update
         if outcome.unchanged:
-            return no_update, message(t("release_unchanged", revision=revision), "notice"), no_update
-        return no_update, message(t("release_done", revision=revision, hash=content_hash), "ok"), (refresh or 0) + 1
+            return no_update, message(t("release_unchanged", revision=revision), "notice"), no_update, no_update
+        return no_update, message(t("release_done", revision=revision, hash=content_hash), "ok"), (refresh or 0) + 1, ""
 
     for kind in ("objection", "annul"):
         _register_revision(app, engine, kind)
