@@ -124,7 +124,8 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
                  dcc.Input(id="release-note", type="text", className="wide", placeholder=t("release_note_placeholder")),
                  html.Div(id="release-blocked"),
                  html.Div(className="buttons", children=[
-                     html.Button(t("release_button"), id="release-confirm-button", disabled=True, className="confirm")]),
+                     html.Button(t("release_button"), id="release-confirm-button", disabled=True,
+                                 className="confirm")]),
                  dcc.Loading(html.Div(id="release-message"), type="dot")),
         ]),
         _box(t("releases_title"),
@@ -183,7 +184,8 @@ def change_block(change: OutcomeChange, against: int | None) -> html.Div:
 def _checklist_block(checklist: release_checklist.ReleaseChecklist) -> html.Div:
     items = []
     for c in checklist.checks:
-        details = [html.Li(p, className="missing") for p in c.problems] + [html.Li(n, className="note") for n in c.notes]
+        details = [html.Li(p, className="missing") for p in c.problems] + \
+            [html.Li(n, className="note") for n in c.notes]
         items.append(html.Li(className="check " + ("passed" if c.passed else "failed"), children=[
             html.Span("✔" if c.passed else "✖", className="mark", **{"aria-hidden": "true"}),
             html.Strong(c.title), " — ", html.Span(t("check_ok") if c.passed else t("check_missing")),
@@ -424,7 +426,8 @@ def _register_revision(app: GuardedApp, engine: Engine, kind: str) -> None:
                   Input(f"{prefix}-preview-button", "n_clicks"), Input(f"{prefix}-confirm-button", "n_clicks"),
                   Input(f"{prefix}-cancel-button", "n_clicks"),
                   State("release-code", "data"), State(f"{prefix}-candidate", "value"),
-                  State(f"{prefix}-reason", "value"), State(f"{prefix}-pending", "data"), State(f"{prefix}-done", "data"),
+                  State(f"{prefix}-reason", "value"), State(f"{prefix}-pending", "data"),
+                  State(f"{prefix}-done", "data"),
                   *extra, prevent_initial_call=True)
     def revise(preview_clicks, confirm_clicks, cancel_clicks, code, candidate, reason, pending, done, *values):
         trigger = ctx.triggered_id

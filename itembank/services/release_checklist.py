@@ -187,8 +187,9 @@ def cut_fixed_check(session: Session, data: AdministrationData) -> Check:
         own = scoring.load_rule_set(text, source=f"rule set '{code}' v{version}")
         cuts = ([("total", own.total_cut)] if own.total_cut else []) + [(p.name, p.cut) for p in own.parts if p.cut]
         if cuts:
-            notes = tuple(t("check_cut_rule_set", part=part, rule=_cut_words({"kind": c.kind, "value": scoring.format_fraction(c.value) if c.value is not None else ""}),
-                            rule_set=f"{code} v{version}") for part, c in cuts)
+            notes = tuple(t("check_cut_rule_set", part=part, rule_set=f"{code} v{version}",
+                            rule=_cut_words({"kind": c.kind, "value": scoring.format_fraction(c.value)
+                                             if c.value is not None else ""})) for part, c in cuts)
             return Check("cut", True, title, notes=notes)
         return Check("cut", False, title, problems=(t("check_cut_missing", rule_set=f"{code} v{version}",
                                                        code=data.code),))

@@ -177,8 +177,9 @@ def test_an_objection_is_previewed_without_storing_then_recorded(client, engine)
     current = _released(client, engine)
     failing = current[current["outcome"] == "fail"].assign(t=current["total"].astype(float)).sort_values("t") \
         .iloc[-1]["candidate"]
-    values = {"release-code": CODE, "release-objection-candidate": failing, "release-objection-item": demo.MISKEYED,
-              "release-objection-points": "1", "release-objection-reason": "stem ambiguous", "release-objection-done": 0}
+    values = {"release-code": CODE, "release-objection-candidate": failing,
+              "release-objection-item": demo.MISKEYED, "release-objection-points": "1",
+              "release-objection-reason": "stem ambiguous", "release-objection-done": 0}
     preview = call(client, "release-objection-preview.children", trigger="release-objection-preview-button.n_clicks",
                    **values)
     shown = text(preview["release-objection-preview"]["children"])
@@ -248,7 +249,8 @@ def test_the_downloads_are_exactly_the_released_results(client, engine, bank: Pa
     assert all(float(r[total]) == float(w) for r, w in zip(rows[1:], current["total"]))
 
 
-@pytest.mark.parametrize("value, cell", [("28", 28), ("27.5", 27.5), ("-1", -1), ("007", "007"), ("5.512", 5.512),
-                                         ("pass", "pass"), ("", ""), ("1e3", "1e3"), ("12345678901234567", "12345678901234567")])
+@pytest.mark.parametrize("value, cell", [
+    ("28", 28), ("27.5", 27.5), ("-1", -1), ("007", "007"), ("5.512", 5.512), ("pass", "pass"), ("", ""),
+    ("1e3", "1e3"), ("12345678901234567", "12345678901234567")])
 def test_only_plain_decimal_text_becomes_a_number_cell(value: str, cell: object) -> None:
     assert xlsx_cell_value(value) == cell and type(xlsx_cell_value(value)) is type(cell)
