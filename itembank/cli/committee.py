@@ -179,32 +179,69 @@ def release_cli(admin: str, db: DbOption = None, user: UserOption = None,
                 note: Annotated[str, typer.Option(help="A note stored with the release")] = "",
                 dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; release nothing")] = False,
                 details: Annotated[bool, typer.Option("--details", help="Also list every changed value per candidate")]
-                = False) -> None:
-    """Release the results of ADMIN as an immutable snapshot: first the summary of what changes
-    (maximum, cut, pass rate, outcome flips), then the candidates whose outcome flips."""
+                = False,
+                force: Annotated[bool, typer.Option("--force", help="Release although the checklist fails "
+                                                    "(needs --reason; audited)")] = False,
+                reason: Annotated[str, typer.Option("--reason", help="Why the release is forced")] = "") -> None:
+    """Release the results of ADMIN as an immutable snapshot. First the checklist (every
+    critical flag decided or kept, a cut score fixed, every decision reasoned; a failing
+    checklist refuses the release unless --force --reason says why), then the summary of what
+    changes (maximum, cut, pass rate, outcome flips), then the candidates whose outcome flips."""
     from itembank.progress import step
-    from itembank.services import previews, results
+    from itembank.services import previews, release_checklist
 
+    if force and not reason.strip():
+        raise fail("--force needs --reason: why the results are released although the checklist fails")
     if dry_run:
         with bank_session(db) as session, step(f"Scoring {admin}"):
+            checklist = release_checklist.release_checklist(session, admin)
             change, against = previews.preview_release(session, admin)
+        _echo_checklist(checklist)
         typer.echo(f"Dry run: releasing {admin} now would change, against "
                    f"{f'release {against}' if against else 'nothing (a first release)'}:")
         _echo_change(change)
         return
-    with bank_session(db) as session, step(f"Scoring and releasing {admin}"):
-        outcome = results.release_results(session, admin, actor=current_user(user), note=note)
+    with bank_session(db) as session:
+        try:
+            with step(f"Checking, scoring and releasing {admin}"):
+                checked = release_checklist.release_with_checklist(session, admin, actor=current_user(user),
+                                                                   note=note, force_reason=reason if force else None)
+        except release_checklist.ChecklistNotMet as exc:  # raised before anything was written; rolled back
+            _echo_checklist(exc.checklist)
+            raise fail(f"the checklist of {admin} is not met; nothing was released. Decide or keep the flagged "
+                       "items (itembank decide … / decide keep), fix the cut score, or give --force --reason WHY") \
+                from None
+        outcome = checked.outcome
         revision, content_hash = outcome.release.revision, outcome.release.content_hash
+    _echo_checklist(checked.checklist)
     # Printed after the commit: "stored" is never said of a release that was not.
     if outcome.unchanged:
         typer.echo(f"nothing changed since release {revision} ({content_hash[:12]}); no new release made")
         return
-    typer.echo(f"release {revision} of {admin} stored, content hash {content_hash}")
+    typer.echo(f"release {revision} of {admin} stored, content hash {content_hash}"
+               + (" (forced: the checklist was not met)" if checked.forced else ""))
     with bank_session(db) as session:
         change = previews.compare_releases(session, admin, revision)
     _echo_change(change)
     if details and revision > 1 and len(outcome.changed):
         echo_table(outcome.changed.astype(str).values.tolist(), list(outcome.changed.columns))
+
+
+def _echo_checklist(checklist: object) -> None:
+    typer.echo("Checklist before release:")
+    for line in checklist.lines():  # type: ignore[attr-defined]
+        typer.echo(f"  {line}")
+
+
+@decide_app.command("keep")
+def keep_cli(admin: str, item: str, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Keep ITEM as it is despite its critical flags (the release checklist then counts them as answered)."""
+    from itembank.services import release_checklist
+
+    with bank_session(db) as session:
+        kept = release_checklist.keep_flags(session, admin, item, reason=reason, actor=current_user(user))
+        codes = ", ".join(kept.codes)
+    typer.echo(f"{item} kept as it is despite its critical flag(s) {codes}")
 
 
 def _echo_change(change: object) -> None:
@@ -219,12 +256,13 @@ def results_cli(admin: str, db: DbOption = None,
                 format: Annotated[ResultsFormat, typer.Option("--format", help="Output format")] = ResultsFormat.csv,
                 out: Annotated[Path | None, typer.Option(help="File to write [default: stdout]")] = None) -> None:
     """Print or export the released results of ADMIN, with objections and annulments applied."""
+    from itembank.io.results_files import results_csv
     from itembank.io.tables import write_text
     from itembank.services import results
 
     with bank_session(db) as session:
         table = results.current_results(session, admin)
-    text = table.to_csv(index=False) if format is ResultsFormat.csv else table.to_json(orient="records", indent=1)
+    text = results_csv(table) if format is ResultsFormat.csv else table.to_json(orient="records", indent=1)
     if out is None:
         sys.stdout.write(text)
     else:

@@ -61,10 +61,15 @@ class OutcomeChange:
                f"cut score (cesuur) {self.cut_before or '-'} -> {self.cut_after}",
                f"pass rate {pct(self.pass_rate_before)} -> {pct(self.pass_rate_after)}",
                f"{self.n_flips} candidate(s) change outcome"]
-        if self.n_flips:
-            counts = self.flips.groupby(["outcome_before", "outcome_after"]).size()
-            out += [f"  {before} -> {after}: {n}" for (before, after), n in counts.items()]
+        out += [f"  {before} -> {after}: {n}" for before, after, n in self.flip_counts()]
         return out
+
+    def flip_counts(self) -> list[tuple[str, str, int]]:
+        """(outcome before, outcome after, number of candidates) per kind of flip."""
+        if not self.n_flips:
+            return []
+        counts = self.flips.groupby(["outcome_before", "outcome_after"]).size()
+        return [(str(before), str(after), int(n)) for (before, after), n in counts.items()]
 
 
 @dataclass(frozen=True)

@@ -469,6 +469,8 @@ MISTAKES = [
     ["decide", "cut", "ADM", "[70]", "--reason", "x"],
     ["decide", "cut", "ADM", '{"kind": "percentage", "value": 70}', "--reason", "x"],
     ["release", "NOPE"],
+    ["release", "ADM", "--force"],
+    ["decide", "keep", "ADM", "Q1", "--reason", "x"],
     ["results", "NOPE"],
     ["results", "ADM", "--out", "{missing}/sub/results.csv"],
     ["objection", "ADM", "nobody", "Q1", "1", "--reason", "x"],
@@ -539,7 +541,8 @@ def test_the_mistakes_cover_every_command() -> None:
 # --- two commands on one sitting at the same moment -----------------------------------------
 
 RACERS = {
-    "release": ["release", "ADM"],
+    # ADM's six candidates raise critical flags nobody decides here: the race is about the lock
+    "release": ["release", "ADM", "--force", "--reason", "racing"],
     "decide": ["decide", "void", "ADM", "Q4", "--reason", "picture missing"],
     "objection": ["objection", "ADM", "c3", "Q3", "1", "--reason", "ambiguous"],
     "annul": ["annul", "ADM", "c5", "--reason", "fraud"],

@@ -127,8 +127,16 @@ def test_committee_flow_on_the_demo(demo_db: Path, tmp_path: Path) -> None:
         return result.output
 
     assert "600 candidates scored; total maximum 40" in run("score", admin)
-    first = run("release", admin)
-    assert "release 1 of" in first
+    # The checklist refuses: the demo's two planted items carry critical flags nobody decided.
+    refused = runner.invoke(app, ["release", admin, "--db", str(db)])
+    assert refused.exit_code == 2 and "Checklist before release:" in refused.output
+    assert f"missing: {demo.MISKEYED}: " in refused.output and f"missing: {demo.TWO_ANSWERS}: " in refused.output
+    assert "nothing was released" in refused.output
+    no_reason = runner.invoke(app, ["release", admin, "--force", "--db", str(db)])
+    assert no_reason.exit_code == 2 and "--force needs --reason" in no_reason.output
+    first = run("release", admin, "--force", "--reason", "provisional results for the board")
+    assert "release 1 of" in first and "(forced: the checklist was not met)" in first
+    assert "1 event(s)" in run("audit", "--admin", admin, "--action", "release_forced")
     truth = pd.read_csv(f"{demo_db}.true-parameters.csv", index_col="item")
     extra = demo.second_answer(truth.loc[demo.TWO_ANSWERS, "true_key"])
     run("decide", "accept", admin, demo.TWO_ANSWERS, extra, "--reason", "two defensible answers")
@@ -136,12 +144,18 @@ def test_committee_flow_on_the_demo(demo_db: Path, tmp_path: Path) -> None:
     dry = run("release", admin, "--dry-run")
     assert "Dry run: releasing" in dry and "against release 1" in dry and "stored" not in dry
     second = run("release", admin)
-    # The summary first: maximum and cut unchanged (an accept and a rekey void nothing), then
-    # the outcome flips; the dry run said exactly the same.
-    summary = [line.strip() for line in second.splitlines()[1:5]]
-    assert "release 2 of" in second and summary[:2] == ["maximum 40 -> 40", "cut score (cesuur) 28 -> 28"]
-    assert summary[3].endswith("candidate(s) change outcome") and summary == [
-        line.strip() for line in dry.splitlines()[1:5]]
+    # The checklist first (complete now), then the summary: maximum and cut unchanged (an
+    # accept and a rekey void nothing), then the outcome flips; the dry run said the same.
+    def after(text: str, marker: str) -> list[str]:
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith(marker)) + 1
+        return [line.strip() for line in lines[start:start + 4]]
+
+    assert "[x] Every critical flag decided or kept with a reason" in second
+    assert "[ ]" not in second and "(forced" not in second
+    summary = after(second, "release 2 of")
+    assert summary[:2] == ["maximum 40 -> 40", "cut score (cesuur) 28 -> 28"]
+    assert summary[3].endswith("candidate(s) change outcome") and summary == after(dry, "Dry run: releasing")
     decisions = run("decisions", "list", admin)
     assert "2 decision(s)" in decisions and demo.MISKEYED in decisions and "in force" in decisions
     assert "2 event(s)" in run("audit", "--admin", admin, "--action", "release")
