@@ -4,8 +4,8 @@
 enemies, sets), ``blueprints`` (blueprint documents and their review), ``forms`` (the pool,
 assembly, frozen forms, gap reports), ``administrations`` (sittings, candidates, responses),
 ``committee`` (rule sets, decisions, cut scores), ``results`` (scoring an administration,
-releases, objections, annulments) and ``item_analysis`` (the committee's analysis of a
-sitting).
+releases, objections, annulments), ``item_analysis`` (the committee's analysis of a
+sitting) and ``item_statistics`` (that analysis stored per item version, and its drift).
 
 Every function takes a ``Session`` first and leaves the commit to the caller (the CLI
 command, dashboard page or test that opened the session).

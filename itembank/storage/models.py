@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    Float,
     Date,
     DateTime,
     Enum,
@@ -74,6 +75,7 @@ __all__ = [
     "Release",
     "ResultRevision",
     "AuditEvent",
+    "ItemStatistic",
     "utcnow",
 ]
 
@@ -688,3 +690,55 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# --------------------------------------------------------------------------- what the bank remembers
+
+
+class ItemStatistic(Base):
+    """The classical statistics of one item *version* at one sitting, as the committee saw them.
+
+    Written by :mod:`itembank.services.item_statistics` from
+    :func:`itembank.services.item_analysis.analyze` (never recomputed elsewhere): at every
+    release (``release_id`` set; then permanent: the ORM and the database refuse any update or
+    delete) and on demand for a sitting not yet released (``release_id`` NULL: *provisional*;
+    a later provisional run deletes and replaces them, and the next release supersedes them).
+
+    ``n, mean, sd, max_score, p, rit, rir, alpha_if_deleted`` are the columns of
+    :func:`analysis.ctt.item_statistics` (NULL where NaN, and for a voided item, which the
+    analysis leaves out); ``options`` the item's rows of the distractor table (option, is_key,
+    is_omitted, n, proportion, prop_low, prop_mid, prop_high, rar, mean_total); ``flags`` the
+    flag codes of :func:`analysis.flags.item_flags`; ``decision`` the decisions in force on the
+    item at that moment (voided, key and frozen key, extra answers accepted, weight).
+    """
+
+    __tablename__ = "item_statistics"
+    __table_args__ = (
+        UniqueConstraint("release_id", "form_item_id"),
+        Index("ix_item_statistics_version", "item_version_id", "administration_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    release_id: Mapped[Optional[int]] = mapped_column(ForeignKey("releases.id"))
+    form_item_id: Mapped[int] = mapped_column(ForeignKey("form_items.id"))
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    computed_by: Mapped[str] = mapped_column(String(100))
+    voided: Mapped[bool] = mapped_column(default=False)
+    n: Mapped[Optional[int]]
+    mean: Mapped[Optional[float]] = mapped_column(Float)
+    sd: Mapped[Optional[float]] = mapped_column(Float)
+    max_score: Mapped[Optional[float]] = mapped_column(Float)
+    p: Mapped[Optional[float]] = mapped_column(Float)
+    rit: Mapped[Optional[float]] = mapped_column(Float)
+    rir: Mapped[Optional[float]] = mapped_column(Float)
+    alpha_if_deleted: Mapped[Optional[float]] = mapped_column(Float)
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    @property
+    def provisional(self) -> bool:
+        """True for statistics of a sitting not (yet) released: replaced by the next run."""
+        return self.release_id is None
