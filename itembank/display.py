@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-__all__ = ["DECIMALS", "chart_percent_format", "rounded", "rounded_percent", "shown", "shown_percent"]
+__all__ = ["DECIMALS", "chart_percent_format", "rounded", "rounded_percent", "shown", "shown_or", "shown_percent"]
 
 #: Decimals shown per statistic (the kinds the callers ask for).
 DECIMALS: Mapping[str, int] = {
@@ -45,6 +45,12 @@ DECIMALS: Mapping[str, int] = {
     # mean and SD of the total scores on the command line's score line
     "score_mean": 2,
     "score_sd": 2,
+    # IRT item parameters and their standard errors (itembank calibrate, items show)
+    "irt_parameter": 3,
+    # infit / outfit mean squares
+    "item_fit": 2,
+    # log-likelihood, AIC, BIC of a calibration
+    "loglik": 1,
 }
 
 
@@ -85,6 +91,16 @@ def shown(value: float, kind: str) -> str:
     ('0.857', '1.23', '40')
     """
     return f"{value:.{_decimals(kind)}f}"
+
+
+def shown_or(value: float | None, kind: str, missing: str = "-") -> str:
+    """:func:`shown`, with ``missing`` for a value that is None or NaN (a parameter that is
+    fixed or not estimated, a statistic of a voided item).
+
+    >>> shown_or(float("nan"), "p"), shown_or(None, "n"), shown_or(0.8333, "p")
+    ('-', '-', '0.83')
+    """
+    return missing if _missing(value) else shown(value, kind)  # type: ignore[arg-type]
 
 
 def shown_percent(share: float, kind: str = "pass_rate") -> str:

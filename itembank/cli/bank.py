@@ -115,6 +115,31 @@ def show_cli(
         typer.echo(f"used on {exp.n_forms} form(s) {', '.join(exp.forms)}; "
                    f"{exp.n_administrations} administration(s), {exp.n_candidates} candidates; "
                    f"last used {exp.last_used or 'never'}")
+        from itembank.services.calibrations import current_parameters
+
+        irt = current_parameters(session, [v.id])
+    typer.echo(_irt_line(irt))
+
+
+def _irt_line(current: object) -> str:
+    """The version's current IRT parameters (its newest calibration) in one line."""
+    import math
+
+    from itembank.display import shown
+
+    if len(current) == 0:  # type: ignore[arg-type]
+        return "IRT parameters: none (not calibrated yet: itembank calibrate ADMIN)"
+    r = current.iloc[0]  # type: ignore[attr-defined]
+    names = [c for c in r.index if c in ("a", "b", "c") or (c.startswith("b") and c[1:].isdigit())]
+    parts = []
+    for c in names:
+        if isinstance(r[c], float) and math.isnan(r[c]):
+            continue
+        se = r.get(f"se_{c}", float("nan"))
+        fixed = isinstance(se, float) and math.isnan(se)
+        parts.append(f"{c} {shown(r[c], 'irt_parameter')}" + ("" if fixed else f" (SE {shown(se, 'irt_parameter')})"))
+    return (f"IRT parameters ({r['model']}, calibration {r['calibration_id']} on {r['administration']}, "
+            f"{r['calibrated_at']:%Y-%m-%d}): {', '.join(parts)}")
 
 
 @items_app.command("history")
@@ -141,7 +166,7 @@ def stats_cli(
         callback=in_range(0, 2))] = None,
 ) -> None:
     """The item's statistics at every sitting, per version, with drift between sittings."""
-    from itembank.display import shown
+    from itembank.display import shown_or
     from itembank.services import item_statistics as st
 
     band = st.DriftBand(p=st.DRIFT_BAND.p if p_band is None else p_band,
@@ -158,7 +183,7 @@ def stats_cli(
         if not r.in_force:
             release += " (not in force)"
         rows.append([str(r.version), r.administration, f"{r.date:%Y-%m-%d}", release,
-                     *(shown(getattr(r, c), c) for c in ("n", "p", "rit", "rir", "alpha_if_deleted")),
+                     *(shown_or(getattr(r, c), c) for c in ("n", "p", "rit", "rir", "alpha_if_deleted")),
                      ", ".join(r.flags), _decision_text(r.decision), _drift_text(r.delta_p, r.delta_rir, r.drift)])
     echo_table(rows, ["version", "administration", "date", "statistics", "n", "p", "Rit", "Rir",
                       "alpha if del.", "flags", "decision", "drift"])

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice"]
+__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice", "IrtModelChoice",
+           "IrtEngineChoice", "IrtSeChoice"]
 
 
 class ReviewStatusChoice(str, Enum):
@@ -46,3 +47,29 @@ class ObjectiveChoice(str, Enum):
     match_reference = "match_reference"
     spread_exposure = "spread_exposure"
     feasible = "feasible"
+
+
+class IrtModelChoice(str, Enum):
+    """= :data:`analysis.irt.MODELS` (``itembank calibrate --model``)."""
+
+    rasch = "rasch"
+    onepl = "1pl"
+    twopl = "2pl"
+    threepl = "3pl"
+    grm = "grm"
+    pcm = "pcm"
+
+
+class IrtEngineChoice(str, Enum):
+    """= :data:`itembank.services.calibrations.ENGINES`."""
+
+    em = "em"
+    girth = "girth"
+
+
+class IrtSeChoice(str, Enum):
+    """= :data:`itembank.services.calibrations.SE_METHODS` (``analysis.irt.fit(se=...)``)."""
+
+    observed = "observed"
+    crossprod = "crossprod"
+    none = "none"

@@ -5,7 +5,8 @@ enemies, sets), ``blueprints`` (blueprint documents and their review), ``forms``
 assembly, frozen forms, gap reports), ``administrations`` (sittings, candidates, responses),
 ``committee`` (rule sets, decisions, cut scores), ``results`` (scoring an administration,
 releases, objections, annulments), ``item_analysis`` (the committee's analysis of a
-sitting) and ``item_statistics`` (that analysis stored per item version, and its drift).
+sitting), ``item_statistics`` (that analysis stored per item version, and its drift) and
+``calibrations`` (IRT fits stored, and each item version's current parameters).
 
 Every function takes a ``Session`` first and leaves the commit to the caller (the CLI
 command, dashboard page or test that opened the session).

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from itembank.errors import RuleError
 from itembank.storage.models import (
     AuditEvent,
+    Calibration,
+    CalibrationItem,
     CutScoreRule,
     Decision,
     ResponseSet,
@@ -41,6 +43,8 @@ APPEND_ONLY_TABLES: dict[str, str] = {
     "decisions": "a committee decision",
     "cut_score_rules": "a cut-score decision",
     "response_sets": "an imported set of responses",
+    "calibrations": "an IRT calibration",
+    "calibration_items": "an item's parameters in an IRT calibration",
 }
 # The tables the first migration made append-only: a migration must keep building the schema it
 # built then, whatever later migrations add (0002 adds response_sets).
@@ -48,7 +52,7 @@ INITIAL_APPEND_ONLY = ("item_versions", "form_items", "releases", "result_revisi
                        "status_events", "decisions", "cut_score_rules")
 
 _MODELS = (ItemVersion, FormItem, Release, ResultRevision, AuditEvent, StatusEvent, Decision, CutScoreRule,
-           ResponseSet)
+           ResponseSet, Calibration, CalibrationItem)
 
 # Tables whose rows are permanent once they belong to a release (``release_id`` set): never
 # updated, and deleted only while provisional (``release_id`` NULL: a later provisional run

@@ -76,6 +76,8 @@ __all__ = [
     "ResultRevision",
     "AuditEvent",
     "ItemStatistic",
+    "Calibration",
+    "CalibrationItem",
     "utcnow",
 ]
 
@@ -742,3 +744,63 @@ class ItemStatistic(Base):
     def provisional(self) -> bool:
         """True for statistics of a sitting not (yet) released: replaced by the next run."""
         return self.release_id is None
+
+
+class Calibration(Base):
+    """An IRT calibration of one sitting, stored as an object: model, engine and its version,
+    the hash of the data it was fitted to, the fit, who and when. Append-only (a new fit is a
+    new calibration; the newest per item version is the item's current parameters).
+
+    ``data_hash`` is the SHA-256 of the scored matrix that was fitted
+    (:func:`itembank.services.calibrations.data_hash`); ``settings`` the fit options (standard
+    errors, prior on c, tolerance, iterations, quadrature points).
+    """
+
+    __tablename__ = "calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    model: Mapped[str] = mapped_column(String(10))
+    engine: Mapped[str] = mapped_column(String(50))
+    engine_version: Mapped[str] = mapped_column(String(200))
+    data_hash: Mapped[str] = mapped_column(String(64))
+    n_candidates: Mapped[int]
+    n_items: Mapped[int]
+    n_parameters: Mapped[int]
+    loglik: Mapped[float] = mapped_column(Float)
+    aic: Mapped[float] = mapped_column(Float)
+    bic: Mapped[float] = mapped_column(Float)
+    converged: Mapped[bool]
+    iterations: Mapped[int]
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    items: Mapped[list["CalibrationItem"]] = relationship(
+        back_populates="calibration", order_by="CalibrationItem.id")
+
+
+class CalibrationItem(Base):
+    """One item version's parameters in a calibration.
+
+    ``parameters`` holds the row of :attr:`analysis.irt.IrtFit.items` for the item: ``a``,
+    ``b`` (+ ``c``) or ``a``, ``b1..bk``, and ``se_*`` for each (None where fixed or not
+    estimated); ``n`` the responses, ``infit``/``outfit`` (and their z) the item fit of
+    :meth:`analysis.irt.IrtFit.item_fit`. Append-only.
+    """
+
+    __tablename__ = "calibration_items"
+    __table_args__ = (UniqueConstraint("calibration_id", "form_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("calibrations.id"))
+    form_item_id: Mapped[int] = mapped_column(ForeignKey("form_items.id"))
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    n: Mapped[int]
+    parameters: Mapped[dict[str, Any]]
+    infit: Mapped[Optional[float]] = mapped_column(Float)
+    infit_z: Mapped[Optional[float]] = mapped_column(Float)
+    outfit: Mapped[Optional[float]] = mapped_column(Float)
+    outfit_z: Mapped[Optional[float]] = mapped_column(Float)
+
+    calibration: Mapped[Calibration] = relationship(back_populates="items")

@@ -260,6 +260,13 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
     assert tuple(c.value for c in ObjectiveChoice) == OBJECTIVES
     assert [c.value for c in AnalyzeFormat] == ["table", "csv", "json"]
     assert [c.value for c in ResultsFormat] == ["csv", "json"]
+    from analysis.irt import MODELS
+    from itembank.cli.choices import IrtEngineChoice, IrtModelChoice, IrtSeChoice
+    from itembank.services.calibrations import ENGINES, SE_METHODS
+
+    assert tuple(c.value for c in IrtModelChoice) == MODELS
+    assert tuple(c.value for c in IrtEngineChoice) == ENGINES
+    assert tuple(c.value for c in IrtSeChoice) == SE_METHODS
     # every decision action is a sub-command of `decide`
     assert set(ACTIONS) <= {c.name for c in decide_app.registered_commands}
 
@@ -449,6 +456,9 @@ MISTAKES = [
     ["score", "ADM", "--form", "{missing}.csv"],
     ["analyze", "NOPE"],
     ["analyze", "NOPE", "--store"],
+    ["calibrate", "NOPE", "--model", "2pl"],
+    ["calibrate", "ADM", "--model", "4pl"],
+    ["calibrate", "ADM", "--model", "2pl", "--db", "{text}"],
     ["rules", "add", "FLEX", "{missing}.toml"],
     ["rules", "assign", "NOPE", "FLEX"],
     ["rules", "assign", "ADM", "NOPE"],
