@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice", "IrtModelChoice",
-           "IrtEngineChoice", "IrtSeChoice"]
+           "IrtEngineChoice", "IrtSeChoice", "LinkingChoice"]
 
 
 class ReviewStatusChoice(str, Enum):
@@ -73,3 +73,11 @@ class IrtSeChoice(str, Enum):
     observed = "observed"
     crossprod = "crossprod"
     none = "none"
+
+
+class LinkingChoice(str, Enum):
+    """= :data:`itembank.services.calibrations.LINKING_METHODS` (``decide cut --linking``)."""
+
+    stocking_lord = "stocking_lord"
+    mean_sigma = "mean_sigma"
+    mean_mean = "mean_mean"

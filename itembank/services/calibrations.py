@@ -16,6 +16,11 @@ Calibrations are append-only: a new fit is a new calibration.
 (latent mean 0, SD 1 in its sitting); parameters of different sittings are comparable only
 after linking through common items (``analysis.equating.link_common_items``), which is not
 stored yet.
+
+:func:`add_carried_cut` carries the cut of a reference sitting to a new sitting by IRT
+true-score equating from the two sittings' stored calibrations, linked through their common
+item versions (:func:`analysis.equating.carry_cut_score`), and records it as the new sitting's
+cut-score rule with its method and provenance.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 import itembank
-from analysis import irt
+from analysis import equating, irt
 from itembank.errors import NotFoundError, UserError
-from itembank.services.administration_data import load_administration
+from itembank.services import committee
+from itembank.services.administration_data import load_administration, released_inputs
 from itembank.services.administrations import get_administration
+from itembank.services.results import latest_release
 from itembank.storage.models import (
     Administration,
     Calibration,
@@ -51,8 +58,11 @@ __all__ = [
     "DICHOTOMOUS_MODELS",
     "ENGINES",
     "SE_METHODS",
+    "LINKING_METHODS",
     "CalibrationResult",
+    "CarriedCutDecision",
     "add_calibration",
+    "add_carried_cut",
     "calibration_table",
     "current_parameters",
     "data_hash",
@@ -168,9 +178,7 @@ def get_calibration(session: Session, calibration_id: int) -> Calibration:
 def calibration_table(session: Session, calibration: Calibration) -> pd.DataFrame:
     """A stored calibration's item parameters as :attr:`analysis.irt.IrtFit.items` has them
     (indexed by item code, ``n`` last; None stored for NaN comes back as NaN)."""
-    codes = dict(session.execute(
-        select(ItemVersion.id, Item.code).join(Item, Item.id == ItemVersion.item_id)
-        .where(ItemVersion.id.in_([ci.item_version_id for ci in calibration.items]))).all())
+    codes = {vid: code for code, vid in _version_ids(session, calibration)}
     records = {codes[ci.item_version_id]: {**ci.parameters, "n": ci.n} for ci in calibration.items}
     table = pd.DataFrame.from_dict(records, orient="index").astype(float)
     table["n"] = table["n"].astype(int)
@@ -204,3 +212,105 @@ def current_parameters(session: Session, version_ids: list[int] | None = None, *
     frame = pd.DataFrame.from_dict(newest, orient="index")
     frame.index.name = "item_version_id"
     return frame
+
+
+# ----------------------------------------------------------------------------------------
+# Carrying a cut from a reference sitting to a new one (IRT true-score equating)
+# ----------------------------------------------------------------------------------------
+
+LINKING_METHODS = ("stocking_lord", "mean_sigma", "mean_mean")
+
+
+@dataclass(frozen=True)
+class CarriedCutDecision:
+    """A carried cut as recorded: the stored cut-score rule and the equating behind it."""
+
+    rule: dict[str, Any]
+    carried: Any  # analysis.equating.CarriedCut
+    reference_cut: float
+    cut_score_rule_id: int
+
+
+def _newest_dichotomous(session: Session, admin: Administration) -> Calibration:
+    row = session.scalar(select(Calibration).where(Calibration.administration_id == admin.id,
+                                                   Calibration.model.in_(DICHOTOMOUS_MODELS))
+                         .order_by(Calibration.created_at.desc(), Calibration.id.desc())
+                         .options(selectinload(Calibration.items)))
+    if row is None:
+        raise UserError(f"administration {admin.code} has no stored rasch/1pl/2pl/3pl calibration: run "
+                        f"'itembank calibrate {admin.code} --model 2pl' first")
+    return row
+
+
+def _counting_items(data: Any, code: str) -> tuple[list[str], Any]:
+    """The items that count (not voided) and the scored result without candidates; refuses a
+    form whose total is not the number of right answers (true-score equating of number-correct
+    scores: every counting item scored 0/1 with weight 1, no full marks for voided items)."""
+    result = data.score(candidates=[])
+    counting = [i for i, e in result.items.items() if not e.voided]
+    odd = [i for i in counting if result.items[i].item.max_score != 1 or result.items[i].weight != 1]
+    if odd or result.maxima["total"] != len(counting):
+        raise UserError(f"administration {code}: a cut can be carried only between number-correct forms (every "
+                        f"item worth 1 point with weight 1); {', '.join(odd) or 'the maximum'} is not")
+    return counting, result
+
+
+def add_carried_cut(session: Session, administration: str, *, reference: str, reason: str, actor: str,
+                    round_up: bool = False, linking: str = "stocking_lord") -> CarriedCutDecision:
+    """Carry the reference sitting's cut to ``administration`` and record it as its cut rule.
+
+    The reference cut is the total cut of the reference sitting as released (its newest
+    release's inputs; the inputs in force if it is not released yet), in raw points over its
+    counting items. Each sitting's newest dichotomous calibration gives the item parameters;
+    the common items (the same item *version* on both forms, counting on both) link the new
+    calibration to the reference scale (``linking``: Stocking–Lord by default), and
+    :func:`analysis.equating.carry_cut_score` finds θ_cut with τ_ref(θ_cut) = cut and returns
+    τ_new(θ_cut) (IRT true-score equating; Kolen & Brennan 2004, ch. 6). The rule stored is
+    ``{"kind": "points", "value": τ_new, "round_up": ..., "source": {...}}`` with the method,
+    θ_cut, the linking constants and common items, and both sittings and calibrations.
+    """
+    if linking not in LINKING_METHODS:
+        raise UserError(f"linking must be one of {', '.join(LINKING_METHODS)}; got {linking!r}")
+    if reference == administration:
+        raise UserError("the reference administration must be another sitting than the new one")
+    ref_admin = get_administration(session, reference)
+    new_admin = get_administration(session, administration)
+    release = latest_release(session, ref_admin)
+    ref_data = released_inputs(session, release) if release is not None else load_administration(session, reference)
+    ref_items, ref_result = _counting_items(ref_data, reference)
+    new_items, _ = _counting_items(load_administration(session, administration), administration)
+    if "total" not in ref_result.cuts:
+        raise UserError(f"administration {reference} has no cut score for the total to carry")
+    cut = ref_result.cuts["total"]
+    tables = {}
+    versions = {}
+    for admin, items in ((ref_admin, ref_items), (new_admin, new_items)):
+        calibration = _newest_dichotomous(session, admin)
+        table = calibration_table(session, calibration)
+        missing = [i for i in items if i not in table.index]
+        if missing:
+            raise UserError(f"calibration {calibration.id} of {admin.code} has no parameters for "
+                            f"{', '.join(missing)} (voided then?); calibrate {admin.code} again")
+        tables[admin.code] = (calibration, table.loc[items])
+        versions[admin.code] = dict(_version_ids(session, calibration))
+    common = [i for i in new_items if i in set(ref_items) and versions[reference].get(i) == versions[administration].get(i)]
+    (ref_cal, ref_table), (new_cal, new_table) = tables[reference], tables[administration]
+    try:
+        carried = equating.carry_cut_score(float(cut), reference_items=ref_table, new_items=new_table,
+                                           common_items=common, method=linking)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise UserError(f"cannot carry the cut of {reference} to {administration}: {exc}") from None
+    rule = carried.to_rule(round_up=round_up)
+    rule["source"].update({
+        "reference_administration": reference, "reference_release": release.revision if release else None,
+        "reference_cut": str(cut), "reference_calibration": ref_cal.id, "new_calibration": new_cal.id,
+        "models": [ref_cal.model, new_cal.model]})
+    row = committee.set_cut_score(session, administration, rule, reason=reason, actor=actor)
+    return CarriedCutDecision(rule, carried, float(cut), row.id)
+
+
+def _version_ids(session: Session, calibration: Calibration) -> list[tuple[str, int]]:
+    """(item code, item version id) of a calibration's items."""
+    return [(code, vid) for vid, code in session.execute(
+        select(ItemVersion.id, Item.code).join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_([ci.item_version_id for ci in calibration.items]))).all()]

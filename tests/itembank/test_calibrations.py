@@ -149,3 +149,107 @@ def test_calibrate_and_items_show_through_the_cli(session: Session, db_url: str)
     assert shown.exit_code == 0, shown.output
     assert (f"IRT parameters (2pl, calibration 1 on ADM" in shown.output
             and f"a {direct.items.at['Q3', 'a']:.3f} (SE {direct.items.at['Q3', 'se_a']:.3f})" in shown.output)
+
+
+# --- carrying a cut from a reference sitting (IRT true-score equating) ----------------------
+#
+# Reference form F: Q01..Q20; new form G: Q01..Q10 (the same item versions: the anchor) and
+# R11..R20. Responses simulated from a 2PL with the parameters below; the reference group
+# has theta ~ N(0, 1) (so the true scale is the reference calibration's scale), the new group
+# N(0.3, 1.1^2) (non-equivalent groups: the anchor must do the linking). The reference cut is
+# Flextoets' 65 % of 20 = 13 points. Truth, computed here with the true parameters only:
+# theta* solves sum_F P_j(theta) = 13, and the new cut is sum_G P_j(theta*).
+
+RNG_PARAMS = np.random.default_rng(2026)
+TRUE = pd.DataFrame({"a": RNG_PARAMS.uniform(0.7, 1.8, 30), "b": RNG_PARAMS.normal(-0.3, 0.9, 30)},
+                    index=[f"Q{j:02d}" for j in range(1, 21)] + [f"R{j}" for j in range(11, 21)])
+FORM_F = [f"Q{j:02d}" for j in range(1, 21)]
+FORM_G = [f"Q{j:02d}" for j in range(1, 11)] + [f"R{j}" for j in range(11, 21)]
+
+
+def simulate(items: list[str], n: int, mean: float, sd: float, seed: int, prefix: str) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(mean, sd, n)
+    t = TRUE.loc[items]
+    right = rng.random((n, len(items))) < 1 / (1 + np.exp(-t["a"].to_numpy() * (theta[:, None] - t["b"].to_numpy())))
+    return pd.DataFrame(np.where(right, "A", "B"), index=[f"{prefix}{i:04d}" for i in range(n)], columns=items)
+
+
+def true_carried_cut(cut: float) -> float:
+    from scipy.optimize import brentq
+
+    def tcc(items: list[str], theta: float) -> float:
+        t = TRUE.loc[items]
+        return float((1 / (1 + np.exp(-t["a"] * (theta - t["b"])))).sum())
+
+    theta = brentq(lambda th: tcc(FORM_F, th) - cut, -8, 8)
+    return tcc(FORM_G, theta)
+
+
+@pytest.fixture
+def two_sittings(engine: Engine, flextoets_exam):
+    from datetime import date
+
+    from itembank.services import administrations, bank
+    from itembank.services.bank import ItemContent
+
+    with Session(engine) as s:
+        flextoets_exam(s, FORM_F, simulate(FORM_F, 2000, 0.0, 1.0, 11, "r"))
+        entries = []
+        for code in FORM_G:
+            if code.startswith("R"):
+                content = ItemContent(stem=f"{code}?", options=tuple((x, x.lower()) for x in "ABCD"), key=("A",))
+                version = bank.add_item(s, code, content, author="w")
+                bank.set_status(s, code, 1, "in_review", actor="w")
+                bank.set_status(s, code, 1, "approved", actor="c")
+            else:
+                version = bank.get_version(s, code, 1)
+            entries.append(forms.FormEntry(version.id, part="theory"))
+        forms.freeze_form(s, "G", entries, actor="c")
+        administrations.add_administration(s, "NEW", "G", on=date(2026, 3, 1), actor="sec")
+        administrations.add_responses(s, "NEW", simulate(FORM_G, 2000, 0.3, 1.1, 12, "n"), actor="sec")
+        committee.assign_rule_set(s, "NEW", "FLEX", actor="sec")
+        s.commit()
+        yield s
+
+
+def test_a_carried_cut_lands_within_half_a_point_of_the_truth(two_sittings: Session) -> None:
+    s = two_sittings
+    with pytest.raises(UserError, match="no stored rasch/1pl/2pl/3pl calibration"):
+        cal.add_carried_cut(s, "NEW", reference="ADM", reason="same standard", actor="c")
+    cal.add_calibration(s, "ADM", model="2pl", actor="analyst")
+    cal.add_calibration(s, "NEW", model="2pl", actor="analyst")
+    done = cal.add_carried_cut(s, "NEW", reference="ADM", reason="same standard as ADM", actor="c")
+    s.commit()
+    truth = true_carried_cut(13.0)
+    assert done.reference_cut == 13.0
+    assert abs(done.carried.cut_new - truth) < 0.5, (done.carried.cut_new, truth)
+    assert done.carried.linking.common_items == tuple(FORM_F[:10])
+    # the new group is abler (mean 0.3, SD 1.1): the linking finds it (B ~ 0.3, A ~ 1.1)
+    assert abs(done.carried.linking.B - 0.3) < 0.15 and abs(done.carried.linking.A - 1.1) < 0.15
+    # recorded as NEW's cut rule, with its method; the scoring core now uses it
+    rule = done.rule
+    assert (rule["kind"], rule["value"], rule["source"]["method"]) == ("points", done.carried.cut_new,
+                                                                        "irt_true_score_equating")
+    assert rule["source"]["reference_administration"] == "ADM" and rule["source"]["linking"] == "stocking_lord"
+    cut = load_administration(s, "NEW").score(candidates=[]).cuts["total"]
+    assert float(cut) == pytest.approx(done.carried.cut_new, abs=1e-9)
+
+
+def test_carrying_a_cut_through_the_cli(two_sittings: Session, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the CLI is exercised on the SQLite file")
+    runner = CliRunner()
+    db = db_url.removeprefix("sqlite:///")
+    for admin in ("ADM", "NEW"):
+        assert runner.invoke(app, ["calibrate", admin, "--model", "2pl", "--db", db]).exit_code == 0
+    done = runner.invoke(app, ["decide", "cut", "NEW", "--carry-from", "ADM", "--round-up", "--reason", "same standard",
+                               "--db", db, "--user", "c"])
+    assert done.exit_code == 0, done.output
+    assert "carried from the cut 13 of ADM by IRT true-score equating" in done.output
+    assert "stocking_lord" in done.output and "10 common items" in done.output
+    value = float(done.output.split("recorded: ")[1].split(" points")[0])
+    assert abs(value - true_carried_cut(13.0)) < 0.5
+    import math
+
+    assert float(load_administration(two_sittings, "NEW").score(candidates=[]).cuts["total"]) == math.ceil(value)

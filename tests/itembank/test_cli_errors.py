@@ -267,6 +267,10 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
     assert tuple(c.value for c in IrtModelChoice) == MODELS
     assert tuple(c.value for c in IrtEngineChoice) == ENGINES
     assert tuple(c.value for c in IrtSeChoice) == SE_METHODS
+    from itembank.cli.choices import LinkingChoice
+    from itembank.services.calibrations import LINKING_METHODS
+
+    assert tuple(c.value for c in LinkingChoice) == LINKING_METHODS
     # every decision action is a sub-command of `decide`
     assert set(ACTIONS) <= {c.name for c in decide_app.registered_commands}
 
@@ -481,6 +485,8 @@ MISTAKES = [
     ["decisions", "list", "NOPE"],
     ["audit", "--since", "last week"],
     ["decide", "cut", "ADM", "--percent", "65", "--points", "3", "--reason", "x"],
+    ["decide", "cut", "ADM", "--carry-from", "NOPE", "--reason", "x"],
+    ["decide", "cut", "ADM", "--carry-from", "ADM", "--points", "3", "--reason", "x"],
     ["users", "add", "x", "--role", "chair", "--no-password"],
     ["users", "list", "--db", "{text}"],
     ["users", "set-role", "nobody", "--role", "committee"],
