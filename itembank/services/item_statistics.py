@@ -51,6 +51,7 @@ from itembank.storage.models import (
 __all__ = [
     "DRIFT_BAND",
     "DriftBand",
+    "MIN_CANDIDATES",
     "StoredStatistics",
     "HISTORY_COLUMNS",
     "STAT_COLUMNS",
@@ -60,6 +61,10 @@ __all__ = [
     "get_history",
     "drift_table",
 ]
+
+#: Fewest candidates for stored item statistics (an SD with divisor n - 1 needs two); a
+#: release of a smaller sitting stores none.
+MIN_CANDIDATES = 2
 
 #: The columns of :func:`analysis.ctt.item_statistics` stored per item version.
 STAT_COLUMNS = ("n", "mean", "sd", "max_score", "p", "rit", "rir", "alpha_if_deleted")
@@ -157,6 +162,10 @@ def add_release_statistics(session: Session, release: Release, data: Administrat
     """
     admin = session.get(Administration, release.administration_id)
     assert admin is not None
+    if len(data.responses) < MIN_CANDIDATES:
+        # No item statistics for such a sitting (they need a variance); the release itself
+        # must not depend on them.
+        return []
     rows = _rows(session, admin, analyze(data), release=release, actor=actor)
     session.execute(delete(ItemStatistic).where(ItemStatistic.administration_id == admin.id,
                                                 ItemStatistic.release_id.is_(None)))
@@ -177,7 +186,11 @@ def add_provisional_statistics(session: Session, administration: str, *, actor: 
     """Store the current analysis of ``administration`` as provisional statistics, replacing
     the sitting's earlier provisional rows (released rows are never touched)."""
     admin = lock_administration(session, administration)
-    analysis = analyze(load_administration(session, administration))
+    data = load_administration(session, administration)
+    if len(data.responses) < MIN_CANDIDATES:
+        raise UserError(f"administration {administration} has {len(data.responses)} candidate(s); item statistics "
+                        f"need at least {MIN_CANDIDATES}")
+    analysis = analyze(data)
     rows = _rows(session, admin, analysis, release=None, actor=actor)
     session.execute(delete(ItemStatistic).where(ItemStatistic.administration_id == admin.id,
                                                 ItemStatistic.release_id.is_(None)))

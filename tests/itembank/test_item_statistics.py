@@ -264,3 +264,12 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
 
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
+
+
+def test_a_sitting_of_one_candidate_is_released_without_statistics(engine: Engine, flextoets_exam) -> None:
+    with Session(engine) as s:
+        flextoets_exam(s, FIRST.columns, FIRST.iloc[:1])
+        release = results.release_results(s, "ADM", actor="sec").release  # the release never waits on them
+        assert release.revision == 1 and stored(s, release=release) == {}
+        with pytest.raises(UserError, match="has 1 candidate.*at least 2"):
+            st.add_provisional_statistics(s, "ADM", actor="c")
