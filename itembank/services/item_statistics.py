@@ -234,9 +234,9 @@ def get_history(session: Session, code: str, *, version: int | None = None,
             "flags": list(stat.flags), "decision": dict(stat.decision), "options": list(stat.options),
             "_admin_id": stat.administration_id, "_id": stat.id,
         })
-    frame = pd.DataFrame(records, columns=[*HISTORY_COLUMNS[:7], *HISTORY_COLUMNS[7:-3], "_admin_id", "_id"])
-    if frame.empty:
+    if not records:
         return pd.DataFrame(columns=list(HISTORY_COLUMNS))
+    frame = pd.DataFrame(records)
     # Provisional rows sort after the sitting's releases; a sitting's row in force is its last.
     frame["_order"] = frame["release"].fillna(np.inf)
     frame = frame.sort_values(["date", "_admin_id", "version", "_order", "_id"], kind="stable")
