@@ -253,3 +253,49 @@ def test_carrying_a_cut_through_the_cli(two_sittings: Session, db_url: str) -> N
     import math
 
     assert float(load_administration(two_sittings, "NEW").score(candidates=[]).cuts["total"]) == math.ceil(value)
+
+
+# --- assembly from stored parameters: maximal information at the cut, checked exhaustively ---
+
+
+def test_max_information_from_stored_parameters_is_the_best_of_all_forms(engine: Engine) -> None:
+    """Ten items (LO1-1..6, LO2-1..4) sat together by 1,000 simulated candidates and
+    calibrated (2PL, stored); a blueprint asks 2 LO1 items and 1 LO2 item. The form assembled
+    with max_information at theta = 0.5 must have the largest test information there among all
+    15 x 4 = 60 forms the blueprint allows, computed here from the stored parameters."""
+    from datetime import date
+    from itertools import combinations
+
+    from itembank.services import administrations, bank, blueprints
+    from itembank.services.bank import ItemContent
+
+    codes = [f"LO1-{i}" for i in range(1, 7)] + [f"LO2-{i}" for i in range(1, 5)]
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(0.5, 2.0, 10), rng.normal(0.0, 1.0, 10)
+    theta = rng.normal(size=1000)
+    right = rng.random((1000, 10)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))
+    with Session(engine) as s:
+        bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
+                               levels=[("K", "know")], actor="admin")
+        entries = []
+        for code in codes:
+            v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
+                              author="w", specification="S", tags=[("objective", code[:3]), ("level", "K")])
+            bank.set_status(s, code, 1, "in_review", actor="w")
+            bank.set_status(s, code, 1, "approved", actor="c")
+            entries.append(forms.FormEntry(v.id, part="theory"))
+        forms.freeze_form(s, "CAL", entries, actor="c")
+        administrations.add_administration(s, "PILOT", "CAL", on=date(2026, 2, 1), actor="sec")
+        administrations.add_responses(s, "PILOT", pd.DataFrame(np.where(right, "A", "B"), columns=codes,
+                                                               index=[f"p{i}" for i in range(1000)]), actor="sec")
+        stored = cal.add_calibration(s, "PILOT", model="2pl", actor="analyst")
+        blueprints.add_blueprint(s, "S", "BP", cells={("LO1", "K"): 2, ("LO2", "K"): 1}, total_points=3, actor="c")
+        s.commit()
+        params = cal.calibration_table(s, stored.calibration)
+        info = irt.information(params[["a", "b"]], [0.5]).iloc[0]
+        best = max(info[list(lo1)].sum() + info[lo2] for lo1 in combinations(codes[:6], 2) for lo2 in codes[6:])
+        out = forms.assemble_forms(s, "S", "BP", freeze=False, actor="c",
+                                   options=AssemblyOptions(objective="max_information", cut_theta=0.5))
+        pool, _ = forms.load_pool(s, "S")
+        chosen = pool.loc[list(out.result.forms[0]), "item_code"].tolist()
+        assert info[chosen].sum() == pytest.approx(best, rel=1e-9), (chosen, info.sort_values())
