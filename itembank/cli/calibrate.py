@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 
 from itembank.cli.choices import IrtEngineChoice, IrtModelChoice, IrtSeChoice
-from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table
+from itembank.cli.common import (
+    DbOption,
+    UserOption,
+    bank_session,
+    current_user,
+    echo_table,
+)
 
 __all__ = ["register"]
 

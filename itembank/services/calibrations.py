@@ -44,12 +44,12 @@ from itembank.errors import NotFoundError, UserError
 from itembank.services import committee
 from itembank.services.administration_data import load_administration, released_inputs
 from itembank.services.administrations import get_administration
+from itembank.services.item_statistics import form_item_ids
 from itembank.services.results import latest_release
 from itembank.storage.models import (
     Administration,
     Calibration,
     CalibrationItem,
-    FormItem,
     Item,
     ItemVersion,
 )
@@ -57,8 +57,8 @@ from itembank.storage.models import (
 __all__ = [
     "DICHOTOMOUS_MODELS",
     "ENGINES",
-    "SE_METHODS",
     "LINKING_METHODS",
+    "SE_METHODS",
     "CalibrationResult",
     "CarriedCutDecision",
     "add_calibration",
@@ -143,10 +143,7 @@ def add_calibration(session: Session, administration: str, *, model: str, actor:
             raise UserError(f"cannot calibrate {administration} with the {model} model: {exc}") from None
         item_fit = fitted.item_fit()
     notes = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)))
-    ids = dict(((code, (fi, iv)) for code, fi, iv in session.execute(
-        select(Item.code, FormItem.id, FormItem.item_version_id)
-        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id).join(Item, Item.id == ItemVersion.item_id)
-        .where(FormItem.form_id == admin.form_id)).all()))
+    ids = form_item_ids(session, admin)
     row = Calibration(
         administration_id=admin.id, model=model, engine=fitted.engine, engine_version=_engine_version(fitted.engine),
         data_hash=data_hash(scored), n_candidates=fitted.n_candidates, n_items=len(fitted.items),

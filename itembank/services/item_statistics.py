@@ -36,7 +36,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from itembank.errors import NotFoundError, UserError
-from itembank.services.administration_data import AdministrationData, load_administration
+from itembank.services.administration_data import (
+    AdministrationData,
+    load_administration,
+)
 from itembank.services.administrations import lock_administration
 from itembank.services.item_analysis import AdministrationAnalysis, analyze
 from itembank.storage.models import (
@@ -50,16 +53,17 @@ from itembank.storage.models import (
 
 __all__ = [
     "DRIFT_BAND",
-    "DriftBand",
-    "MIN_CANDIDATES",
-    "StoredStatistics",
     "HISTORY_COLUMNS",
-    "STAT_COLUMNS",
+    "MIN_CANDIDATES",
     "OPTION_COLUMNS",
-    "add_release_statistics",
+    "STAT_COLUMNS",
+    "DriftBand",
+    "StoredStatistics",
     "add_provisional_statistics",
-    "get_history",
+    "add_release_statistics",
     "drift_table",
+    "form_item_ids",
+    "get_history",
 ]
 
 #: Fewest candidates for stored item statistics (an SD with divisor n - 1 needs two); a
@@ -118,7 +122,7 @@ def _decision(effective: Any) -> dict[str, Any]:
     }
 
 
-def _form_items(session: Session, admin: Administration) -> dict[str, tuple[int, int]]:
+def form_item_ids(session: Session, admin: Administration) -> dict[str, tuple[int, int]]:
     """Item code -> (form item id, item version id) on the sitting's frozen form."""
     rows = session.execute(
         select(Item.code, FormItem.id, FormItem.item_version_id)
@@ -131,7 +135,7 @@ def _rows(session: Session, admin: Administration, analysis: AdministrationAnaly
           release: Release | None, actor: str) -> list[ItemStatistic]:
     stats = analysis.statistics
     table = analysis.distractors
-    ids = _form_items(session, admin)
+    ids = form_item_ids(session, admin)
     out = []
     for code, effective in analysis.result.items.items():
         form_item_id, version_id = ids[code]

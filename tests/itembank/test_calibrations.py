@@ -147,7 +147,7 @@ def test_calibrate_and_items_show_through_the_cli(session: Session, db_url: str)
     assert f"{direct.items.at['Q3', 'a']:.3f}" in q3 and f"{direct.items.at['Q3', 'se_b']:.3f}" in q3
     shown = runner.invoke(app, ["items", "show", "Q3", "--db", db])
     assert shown.exit_code == 0, shown.output
-    assert (f"IRT parameters (2pl, calibration 1 on ADM" in shown.output
+    assert ("IRT parameters (2pl, calibration 1 on ADM" in shown.output
             and f"a {direct.items.at['Q3', 'a']:.3f} (SE {direct.items.at['Q3', 'se_a']:.3f})" in shown.output)
 
 

@@ -39,7 +39,13 @@ from itembank.services import administrations, committee, results
 from itembank.services import item_statistics as st
 from itembank.services.administration_data import load_administration
 from itembank.services.item_analysis import analyze
-from itembank.storage.models import Administration, Item, ItemStatistic, ItemVersion, Release
+from itembank.storage.models import (
+    Administration,
+    Item,
+    ItemStatistic,
+    ItemVersion,
+    Release,
+)
 
 FIRST = pd.DataFrame([list("AAAA"), list("AAAB"), list("AABB"), list("ABBB"), list("BBBB"), list("BAAA")],
                      index=[f"c{i}" for i in range(1, 7)], columns=["Q1", "Q2", "Q3", "Q4"])
