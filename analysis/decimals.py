@@ -62,6 +62,12 @@ DECIMALS: Mapping[str, int] = {
     # mean and SD of the total scores on the command line's score line
     "score_mean": 2,
     "score_sd": 2,
+    # IRT item parameters and their standard errors (itembank calibrate, items show)
+    "irt_parameter": 3,
+    # infit / outfit mean squares
+    "item_fit": 2,
+    # log-likelihood, AIC, BIC of a calibration
+    "loglik": 1,
 }
 
 # A float's shortest spelling has at most 17 significant digits: past that many extra

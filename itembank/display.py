@@ -37,7 +37,7 @@ from analysis.decimals import (
 )
 
 __all__ = ["DECIMALS", "chart_percent_format", "rounded", "rounded_against", "rounded_percent", "shown",
-           "shown_against", "shown_limit", "shown_percent"]
+           "shown_against", "shown_limit", "shown_or", "shown_percent"]
 
 
 def _missing(value: object) -> bool:
@@ -72,6 +72,16 @@ def shown(value: float, kind: str) -> str:
     ('0.857', '1.23', '40', '2.68')
     """
     return fixed(value, decimals(kind))
+
+
+def shown_or(value: float | None, kind: str, missing: str = "-") -> str:
+    """:func:`shown`, with ``missing`` for a value that is None or NaN (a parameter that is
+    fixed or not estimated, a statistic of a voided item).
+
+    >>> shown_or(float("nan"), "p"), shown_or(None, "n"), shown_or(0.8333, "p")
+    ('-', '-', '0.83')
+    """
+    return missing if _missing(value) else shown(value, kind)  # type: ignore[arg-type]
 
 
 def shown_percent(share: float, kind: str = "pass_rate") -> str:

@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from itembank.cli import analyze, assemble, bank, committee, qti, report, responses, score, serve, users
+from itembank.cli import analyze, assemble, bank, calibrate, committee, qti, report, responses, score, serve, users
 from itembank.cli.guard import GuardedGroup, handle
 
 app = typer.Typer(
@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the list keeps the order of --help.
-for _module in (bank, assemble, responses, score, analyze, committee, report, users, serve, qti):
+for _module in (bank, assemble, responses, score, analyze, calibrate, committee, report, users, serve, qti):
     _module.register(app)
 
 

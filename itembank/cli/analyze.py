@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from itembank.cli.choices import AnalyzeFormat
-from itembank.cli.common import DbOption, bank_session, echo_table
+from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table
 
 __all__ = ["register"]
 
@@ -22,6 +22,10 @@ def analyze_cli(
     admin: str,
     db: DbOption = None,
     format: Annotated[AnalyzeFormat, typer.Option("--format", help="Output format")] = AnalyzeFormat.table,
+    store: Annotated[bool, typer.Option(
+        "--store", help="Keep these item statistics in the bank as provisional (replaced by the next "
+        "--store or release; 'itembank items stats CODE' shows them)")] = False,
+    user: UserOption = None,
 ) -> None:
     """Classical item analysis of ADMIN, with the committee's decisions applied."""
     # Imported here: `itembank --help` should not wait for pandas and SciPy.
@@ -29,9 +33,13 @@ def analyze_cli(
     from itembank.display import shown, shown_against
     from itembank.progress import step
     from itembank.services.item_analysis import analyze_administration
+    from itembank.services.item_statistics import add_provisional_statistics
 
     with bank_session(db) as session, step(f"Analysing {admin}"):
-        a = analyze_administration(session, admin)
+        if store:
+            a = add_provisional_statistics(session, admin, actor=current_user(user)).analysis
+        else:
+            a = analyze_administration(session, admin)
     stats = a.statistics
     if format is AnalyzeFormat.csv:
         typer.echo(stats.to_csv(index_label="item"), nl=False)
@@ -69,3 +77,6 @@ def analyze_cli(
             typer.echo(f"  {item}")
             for severity, message in item_messages(a.flags, item):
                 typer.echo(f"    [{severity}] {message}")
+    if store:
+        typer.echo("")
+        typer.echo(f"Stored as provisional item statistics of {admin} (replaced by the next --store or the release).")

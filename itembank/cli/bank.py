@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from itembank.cli.choices import ReviewStatusChoice
-from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
+from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail, in_range
 
 # Services are imported inside each command: `itembank --help` and `items list` start without
 # pandas, SciPy or Alembic (each is imported only by the commands that use it).
@@ -115,6 +115,31 @@ def show_cli(
         typer.echo(f"used on {exp.n_forms} form(s) {', '.join(exp.forms)}; "
                    f"{exp.n_administrations} administration(s), {exp.n_candidates} candidates; "
                    f"last used {exp.last_used or 'never'}")
+        from itembank.services.calibrations import current_parameters
+
+        irt = current_parameters(session, [v.id])
+    typer.echo(_irt_line(irt))
+
+
+def _irt_line(current: object) -> str:
+    """The version's current IRT parameters (its newest calibration) in one line."""
+    import math
+
+    from itembank.display import shown
+
+    if len(current) == 0:  # type: ignore[arg-type]
+        return "IRT parameters: none (not calibrated yet: itembank calibrate ADMIN)"
+    r = current.iloc[0]  # type: ignore[attr-defined]
+    names = [c for c in r.index if c in ("a", "b", "c") or (c.startswith("b") and c[1:].isdigit())]
+    parts = []
+    for c in names:
+        if isinstance(r[c], float) and math.isnan(r[c]):
+            continue
+        se = r.get(f"se_{c}", float("nan"))
+        fixed = isinstance(se, float) and math.isnan(se)
+        parts.append(f"{c} {shown(r[c], 'irt_parameter')}" + ("" if fixed else f" (SE {shown(se, 'irt_parameter')})"))
+    return (f"IRT parameters ({r['model']}, calibration {r['calibration_id']} on {r['administration']}, "
+            f"{r['calibrated_at']:%Y-%m-%d}): {', '.join(parts)}")
 
 
 @items_app.command("history")
@@ -144,6 +169,69 @@ def review_cli(code: str, version: int,
         state = bank.set_status(session, code, version, status.value, actor=current_user(user), comment=comment)
         now = state.status.value
     typer.echo(f"{code} version {version} is now {now}")
+
+
+@items_app.command("stats")
+def stats_cli(
+    code: str,
+    db: DbOption = None,
+    version: Annotated[int | None, typer.Option(help="Only this version [default: every version]")] = None,
+    p_band: Annotated[float | None, typer.Option(
+        "--p-band", help="Drift when p moves more than this between sittings [default: 0.10]",
+        callback=in_range(0, 1))] = None,
+    rir_band: Annotated[float | None, typer.Option(
+        "--rir-band", help="Drift when Rir moves more than this between sittings [default: 0.10]",
+        callback=in_range(0, 2))] = None,
+) -> None:
+    """The item's statistics at every sitting, per version, with drift between sittings."""
+    from itembank.display import shown_or
+    from itembank.services import item_statistics as st
+
+    band = st.DriftBand(p=st.DRIFT_BAND.p if p_band is None else p_band,
+                        rir=st.DRIFT_BAND.rir if rir_band is None else rir_band)
+    with bank_session(db) as session:
+        history = st.get_history(session, code, version=version, band=band)
+    if history.empty:
+        typer.echo(f"No item statistics stored for {code} yet: they are stored at every release, "
+                   "or now with 'itembank analyze ADMIN --store'.")
+        return
+    rows = []
+    for r in history.itertuples():
+        release = "provisional" if r.provisional else f"release {r.release}"
+        if not r.in_force:
+            release += " (not in force)"
+        rows.append([str(r.version), r.administration, f"{r.date:%Y-%m-%d}", release,
+                     *(shown_or(getattr(r, c), c) for c in ("n", "p", "rit", "rir", "alpha_if_deleted")),
+                     ", ".join(r.flags), _decision_text(r.decision), _drift_text(r.delta_p, r.delta_rir, r.drift)])
+    echo_table(rows, ["version", "administration", "date", "statistics", "n", "p", "Rit", "Rir",
+                      "alpha if del.", "flags", "decision", "drift"])
+    typer.echo("")
+    typer.echo(f"Drift: p or Rir moved more than {band.p:g} / {band.rir:g} since the item version's "
+               "previous sitting (rows in force only).")
+
+
+def _decision_text(decision: dict[str, object]) -> str:
+    """The decisions in force on the item at that sitting, in short words."""
+    parts = []
+    if decision.get("voided"):
+        parts.append("voided")
+    if decision.get("rekeyed"):
+        parts.append(f"rekeyed {'|'.join(decision['frozen_key'])} -> {'|'.join(decision['key'])}")
+    if decision.get("accepted"):
+        parts.append(f"also accepted {', '.join(decision['accepted'])}")
+    if decision.get("weight") != decision.get("frozen_weight"):
+        parts.append(f"weight {decision['weight']}")
+    return "; ".join(parts) or "-"
+
+
+def _drift_text(delta_p: float, delta_rir: float, drift: bool) -> str:
+    """Δp and ΔRir since the version's previous sitting; blank on its first sitting."""
+    import math
+
+    if math.isnan(delta_p):
+        return ""
+    text = f"p {delta_p:+.2f}, Rir {delta_rir:+.2f}" if not math.isnan(delta_rir) else f"p {delta_p:+.2f}"
+    return f"DRIFT ({text})" if drift else text
 
 
 @items_app.command("import")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice", "ResponseLayout", "QtiVersion"]
+__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice", "ResponseLayout", "QtiVersion",
+           "IrtModelChoice", "IrtEngineChoice", "IrtSeChoice", "LinkingChoice"]
 
 
 class ReviewStatusChoice(str, Enum):
@@ -62,3 +63,37 @@ class QtiVersion(str, Enum):
 
     v3_0 = "3.0"
     v2_1 = "2.1"
+
+
+class IrtModelChoice(str, Enum):
+    """= :data:`analysis.irt.MODELS` (``itembank calibrate --model``)."""
+
+    rasch = "rasch"
+    onepl = "1pl"
+    twopl = "2pl"
+    threepl = "3pl"
+    grm = "grm"
+    pcm = "pcm"
+
+
+class IrtEngineChoice(str, Enum):
+    """= :data:`itembank.services.calibrations.ENGINES`."""
+
+    em = "em"
+    girth = "girth"
+
+
+class IrtSeChoice(str, Enum):
+    """= :data:`itembank.services.calibrations.SE_METHODS` (``analysis.irt.fit(se=...)``)."""
+
+    observed = "observed"
+    crossprod = "crossprod"
+    none = "none"
+
+
+class LinkingChoice(str, Enum):
+    """= :data:`itembank.services.calibrations.LINKING_METHODS` (``decide cut --linking``)."""
+
+    stocking_lord = "stocking_lord"
+    mean_sigma = "mean_sigma"
+    mean_mean = "mean_mean"

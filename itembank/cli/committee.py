@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from itembank.cli.choices import ResultsFormat
+from itembank.cli.choices import LinkingChoice, ResultsFormat
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table, fail
 
 __all__ = ["register"]
@@ -111,17 +111,27 @@ def cut_cli(admin: str, reason: ReasonOption,
             points: Annotated[float | None, typer.Option(help="Cut at this many points")] = None,
             percent_guessing: Annotated[float | None, typer.Option(
                 "--percent-guessing", help="Cut at this % of the score above chance: g + p/100 x (max - g)")] = None,
+            carry_from: Annotated[str | None, typer.Option(
+                "--carry-from", help="Carry this reference sitting's cut by IRT true-score equating "
+                "(both sittings calibrated: itembank calibrate)")] = None,
+            linking: Annotated[LinkingChoice, typer.Option(
+                "--linking", help="With --carry-from: how the common items link the scales")] = LinkingChoice.stocking_lord,
             round_up: Annotated[bool, typer.Option("--round-up", help="Round a fractional cut up")] = False,
             part: Annotated[str, typer.Option(help="Part, or total")] = "total",
             db: DbOption = None, user: UserOption = None) -> None:
     """Set the cut score (cesuur) of ADMIN: --percent 65, --points 28 or --percent-guessing 70
-    (or a JSON rule: points, percent, percent_guessing or item_ratings)."""
+    (or a JSON rule: points, percent, percent_guessing or item_ratings), or --carry-from REF."""
     from itembank.services import committee
 
     given = {k: v for k, v in (("percent", percent), ("points", points), ("percent_guessing", percent_guessing))
              if v is not None}
-    if len(given) + (rule is not None) != 1:
-        raise fail("give exactly one of --percent, --points, --percent-guessing or a JSON rule")
+    if len(given) + (rule is not None) + (carry_from is not None) != 1:
+        raise fail("give exactly one of --percent, --points, --percent-guessing, --carry-from or a JSON rule")
+    if carry_from is not None:
+        if part != "total":
+            raise fail("--carry-from carries the cut of the total; leave out --part")
+        _carry_cut(admin, carry_from, linking.value, round_up=round_up, reason=reason, db=db, user=user)
+        return
     if rule is not None:
         try:
             document = json.loads(rule)
@@ -137,6 +147,25 @@ def cut_cli(admin: str, reason: ReasonOption,
     with bank_session(db) as session:
         committee.set_cut_score(session, admin, document, part=part, reason=reason, actor=current_user(user))
     typer.echo(f"cut score for {part} of {admin} recorded: {json.dumps(document)}")
+
+
+def _carry_cut(admin: str, reference: str, linking: str, *, round_up: bool, reason: str, db: str | None,
+               user: str | None) -> None:
+    from itembank.display import shown
+    from itembank.progress import step
+    from itembank.services import calibrations
+
+    with bank_session(db) as session, step(f"Carrying the cut of {reference} to {admin}"):
+        done = calibrations.add_carried_cut(session, admin, reference=reference, reason=reason,
+                                            actor=current_user(user), round_up=round_up, linking=linking)
+    c, source = done.carried, done.rule["source"]
+    typer.echo(f"cut score for total of {admin} recorded: {c.cut_new:.4f} points"
+               f"{' (rounded up when scored)' if round_up else ''}, carried from the cut {done.reference_cut:g} of "
+               f"{reference} by IRT true-score equating")
+    typer.echo(f"ability at the cut theta {shown(c.theta, 'irt_parameter')} on {reference}'s scale; linking "
+               f"{c.linking.method} A {shown(c.linking.A, 'irt_parameter')}, B {shown(c.linking.B, 'irt_parameter')} "
+               f"through {len(c.linking.common_items)} common items; calibrations {source['reference_calibration']} "
+               f"and {source['new_calibration']} ({' and '.join(source['models'])})")
 
 
 def decisions_list_cli(admin: str, db: DbOption = None) -> None:

@@ -5,8 +5,9 @@ enemies, sets), ``blueprints`` (blueprint documents and their review), ``forms``
 assembly, frozen forms, gap reports), ``administrations`` (sittings, candidates, responses),
 ``committee`` (rule sets, decisions, cut scores and their fixing), ``cut_scores``
 (standard setting on a sitting), ``results`` (scoring an administration,
-releases, objections, annulments) and ``item_analysis`` (the committee's analysis of a
-sitting).
+releases, objections, annulments), ``item_analysis`` (the committee's analysis of a
+sitting), ``item_statistics`` (that analysis stored per item version, and its drift) and
+``calibrations`` (IRT fits stored, and each item version's current parameters).
 
 Every function takes a ``Session`` first and leaves the commit to the caller (the CLI
 command, dashboard page or test that opened the session).

@@ -10,8 +10,10 @@ language and variant, with:
 
 * ``p``: the classical p-value over every administration that used that version, with the
   key as frozen on the form (NaN for an item never administered);
-* ``a``, ``b``, ``c``: not stored in the bank yet, so NaN (the optimiser then treats the item
-  as giving no information; see the assembly docs) — the IRT calibration issue fills these;
+* ``a``, ``b``, ``c``: from the version's newest stored dichotomous IRT calibration
+  (``itembank calibrate``; :mod:`itembank.services.calibrations`), ``c`` NaN outside 3PL;
+  NaN for a version never calibrated (the optimiser then treats it as giving no information;
+  see the assembly docs);
 * ``times_used``: forms (of any specification) that contain any version of the item;
   ``forms_since_last_use``: how many forms of this specification were frozen after the most
   recent one containing it (0 = on the latest form; NaN = never used);
@@ -182,6 +184,7 @@ def load_pool(
     for item_id, form_id in uses:
         used_in.setdefault(item_id, set()).add(form_id)
     p_values = _p_values(session, [v.id for v in versions])
+    irt = _irt_parameters(session, [v.id for v in versions])
     rows = []
     for v in versions:
         tags = {d: [t.code for t in v.tags if t.dimension is d] for d in Dimension}
@@ -193,7 +196,7 @@ def load_pool(
             "level": tags[Dimension.LEVEL][0] if tags[Dimension.LEVEL] else None,
             "topic": tags[Dimension.TOPIC][0] if tags[Dimension.TOPIC] else None,
             "points": float(v.max_score), "p": p_values.get(v.id, np.nan),
-            "a": np.nan, "b": np.nan, "c": np.nan,
+            **irt.get(v.id, {"a": np.nan, "b": np.nan, "c": np.nan}),
             "set_id": v.item.item_set.code if v.item.item_set else None,
             "times_used": len(forms_of_item),
             "forms_since_last_use": min(ranks) if ranks else np.nan,
@@ -209,6 +212,21 @@ def load_pool(
 def _enemies(session: Session) -> list[tuple[str, str]]:
     items = dict(session.execute(select(Item.id, Item.code)).all())
     return [(items[a], items[b]) for a, b in session.execute(select(EnemyPair.item_a_id, EnemyPair.item_b_id))]
+
+
+def _irt_parameters(session: Session, version_ids: list[int]) -> dict[int, dict[str, float]]:
+    """a, b, c per item version from its newest stored dichotomous calibration
+    (:func:`itembank.services.calibrations.current_parameters`); c is NaN outside 3PL (the
+    pool reads a missing c as 0). Versions never calibrated are left out (a, b, c NaN), and so
+    is a version whose newest calibration has a slope a <= 0 (a miskeyed or reversed item:
+    stronger candidates do worse, so its "information" would mislead the optimiser; rekey and
+    calibrate again)."""
+    # Imported here: calibrations imports administration_data, which imports this module.
+    from itembank.services.calibrations import DICHOTOMOUS_MODELS, current_parameters
+
+    current = current_parameters(session, version_ids, models=DICHOTOMOUS_MODELS)
+    return {int(vid): {k: float(row.get(k, np.nan)) for k in ("a", "b", "c")} for vid, row in current.iterrows()
+            if float(row["a"]) > 0}
 
 
 def _p_values(session: Session, version_ids: list[int]) -> dict[int, float]:

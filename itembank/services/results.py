@@ -33,6 +33,7 @@ from itembank.storage import audit
 from itembank.errors import NotFoundError, RuleError, UserError
 from itembank.services.administration_data import AdministrationData, load_administration, released_inputs
 from itembank.services.administrations import get_administration, lock_administration
+from itembank.services import item_statistics
 from itembank.services.committee import get_form_item
 from itembank.storage.models import (
     Administration,
@@ -94,7 +95,9 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
     """Release the current results as an immutable snapshot (the next revision).
 
     If nothing changed since the last release, no new revision is made. Otherwise the outcome
-    lists every candidate whose total, grade or outcome changed.
+    lists every candidate whose total, grade or outcome changed, and the item statistics of
+    these inputs are stored with the release
+    (:func:`itembank.services.item_statistics.add_release_statistics`).
 
     The administration is locked first (:func:`lock_administration`): of two releases at the
     same moment the second waits, then finds the first one's release (nothing changed since
@@ -122,6 +125,9 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
         # ``administration``, not ``admin.code``: the failed flush expired the ORM objects.
         raise UserError(f"another release of {administration} was made at the same moment; nothing changed. "
                         f"Run 'itembank release {administration}' again to see it") from None
+    # The bank remembers what the committee saw: the item statistics of exactly these inputs,
+    # stored with the release in this transaction (itembank.services.item_statistics).
+    item_statistics.add_release_statistics(session, row, data, actor=actor)
     changed = _diff(release_table(previous.snapshot), table) if previous else _empty_diff()
     audit.record(session, actor=actor, action="release", entity_type="administration", entity_id=admin.code,
                  detail={"revision": row.revision, "hash": content_hash, "changed_candidates":

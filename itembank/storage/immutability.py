@@ -16,17 +16,21 @@ from sqlalchemy.orm import Session
 from itembank.errors import RuleError
 from itembank.storage.models import (
     AuditEvent,
+    Calibration,
+    CalibrationItem,
     CutScoreRule,
     Decision,
     ResponseSet,
     FormItem,
+    ItemStatistic,
     ItemVersion,
     Release,
     ResultRevision,
     StatusEvent,
 )
 
-__all__ = ["APPEND_ONLY_TABLES", "install_orm_guards", "trigger_statements", "drop_trigger_statements"]
+__all__ = ["APPEND_ONLY_TABLES", "RELEASED_ONLY_TABLES", "install_orm_guards", "trigger_statements",
+           "drop_trigger_statements", "released_trigger_statements", "drop_released_trigger_statements"]
 
 # table name -> what users call it, for the error message
 APPEND_ONLY_TABLES: dict[str, str] = {
@@ -39,6 +43,8 @@ APPEND_ONLY_TABLES: dict[str, str] = {
     "decisions": "a committee decision",
     "cut_score_rules": "a cut-score decision",
     "response_sets": "an imported set of responses",
+    "calibrations": "an IRT calibration",
+    "calibration_items": "an item's parameters in an IRT calibration",
 }
 # The tables the first migration made append-only: a migration must keep building the schema it
 # built then, whatever later migrations add (0002 adds response_sets).
@@ -46,7 +52,15 @@ INITIAL_APPEND_ONLY = ("item_versions", "form_items", "releases", "result_revisi
                        "status_events", "decisions", "cut_score_rules")
 
 _MODELS = (ItemVersion, FormItem, Release, ResultRevision, AuditEvent, StatusEvent, Decision, CutScoreRule,
-           ResponseSet)
+           ResponseSet, Calibration, CalibrationItem)
+
+# Tables whose rows are permanent once they belong to a release (``release_id`` set): never
+# updated, and deleted only while provisional (``release_id`` NULL: a later provisional run
+# replaces them). Migration 0004 adds item_statistics.
+RELEASED_ONLY_TABLES: dict[str, str] = {
+    "item_statistics": "released item statistics",
+}
+_RELEASED_MODELS = (ItemStatistic,)
 
 
 def _guard_flush(session: Session, flush_context: Any, instances: Any) -> None:
@@ -58,6 +72,14 @@ def _guard_flush(session: Session, flush_context: Any, instances: Any) -> None:
                 raise RuleError(
                     f"{what} cannot be {verb}: it is part of the permanent record "
                     "(make a new version or a new event instead)"
+                )
+            if isinstance(obj, _RELEASED_MODELS) and (
+                    (verb == "deleted" and obj.release_id is not None) or
+                    (verb == "changed" and session.is_modified(obj))):
+                what = RELEASED_ONLY_TABLES[obj.__tablename__]
+                raise RuleError(
+                    f"{what} cannot be {verb}: they are part of the permanent record of a release "
+                    "(a new release adds new rows)"
                 )
 
 
@@ -115,4 +137,40 @@ def drop_trigger_statements(dialect: str, tables: Iterable[str] = INITIAL_APPEND
             statements.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         if function:
             statements.append("DROP FUNCTION IF EXISTS itembank_refuse_change()")
+    return statements
+
+
+def released_trigger_statements(dialect: str, tables: Iterable[str] = tuple(RELEASED_ONLY_TABLES)) -> list[str]:
+    """SQL that makes the database refuse every UPDATE on ``tables``, and a DELETE of a row that
+    belongs to a release (``release_id`` not NULL); provisional rows may be deleted.
+
+    PostgreSQL reuses the trigger function of the first migration.
+    """
+    statements: list[str] = []
+    for table in tables:
+        if dialect == "sqlite":
+            statements.append(
+                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END")
+            statements.append(
+                f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN OLD.release_id IS NOT NULL "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE of a released row refused'); END")
+        elif dialect == "postgresql":
+            statements.append(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION itembank_refuse_change()")
+            statements.append(
+                f"CREATE TRIGGER {table}_released BEFORE DELETE ON {table} "
+                "FOR EACH ROW WHEN (OLD.release_id IS NOT NULL) EXECUTE FUNCTION itembank_refuse_change()")
+    return statements
+
+
+def drop_released_trigger_statements(dialect: str, tables: Iterable[str] = tuple(RELEASED_ONLY_TABLES)) -> list[str]:
+    statements: list[str] = []
+    for table in tables:
+        if dialect == "sqlite":
+            statements += [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+        elif dialect == "postgresql":
+            statements += [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                           f"DROP TRIGGER IF EXISTS {table}_released ON {table}"]
     return statements

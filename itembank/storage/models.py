@@ -26,6 +26,7 @@ from typing import Any, Iterator, Optional
 
 from sqlalchemy import (
     JSON,
+    Float,
     Date,
     DateTime,
     Enum,
@@ -76,6 +77,9 @@ __all__ = [
     "Release",
     "ResultRevision",
     "AuditEvent",
+    "ItemStatistic",
+    "Calibration",
+    "CalibrationItem",
     "utcnow",
     "recorded_at",
 ]
@@ -733,3 +737,115 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# --------------------------------------------------------------------------- what the bank remembers
+
+
+class ItemStatistic(Base):
+    """The classical statistics of one item *version* at one sitting, as the committee saw them.
+
+    Written by :mod:`itembank.services.item_statistics` from
+    :func:`itembank.services.item_analysis.analyze` (never recomputed elsewhere): at every
+    release (``release_id`` set; then permanent: the ORM and the database refuse any update or
+    delete) and on demand for a sitting not yet released (``release_id`` NULL: *provisional*;
+    a later provisional run deletes and replaces them, and the next release supersedes them).
+
+    ``n, mean, sd, max_score, p, rit, rir, alpha_if_deleted`` are the columns of
+    :func:`analysis.ctt.item_statistics` (NULL where NaN, and for a voided item, which the
+    analysis leaves out); ``options`` the item's rows of the distractor table (option, is_key,
+    is_omitted, n, proportion, prop_low, prop_mid, prop_high, rar, mean_total); ``flags`` the
+    flag codes of :func:`analysis.flags.item_flags`; ``decision`` the decisions in force on the
+    item at that moment (voided, key and frozen key, extra answers accepted, weight).
+    """
+
+    __tablename__ = "item_statistics"
+    __table_args__ = (
+        UniqueConstraint("release_id", "form_item_id"),
+        Index("ix_item_statistics_version", "item_version_id", "administration_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    release_id: Mapped[Optional[int]] = mapped_column(ForeignKey("releases.id"))
+    form_item_id: Mapped[int] = mapped_column(ForeignKey("form_items.id"))
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    computed_by: Mapped[str] = mapped_column(String(100))
+    voided: Mapped[bool] = mapped_column(default=False)
+    n: Mapped[Optional[int]]
+    mean: Mapped[Optional[float]] = mapped_column(Float)
+    sd: Mapped[Optional[float]] = mapped_column(Float)
+    max_score: Mapped[Optional[float]] = mapped_column(Float)
+    p: Mapped[Optional[float]] = mapped_column(Float)
+    rit: Mapped[Optional[float]] = mapped_column(Float)
+    rir: Mapped[Optional[float]] = mapped_column(Float)
+    alpha_if_deleted: Mapped[Optional[float]] = mapped_column(Float)
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    @property
+    def provisional(self) -> bool:
+        """True for statistics of a sitting not (yet) released: replaced by the next run."""
+        return self.release_id is None
+
+
+class Calibration(Base):
+    """An IRT calibration of one sitting, stored as an object: model, engine and its version,
+    the hash of the data it was fitted to, the fit, who and when. Append-only (a new fit is a
+    new calibration; the newest per item version is the item's current parameters).
+
+    ``data_hash`` is the SHA-256 of the scored matrix that was fitted
+    (:func:`itembank.services.calibrations.data_hash`); ``settings`` the fit options (standard
+    errors, prior on c, tolerance, iterations, quadrature points).
+    """
+
+    __tablename__ = "calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    model: Mapped[str] = mapped_column(String(10))
+    engine: Mapped[str] = mapped_column(String(50))
+    engine_version: Mapped[str] = mapped_column(String(200))
+    data_hash: Mapped[str] = mapped_column(String(64))
+    n_candidates: Mapped[int]
+    n_items: Mapped[int]
+    n_parameters: Mapped[int]
+    loglik: Mapped[float] = mapped_column(Float)
+    aic: Mapped[float] = mapped_column(Float)
+    bic: Mapped[float] = mapped_column(Float)
+    converged: Mapped[bool]
+    iterations: Mapped[int]
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    items: Mapped[list["CalibrationItem"]] = relationship(
+        back_populates="calibration", order_by="CalibrationItem.id")
+
+
+class CalibrationItem(Base):
+    """One item version's parameters in a calibration.
+
+    ``parameters`` holds the row of :attr:`analysis.irt.IrtFit.items` for the item: ``a``,
+    ``b`` (+ ``c``) or ``a``, ``b1..bk``, and ``se_*`` for each (None where fixed or not
+    estimated); ``n`` the responses, ``infit``/``outfit`` (and their z) the item fit of
+    :meth:`analysis.irt.IrtFit.item_fit`. Append-only.
+    """
+
+    __tablename__ = "calibration_items"
+    __table_args__ = (UniqueConstraint("calibration_id", "form_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("calibrations.id"))
+    form_item_id: Mapped[int] = mapped_column(ForeignKey("form_items.id"))
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    n: Mapped[int]
+    parameters: Mapped[dict[str, Any]]
+    infit: Mapped[Optional[float]] = mapped_column(Float)
+    infit_z: Mapped[Optional[float]] = mapped_column(Float)
+    outfit: Mapped[Optional[float]] = mapped_column(Float)
+    outfit_z: Mapped[Optional[float]] = mapped_column(Float)
+
+    calibration: Mapped[Calibration] = relationship(back_populates="items")

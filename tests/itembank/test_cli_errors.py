@@ -268,6 +268,17 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
     from itembank.io.qti import VERSIONS
 
     assert tuple(c.value for c in QtiVersion) == VERSIONS
+    from analysis.irt import MODELS
+    from itembank.cli.choices import IrtEngineChoice, IrtModelChoice, IrtSeChoice
+    from itembank.services.calibrations import ENGINES, SE_METHODS
+
+    assert tuple(c.value for c in IrtModelChoice) == MODELS
+    assert tuple(c.value for c in IrtEngineChoice) == ENGINES
+    assert tuple(c.value for c in IrtSeChoice) == SE_METHODS
+    from itembank.cli.choices import LinkingChoice
+    from itembank.services.calibrations import LINKING_METHODS
+
+    assert tuple(c.value for c in LinkingChoice) == LINKING_METHODS
     # every decision action is a sub-command of `decide`
     assert set(ACTIONS) <= {c.name for c in decide_app.registered_commands}
 
@@ -439,6 +450,8 @@ MISTAKES = [
     ["items", "show", "Q1", "--version", "7"],
     ["items", "history", "NOPE-1"],
     ["items", "review", "Q1", "1", "approved", "--comment", "looks fine"],
+    ["items", "stats", "NOPE-1"],
+    ["items", "stats", "Q1", "--p-band", "1.5"],
     ["items", "import", "{missing}.csv"],
     ["items", "export", "{missing}/sub/items.csv"],
     ["assemble", "--spec", "NOPE", "--blueprint", "NOPE", "--dry-run"],
@@ -456,6 +469,10 @@ MISTAKES = [
     ["score"],
     ["score", "ADM", "--form", "{missing}.csv"],
     ["analyze", "NOPE"],
+    ["analyze", "NOPE", "--store"],
+    ["calibrate", "NOPE", "--model", "2pl"],
+    ["calibrate", "ADM", "--model", "4pl"],
+    ["calibrate", "ADM", "--model", "2pl", "--db", "{text}"],
     ["rules", "add", "FLEX", "{missing}.toml"],
     ["rules", "assign", "NOPE", "FLEX"],
     ["rules", "assign", "ADM", "NOPE"],
@@ -480,6 +497,8 @@ MISTAKES = [
     ["decisions", "list", "NOPE"],
     ["audit", "--since", "last week"],
     ["decide", "cut", "ADM", "--percent", "65", "--points", "3", "--reason", "x"],
+    ["decide", "cut", "ADM", "--carry-from", "NOPE", "--reason", "x"],
+    ["decide", "cut", "ADM", "--carry-from", "ADM", "--points", "3", "--reason", "x"],
     ["users", "add", "x", "--role", "chair", "--no-password"],
     ["users", "list", "--db", "{text}"],
     ["users", "set-role", "nobody", "--role", "committee"],

@@ -1,0 +1,70 @@
+"""``itembank calibrate ADMIN --model 2pl``: an IRT calibration of a sitting, stored in the bank."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itembank.cli.choices import IrtEngineChoice, IrtModelChoice, IrtSeChoice
+from itembank.cli.common import (
+    DbOption,
+    UserOption,
+    bank_session,
+    current_user,
+    echo_table,
+)
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(calibrate_cli)
+
+
+def calibrate_cli(
+    admin: str,
+    model: Annotated[IrtModelChoice, typer.Option("--model", help="IRT model")] = IrtModelChoice.twopl,
+    engine: Annotated[IrtEngineChoice, typer.Option(
+        "--engine", help="em: itembank's EM (fast); girth: girth's estimates polished by the EM")] = IrtEngineChoice.em,
+    se: Annotated[IrtSeChoice, typer.Option("--se", help="Standard errors")] = IrtSeChoice.observed,
+    db: DbOption = None,
+    user: UserOption = None,
+) -> None:
+    """Calibrate an IRT model on ADMIN's scored responses (decisions applied) and store it."""
+    # Imported here: `itembank --help` should not wait for pandas and SciPy.
+    from itembank.display import shown, shown_or
+    from itembank.progress import step
+    from itembank.services import calibrations
+
+    with bank_session(db) as session, step(f"Calibrating {admin} ({model.value})"):
+        stored = calibrations.add_calibration(session, admin, model=model.value, engine=engine.value,
+                                              se=se.value, actor=current_user(user))
+        cal = stored.calibration
+        summary = (cal.id, cal.engine, cal.engine_version, cal.data_hash, cal.loglik, cal.aic, cal.bic,
+                   cal.converged, cal.iterations, cal.n_candidates)
+    cal_id, eng, version, digest, loglik, aic, bic, converged, iterations, n = summary
+    table = stored.fit.items
+    params = [c for c in table.columns if c != "n" and not c.startswith("se_")]
+    fit = stored.item_fit
+    header = ["item", "n"]
+    for c in params:
+        header += [c, f"SE({c})"]
+    header += ["infit", "outfit"]
+    rows = []
+    for item, r in table.iterrows():
+        cells = [str(item), str(int(r["n"]))]
+        for c in params:
+            cells += [shown_or(r[c], "irt_parameter"), shown_or(r.get(f"se_{c}"), "irt_parameter")]
+        cells += [shown_or(fit.at[item, "infit"], "item_fit"), shown_or(fit.at[item, "outfit"], "item_fit")]
+        rows.append(cells)
+    echo_table(rows, header)
+    typer.echo("")
+    typer.echo(f"Calibration {cal_id} of {admin} stored: {model.value}, {n} candidates, log-likelihood "
+               f"{shown(loglik, 'loglik')}, AIC {shown(aic, 'loglik')}, BIC {shown(bic, 'loglik')}, "
+               f"{'converged' if converged else 'NOT converged'} in {iterations} EM iterations")
+    typer.echo(f"engine {eng} ({version}); data SHA-256 {digest}")
+    typer.echo("Logistic metric (D = 1), ability N(0, 1) in this sitting; '-' = fixed or not estimated.")
+    for note in stored.notes:
+        typer.echo(f"Note: {note}")
+

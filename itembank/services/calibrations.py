@@ -1,0 +1,313 @@
+"""IRT calibrations as stored objects: fit a sitting, keep the parameters, read the current ones.
+
+:func:`add_calibration` fits :func:`analysis.irt.fit` to the sitting's scored matrix — the
+scoring core's item scores with the committee's decisions in force
+(:meth:`itembank.services.administration_data.AdministrationData.item_scores`: the matrix the
+classical analysis uses; voided items are not in it) — and stores the model, the engine and
+the versions of the software, the SHA-256 of the fitted matrix (:func:`data_hash`), the fit
+(log-likelihood, AIC, BIC, convergence), and per item version its parameters with standard
+errors, the number of responses and the infit/outfit of :meth:`analysis.irt.IrtFit.item_fit`.
+Calibrations are append-only: a new fit is a new calibration.
+
+:func:`current_parameters` gives, per item version, the parameters of its newest calibration
+(by date, then id). Those feed the assembly pool (:func:`itembank.services.forms.load_pool`:
+``a``, ``b``, ``c`` of the newest *dichotomous* calibration — rasch, 1pl, 2pl, 3pl — with
+``c`` missing outside 3PL, which the pool treats as 0). Each calibration has its own scale
+(latent mean 0, SD 1 in its sitting); parameters of different sittings are comparable only
+after linking through common items (``analysis.equating.link_common_items``), which is not
+stored yet.
+
+:func:`add_carried_cut` carries the cut of a reference sitting to a new sitting by IRT
+true-score equating from the two sittings' stored calibrations, linked through their common
+item versions (:func:`analysis.equating.carry_cut_score`), and records it as the new sitting's
+cut-score rule with its method and provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+import itembank
+from analysis import equating, irt
+from itembank.errors import NotFoundError, UserError
+from itembank.services import committee
+from itembank.services.administration_data import load_administration, released_inputs
+from itembank.services.administrations import get_administration
+from itembank.services.item_statistics import form_item_ids
+from itembank.services.results import latest_release
+from itembank.storage.models import (
+    Administration,
+    Calibration,
+    CalibrationItem,
+    Item,
+    ItemVersion,
+)
+
+__all__ = [
+    "DICHOTOMOUS_MODELS",
+    "ENGINES",
+    "LINKING_METHODS",
+    "SE_METHODS",
+    "CalibrationResult",
+    "CarriedCutDecision",
+    "add_calibration",
+    "add_carried_cut",
+    "calibration_table",
+    "current_parameters",
+    "data_hash",
+    "get_calibration",
+]
+
+DICHOTOMOUS_MODELS = ("rasch", "1pl", "2pl", "3pl")
+ENGINES = ("em", "girth")
+SE_METHODS = ("observed", "crossprod", "none")
+
+
+def data_hash(scores: pd.DataFrame) -> str:
+    """SHA-256 of a scored matrix: item ids, candidate ids (in order, joined by newlines) and
+    the values as little-endian float64 (NaN = not presented), so the same matrix always has
+    the same hash and any changed score, candidate or item a different one."""
+    h = hashlib.sha256()
+    h.update("\n".join(map(str, scores.columns)).encode("utf-8") + b"\x00")
+    h.update("\n".join(map(str, scores.index)).encode("utf-8") + b"\x00")
+    h.update(np.ascontiguousarray(scores.to_numpy(dtype="<f8")).tobytes())
+    return h.hexdigest()
+
+
+def _engine_version(engine: str) -> str:
+    parts = [f"itembank {itembank.__version__} (analysis.irt)", f"numpy {np.__version__}",
+             f"scipy {metadata.version('scipy')}"]
+    if "girth" in engine:
+        parts.append(f"girth {metadata.version('girth')}")
+    return ", ".join(parts)
+
+
+def _number(x: Any) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _fit_defaults(model: str) -> dict[str, Any]:
+    """The options :func:`analysis.irt.fit` used with its defaults, read from its signature (the
+    one place they are set): the prior on c (3PL only), EM iterations and tolerance, nodes."""
+    params = inspect.signature(irt.fit).parameters
+    prior = params["c_prior"].default
+    return {"c_prior": list(prior) if model == "3pl" and prior is not None else None,
+            **{name: params[name].default for name in ("max_iter", "tol", "quadrature_points")}}
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A stored calibration and the fit it stores (for printing what was stored)."""
+
+    calibration: Calibration
+    fit: irt.IrtFit
+    item_fit: pd.DataFrame
+    notes: list[str]  # the fit's warnings (also stored in ``settings["warnings"]``)
+
+
+def add_calibration(session: Session, administration: str, *, model: str, actor: str,
+                    engine: Literal["em", "girth"] = "em", se: Literal["observed", "crossprod", "none"] = "observed",
+                    ) -> CalibrationResult:
+    """Calibrate ``model`` on the sitting's scored matrix and store it (see module docstring).
+
+    ``engine="em"`` (default) is itembank's EM alone, the fast path (same optimum as
+    ``"girth"``: girth's estimates polished by the EM); ``se`` as :func:`analysis.irt.fit`.
+    A model the data cannot take (an item with points above 1 under a dichotomous model, a
+    category nobody used, an item everybody got right) is a :class:`UserError` naming it.
+    """
+    if model not in irt.MODELS:
+        raise UserError(f"model must be one of {', '.join(irt.MODELS)}; got {model!r}")
+    if engine not in ENGINES:
+        raise UserError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    admin = get_administration(session, administration)
+    scored = load_administration(session, administration).item_scores().scored
+    # The fit's warnings (no convergence, a slope above 10) are kept with the calibration and
+    # returned, so the command line can show them as notes instead of Python warnings.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            fitted = irt.fit(scored, model, engine=engine, se=se)
+        except ValueError as exc:
+            raise UserError(f"cannot calibrate {administration} with the {model} model: {exc}") from None
+        item_fit = fitted.item_fit()
+    notes = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)))
+    ids = form_item_ids(session, admin)
+    row = Calibration(
+        administration_id=admin.id, model=model, engine=fitted.engine, engine_version=_engine_version(fitted.engine),
+        data_hash=data_hash(scored), n_candidates=fitted.n_candidates, n_items=len(fitted.items),
+        n_parameters=fitted.n_parameters, loglik=float(fitted.loglik), aic=float(fitted.aic), bic=float(fitted.bic),
+        converged=bool(fitted.converged), iterations=int(fitted.iterations),
+        settings={"se": se, "engine": engine, **_fit_defaults(model), "warnings": notes},
+        created_by=actor)
+    for code, params in fitted.items.iterrows():
+        form_item_id, version_id = ids[str(code)]
+        fit_row = item_fit.loc[code]
+        row.items.append(CalibrationItem(
+            form_item_id=form_item_id, item_version_id=version_id, n=int(params["n"]),
+            parameters={str(k): _number(v) for k, v in params.items() if k != "n"},
+            infit=_number(fit_row["infit"]), infit_z=_number(fit_row["infit_z"]),
+            outfit=_number(fit_row["outfit"]), outfit_z=_number(fit_row["outfit_z"])))
+    session.add(row)
+    session.flush()
+    return CalibrationResult(row, fitted, item_fit, notes)
+
+
+def get_calibration(session: Session, calibration_id: int) -> Calibration:
+    row = session.scalar(select(Calibration).where(Calibration.id == calibration_id)
+                         .options(selectinload(Calibration.items)))
+    if row is None:
+        raise NotFoundError(f"no calibration {calibration_id}")
+    return row
+
+
+def calibration_table(session: Session, calibration: Calibration) -> pd.DataFrame:
+    """A stored calibration's item parameters as :attr:`analysis.irt.IrtFit.items` has them
+    (indexed by item code, ``n`` last; None stored for NaN comes back as NaN)."""
+    codes = {vid: code for code, vid in _version_ids(session, calibration)}
+    records = {codes[ci.item_version_id]: {**ci.parameters, "n": ci.n} for ci in calibration.items}
+    table = pd.DataFrame.from_dict(records, orient="index").astype(float)
+    table["n"] = table["n"].astype(int)
+    table.index.name = "item"
+    return table
+
+
+def current_parameters(session: Session, version_ids: list[int] | None = None, *,
+                       models: tuple[str, ...] = irt.MODELS) -> pd.DataFrame:
+    """Per item version, the parameters of its newest calibration among ``models``.
+
+    Indexed by ``item_version_id``: ``model``, ``calibration_id``, ``administration``,
+    ``calibrated_at``, then every parameter column stored (``a``, ``b``, ``c``, ``b1``…,
+    ``se_*``; NaN where a model has none) and ``infit``, ``outfit``.
+    """
+    query = (select(CalibrationItem, Calibration.model, Calibration.id, Calibration.created_at, Administration.code)
+             .join(Calibration, Calibration.id == CalibrationItem.calibration_id)
+             .join(Administration, Administration.id == Calibration.administration_id)
+             .where(Calibration.model.in_(models))
+             .order_by(Calibration.created_at, Calibration.id))
+    if version_ids is not None:
+        if not version_ids:
+            return pd.DataFrame(columns=["model", "calibration_id", "administration", "calibrated_at"])
+        query = query.where(CalibrationItem.item_version_id.in_(version_ids))
+    newest: dict[int, dict[str, Any]] = {}
+    for ci, model, cal_id, at, admin in session.execute(query).all():
+        newest[ci.item_version_id] = {  # ordered oldest first: the last one wins
+            "model": model, "calibration_id": cal_id, "administration": admin, "calibrated_at": at,
+            **{k: (np.nan if v is None else v) for k, v in ci.parameters.items()},
+            "infit": np.nan if ci.infit is None else ci.infit, "outfit": np.nan if ci.outfit is None else ci.outfit}
+    frame = pd.DataFrame.from_dict(newest, orient="index")
+    frame.index.name = "item_version_id"
+    return frame
+
+
+# ----------------------------------------------------------------------------------------
+# Carrying a cut from a reference sitting to a new one (IRT true-score equating)
+# ----------------------------------------------------------------------------------------
+
+LINKING_METHODS = ("stocking_lord", "mean_sigma", "mean_mean")
+
+
+@dataclass(frozen=True)
+class CarriedCutDecision:
+    """A carried cut as recorded: the stored cut-score rule and the equating behind it."""
+
+    rule: dict[str, Any]
+    carried: Any  # analysis.equating.CarriedCut
+    reference_cut: float
+    cut_score_rule_id: int
+
+
+def _newest_dichotomous(session: Session, admin: Administration) -> Calibration:
+    row = session.scalar(select(Calibration).where(Calibration.administration_id == admin.id,
+                                                   Calibration.model.in_(DICHOTOMOUS_MODELS))
+                         .order_by(Calibration.created_at.desc(), Calibration.id.desc())
+                         .options(selectinload(Calibration.items)))
+    if row is None:
+        raise UserError(f"administration {admin.code} has no stored rasch/1pl/2pl/3pl calibration: run "
+                        f"'itembank calibrate {admin.code} --model 2pl' first")
+    return row
+
+
+def _counting_items(data: Any, code: str) -> tuple[list[str], Any]:
+    """The items that count (not voided) and the scored result without candidates; refuses a
+    form whose total is not the number of right answers (true-score equating of number-correct
+    scores: every counting item scored 0/1 with weight 1, no full marks for voided items)."""
+    result = data.score(candidates=[])
+    counting = [i for i, e in result.items.items() if not e.voided]
+    odd = [i for i in counting if result.items[i].item.max_score != 1 or result.items[i].weight != 1]
+    if odd or result.maxima["total"] != len(counting):
+        raise UserError(f"administration {code}: a cut can be carried only between number-correct forms (every "
+                        f"item worth 1 point with weight 1); {', '.join(odd) or 'the maximum'} is not")
+    return counting, result
+
+
+def add_carried_cut(session: Session, administration: str, *, reference: str, reason: str, actor: str,
+                    round_up: bool = False, linking: str = "stocking_lord") -> CarriedCutDecision:
+    """Carry the reference sitting's cut to ``administration`` and record it as its cut rule.
+
+    The reference cut is the total cut of the reference sitting as released (its newest
+    release's inputs; the inputs in force if it is not released yet), in raw points over its
+    counting items. Each sitting's newest dichotomous calibration gives the item parameters;
+    the common items (the same item *version* on both forms, counting on both) link the new
+    calibration to the reference scale (``linking``: Stocking–Lord by default), and
+    :func:`analysis.equating.carry_cut_score` finds θ_cut with τ_ref(θ_cut) = cut and returns
+    τ_new(θ_cut) (IRT true-score equating; Kolen & Brennan 2004, ch. 6). The rule stored is
+    ``{"kind": "points", "value": τ_new, "round_up": ..., "source": {...}}`` with the method,
+    θ_cut, the linking constants and common items, and both sittings and calibrations.
+    """
+    if linking not in LINKING_METHODS:
+        raise UserError(f"linking must be one of {', '.join(LINKING_METHODS)}; got {linking!r}")
+    if reference == administration:
+        raise UserError("the reference administration must be another sitting than the new one")
+    ref_admin = get_administration(session, reference)
+    new_admin = get_administration(session, administration)
+    release = latest_release(session, ref_admin)
+    ref_data = released_inputs(session, release) if release is not None else load_administration(session, reference)
+    ref_items, ref_result = _counting_items(ref_data, reference)
+    new_items, _ = _counting_items(load_administration(session, administration), administration)
+    if "total" not in ref_result.cuts:
+        raise UserError(f"administration {reference} has no cut score for the total to carry")
+    cut = ref_result.cuts["total"]
+    tables = {}
+    versions = {}
+    for admin, items in ((ref_admin, ref_items), (new_admin, new_items)):
+        calibration = _newest_dichotomous(session, admin)
+        table = calibration_table(session, calibration)
+        missing = [i for i in items if i not in table.index]
+        if missing:
+            raise UserError(f"calibration {calibration.id} of {admin.code} has no parameters for "
+                            f"{', '.join(missing)} (voided then?); calibrate {admin.code} again")
+        tables[admin.code] = (calibration, table.loc[items])
+        versions[admin.code] = dict(_version_ids(session, calibration))
+    common = [i for i in new_items if i in set(ref_items) and versions[reference].get(i) == versions[administration].get(i)]
+    (ref_cal, ref_table), (new_cal, new_table) = tables[reference], tables[administration]
+    try:
+        carried = equating.carry_cut_score(float(cut), reference_items=ref_table, new_items=new_table,
+                                           common_items=common, method=linking)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise UserError(f"cannot carry the cut of {reference} to {administration}: {exc}") from None
+    rule = carried.to_rule(round_up=round_up)
+    rule["source"].update({
+        "reference_administration": reference, "reference_release": release.revision if release else None,
+        "reference_cut": str(cut), "reference_calibration": ref_cal.id, "new_calibration": new_cal.id,
+        "models": [ref_cal.model, new_cal.model]})
+    row = committee.set_cut_score(session, administration, rule, reason=reason, actor=actor)
+    return CarriedCutDecision(rule, carried, float(cut), row.id)
+
+
+def _version_ids(session: Session, calibration: Calibration) -> list[tuple[str, int]]:
+    """(item code, item version id) of a calibration's items."""
+    return [(code, vid) for vid, code in session.execute(
+        select(ItemVersion.id, Item.code).join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_([ci.item_version_id for ci in calibration.items]))).all()]
