@@ -362,6 +362,9 @@ TEXT: Mapping[str, str] = {
     "check_no_critical": "No item has a critical flag.",
     "check_cut_committee": "the committee's cut for {part}: {rule} ({reason})",
     "check_cut_rule_set": "the rule set's own cut for {part}: {rule} (rule set {rule_set})",
+    "check_cut_not_fixed": "The cut score is proposed but not fixed: the secretary fixes it on the cut-score page "
+                           "(or: itembank decide fix-cut {code} --reason \"...\").",
+    "check_cut_fixed_by": "Fixed by {who} on {when} (UTC).",
     "check_cut_missing": "no cut score: neither the committee nor rule set {rule_set} fixes one (set it on the "
                          "cut-score page, or itembank decide cut {code} …)",
     "check_no_rule_set": "no rule set assigned to {code}, so no cut score either",

@@ -103,6 +103,17 @@ def withdraw_cli(decision: int, reason: ReasonOption, db: DbOption = None, user:
     typer.echo(f"decision {decision} withdrawn")
 
 
+@decide_app.command("fix-cut")
+def fix_cut_cli(admin: str, reason: ReasonOption, db: DbOption = None, user: UserOption = None) -> None:
+    """Fix the cut score in force (the secretary's step after the committee's proposal); a
+    release needs a fixed cut. A cut recorded later is a new proposal, to be fixed again."""
+    from itembank.services import committee
+
+    with bank_session(db) as session:
+        committee.fix_cut(session, admin, reason=reason, actor=current_user(user))
+    typer.echo(f"cut score of {admin} fixed")
+
+
 @decide_app.command("cut")
 def cut_cli(admin: str, reason: ReasonOption,
             rule: Annotated[str | None, typer.Argument(

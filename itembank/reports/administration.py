@@ -186,7 +186,10 @@ def blueprint_coverage(session: Session, form: Any) -> tuple[list[list[str]], st
     if form.blueprint is None:
         return [], t("report_coverage_none")
     bp = form.blueprint
-    pool, _ = load_pool(session, bp.specification.code)
+    # the pool in the form's language: a translation approved later is a newer version of the
+    # same item, and must not stand in for the version the candidates saw
+    language = form.items[0].item_version.language if form.items else None
+    pool, _ = load_pool(session, bp.specification.code, language=language)
     ids = [fi.item_version_id for fi in form.items]
     if not set(ids) <= set(pool.index):
         return [], t("report_coverage_retired")

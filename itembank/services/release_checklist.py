@@ -170,30 +170,35 @@ def _cut_words(rule: dict) -> str:
 
 
 def cut_fixed_check(session: Session, data: AdministrationData) -> Check:
-    """Whether a cut score (cesuur) is fixed for the sitting.
+    """Whether the cut score (cesuur) in force is fixed by the secretary (DESIGN §7: the
+    committee proposes, the secretary fixes; :func:`itembank.services.committee.cut_fixed`).
 
-    For now: the committee recorded a cut-score rule (:func:`itembank.services.committee.set_cut_score`)
-    or the assigned rule set has its own cut (on the total or on a part). This is the one place
-    to change when the cut-score page's own notion of "fixed" lands.
+    The cut in force is the committee's newest cut-score rule, or the rule set's own cut; a
+    cut recorded after the fixing is a new proposal and has to be fixed again.
     """
+    from itembank.services.committee import cut_fixed
+
     title = t("check_cut")
+    if data.rule_set is None:
+        return Check("cut", False, title, problems=(t("check_no_rule_set", code=data.code),))
     if data.cut_rules:
         newest = {r.part: r for r in data.cut_rules}
         notes = tuple(t("check_cut_committee", part=p, rule=_cut_words(r.rule), reason=r.reason)
                       for p, r in newest.items())
-        return Check("cut", True, title, notes=notes)
-    if data.rule_set is not None:
+    else:
         _, code, version, text = data.rule_set
         own = scoring.load_rule_set(text, source=f"rule set '{code}' v{version}")
         cuts = ([("total", own.total_cut)] if own.total_cut else []) + [(p.name, p.cut) for p in own.parts if p.cut]
-        if cuts:
-            notes = tuple(t("check_cut_rule_set", part=part, rule_set=f"{code} v{version}",
-                            rule=_cut_words({"kind": c.kind, "value": scoring.format_fraction(c.value)
-                                             if c.value is not None else ""})) for part, c in cuts)
-            return Check("cut", True, title, notes=notes)
-        return Check("cut", False, title, problems=(t("check_cut_missing", rule_set=f"{code} v{version}",
-                                                       code=data.code),))
-    return Check("cut", False, title, problems=(t("check_no_rule_set", code=data.code),))
+        if not cuts:
+            return Check("cut", False, title, problems=(t("check_cut_missing", rule_set=f"{code} v{version}",
+                                                           code=data.code),))
+        notes = tuple(t("check_cut_rule_set", part=part, rule_set=f"{code} v{version}",
+                        rule=_cut_words({"kind": c.kind, "value": scoring.format_fraction(c.value)
+                                         if c.value is not None else ""})) for part, c in cuts)
+    fixed, by, at = cut_fixed(session, data.code)
+    if not fixed:
+        return Check("cut", False, title, notes=notes, problems=(t("check_cut_not_fixed", code=data.code),))
+    return Check("cut", True, title, notes=(*notes, t("check_cut_fixed_by", who=by, when=f"{at:%Y-%m-%d %H:%M}")))
 
 
 def checklist_of(data: AdministrationData, kept: dict[str, KeptFlags], *, cut: Check) -> ReleaseChecklist:

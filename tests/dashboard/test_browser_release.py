@@ -62,6 +62,8 @@ def test_secretary_releases_after_the_checklist_passes(server: str, browser, log
         committee.add_decision(session, demo.ADMIN_CODE, demo.TWO_ANSWERS, "accept",
                                demo.second_answer(str(truth.loc[demo.TWO_ANSWERS, "true_key"])),
                                reason="two defensible answers", actor="m.jansen")
+        # the secretary fixed the cut on the cut-score page (test_browser_cut_score.py does it there)
+        committee.fix_cut(session, demo.ADMIN_CODE, reason="the rule set's 70 %", actor="s.bakker")
         session.commit()
         expected, _ = preview_release(session, demo.ADMIN_CODE)
 

@@ -94,6 +94,7 @@ def decide_both(engine) -> None:
                                actor="m.jansen")
         committee.add_decision(session, CODE, demo.TWO_ANSWERS, "accept", demo.second_answer(rows[demo.TWO_ANSWERS]),
                                reason="two defensible answers", actor="m.jansen")
+        committee.fix_cut(session, CODE, reason="the rule set's 70 %", actor="s.bakker")  # the secretary fixes the cut
         session.commit()
 
 
@@ -132,6 +133,7 @@ def test_keeping_one_item_and_deciding_the_other_lets_the_secretary_release(clie
         (event,) = audit.get_events(session, action="flag_kept")
         assert (event.actor, event.detail["item"]) == ("s.bakker", demo.TWO_ANSWERS)
         committee.add_decision(session, CODE, demo.MISKEYED, "void", reason="key error", actor="m.jansen")
+        committee.fix_cut(session, CODE, reason="the rule set's 70 %", actor="s.bakker")
         session.commit()
         expected, against = preview_release(session, CODE)
     out = checklist(client)

@@ -371,7 +371,7 @@ def test_a_write_that_collides_with_another_command_is_a_message(released: Path,
 
     monkeypatch.setattr(results, "release_results", collide)
     before = file_hash(released)
-    refused("release", "ADM", "--db", str(released),
+    refused("release", "ADM", "--force", "--reason", "test", "--db", str(released),
             says="another itembank command changed the same records at the same moment; nothing was changed")
     assert file_hash(released) == before
 
@@ -482,6 +482,7 @@ MISTAKES = [
     ["decide", "rekey", "ADM", "Q1", "Z", "--reason", "x"],
     ["decide", "weight", "ADM", "Q1", "een", "--reason", "x"],
     ["decide", "withdraw", "999", "--reason", "x"],
+    ["decide", "fix-cut", "NOPE", "--reason", "x"],
     ["decide", "cut", "ADM", "not json", "--reason", "x"],
     ["decide", "cut", "ADM", "[70]", "--reason", "x"],
     ["decide", "cut", "ADM", '{"kind": "percentage", "value": 70}', "--reason", "x"],

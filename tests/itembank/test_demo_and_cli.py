@@ -141,6 +141,7 @@ def test_committee_flow_on_the_demo(demo_db: Path, tmp_path: Path) -> None:
     extra = demo.second_answer(truth.loc[demo.TWO_ANSWERS, "true_key"])
     run("decide", "accept", admin, demo.TWO_ANSWERS, extra, "--reason", "two defensible answers")
     run("decide", "rekey", admin, demo.MISKEYED, truth.loc[demo.MISKEYED, "true_key"], "--reason", "miskeyed")
+    run("decide", "fix-cut", admin, "--reason", "the rule set's 70 %, as the committee proposed")
     dry = run("release", admin, "--dry-run")
     assert "Dry run: releasing" in dry and "against release 1" in dry and "stored" not in dry
     second = run("release", admin)

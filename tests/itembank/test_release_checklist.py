@@ -47,6 +47,8 @@ def sitting(engine: Engine, flextoets_exam) -> Iterator[Session]:
     """The sitting on SQLite and (when configured) PostgreSQL, uncommitted."""
     with Session(engine) as session:
         flextoets_exam(session, ITEMS, _responses())
+        # the secretary fixed the rule set's own cut (65 %), so only the flags hold a release back
+        committee.fix_cut(session, "ADM", reason="the rule set's cut", actor="sec")
         yield session
 
 
@@ -151,8 +153,22 @@ def test_without_any_cut_the_checklist_says_so_and_a_committee_cut_fixes_it(sitt
     cut = _check(release_checklist(sitting, "ADM"), "cut")
     assert not cut.passed and "neither the committee nor rule set NOCUT v1 fixes one" in cut.problems[0]
     committee.set_cut_score(sitting, "ADM", {"kind": "points", "value": 3}, reason="agreed", actor="c")
+    proposed = _check(release_checklist(sitting, "ADM"), "cut")  # proposed by the committee, not fixed yet
+    assert not proposed.passed and "proposed but not fixed" in proposed.problems[0]
+    committee.fix_cut(sitting, "ADM", reason="as proposed", actor="sec")
     checklist = release_checklist(sitting, "ADM")
-    assert checklist.ready and _check(checklist, "cut").notes == ("the committee's cut for total: 3 points (agreed)",)
+    notes = _check(checklist, "cut").notes
+    assert checklist.ready and notes[0] == "the committee's cut for total: 3 points (agreed)"
+    assert notes[1].startswith("Fixed by sec on ")
+
+
+def test_a_cut_recorded_after_the_fixing_must_be_fixed_again(sitting: Session) -> None:
+    committee.add_decision(sitting, "ADM", "Q4", "rekey", "B", reason="miskeyed", actor="c")
+    assert release_checklist(sitting, "ADM").ready
+    committee.set_cut_score(sitting, "ADM", {"kind": "percent", "value": 60}, reason="lower", actor="c")
+    assert release_checklist(sitting, "ADM").missing == [
+        'The cut score is proposed but not fixed: the secretary fixes it on the cut-score page '
+        '(or: itembank decide fix-cut ADM --reason "...").']
 
 
 def test_a_decision_without_a_reason_is_named(sitting: Session) -> None:
