@@ -36,12 +36,13 @@ from itembank.services.dif import MIN_GROUP, SittingDif, sitting_dif
 from itembank.services.item_analysis import analyze
 from itembank.services.key_corrections import carry_rekey_into_bank
 from itembank.services.overview import administration_states
+from itembank.services.release_checklist import keep_flags, kept_flags
 from itembank.services.previews import DecisionPreview, preview_decision, preview_withdrawal
 from itembank.text import t
 
 __all__ = ["PAGE", "register", "allowed_tabs", "not_ready"]
 
-ACTIONS = ("void", "accept", "rekey", "weight", "withdraw")
+ACTIONS = ("void", "accept", "rekey", "weight", "withdraw", "keep")
 FLIPS_LISTED = 50  # candidates listed in a preview; the count is always complete
 
 
@@ -159,10 +160,16 @@ PAGE = Page("review", "/sitting/<code>/review", Permission.SEE_ANALYSIS, "review
 
 # --- building blocks of the callbacks (no Dash state here) ---
 
+def _keeps(session: Session, code: str) -> list[committee.DecisionRecord]:
+    """Items the committee keeps as they are, shown beside the decisions (id 0: an audit event)."""
+    return [committee.DecisionRecord(0, k.item, "keep", "", k.reason, k.by, k.at, None)
+            for k in kept_flags(session, code).values()]
+
+
 def _analysis(engine: Engine, code: str) -> tuple[Any, list[Any], SittingDif]:
     with Session(engine) as session:
         data = load_administration(session, code)
-        decisions = committee.list_decisions(session, code)
+        decisions = committee.list_decisions(session, code) + _keeps(session, code)
         attributes = administrations.get_attributes(session, code)
     a = analyze(data)
     return a, decisions, sitting_dif(a.result, attributes)
@@ -189,7 +196,8 @@ def _decisions_block(decisions: list[Any], item: str) -> list[Any]:
         return [html.P(t("no_decisions_on_item"), className="muted")]
     return [html.Ul([html.Li([
         html.Strong(views.decision_text(d.action, d.value)), " — ",
-        t("decision_by", who=d.decided_by, when=f"{d.decided_at:%Y-%m-%d %H:%M}", id=d.id), html.Br(),
+        (t("kept_by", who=d.decided_by, when=f"{d.decided_at:%Y-%m-%d %H:%M}") if d.action == "keep" else
+         t("decision_by", who=d.decided_by, when=f"{d.decided_at:%Y-%m-%d %H:%M}", id=d.id)), html.Br(),
         html.Em(d.reason),
         html.Span(t("decision_withdrawn"), className="tag") if d.withdrawn_by is not None else None,
     ], className="withdrawn" if d.withdrawn_by is not None else "") for d in mine], className="decisions")]
@@ -222,11 +230,13 @@ def preview_block(p: DecisionPreview) -> html.Div:
 
 
 def proposed_value(action: str, options: list[str] | None, weight: str | None) -> str:
-    """The decision's value as the services take it: "B|C" for options, the weight as typed."""
+    """The decision's value as the services take it: "B|C" for options; the weight checked and
+    written as recording it would (:func:`itembank.services.committee.checked_weight`: a
+    decimal comma is fine), so the preview and the record agree."""
     if action in ("accept", "rekey"):
         return "|".join(sorted(options or []))
     if action == "weight":
-        return (weight or "").strip()
+        return committee.checked_weight(weight) if (weight or "").strip() else ""
     return ""
 
 
@@ -259,7 +269,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
         item = selected[0]["item"]
         detail = details[item]
         with Session(engine) as session:
-            decisions = committee.list_decisions(session, code)
+            decisions = committee.list_decisions(session, code) + _keeps(session, code)
         body: list[Any] = []
         if allowed(current_user()["roles"], Permission.READ_ITEMS):
             body += _content(engine, code, item, detail["correct_now"])
@@ -278,7 +288,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
             body.append(html.P(t("no_options"), className="muted"))
         labels = [o["option"] for o in detail["options"] if o["option"] != t("omitted")]
         withdrawable = [{"label": f"{d.id}: {views.decision_text(d.action, d.value)} ({d.decided_by})", "value": d.id}
-                        for d in decisions if d.item == item and d.withdrawn_by is None]
+                        for d in decisions if d.item == item and d.withdrawn_by is None and d.action != "keep"]
         figure = figures.groups_figure(detail["groups"], height=280) if detail["options"] else {}
         return (t("item_heading", item=item), body, in_force, detail["options"], figure, not detail["options"],
                 labels, withdrawable)
@@ -330,6 +340,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
             item = selected[0]["item"]
             if not (reason or "").strip():
                 return None, None, True, True, message(t("reason_needed"), "error"), no_update
+            if action == "keep":  # keeping changes no score: nothing to compute
+                pending = {"item": item, "action": "keep", "value": "", "withdraw": None, "reason": reason.strip()}
+                return (html.Div(html.P(t("keep_preview", item=item)), className="preview"), pending, False, False,
+                        None, no_update)
             try:
                 with Session(engine) as session:
                     data = load_administration(session, code)
@@ -352,6 +366,11 @@ def register(app: GuardedApp, engine: Engine) -> None:
             raise PreventUpdate
         try:
             with Session(engine) as session:
+                if pending["action"] == "keep":
+                    keep_flags(session, code, pending["item"], reason=pending["reason"], actor=user["username"])
+                    session.commit()
+                    return None, None, True, True, message(t("kept_recorded", item=pending["item"]), "ok"), \
+                        (refresh or 0) + 1
                 if pending["action"] == "withdraw":
                     row = committee.withdraw_decision(session, pending["withdraw"], reason=pending["reason"],
                                                       actor=user["username"])

@@ -49,6 +49,7 @@ from itembank.storage.models import (
 __all__ = [
     "add_rule_set",
     "item_on_sitting",
+    "checked_weight",
     "get_rule_set",
     "assign_rule_set",
     "add_decision",
@@ -130,7 +131,7 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
     active = in_force(decision_rows(session, admin))
     _refuse_duplicate(active, fi.id, item, action, value)
     if action == "weight":
-        value = _checked_weight(value)
+        value = checked_weight(value)
     codes = {f.id: f.item_version.item.code for f in form.items}
     proposed = (*as_scoring_decisions(active, codes), scoring.Decision(item, action, value, reason))
     scoring.apply_decisions(as_scoring_form(form), proposed)
@@ -144,7 +145,7 @@ def add_decision(session: Session, administration: str, item: str, action: str, 
     return row
 
 
-def _checked_weight(value: str) -> str:
+def checked_weight(value: str) -> str:
     """A weight decision as a user types it: a number (decimal comma or point) in the same
     plausible range as a weight in a DECISIONS or FORM file (itembank/io/numbers.py)."""
     try:
