@@ -41,6 +41,18 @@ def bank(demo_db: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def client(bank: Path):
+    """A Flask test client of the dashboard on ``bank``, for plain HTTP requests; its Dash app
+    is ``client.dash_app`` (the tests list the callbacks it registered)."""
+    from dashboard import create_app
+
+    app = create_app(str(bank))
+    test_client = app.server.test_client()
+    test_client.dash_app = app
+    return test_client
+
+
+@pytest.fixture
 def server(bank: Path) -> Iterator[str]:
     """The dashboard served over real HTTP on ``bank`` (base URL without the trailing slash)."""
     from werkzeug.serving import make_server

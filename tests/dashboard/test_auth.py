@@ -6,7 +6,6 @@ The demo bank's users and their printed demo passwords are used (itembank.demo.U
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -15,18 +14,6 @@ import pytest
 from itembank import demo
 
 ITEM_TEXT = "VCA-LO"  # every demo item code starts so; none may leak to a refused request
-
-
-@pytest.fixture
-def client(demo_db: Path, tmp_path: Path):
-    from dashboard import create_app
-
-    db = tmp_path / "demo.db"
-    shutil.copy(demo_db, db)
-    app = create_app(str(db))
-    client = app.server.test_client()
-    client.dash_app = app  # the tests list every callback the app registered
-    return client
 
 
 def login(client, username: str, password: str | None = None):

@@ -5,34 +5,16 @@ the reviewer's queue, and who may do what."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from itembank.services import bank
+from itembank.services import bank as item_bank
 from itembank.storage.db import make_engine
 from tests.dashboard.test_auth import callback_request, login
 
 CODE = "VCA-LO2-K-01"
-
-
-@pytest.fixture
-def db(demo_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
-    return copy
-
-
-@pytest.fixture
-def client(db: Path):
-    from dashboard import create_app
-
-    app = create_app(str(db))
-    client = app.server.test_client()
-    client.dash_app = app
-    return client
 
 
 def post(client, body: dict) -> dict:
@@ -95,28 +77,28 @@ def test_a_writer_lands_on_the_bank_and_searches_it(client) -> None:
     assert [r["code"] for r in one] == [CODE]
 
 
-def test_an_edit_saves_the_next_version_and_a_stale_edit_shows_both_texts(client, db: Path) -> None:
-    engine = make_engine(f"sqlite:///{db}")
+def test_an_edit_saves_the_next_version_and_a_stale_edit_shows_both_texts(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
-        current = bank.get_item(s, CODE).current_number
+        current = item_bank.get_item(s, CODE).current_number
     login(client, "a.dekker")
     saved = edit(client, current, "Welke handschoen beschermt tegen snijwonden?")
     assert f"Saved: {CODE} version {current + 1}" in saved
     with Session(engine) as s:
-        v = bank.get_version(s, CODE)
+        v = item_bank.get_version(s, CODE)
         assert (v.number, v.author, v.review.status.value, v.stem) == (
             current + 1, "a.dekker", "draft", "Welke handschoen beschermt tegen snijwonden?")
     stale = edit(client, current, "Een andere tekst van een collega?")  # started from the old version
     assert "has been saved since" in stale and "Welke" in stale and "collega" in stale  # both texts
     with Session(engine) as s:
-        assert bank.get_item(s, CODE).current_number == current + 1  # nothing overwritten
+        assert item_bank.get_item(s, CODE).current_number == current + 1  # nothing overwritten
     engine.dispose()
 
 
-def test_review_steps_obey_the_four_eyes_rule_and_fill_the_queue(client, db: Path) -> None:
-    engine = make_engine(f"sqlite:///{db}")
+def test_review_steps_obey_the_four_eyes_rule_and_fill_the_queue(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
-        current = bank.get_item(s, CODE).current_number
+        current = item_bank.get_item(s, CODE).current_number
     login(client, "a.dekker")
     edit(client, current, "Welke handschoen beschermt tegen snijwonden?")
     new = current + 1
@@ -129,8 +111,8 @@ def test_review_steps_obey_the_four_eyes_rule_and_fill_the_queue(client, db: Pat
     assert CODE in route(client, "/bank/review")
     assert "is now approved" in step(client, "approved", new, comment="clear now")
     with Session(engine) as s:
-        assert bank.get_version(s, CODE).review.status.value == "approved"
-        history = [(h.actor, h.detail) for h in bank.item_history(s, CODE) if h.version == new]
+        assert item_bank.get_version(s, CODE).review.status.value == "approved"
+        history = [(h.actor, h.detail) for h in item_bank.item_history(s, CODE) if h.version == new]
     engine.dispose()
     assert history[-1] == ("m.jansen", "in_review -> approved: clear now")
 
@@ -165,25 +147,25 @@ def _upload(client, name: str, data: bytes) -> str:
     return json.dumps(post(client, body))
 
 
-def test_an_items_file_is_imported_all_or_nothing_with_the_cli_s_messages(client, db: Path) -> None:
+def test_an_items_file_is_imported_all_or_nothing_with_the_cli_s_messages(client, bank: Path) -> None:
     login(client, "a.dekker")
     header = "code,status,language,stem,option_A,option_B,key,specification,objective\n"
     bad = header + "NEW-1,draft,nl,Wat is een RI&E?,Een risico-inventarisatie,Een regel,A,VCA-BASIS-2025,LO1\n" \
                    "NEW-2,draft,nl,Wie is BHV'er?,Een hulpverlener,Een monteur,C,VCA-BASIS-2025,LO1\n"
     shown = _upload(client, "nieuwe-items.csv", bad.encode())
     assert "nieuwe-items.csv, row 3, column 'key'" in shown and "Nothing was written" in shown
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
-        assert not bank.find_versions(s, text="NEW-1")  # all or nothing: the good row was not kept either
+        assert not item_bank.find_versions(s, text="NEW-1")  # all or nothing: the good row was not kept either
     good = bad.replace("Een monteur,C,", "Een monteur,A,")
     assert "2 new items" in _upload(client, "nieuwe-items.csv", good.encode())
     with Session(engine) as s:
-        assert [v.item.code for v in bank.find_versions(s, text="NEW-")] == ["NEW-1", "NEW-2"]
-        assert bank.get_version(s, "NEW-1").author == "a.dekker"
+        assert [v.item.code for v in item_bank.find_versions(s, text="NEW-")] == ["NEW-1", "NEW-2"]
+        assert item_bank.get_version(s, "NEW-1").author == "a.dekker"
     engine.dispose()
 
 
-def test_the_items_shown_download_as_the_cli_exports_them(client, db: Path, tmp_path: Path) -> None:
+def test_the_items_shown_download_as_the_cli_exports_them(client, bank: Path, tmp_path: Path) -> None:
     import base64
 
     from itembank.io import item_files
@@ -195,7 +177,7 @@ def test_the_items_shown_download_as_the_cli_exports_them(client, db: Path, tmp_
     body["changedPropIds"] = ["bank-export-csv.n_clicks"]
     sent = post(client, body)["bank-download"]["data"]
     downloaded = base64.b64decode(sent["content"]).decode("utf-8-sig")
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
         item_files.export_items(s, tmp_path / "cli.csv", codes=["VCA-LO1-A-01", CODE], latest_only=True)
     engine.dispose()

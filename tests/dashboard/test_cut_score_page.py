@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -32,23 +31,6 @@ PROPOSE = ("..cut-preview.children...cut-preview-box.hidden...cut-pending.data..
            "...cut-cancel-button.disabled...cut-action-message.children...cut-refresh.data..")
 FIX = "..cut-fix-message.children...cut-fix-refresh.data.."
 METHODS = ("fixed_percentage", "cohen_schotanus", "hofstee", "beuk", "ratings", "direct")
-
-
-@pytest.fixture
-def bank(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.db"
-    shutil.copy(demo_db, db)
-    return db
-
-
-@pytest.fixture
-def client(bank: Path):
-    from dashboard import create_app
-
-    app = create_app(str(bank))
-    client = app.server.test_client()
-    client.dash_app = app
-    return client
 
 
 @pytest.fixture

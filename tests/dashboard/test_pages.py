@@ -33,16 +33,6 @@ def bank(demo_db: Path, tmp_path: Path) -> Path:
     return db
 
 
-@pytest.fixture
-def client(bank: Path):
-    from dashboard import create_app
-
-    app = create_app(str(bank))
-    client = app.server.test_client()
-    client.dash_app = app
-    return client
-
-
 def page(client, path: str) -> str:
     response = client.post("/_dash-update-component",
                            json=callback_request(client.dash_app, "page-content.children", url=path))

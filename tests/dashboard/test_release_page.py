@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -32,19 +31,8 @@ CODE = demo.ADMIN_CODE
 
 
 @pytest.fixture
-def bank(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.db"
-    shutil.copy(demo_db, db)
-    return db
-
-
-@pytest.fixture
-def client(bank: Path):
-    from dashboard import create_app
-
-    app = create_app(str(bank))
-    client = app.server.test_client()
-    client.dash_app = app
+def client(client):
+    """The dashboard's test client (conftest.py), the secretary logged in."""
     assert login(client, "s.bakker").status_code == 302
     return client
 

@@ -5,10 +5,8 @@ refusals a committee member sees as messages."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session
 
 from itembank import demo
@@ -16,23 +14,6 @@ from itembank.services import committee
 from itembank.services.release_checklist import kept_flags, release_checklist
 from itembank.storage.db import make_engine
 from tests.dashboard.test_auth import login
-
-
-@pytest.fixture
-def db(demo_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
-    return copy
-
-
-@pytest.fixture
-def client(db: Path):
-    from dashboard import create_app
-
-    app = create_app(str(db))
-    client = app.server.test_client()
-    client.dash_app = app
-    return client
 
 
 def decide(client, trigger: str, *, action: str = "void", item: str = demo.MISKEYED, reason: str = "",
@@ -61,7 +42,7 @@ def decide(client, trigger: str, *, action: str = "void", item: str = demo.MISKE
     return json.loads(response.data)["response"]
 
 
-def test_a_void_is_previewed_then_confirmed_under_the_logged_in_users_name(client, db: Path) -> None:
+def test_a_void_is_previewed_then_confirmed_under_the_logged_in_users_name(client, bank: Path) -> None:
     login(client, "m.jansen")
     refused = decide(client, "review-preview-button", reason="  ")
     assert "Give a reason" in json.dumps(refused)
@@ -70,7 +51,7 @@ def test_a_void_is_previewed_then_confirmed_under_the_logged_in_users_name(clien
     assert pending == {"item": demo.MISKEYED, "action": "void", "value": "", "withdraw": None,
                        "reason": "wrong key in the bank"}
     assert "candidate(s) change outcome" in json.dumps(shown["review-preview"]["children"])
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
         assert committee.list_decisions(s, demo.ADMIN_CODE) == []  # the preview stored nothing
     cancelled = decide(client, "review-cancel-button", pending=pending)
@@ -90,13 +71,13 @@ def test_an_impossible_decision_is_a_message_in_the_page(client) -> None:
     assert refused["review-pending"]["data"] is None
 
 
-def test_keeping_an_item_as_it_is_answers_its_flags_in_the_release_checklist(client, db: Path) -> None:
+def test_keeping_an_item_as_it_is_answers_its_flags_in_the_release_checklist(client, bank: Path) -> None:
     login(client, "m.jansen")
     shown = decide(client, "review-preview-button", action="keep", item=demo.TWO_ANSWERS,
                    reason="both answers are defensible; the key stays")
     assert "changes no score" in json.dumps(shown)
     decide(client, "review-confirm-button", pending=shown["review-pending"]["data"])
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
         kept = kept_flags(s, demo.ADMIN_CODE)
         open_items = [f.item for f in release_checklist(s, demo.ADMIN_CODE).open_items]
@@ -112,12 +93,12 @@ def test_a_secretary_cannot_post_a_decision(client) -> None:
     assert response.status_code == 403
 
 
-def test_a_weight_with_a_decimal_comma_is_previewed_and_recorded_alike(client, db: Path) -> None:
+def test_a_weight_with_a_decimal_comma_is_previewed_and_recorded_alike(client, bank: Path) -> None:
     login(client, "m.jansen")
     shown = decide(client, "review-preview-button", action="weight", weight="0,5", reason="half weight")
     assert shown["review-pending"]["data"]["value"] == "0.5"
     decide(client, "review-confirm-button", pending=shown["review-pending"]["data"])
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
         (d,) = committee.list_decisions(s, demo.ADMIN_CODE)
     engine.dispose()
