@@ -34,6 +34,7 @@ __all__ = [
     "Linking",
     "CarriedCut",
     "linear_equating",
+    "theta_for_true_score",
     "equipercentile_equating",
     "percentile_rank",
     "link_common_items",
@@ -351,8 +352,15 @@ def link_common_items(
     return Linking(float(res.x[0]), float(res.x[1]), method, tuple(common))
 
 
-def _theta_for_true_score(tau: float, t: pd.DataFrame) -> float:
-    """The θ with τ(θ) = tau (Brent's method on a bracket; τ is strictly increasing in θ)."""
+def theta_for_true_score(tau: float, t: pd.DataFrame) -> float:
+    """The θ with τ(θ) = tau on the test characteristic curve of ``t`` (a, b, c; 3PL, D = 1),
+    by Brent's method on a bracket (τ is strictly increasing in θ). ``tau`` must lie between
+    Σ c and the number of items.
+
+    >>> items = pd.DataFrame({"a": [1.0, 1.0], "b": [0.0, 0.0], "c": [0.0, 0.0]}, index=["Q1", "Q2"])
+    >>> round(theta_for_true_score(1.0, items), 9)   # τ(0) = 0.5 + 0.5
+    0.0
+    """
     a, b, c = t["a"].to_numpy(), t["b"].to_numpy(), t["c"].to_numpy()
 
     def f(th: float) -> float:
@@ -379,7 +387,7 @@ def _equate_true(score: float, src: pd.DataFrame, dst: pd.DataFrame) -> tuple[fl
         return n_d, float("inf")
     if score <= csum_s:
         return (score * csum_d / csum_s if csum_s > 0 else 0.0), float("-inf")
-    th = _theta_for_true_score(score, src)
+    th = theta_for_true_score(score, src)
     tau = float(_p3pl(np.array([th]), dst["a"].to_numpy(), dst["b"].to_numpy(), dst["c"].to_numpy()).sum())
     return tau, th
 

@@ -234,3 +234,24 @@ def beuk_figure(totals: Sequence[float], result: Any, *, height: int = 260) -> g
                       yaxis_range=[0, 100], height=height, legend={"orientation": "h", "y": -0.3},
                       **{**_LAYOUT, "margin": {"l": 50, "r": 10, "t": 40, "b": 30}})
     return fig
+
+
+def information_figure(theta: Sequence[float], information: Sequence[float], csem: Sequence[float],
+                       cut_theta: float | None, *, height: int = 280) -> go.Figure:
+    """The test information function I(θ) and the conditional standard error of measurement
+    1/√I(θ) on a second axis, with the cut score's θ marked (where a pass/fail decision is
+    made, the test should measure best)."""
+    fig = go.Figure([
+        go.Scatter(x=list(theta), y=list(information), name=t("information_name"), line_color=COLOURS["pass"],
+                   hovertemplate="θ %{x:.2f}: %{y:.2f}<extra></extra>"),
+        go.Scatter(x=list(theta), y=[None if not math.isfinite(v) else v for v in csem], name=t("csem_name"),
+                   line={"color": COLOURS["fail"], "dash": "dot"}, yaxis="y2",
+                   hovertemplate="θ %{x:.2f}: %{y:.2f}<extra></extra>"),
+    ])
+    if cut_theta is not None:
+        fig.add_vline(x=cut_theta, line_color=COLOURS["cut"], line_width=2, line_dash="dash",
+                      annotation_text=t("cut_theta_line", theta=f"{cut_theta:.2f}"), annotation_position="top right")
+    fig.update_layout(title=t("information_title"), xaxis_title=t("theta_axis"), yaxis_title=t("information_name"),
+                      yaxis2={"title": t("csem_name"), "overlaying": "y", "side": "right", "rangemode": "tozero"},
+                      height=height, legend={"orientation": "h", "y": -0.3}, **_LAYOUT)
+    return fig

@@ -180,6 +180,19 @@ TEXT: Mapping[str, str] = {
                     "same total score, the item is harder for group {harder}. Check the wording (a translation?) "
                     "before deciding.",
     "dif_title": "Differential item functioning (DIF)",
+    "information_title": "Test information and measurement error (IRT)",
+    "information_name": "Test information",
+    "csem_name": "Standard error of θ (CSEM)",
+    "theta_axis": "Ability θ",
+    "cut_theta_line": "cut θ {theta}",
+    "irt_card": "IRT ({model})",
+    "irt_card_value": "CSEM {csem} at the cut (θ {theta})",
+    "explain_irt": "From the newest stored calibration of this sitting ({model}, {when}): the conditional standard "
+                   "error of measurement at the cut score's ability. Smaller is better: the pass/fail decision is "
+                   "made there.",
+    "irt_item_line": "IRT ({model}): a {a}, b {b}{c}; item fit infit {infit}, outfit {outfit} (about 1 is good; "
+                     "above 1.3 the item fits poorly).",
+    "irt_left_out": "Left out of the test information (slope a ≤ 0, usually a miskey): {items}.",
     "dif_too_small": "DIF not analysed for {attribute} = {group}: {n} candidates (at least {minimum} needed).",
     "col_attribute": "Attribute",
     "col_groups": "Focal / reference",

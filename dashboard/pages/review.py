@@ -32,6 +32,7 @@ from itembank.errors import UserError
 from itembank.permissions import Permission, allowed
 from itembank.services import administrations, committee
 from itembank.services.administration_data import load_administration
+from itembank.services.calibrations import SittingInformation, sitting_information
 from itembank.services.dif import MIN_GROUP, SittingDif, sitting_dif
 from itembank.services.item_analysis import analyze
 from itembank.services.key_corrections import carry_rekey_into_bank
@@ -166,13 +167,47 @@ def _keeps(session: Session, code: str) -> list[committee.DecisionRecord]:
             for k in kept_flags(session, code).values()]
 
 
-def _analysis(engine: Engine, code: str) -> tuple[Any, list[Any], SittingDif]:
+def _analysis(engine: Engine, code: str) -> tuple[Any, list[Any], SittingDif, SittingInformation | None]:
     with Session(engine) as session:
         data = load_administration(session, code)
         decisions = committee.list_decisions(session, code) + _keeps(session, code)
         attributes = administrations.get_attributes(session, code)
-    a = analyze(data)
-    return a, decisions, sitting_dif(a.result, attributes)
+        a = analyze(data)
+        cut = a.result.cuts.get("total")
+        irt_view = sitting_information(session, code, cut=None if cut is None else float(cut),
+                                       maximum=float(a.result.maxima["total"]))
+    return a, decisions, sitting_dif(a.result, attributes), irt_view
+
+
+def _irt_block(irt_view: SittingInformation | None) -> list[Any]:
+    """The IRT card and the test information chart, when the sitting has a stored calibration."""
+    if irt_view is None:
+        return []
+    when = f"{irt_view.created_at:%Y-%m-%d}"
+    value = (t("irt_card_value", csem=f"{irt_view.csem_at_cut:.2f}", theta=f"{irt_view.cut_theta:.2f}")
+             if irt_view.csem_at_cut is not None else t("none"))
+    figure = figures.information_figure(irt_view.theta, irt_view.information, irt_view.csem, irt_view.cut_theta)
+    return [*cards([(t("irt_card", model=irt_view.model), value, t("explain_irt", model=irt_view.model, when=when))]),
+            html.Details([html.Summary(t("information_title")),
+                          dcc.Graph(figure=figure, config={"displaylogo": False, "displayModeBar": False}),
+                          html.P(t("irt_left_out", items=", ".join(irt_view.left_out)), className="muted")
+                          if irt_view.left_out else None], className="irt", id="review-irt")]
+
+
+def irt_items(irt_view: SittingInformation | None) -> dict[str, str]:
+    """Per item, its parameters and fit in one sentence (for the item panel)."""
+    if irt_view is None:
+        return {}
+
+    def num(x: float) -> str:
+        return "–" if x != x else f"{x:.2f}"
+
+    out = {}
+    for item, r in irt_view.items.iterrows():
+        c = f", c {num(r['c'])}" if irt_view.model == "3pl" else ""
+        out[str(item)] = t("irt_item_line", model=irt_view.model, a=num(r["a"]), b=num(r["b"]), c=c,
+                           infit=num(r.get("infit", float("nan"))), outfit=num(r.get("outfit", float("nan"))))
+    return out
 
 
 def _content(engine: Engine, code: str, item: str, counts: list[str]) -> list[Any]:
@@ -247,13 +282,17 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("review-code", "data"), Input("review-refresh", "data"))
     def load(code: str, _refresh: int):
         try:
-            a, decisions, dif = _analysis(engine, code)
+            a, decisions, dif, irt_view = _analysis(engine, code)
         except UserError as exc:
             return message(str(exc), "error"), [], {}
         notes = [html.P(t("dif_too_small", attribute=attr, group=group, n=n, minimum=MIN_GROUP), className="muted")
                  for attr, group, n in dif.skipped]
-        return ([*cards(views.summary(a)), *notes], views.item_rows(a, decisions, dif),
-                views.item_details(a, dif))
+        details = views.item_details(a, dif)
+        for item, line in irt_items(irt_view).items():
+            if item in details:
+                details[item]["irt"] = line
+        return ([*cards(views.summary(a)), *_irt_block(irt_view), *notes], views.item_rows(a, decisions, dif),
+                details)
 
     @app.callback(Permission.SEE_ANALYSIS,
                   Output("review-item-heading", "children"), Output("review-item-body", "children"),
@@ -276,6 +315,8 @@ def register(app: GuardedApp, engine: Engine) -> None:
         flags = [html.Li(sentence, className=f"flag-{severity}") for severity, sentence in detail["flags"]]
         body += [html.H3(t("item_flags")), html.Ul(flags or [html.Li(t("no_flags"), className="flag-none")],
                                                     className="flags")]
+        if detail.get("irt"):
+            body.append(html.P(detail["irt"], className="irt-line"))
         if detail["dif"]:
             body += [html.H3(t("dif_title")), html.Table([
                 html.Thead(html.Tr([html.Th(t(k)) for k in ("col_attribute", "col_groups", "col_n_groups",

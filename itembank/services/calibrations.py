@@ -63,6 +63,8 @@ __all__ = [
     "CarriedCutDecision",
     "add_calibration",
     "add_carried_cut",
+    "SittingInformation",
+    "sitting_information",
     "calibration_table",
     "current_parameters",
     "data_hash",
@@ -311,3 +313,64 @@ def _version_ids(session: Session, calibration: Calibration) -> list[tuple[str, 
     return [(code, vid) for vid, code in session.execute(
         select(ItemVersion.id, Item.code).join(Item, Item.id == ItemVersion.item_id)
         .where(ItemVersion.id.in_([ci.item_version_id for ci in calibration.items]))).all()]
+
+
+@dataclass(frozen=True)
+class SittingInformation:
+    """What the review page shows of a sitting's newest dichotomous calibration: per item its
+    parameters and fit, and the test information function with the conditional SEM.
+
+    ``theta``: a grid; ``information``: I(θ) = Σ_j I_j(θ) over the items with a > 0
+    (:func:`analysis.irt.information`); ``csem``: 1 / √I(θ), the conditional standard error
+    of θ; ``cut_theta``: the θ whose expected score on those items equals the cut scaled to
+    their number (cut × n_items / maximum; exact for a number-correct form), found on the test
+    characteristic curve (:func:`analysis.equating.theta_for_true_score`); ``left_out``: items
+    whose slope a <= 0 (a miskey, typically), which carry no usable information.
+    """
+
+    calibration_id: int
+    model: str
+    created_at: Any
+    items: pd.DataFrame  # index item code; a, b, c (NaN where the model has none), infit, outfit
+    theta: np.ndarray
+    information: np.ndarray
+    csem: np.ndarray
+    cut_theta: float | None
+    csem_at_cut: float | None
+    left_out: tuple[str, ...]
+
+
+def sitting_information(session: Session, administration: str, *, cut: float | None, maximum: float,
+                        theta: np.ndarray | None = None) -> SittingInformation | None:
+    """The newest rasch/1pl/2pl/3pl calibration of ``administration`` for the review page, or
+    None when the sitting has none (see :class:`SittingInformation`)."""
+    admin = get_administration(session, administration)
+    try:
+        row = _newest_dichotomous(session, admin)
+    except UserError:
+        return None
+    codes = {vid: code for code, vid in _version_ids(session, row)}
+    records = {codes[ci.item_version_id]: {**ci.parameters,
+                                           "infit": np.nan if ci.infit is None else ci.infit,
+                                           "outfit": np.nan if ci.outfit is None else ci.outfit}
+               for ci in row.items}
+    items = pd.DataFrame.from_dict(records, orient="index").astype(float)
+    for column in ("a", "b", "c"):
+        if column not in items.columns:
+            items[column] = 1.0 if column == "a" else 0.0
+    items["c"] = items["c"].fillna(0.0)
+    items["a"] = items["a"].fillna(1.0)  # rasch / 1pl: a common slope of 1 (D = 1)
+    usable = items[(items["a"] > 0) & items["b"].notna()]
+    grid = np.linspace(-4.0, 4.0, 81) if theta is None else np.asarray(theta, dtype=float)
+    info = irt.information(usable[["a", "b", "c"]], grid, model="3pl").sum(axis=1).to_numpy()
+    with np.errstate(divide="ignore"):
+        csem = 1 / np.sqrt(info)
+    cut_theta = csem_at_cut = None
+    if cut is not None and maximum > 0 and len(usable):
+        tau = float(cut) * len(usable) / float(maximum)
+        if float(usable["c"].sum()) < tau < len(usable):
+            cut_theta = equating.theta_for_true_score(tau, usable[["a", "b", "c"]])
+            at = irt.information(usable[["a", "b", "c"]], [cut_theta], model="3pl").to_numpy().sum()
+            csem_at_cut = float(1 / math.sqrt(at)) if at > 0 else None
+    return SittingInformation(row.id, row.model, row.created_at, items, grid, info, csem, cut_theta, csem_at_cut,
+                              tuple(sorted(set(items.index) - set(usable.index))))

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url
+from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -174,6 +174,11 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+#: The newest migration (``itembank/storage/migrations/versions``); a test checks it is
+#: Alembic's head. Kept here so opening a bank needs no Alembic import (a fast start).
+SCHEMA_REVISION = "0004"
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision`` with Alembic."""
     from alembic import command
@@ -209,6 +214,15 @@ def open_bank(db: str | None = None, *, create: bool = False) -> Engine:
                 f"{engine.url.render_as_string(hide_password=True)} holds no item bank: "
                 "run 'itembank init' first"
             )
+        else:
+            with engine.connect() as conn:
+                stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if stored != SCHEMA_REVISION:
+                # An older bank (made before this version of itembank): say so, rather than
+                # fail later on a table it does not have yet. Upgrading keeps every record.
+                where = engine.url.render_as_string(hide_password=True)
+                raise UserError(f"the bank at {where} has schema {stored}, this itembank needs {SCHEMA_REVISION}: "
+                                f"upgrade it with 'itembank init --db {db or where}' (it keeps every record)")
     except BaseException as exc:
         engine.dispose()
         translated = bank_error(exc, engine.url, connecting=True)

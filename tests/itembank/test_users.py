@@ -153,3 +153,28 @@ def test_demo_users_log_in_with_the_printed_passwords(demo_db, demo_output) -> N
             assert users.authenticate(s, username, demo.demo_password(username)).roles == frozenset({role})
         s.rollback()  # leave the shared demo bank as it was
     engine.dispose()
+
+
+def test_a_bank_of_an_older_schema_gets_a_message_and_upgrades_with_init(tmp_path) -> None:
+    """Opening a bank made by an older itembank names the upgrade instead of failing later on a
+    missing table; `itembank init` upgrades it, keeping its records."""
+    from alembic.script import ScriptDirectory
+
+    from itembank.errors import UserError
+    from itembank.storage.db import SCHEMA_REVISION, open_bank
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == SCHEMA_REVISION
+    migrate(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (username, display_name, active, created_at, lock_version) "
+                          "VALUES ('m.jansen', 'Marieke Jansen', 1, '2026-01-01 00:00:00', 1)"))
+    engine.dispose()
+    with pytest.raises(UserError, match=f"has schema 0003, this itembank needs {SCHEMA_REVISION}: upgrade it with "
+                                        "'itembank init --db"):
+        open_bank(str(tmp_path / "old.db"))
+    upgraded = open_bank(str(tmp_path / "old.db"), create=True)
+    with Session(upgraded) as s:
+        assert users.get_user(s, "m.jansen").display_name == "Marieke Jansen"
+    upgraded.dispose()
+    open_bank(str(tmp_path / "old.db")).dispose()  # now opens without a word
