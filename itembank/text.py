@@ -168,6 +168,9 @@ TEXT: Mapping[str, str] = {
     "sitting_not_ready": "Sitting {code} cannot be analysed yet. Missing:",
     # --- review page (dashboard/pages/review.py) ---
     "review_title": "Review items",
+    "report_download_label": "Administration report (toetsrapport):",
+    "report_html_button": "HTML",
+    "report_pdf_button": "PDF",
     "review_hint": "Flagged items come first. Click an item to see it, its options and its decisions beside the table.",
     "col_decision": "Decision",
     "col_alpha_if_deleted_short": "α if left out",

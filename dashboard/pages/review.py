@@ -135,6 +135,12 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
     may_decide = allowed(user.get("roles", []), Permission.DECIDE)
     return html.Div(className="review-page", children=[
         tabs,
+        html.Div(className="file-actions", children=[
+            html.Span(t("report_download_label")),
+            html.Button(t("report_html_button"), id="review-report-html"),
+            html.Button(t("report_pdf_button"), id="review-report-pdf"),
+            dcc.Loading(dcc.Download(id="review-report-download"), type="dot"),
+            html.Div(id="review-report-message")]),
         dcc.Store(id="review-code", data=code),
         dcc.Store(id="review-refresh", data=0),
         dcc.Store(id="review-details"),
@@ -333,6 +339,27 @@ def register(app: GuardedApp, engine: Engine) -> None:
         figure = figures.groups_figure(detail["groups"], height=280) if detail["options"] else {}
         return (t("item_heading", item=item), body, in_force, detail["options"], figure, not detail["options"],
                 labels, withdrawable)
+
+    @app.callback(Permission.SEE_ANALYSIS, Output("review-report-download", "data"),
+                  Output("review-report-message", "children"),
+                  Input("review-report-html", "n_clicks"), Input("review-report-pdf", "n_clicks"),
+                  State("review-code", "data"), prevent_initial_call=True)
+    def report(_html, _pdf, code: str):
+        """The administration report (``itembank report``), the same file the command writes."""
+        import tempfile
+        from pathlib import Path
+
+        from itembank.reports import administration_report
+
+        suffix = ".pdf" if ctx.triggered_id == "review-report-pdf" else ".html"
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / f"report-{code}{suffix}"
+            try:
+                with Session(engine) as session:
+                    administration_report(session, code, out)
+            except UserError as exc:
+                return no_update, message(str(exc), "error")
+            return dcc.send_bytes(out.read_bytes(), out.name), None
 
     # Show the preview where the committee member is looking (runs in the browser, no data).
     app.app.clientside_callback(

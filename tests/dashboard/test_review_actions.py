@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from itembank import demo
@@ -103,3 +104,28 @@ def test_a_weight_with_a_decimal_comma_is_previewed_and_recorded_alike(client, b
         (d,) = committee.list_decisions(s, demo.ADMIN_CODE)
     engine.dispose()
     assert (d.action, d.value) == ("weight", "0.5")
+
+
+def test_the_report_downloads_as_the_command_writes_it(client, bank: Path, tmp_path: Path) -> None:
+    import base64
+
+    from itembank.reports import administration_report
+
+    login(client, "s.bakker")
+    key = "..review-report-download.data...review-report-message.children.."
+    body = {"output": key, "outputs": [{"id": "review-report-download", "property": "data"},
+                                       {"id": "review-report-message", "property": "children"}],
+            "inputs": [{"id": "review-report-html", "property": "n_clicks", "value": 1},
+                       {"id": "review-report-pdf", "property": "n_clicks", "value": None}],
+            "state": [{"id": "review-code", "property": "data", "value": demo.ADMIN_CODE}],
+            "changedPropIds": ["review-report-html.n_clicks"]}
+    sent = json.loads(client.post("/_dash-update-component", json=body).data)["response"]["review-report-download"]["data"]
+    html = base64.b64decode(sent["content"]).decode("utf-8")
+    assert sent["filename"] == f"report-{demo.ADMIN_CODE}.html"
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        written = administration_report(s, demo.ADMIN_CODE, tmp_path / "cli.html").read_text(encoding="utf-8")
+    engine.dispose()
+    # the same report, but for the moment it was made (a date/time line) and the charts' SVG ids
+    assert len(html) == pytest.approx(len(written), rel=0.02) and demo.ADMIN_CODE in html
+    assert "414" in html and "PROVISIONAL" in html.upper()
