@@ -7,7 +7,7 @@ needs. :data:`PAGES` lists them in menu order; :func:`resolve` finds the page of
 Paths: ``/`` the sittings overview, ``/sitting/<code>/review`` (item analysis and decisions),
 ``/sitting/<code>/cut-score``, ``/sitting/<code>/release``, ``/bank`` (browse the items),
 ``/bank/item/<code>`` (one item: versions, diff, review, editing), ``/bank/review`` (the
-reviewer's queue), ``/audit``.
+reviewer's queue), ``/blueprints``, ``/assembly``, ``/audit``.
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ def sitting_path(code: str, page: str) -> str:
 
 def pages() -> list[Page]:
     """Every page, in menu order (imported here so a page module may import this one)."""
-    from dashboard.pages import (audit, bank, bank_item, bank_review, blueprints, cut_score, overview, release,
-                                 review)
+    from dashboard.pages import (assembly, audit, bank, bank_item, bank_review, blueprints, cut_score, overview,
+                                 release, review)
 
     return [overview.PAGE, review.PAGE, cut_score.PAGE, release.PAGE, bank.PAGE, bank_review.PAGE, bank_item.PAGE,
-            blueprints.PAGE, audit.PAGE]
+            blueprints.PAGE, assembly.PAGE, audit.PAGE]
 
 
 def resolve(path: str) -> tuple[Page, dict[str, str]] | None:

@@ -1,0 +1,70 @@
+"""The blueprint and assembly pages through plain HTTP: the grid and the gap report, a dry
+assembly whose coverage is verified, freezing exactly the forms shown, an impossible request
+explained, and who may do what."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+
+from itembank.services.forms import get_form
+from itembank.storage.db import make_engine
+from tests.dashboard.test_auth import callback_request, login
+
+BLUEPRINT = "VCA-BASIS-40"
+
+
+def assemble(client, trigger: str, *, forms: int = 2, overlap: float = 0.1, shown: dict | None = None) -> dict:
+    key = next(k for k in client.dash_app.callback_map if k.startswith("..asm-output"))
+    body = callback_request(client.dash_app, key, **{
+        trigger: 1, "asm-blueprint": BLUEPRINT, "asm-forms": forms, "asm-overlap": overlap,
+        "asm-objective": "spread_exposure", "asm-language": "nl", "asm-result": shown})
+    body["changedPropIds"] = [f"{trigger}.n_clicks"]
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return json.loads(response.data)["response"]
+
+
+def test_the_blueprint_grid_and_gap_report(client) -> None:
+    login(client, "a.dekker")
+    grid = json.dumps(json.loads(client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, "bp-grid.children", **{"bp-choice": f"{BLUEPRINT}@1"})).data))
+    assert "40 items, 40 points, 60 minutes" in grid and '"LO8"' in grid
+    gap = json.loads(client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, "bp-gap.children", **{"bp-choice": f"{BLUEPRINT}@1", "bp-forms": 9, "bp-overlap": 0})).data)
+    text = json.dumps(gap)
+    # 9 forms without overlap need 9 x 40 = 360 items from 320 approved ones: some cells must be written
+    assert "to-write" in text
+
+
+def test_a_committee_member_assembles_and_freezes_exactly_the_forms_shown(client, bank) -> None:
+    login(client, "m.jansen")
+    out = assemble(client, "asm-try")
+    shown = out["asm-result"]["data"]
+    assert out["asm-freeze"]["disabled"] is False and len(shown["forms"]) == 2
+    assert all(len(f) == 40 for f in shown["forms"])
+    assert "Every blueprint row is met on every form" in json.dumps(out["asm-output"])
+    frozen = assemble(client, "asm-freeze", shown=shown)
+    text = json.dumps(frozen["asm-output"])
+    assert "Frozen: " in text
+    codes = text.split("Frozen: ")[1].split(".")[0].split(", ")
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        for code, ids in zip(codes, shown["forms"]):
+            assert sorted(fi.item_version_id for fi in get_form(s, code).items) == sorted(ids)
+    engine.dispose()
+
+
+def test_an_impossible_assembly_is_explained(client) -> None:
+    login(client, "m.jansen")
+    out = assemble(client, "asm-try", forms=12, overlap=0.0)
+    assert "cannot be assembled" in json.dumps(out["asm-output"]) and out["asm-freeze"]["disabled"] is True
+
+
+def test_assembly_is_for_the_committee(client) -> None:
+    for user in ("a.dekker", "s.bakker"):
+        login(client, user)
+        key = next(k for k in client.dash_app.callback_map if k.startswith("..asm-output"))
+        assert client.post("/_dash-update-component", json={"output": key, "inputs": []}).status_code == 403
+        client.get("/logout")
