@@ -6,7 +6,8 @@ decisions — void, extra answers, rekey — are separate records applied by the
 
 :mod:`itembank.assembly` is pure; this module feeds it from the database and stores what it
 returns. The pool is the newest *approved* version of every item of a specification in one
-language and variant, with:
+language (``language``; by default each item's own, that of its first version, so a later
+translation never stands in for the source item) and variant, with:
 
 * ``p``: the classical p-value over every administration that used that version, with the
   key as frozen on the form (NaN for an item never administered);
@@ -169,6 +170,13 @@ def load_pool(
     )
     if language:
         query = query.where(ItemVersion.language == language)
+    else:
+        # Without a language, each item in its own language (that of its first version): a
+        # translation approved later is a newer version of the same item, but not the item a
+        # form in the source language should hold.
+        first = (select(ItemVersion.language).where(ItemVersion.item_id == Item.id, ItemVersion.number == 1)
+                 .correlate(Item).scalar_subquery())
+        query = query.where(ItemVersion.language == first)
     newest: dict[str, ItemVersion] = {}
     for v in session.scalars(query):
         newest[v.item.code] = v  # ordered by number: the last one wins
