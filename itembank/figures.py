@@ -147,9 +147,11 @@ def pass_rate_figure(totals: Sequence[float], maximum: float, cut: Fraction | No
     return fig
 
 
-def trend_figure(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, height: int = 300) -> go.Figure:
-    """Proportions (0..1) per sitting, in date order: one line per series (e.g. pass rate and
-    Cronbach's alpha), for the yearly evaluation. ``labels`` name the sittings on the x axis."""
+def trend_figure(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, height: int = 300,
+                 title: str | None = None, y_range: tuple[float, float] = (0, 1.02)) -> go.Figure:
+    """Values per sitting, in date order: one line per series (e.g. pass rate and Cronbach's
+    alpha for the yearly evaluation; an item's p and Rir on its page). ``labels`` name the
+    sittings on the x axis."""
     palette = [COLOURS["pass"], COLOURS["line"], COLOURS["accent"], COLOURS["fail"]]
     fig = go.Figure([
         go.Scatter(x=list(labels), y=[None if v is None or v != v else v for v in values], name=name,
@@ -158,7 +160,7 @@ def trend_figure(labels: Sequence[str], series: dict[str, Sequence[float | None]
                    hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>")
         for k, (name, values) in enumerate(series.items())
     ])
-    fig.update_layout(title=t("trend_title"), yaxis_range=[0, 1.02], height=height,
+    fig.update_layout(title=title or t("trend_title"), yaxis_range=list(y_range), height=height,
                       legend={"orientation": "h", "y": -0.25}, **_LAYOUT)
     return fig
 

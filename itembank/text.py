@@ -538,6 +538,12 @@ TEXT: Mapping[str, str] = {
     "field_language": "Language",
     "field_variant": "Variant",
     "history_title": "History",
+    "stats_history_title": "Statistics per sitting (p and Rir)",
+    "stats_none": "No statistics stored for this item yet: they are stored at every release (or with "
+                  "'itembank analyze SITTING --store').",
+    "stats_provisional": "(provisional)",
+    "stats_drift": "drift",
+    "col_drift": "Drift",
     "edit_title": "Edit: save as the next version (draft)",
     "edit_stem": "Question (stem)",
     "edit_option": "Option",

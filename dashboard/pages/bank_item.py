@@ -24,7 +24,8 @@ from dashboard.guard import GuardedApp
 from dashboard.pages import Page
 from itembank.errors import ConflictError, UserError
 from itembank.permissions import Permission, allowed
-from itembank.services import bank
+from itembank import figures
+from itembank.services import bank, item_statistics
 from itembank.services.bank import ItemContent
 from itembank.text import t
 
@@ -58,6 +59,31 @@ def diff_view(old: str, new: str) -> html.Div:
     left = [html.Del(x) if op == "removed" else html.Span(x) for op, x in pieces if op != "added"]
     right = [html.Ins(x) if op == "added" else html.Span(x) for op, x in pieces if op != "removed"]
     return html.Div([html.Div(left, className="diff-old"), html.Div(right, className="diff-new")], className="diff")
+
+
+def statistics_history(history: Any) -> Any:
+    """The item's stored statistics per sitting and version (:func:`itembank.services.
+    item_statistics.get_history`): a table and a small chart of p and Rir, so a writer sees
+    whether a revision helped; drift between sittings of one version is marked."""
+    if history.empty:
+        return html.P(t("stats_none"), className="muted")
+    rows = history[history["in_force"]] if "in_force" in history else history
+
+    def num(x: Any) -> str:
+        return "–" if x is None or x != x else f"{x:.2f}"
+
+    table = html.Table([
+        html.Thead(html.Tr([html.Th(t(k)) for k in ("col_version", "col_sitting", "col_date", "col_n", "col_p",
+                                                    "col_rit", "col_rir", "col_flags", "col_drift")])),
+        html.Tbody([html.Tr([html.Td(r.version), html.Td(r.administration + ("" if r.release else " " + t("stats_provisional"))),
+                             html.Td(f"{r.date:%Y-%m-%d}"), html.Td(int(r.n) if r.n == r.n else "–"), html.Td(num(r.p)),
+                             html.Td(num(r.rit)), html.Td(num(r.rir)), html.Td(", ".join(t(f"flag_{c}") for c in r.flags)),
+                             html.Td(t("stats_drift") if r.drift else "")], className="drift" if r.drift else "")
+                    for r in rows.itertuples()])], className="history", id="bank-item-stats-table")
+    labels = [f"v{r.version} {r.administration}" for r in rows.itertuples()]
+    figure = figures.trend_figure(labels, {t("col_p"): list(rows["p"]), t("col_rir"): list(rows["rir"])},
+                                  height=240, title=t("stats_history_title"), y_range=(-0.3, 1.02))
+    return [table, dcc.Graph(figure=figure, config={"displaylogo": False, "displayModeBar": False})]
 
 
 def _exposure(engine: Engine, code: str, number: int) -> str:
@@ -110,6 +136,8 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
                 html.Div(id="bank-diff"),
                 html.Details([html.Summary(t("edit_title")), html.Div(id="bank-edit-form")], id="bank-edit",
                              hidden=not edit, open=False),
+                html.H3(t("stats_history_title")),
+                html.Div(id="bank-item-stats"),
                 html.H3(t("history_title")),
                 html.Table([html.Thead(html.Tr([html.Th(t(k)) for k in ("col_when", "col_who", "col_version",
                                                                         "col_what", "col_detail")])),
@@ -153,12 +181,24 @@ def register(app: GuardedApp, engine: Engine) -> None:
             body, form = _content_block(v), _edit_form(v)
         return body, _exposure(engine, code, number), form
 
+    @app.callback(Permission.READ_ITEMS, Output("bank-item-stats", "children"), Input("bank-item-refresh", "data"),
+                  State("bank-item-code", "data"))
+    def show_statistics(_refresh: int, code: str):
+        with Session(engine) as session:
+            history = item_statistics.get_history(session, code)
+        return statistics_history(history)
+
     @app.callback(Permission.READ_ITEMS, Output("bank-diff", "children"), Input("bank-diff-a", "value"),
                   Input("bank-diff-b", "value"), Input("bank-item-refresh", "data"), State("bank-item-code", "data"))
     def show_diff(a: int, b: int, _refresh: int, code: str):
         if a == b:
             return html.P(t("diff_same_version"), className="muted")
         with Session(engine) as session:
+            va, vb = bank.get_version(session, code, a), bank.get_version(session, code, b)
+            if (va.language, va.variant) != (vb.language, vb.variant):
+                # a translation or a read-aloud variant: the two texts side by side, not a word diff
+                return html.Div([html.Div(_content_block(va), className="diff-old"),
+                                 html.Div(_content_block(vb), className="diff-new")], className="diff")
             changes = bank.diff_versions(session, code, a, b)
         if not changes:
             return html.P(t("diff_no_change", a=a, b=b), className="muted")

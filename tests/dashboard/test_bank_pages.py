@@ -184,3 +184,32 @@ def test_the_items_shown_download_as_the_cli_exports_them(client, bank: Path, tm
     assert sent["filename"] == "items.csv"
     assert downloaded.splitlines() == (tmp_path / "cli.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(downloaded.splitlines()) == 3  # header + the two items shown
+
+
+def test_the_item_page_shows_the_statistics_stored_at_release(client, bank: Path) -> None:
+    from itembank import demo
+    from itembank.services import item_statistics, results
+
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        results.release_results(s, demo.ADMIN_CODE, actor="s.bakker")
+        s.commit()
+        stored = item_statistics.get_history(s, "VCA-LO1-A-01")
+    engine.dispose()
+    login(client, "a.dekker")
+    body = callback_request(client.dash_app, "bank-item-stats.children", **{"bank-item-code": "VCA-LO1-A-01",
+                                                                            "bank-item-refresh": 0})
+    shown = json.dumps(post(client, body))
+    (p,) = stored["p"]
+    assert f'"{p:.2f}"' in shown and demo.ADMIN_CODE in shown and "provisional" not in shown
+
+
+def test_a_translation_is_compared_side_by_side(client) -> None:
+    login(client, "a.dekker")
+    # VCA-LO1-A-02: version 1 in Dutch, version 2 its English translation (the demo)
+    body = callback_request(client.dash_app, "bank-diff.children", **{"bank-diff-a": 1, "bank-diff-b": 2,
+                                                                      "bank-item-refresh": 0,
+                                                                      "bank-item-code": "VCA-LO1-A-02"})
+    shown = json.dumps(post(client, body))
+    assert "diff-old" in shown and "diff-new" in shown and "Ins" not in shown  # two texts, no word diff
+    assert "language nl" in shown and "language en" in shown
