@@ -52,6 +52,31 @@ def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _new_item_form(specs: list[str]) -> html.Details:
+    """Write a new item: its first version, a draft for review."""
+    def field(label: str, component: Any) -> html.Label:
+        return html.Label([label, component])
+
+    return html.Details(id="bank-new", children=[
+        html.Summary(t("new_item_title")),
+        html.Div(className="filters", children=[
+            field(t("col_code"), dcc.Input(id="bank-new-code", placeholder="VCA-LO1-K-99")),
+            field(t("filter_specification"), dcc.Dropdown(specs, specs[0] if specs else None, id="bank-new-spec")),
+            field(t("col_objective"), dcc.Input(id="bank-new-objective", placeholder="LO1")),
+            field(t("col_level"), dcc.Input(id="bank-new-level", placeholder="K")),
+            field(t("col_topic"), dcc.Input(id="bank-new-topic")),
+            field(t("edit_language"), dcc.Input(id="bank-new-language", value="nl")),
+        ]),
+        html.Label(t("edit_stem"), htmlFor="bank-new-stem"),
+        dcc.Textarea(id="bank-new-stem", className="reason"),
+        html.Div(className="filters", children=[
+            field(f"{t('edit_option')} {x}", dcc.Input(id=f"bank-new-option-{x}", className="wide")) for x in "ABCD"]),
+        field(t("edit_key"), dcc.Input(id="bank-new-key")),
+        html.Div(html.Button(t("new_item_save"), id="bank-new-save", className="primary"), className="buttons"),
+        html.Div(id="bank-new-message"),
+    ])
+
+
 def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
     with Session(engine) as session:
         specs = [s.code for s in bank.list_specifications(session)]
@@ -84,6 +109,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
             html.Button(t("export_xlsx_button"), id="bank-export-xlsx"),
             dcc.Download(id="bank-download"),
         ]),
+        _new_item_form(specs) if allowed(user.get("roles", []), Permission.EDIT_ITEMS) else None,
         dcc.Loading(html.Div(id="bank-import-message"), type="dot", delay_show=300),
         html.Div(id="bank-count", className="muted"),
         grid("bank-grid", columns, height="calc(100vh - 260px)", pagination=True, paginationPageSize=100,
@@ -117,6 +143,32 @@ def import_upload(engine: Engine, filename: str, contents: str, actor: str) -> t
 
 
 def register(app: GuardedApp, engine: Engine) -> None:
+    @app.callback(Permission.EDIT_ITEMS, Output("bank-new-message", "children"), Input("bank-new-save", "n_clicks"),
+                  State("bank-new-code", "value"), State("bank-new-spec", "value"), State("bank-new-objective", "value"),
+                  State("bank-new-level", "value"), State("bank-new-topic", "value"), State("bank-new-language", "value"),
+                  State("bank-new-stem", "value"), *(State(f"bank-new-option-{x}", "value") for x in "ABCD"),
+                  State("bank-new-key", "value"), prevent_initial_call=True)
+    def new_item(clicks, code, spec, objective, level, topic, language, stem, a, b, c, d, key):
+        if not clicks:
+            raise PreventUpdate
+        if not (code or "").strip():
+            return message(t("new_item_code_needed"), "error")
+        options = tuple((label, (text or "").strip()) for label, text in zip("ABCD", (a, b, c, d)) if (text or "").strip())
+        tags = [(dim, (value or "").strip()) for dim, value in (("objective", objective), ("level", level),
+                                                                ("topic", topic)) if (value or "").strip()]
+        try:
+            content = bank.ItemContent(stem=(stem or "").strip(), options=options, language=(language or "nl").strip(),
+                                       key=tuple(k.strip() for k in (key or "").split("|") if k.strip()))
+            with Session(engine) as session:
+                version = bank.add_item(session, (code or "").strip(), content, author=current_user()["username"],
+                                        specification=spec or None, tags=tags)
+                number = version.number
+                session.commit()
+        except UserError as exc:
+            return message(str(exc), "error")
+        return html.Div([t("new_item_saved", code=code.strip(), version=number), " ",
+                         dcc.Link(t("open_item"), href=item_path(code.strip()))], className="message message-ok")
+
     @app.callback(Permission.EDIT_ITEMS, Output("bank-import-message", "children"),
                   Output("bank-text", "value"), Input("bank-upload", "contents"),
                   State("bank-upload", "filename"), prevent_initial_call=True)

@@ -26,7 +26,7 @@ from itembank.errors import ConflictError, UserError
 from itembank.permissions import Permission, allowed
 from itembank import figures
 from itembank.services import bank, item_statistics
-from itembank.services.bank import ItemContent
+from itembank.services.bank import LANGUAGES, ItemContent, Variant
 from itembank.text import t
 
 __all__ = ["PAGE", "register", "diff_view"]
@@ -164,6 +164,13 @@ def _edit_form(v: Any) -> list[Any]:
                               className="wide")]) for label in LABELS[:max(4, len(options))]],
         html.Label(t("edit_key"), htmlFor="bank-edit-key"),
         dcc.Input(id="bank-edit-key", value="|".join(content.key)),
+        html.Div(className="pair", children=[
+            html.Label([t("edit_language"), dcc.Dropdown(sorted(LANGUAGES), content.language, id="bank-edit-language",
+                                                         clearable=False)]),
+            html.Label([t("edit_variant"), dcc.Dropdown([{"label": t(f"variant_{v.value}"), "value": v.value}
+                                                         for v in Variant], content.variant.value,
+                                                        id="bank-edit-variant", clearable=False)])]),
+        html.P(t("edit_translation_hint"), className="muted"),
         html.Label(t("edit_note"), htmlFor="bank-edit-note"),
         dcc.Input(id="bank-edit-note", className="wide", placeholder=t("edit_note_placeholder")),
         html.Div(html.Button(t("edit_save"), id="bank-edit-save", className="primary"), className="buttons"),
@@ -231,8 +238,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("bank-edit-save", "n_clicks"), State("bank-item-code", "data"),
                   State("bank-edit-base", "data"), State("bank-edit-stem", "value"),
                   State({"type": "bank-edit-option", "label": ALL}, "value"), State("bank-edit-key", "value"),
-                  State("bank-edit-note", "value"), prevent_initial_call=True)
-    def save_edit(clicks, code: str, base: int, stem: str, _options, key: str, note: str | None):
+                  State("bank-edit-note", "value"), State("bank-edit-language", "value"),
+                  State("bank-edit-variant", "value"), prevent_initial_call=True)
+    def save_edit(clicks, code: str, base: int, stem: str, _options, key: str, note: str | None,
+                  language: str | None = None, variant: str | None = None):
         if not clicks:
             raise PreventUpdate
         # the option inputs, by label, from the pattern-matching states
@@ -242,7 +251,9 @@ def register(app: GuardedApp, engine: Engine) -> None:
             with Session(engine) as session:
                 version = bank.revise_item(session, code, based_on=int(base), author=current_user()["username"],
                                            change_note=note or "", stem=(stem or "").strip(), options=options,
-                                           key=tuple(k.strip() for k in (key or "").split("|") if k.strip()))
+                                           key=tuple(k.strip() for k in (key or "").split("|") if k.strip()),
+                                           **({"language": language} if language else {}),
+                                           **({"variant": variant} if variant else {}))
                 number = version.number
                 numbers = [v.number for v in bank.get_item(session, code).versions]
                 session.commit()

@@ -43,7 +43,8 @@ def step(client, to: str, number: int, comment: str = "checked") -> str:
     return json.dumps(post(client, body))
 
 
-def edit(client, base: int, stem: str, note: str = "clearer stem") -> str:
+def edit(client, base: int, stem: str, note: str = "clearer stem", language: str = "nl",
+         variant: str = "standard") -> str:
     key = output_key(client, "..bank-item-message.children@")
     options = [{"id": {"type": "bank-edit-option", "label": x}, "property": "value", "value": f"option {x}"}
                for x in "ABCD"]
@@ -56,7 +57,9 @@ def edit(client, base: int, stem: str, note: str = "clearer stem") -> str:
                       {"id": "bank-edit-stem", "property": "value", "value": stem},
                       options,
                       {"id": "bank-edit-key", "property": "value", "value": "B"},
-                      {"id": "bank-edit-note", "property": "value", "value": note}],
+                      {"id": "bank-edit-note", "property": "value", "value": note},
+                      {"id": "bank-edit-language", "property": "value", "value": language},
+                      {"id": "bank-edit-variant", "property": "value", "value": variant}],
             "changedPropIds": ["bank-edit-save.n_clicks"]}
     return json.dumps(post(client, body))
 
@@ -213,3 +216,41 @@ def test_a_translation_is_compared_side_by_side(client) -> None:
     shown = json.dumps(post(client, body))
     assert "diff-old" in shown and "diff-new" in shown and "Ins" not in shown  # two texts, no word diff
     assert "language nl" in shown and "language en" in shown
+
+
+def test_a_translation_is_saved_as_a_version_of_the_same_item(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        current = item_bank.get_item(s, CODE).current_number
+    login(client, "a.dekker")
+    saved = edit(client, current, "Which glove protects against cuts?", note="English translation", language="en")
+    assert f"version {current + 1}" in saved
+    with Session(engine) as s:
+        v = item_bank.get_version(s, CODE)
+        assert (v.language, v.variant.value, v.key) == ("en", "standard", ["B"])
+    engine.dispose()
+
+
+def _new_item(client, **fields) -> str:
+    values = {"bank-new-save": 1, "bank-new-code": "VCA-LO1-K-99", "bank-new-spec": "VCA-BASIS-2025",
+              "bank-new-objective": "LO1", "bank-new-level": "K", "bank-new-topic": "", "bank-new-language": "nl",
+              "bank-new-stem": "Wie is verantwoordelijk voor de RI&E?", "bank-new-option-A": "De werkgever",
+              "bank-new-option-B": "De werknemer", "bank-new-option-C": "De klant", "bank-new-option-D": "",
+              "bank-new-key": "A", **fields}
+    body = callback_request(client.dash_app, "bank-new-message.children", **values)
+    body["changedPropIds"] = ["bank-new-save.n_clicks"]
+    return json.dumps(post(client, body))
+
+
+def test_a_writer_writes_a_new_item_as_a_draft(client, bank: Path) -> None:
+    login(client, "a.dekker")
+    assert "key E is not among the options" in _new_item(client, **{"bank-new-key": "E"})
+    assert "Give the new item a code" in _new_item(client, **{"bank-new-code": " "})
+    assert "Saved: VCA-LO1-K-99 version 1" in _new_item(client)
+    assert "already exists" in _new_item(client)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        v = item_bank.get_version(s, "VCA-LO1-K-99")
+        assert (v.author, v.review.status.value, v.key, sorted(t.code for t in v.tags)) == (
+            "a.dekker", "draft", ["A"], ["K", "LO1"])
+    engine.dispose()
