@@ -99,7 +99,13 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
     try:
         with Session(engine) as session:
             item = bank.get_item(session, code)
-            numbers = [v.number for v in sorted(item.versions, key=lambda v: v.number)]
+            ordered = sorted(item.versions, key=lambda v: v.number)
+            numbers = [v.number for v in ordered]
+            # compare the newest version with the one before it in the same language and variant
+            # (the version it revised), else with the first
+            newest = ordered[-1]
+            earlier = [v.number for v in ordered[:-1] if (v.language, v.variant) == (newest.language, newest.variant)]
+            compare_from = earlier[-1] if earlier else numbers[0]
             spec = item.specification.code if item.specification else "–"
             history = bank.item_history(session, code)
     except UserError as exc:
@@ -131,7 +137,7 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
             html.Section([
                 html.H3(t("diff_title")),
                 html.Div(className="pair", children=[
-                    dcc.Dropdown(choices, numbers[0], id="bank-diff-a", clearable=False),
+                    dcc.Dropdown(choices, compare_from, id="bank-diff-a", clearable=False),
                     dcc.Dropdown(choices, numbers[-1], id="bank-diff-b", clearable=False)]),
                 html.Div(id="bank-diff"),
                 html.Details([html.Summary(t("edit_title")), html.Div(id="bank-edit-form")], id="bank-edit",
