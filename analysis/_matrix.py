@@ -107,7 +107,8 @@ def _covariance(x: np.ndarray) -> np.ndarray:
     col_sum = x.sum(axis=0)
     if not np.isnan(col_sum).any():
         cross = x.T @ x
-        return (cross - np.outer(col_sum, col_sum) / n) / (n - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # one candidate: undefined, NaN
+            return (cross - np.outer(col_sum, col_sum) / n) / (n - 1)
     seen = ~np.isnan(x)
     m = seen.astype(np.float64)
     col_mean = np.nansum(x, axis=0) / m.sum(axis=0)

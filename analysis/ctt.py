@@ -106,11 +106,15 @@ def _moments_complete(x: np.ndarray, t: np.ndarray) -> _ItemTotalMoments:
     tc = t - t.mean()  # shift for accuracy; covariances do not change
     n = x.shape[0]
     mean = x.sum(axis=0) / n
-    var_item = (np.einsum("ij,ij->j", x, x) - n * mean * mean) / (n - 1)
-    # Below a relative 1e-12 the difference is rounding noise: the item is constant.
-    var_item[var_item <= 1e-12 * (mean * mean + 1e-300)] = 0.0
-    cov_it = (tc @ x) / (n - 1)
-    var_total = np.full(k, float(tc @ tc) / (n - 1))
+    # One candidate: variances and covariances (divisor n - 1) are undefined, so every
+    # correlation is NaN, as R's var() and cor() give NA; p and the means are still defined.
+    dof = np.float64(n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_item = (np.einsum("ij,ij->j", x, x) - n * mean * mean) / dof
+        # Below a relative 1e-12 the difference is rounding noise: the item is constant.
+        var_item[var_item <= 1e-12 * (mean * mean + 1e-300)] = 0.0
+        cov_it = (tc @ x) / dof
+        var_total = np.full(k, np.float64(tc @ tc) / dof)
     return _ItemTotalMoments(
         n=np.full(k, x.shape[0]), mean=mean, var_item=var_item, cov_it=cov_it, var_total=var_total,
         trace=var_item.sum(), grand=var_total[0], rows=cov_it, diag=var_item, undefined_left=None,

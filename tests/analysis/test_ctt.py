@@ -898,3 +898,18 @@ def test_split_half_with_a_constant_half_is_undefined() -> None:
                       "q2": [1, 1, 1, 1, np.nan, 0]})
     for order in ([0, 1, 2, 3, 4, 5], [2, 3, 0, 4, 5, 1], [4, 0, 1, 5, 3, 2]):
         assert math.isnan(reliability(x.iloc[order]).split_half)
+
+
+def test_one_candidate_gives_p_and_no_correlations() -> None:
+    """With a single candidate the p-values are defined, every variance and correlation is not
+    (divisor n - 1 = 0): NaN, as R's var() and cor() give NA, not a crash."""
+    import warnings
+
+    x = pd.DataFrame([[1, 0, 1]], columns=["a", "b", "c"], index=["c1"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no RuntimeWarning either
+        stats = ctt.item_statistics(x)
+        rel = ctt.reliability(x)
+    assert stats["p"].tolist() == [1.0, 0.0, 1.0]
+    assert stats[["rit", "rir", "alpha_if_deleted"]].isna().all().all()
+    assert np.isnan(rel.alpha) and rel.n_candidates == 1
