@@ -16,8 +16,9 @@ from analysis.flags import SEVERITIES, item_messages
 from itembank.text import t
 from itembank.display import rounded, rounded_against, rounded_percent, shown, shown_against, shown_percent
 from itembank.services.dif import SittingDif
+from itembank.services.previews import pass_counts
 from itembank.services.item_analysis import AdministrationAnalysis
-from itembank.scoring import ANNULLED, format_fraction
+from itembank.scoring import format_fraction
 
 __all__ = ["SEVERITY_RANK", "summary", "decision_text", "dif_badges", "dif_rows", "item_rows", "option_rows",
            "item_flags", "item_details"]
@@ -29,9 +30,7 @@ SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 def summary(a: AdministrationAnalysis) -> list[tuple[str, str, str]]:
     """(label, value, explanation) for the administration's headline figures."""
     result = a.result
-    judged = result.candidates[result.candidates["outcome"] != ANNULLED]
-    n = len(judged)
-    passed = int((judged["outcome"] == result.rules.pass_label).sum())
+    passed, n = pass_counts(result.candidates, pass_label=result.rules.pass_label)
     cut = result.cuts.get("total")
     maximum = result.maxima["total"]
     return [

@@ -226,7 +226,6 @@ TEXT: Mapping[str, str] = {
     "action_keep": "Keep as it is",
     "keep_preview": "Keeping {item} as it is changes no score: its critical flags count as answered in the release "
                     "checklist, with your reason. Confirm to record it.",
-    "kept_recorded": "Recorded: {item} is kept as it is.",
     "action_options_label": "Option(s)",
     "action_weight_label": "New weight (0 or more; 1 = as on the form)",
     "action_withdraw_label": "Decision to withdraw",

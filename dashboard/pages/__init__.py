@@ -13,14 +13,14 @@ reviewer's queue), ``/blueprints``, ``/assembly``, ``/audit``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from itembank.permissions import Permission
+from itembank.permissions import Permission, allowed
 
-__all__ = ["Page", "SITTING_TABS", "resolve", "sitting_path"]
+__all__ = ["Page", "SITTING_TABS", "allowed_tabs", "resolve", "sitting_path"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,13 @@ def pages() -> list[Page]:
 
     return [overview.PAGE, review.PAGE, cut_score.PAGE, release.PAGE, bank.PAGE, bank_review.PAGE, bank_item.PAGE,
             blueprints.PAGE, assembly.PAGE, audit.PAGE]
+
+
+def allowed_tabs(roles: Iterable[str]) -> set[str]:
+    """The sitting pages (:data:`SITTING_TABS`) ``roles`` may open, each by its own page's
+    permission."""
+    needs = {page.name: page.permission for page in pages()}
+    return {name for name, _ in SITTING_TABS if allowed(roles, needs[name])}
 
 
 def resolve(path: str) -> tuple[Page, dict[str, str]] | None:

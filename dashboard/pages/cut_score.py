@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from dashboard.auth import current_user
 from dashboard.components import cards, grid, message, sitting_tabs
 from dashboard.guard import GuardedApp
-from dashboard.pages import Page
+from dashboard.pages import Page, allowed_tabs
 from itembank import figures
 from itembank.display import shown_percent
 from itembank.errors import UserError
@@ -163,9 +163,9 @@ def _fix_box() -> html.Div:
 
 
 def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
-    from dashboard.pages.review import allowed_tabs, not_ready
+    from dashboard.pages.review import not_ready
 
-    tabs = sitting_tabs(code, "cut_score", allowed_tabs(user))
+    tabs = sitting_tabs(code, "cut_score", allowed_tabs(user.get("roles", [])))
     missing = not_ready(engine, code)
     if missing is not None:
         return html.Div([tabs, missing])

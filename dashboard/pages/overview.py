@@ -16,17 +16,12 @@ from sqlalchemy.orm import Session
 
 from dashboard.components import message
 from dashboard.guard import GuardedApp
-from dashboard.pages import SITTING_TABS, Page, sitting_path
-from itembank.permissions import Permission, allowed
+from dashboard.pages import SITTING_TABS, Page, allowed_tabs, sitting_path
+from itembank.permissions import Permission
 from itembank.services.overview import SittingState, administration_states
 from itembank.text import t
 
 __all__ = ["PAGE", "register", "cut_text"]
-
-#: The page each sitting tab needs.
-TAB_PERMISSION = {"review": Permission.SEE_ANALYSIS, "cut_score": Permission.SEE_ANALYSIS,
-                  "release": Permission.RELEASE}
-
 
 def cut_text(rule: dict[str, Any] | None) -> str:
     """A cut-score rule as the committee reads it: "65 %", "28 points", "70 % with guessing"."""
@@ -37,9 +32,9 @@ def cut_text(rule: dict[str, Any] | None) -> str:
     return t(key, value=value) if key else t("cut_other", kind=kind)
 
 
-def _row(state: SittingState, roles: list[str]) -> html.Tr:
+def _row(state: SittingState, may_open: set[str]) -> html.Tr:
     links = [dcc.Link(t(key), href=sitting_path(state.code, name), className="button-link")
-             for name, key in SITTING_TABS if allowed(roles, TAB_PERMISSION[name]) and not state.missing]
+             for name, key in SITTING_TABS if name in may_open and not state.missing]
     status = (html.Ul([html.Li(m) for m in state.missing], className="missing") if state.missing
               else t(f"stage_{state.stage.replace(' ', '_')}"))
     return html.Tr([
@@ -55,7 +50,7 @@ def _row(state: SittingState, roles: list[str]) -> html.Tr:
 def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
     with Session(engine) as session:
         states = administration_states(session)
-    roles = user.get("roles", [])
+    may_open = allowed_tabs(user.get("roles", []))
     if not states:
         return html.Div([html.H1(t("overview_title")), message(t("no_sittings"))])
     head = [t(k) for k in ("col_sitting", "col_form", "col_date", "col_candidates", "col_rule_set", "col_decisions",
@@ -64,7 +59,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
         html.H1(t("overview_title")),
         html.P(t("overview_intro"), className="muted"),
         html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
-                    html.Tbody([_row(s, roles) for s in states])], className="overview", id="sittings"),
+                    html.Tbody([_row(s, may_open) for s in states])], className="overview", id="sittings"),
     ])
 
 

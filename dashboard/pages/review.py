@@ -25,7 +25,7 @@ from dashboard import views
 from dashboard.auth import current_user
 from dashboard.components import cards, grid, message, numeric_column, sitting_tabs
 from dashboard.guard import GuardedApp
-from dashboard.pages import Page
+from dashboard.pages import Page, allowed_tabs
 from itembank import figures, scoring
 from itembank.display import shown, shown_percent
 from itembank.errors import UserError
@@ -41,18 +41,10 @@ from itembank.services.release_checklist import keep_flags, kept_flags
 from itembank.services.previews import DecisionPreview, preview_decision, preview_withdrawal
 from itembank.text import t
 
-__all__ = ["PAGE", "register", "allowed_tabs", "not_ready"]
+__all__ = ["PAGE", "register", "not_ready"]
 
 ACTIONS = ("void", "accept", "rekey", "weight", "withdraw", "keep")
 FLIPS_LISTED = 50  # candidates listed in a preview; the count is always complete
-
-
-def allowed_tabs(user: dict[str, Any]) -> set[str]:
-    """The sitting pages ``user`` may open."""
-    from dashboard.pages.overview import TAB_PERMISSION
-
-    roles = user.get("roles", [])
-    return {name for name, needs in TAB_PERMISSION.items() if allowed(roles, needs)}
 
 
 def not_ready(engine: Engine, code: str) -> Any | None:
@@ -128,7 +120,7 @@ def _actions() -> html.Div:
 
 
 def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
-    tabs = sitting_tabs(code, "review", allowed_tabs(user))
+    tabs = sitting_tabs(code, "review", allowed_tabs(user.get("roles", [])))
     missing = not_ready(engine, code)
     if missing is not None:
         return html.Div([tabs, missing])
@@ -435,10 +427,10 @@ def register(app: GuardedApp, engine: Engine) -> None:
         try:
             with Session(engine) as session:
                 if pending["action"] == "keep":
-                    keep_flags(session, code, pending["item"], reason=pending["reason"], actor=user["username"])
+                    kept = keep_flags(session, code, pending["item"], reason=pending["reason"], actor=user["username"])
                     session.commit()
-                    return None, None, True, True, message(t("kept_recorded", item=pending["item"]), "ok"), \
-                        (refresh or 0) + 1
+                    text = t("kept_recorded", item=kept.item, flags=", ".join(t(f"flag_{c}") for c in kept.codes))
+                    return None, None, True, True, message(text, "ok"), (refresh or 0) + 1
                 if pending["action"] == "withdraw":
                     row = committee.withdraw_decision(session, pending["withdraw"], reason=pending["reason"],
                                                       actor=user["username"])

@@ -185,6 +185,12 @@ def calibration_table(session: Session, calibration: Calibration) -> pd.DataFram
     return table
 
 
+def _item_record(ci: CalibrationItem) -> dict[str, float]:
+    """A stored item's parameters, infit and outfit, NaN where none was stored."""
+    return {**{k: (np.nan if v is None else v) for k, v in ci.parameters.items()},
+            "infit": np.nan if ci.infit is None else ci.infit, "outfit": np.nan if ci.outfit is None else ci.outfit}
+
+
 def current_parameters(session: Session, version_ids: list[int] | None = None, *,
                        models: tuple[str, ...] = irt.MODELS) -> pd.DataFrame:
     """Per item version, the parameters of its newest calibration among ``models``.
@@ -206,8 +212,7 @@ def current_parameters(session: Session, version_ids: list[int] | None = None, *
     for ci, model, cal_id, at, admin in session.execute(query).all():
         newest[ci.item_version_id] = {  # ordered oldest first: the last one wins
             "model": model, "calibration_id": cal_id, "administration": admin, "calibrated_at": at,
-            **{k: (np.nan if v is None else v) for k, v in ci.parameters.items()},
-            "infit": np.nan if ci.infit is None else ci.infit, "outfit": np.nan if ci.outfit is None else ci.outfit}
+            **_item_record(ci)}
     frame = pd.DataFrame.from_dict(newest, orient="index")
     frame.index.name = "item_version_id"
     return frame
@@ -350,16 +355,10 @@ def sitting_information(session: Session, administration: str, *, cut: float | N
     except UserError:
         return None
     codes = {vid: code for code, vid in _version_ids(session, row)}
-    records = {codes[ci.item_version_id]: {**ci.parameters,
-                                           "infit": np.nan if ci.infit is None else ci.infit,
-                                           "outfit": np.nan if ci.outfit is None else ci.outfit}
-               for ci in row.items}
-    items = pd.DataFrame.from_dict(records, orient="index").astype(float)
-    for column in ("a", "b", "c"):
-        if column not in items.columns:
-            items[column] = 1.0 if column == "a" else 0.0
-    items["c"] = items["c"].fillna(0.0)
-    items["a"] = items["a"].fillna(1.0)  # rasch / 1pl: a common slope of 1 (D = 1)
+    items = pd.DataFrame.from_dict({codes[ci.item_version_id]: _item_record(ci) for ci in row.items},
+                                   orient="index").astype(float)
+    # every dichotomous model stores a and b (rasch and 1pl a common slope); c only the 3pl
+    items["c"] = items["c"].fillna(0.0) if "c" in items else 0.0
     usable = items[(items["a"] > 0) & items["b"].notna()]
     grid = np.linspace(-4.0, 4.0, 81) if theta is None else np.asarray(theta, dtype=float)
     info = irt.information(usable[["a", "b", "c"]], grid, model="3pl").sum(axis=1).to_numpy()

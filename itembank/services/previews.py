@@ -32,8 +32,8 @@ from itembank.services.administrations import get_administration
 from itembank.services.results import latest_release, release_table
 from itembank.storage.models import Release
 
-__all__ = ["OutcomeChange", "DecisionPreview", "CutPreview", "compare_results", "pass_rate", "preview_decision",
-           "preview_withdrawal", "preview_cut", "preview_release", "compare_releases"]
+__all__ = ["OutcomeChange", "DecisionPreview", "CutPreview", "compare_results", "pass_counts", "pass_rate", "preview_decision",
+           "preview_withdrawal", "preview_cut", "preview_release", "compare_releases", "compare_release_rows"]
 
 
 @dataclass(frozen=True)
@@ -80,16 +80,19 @@ class DecisionPreview:
     alpha_after: float
 
 
-def _pass_rate(table: pd.DataFrame, pass_label: str) -> float:
-    judged = table[table["outcome"] != scoring.ANNULLED]
-    return float((judged["outcome"] == pass_label).mean()) if len(judged) else float("nan")
+def pass_counts(table: pd.DataFrame, *, pass_label: str = "pass") -> tuple[int, int]:
+    """(passed, judged) of a results table (or a scoring result's ``candidates``, any table
+    with an ``outcome`` column): candidates whose outcome is ``pass_label``, and candidates
+    scored, annulled results left out of both."""
+    judged = table["outcome"] != scoring.ANNULLED
+    return int((table["outcome"][judged] == pass_label).sum()), int(judged.sum())
 
 
 def pass_rate(table: pd.DataFrame, *, pass_label: str = "pass") -> float:
-    """The pass rate of a results table (RESULTS columns): candidates whose outcome is
-    ``pass_label`` / candidates scored, annulled results left out of both (NaN when nobody
-    is left). The one definition the previews, the release summary and the reports use."""
-    return _pass_rate(table, pass_label)
+    """The pass rate: passed / judged (:func:`pass_counts`; NaN when nobody is left). The one
+    definition the previews, the release summary, the dashboard and the reports use."""
+    passed, judged = pass_counts(table, pass_label=pass_label)
+    return passed / judged if judged else float("nan")
 
 
 def _one(table: pd.DataFrame, column: str) -> str:
@@ -101,13 +104,13 @@ def compare_results(before: pd.DataFrame | None, after: pd.DataFrame, *, pass_la
     """Summary of what changes from ``before`` to ``after`` (RESULTS tables as text)."""
     if before is None:
         return OutcomeChange(None, _one(after, "max"), None, _one(after, "cut"), None,
-                             _pass_rate(after, pass_label), pd.DataFrame(
+                             pass_rate(after, pass_label=pass_label), pd.DataFrame(
                                  columns=["candidate", "outcome_before", "outcome_after", "total_before", "total_after"]))
     joined = before[["candidate", "outcome", "total"]].merge(
         after[["candidate", "outcome", "total"]], on="candidate", how="inner", suffixes=("_before", "_after"))
     flipped = joined[joined["outcome_before"] != joined["outcome_after"]]
     return OutcomeChange(_one(before, "max"), _one(after, "max"), _one(before, "cut"), _one(after, "cut"),
-                         _pass_rate(before, pass_label), _pass_rate(after, pass_label),
+                         pass_rate(before, pass_label=pass_label), pass_rate(after, pass_label=pass_label),
                          flipped[["candidate", "outcome_before", "outcome_after", "total_before", "total_after"]])
 
 
@@ -190,6 +193,12 @@ def compare_releases(session: Session, administration: str, revision: int) -> Ou
     admin = get_administration(session, administration)
     rows = {r.revision: r for r in session.scalars(select(Release).where(
         Release.administration_id == admin.id, Release.revision.in_([revision - 1, revision])))}
-    before = release_table(rows[revision - 1].snapshot) if revision - 1 in rows else None
-    pass_label = scoring.load_rule_set(rows[revision].snapshot["rule_set"]["text"], source="release").pass_label
-    return compare_results(before, release_table(rows[revision].snapshot), pass_label=pass_label)
+    return compare_release_rows(rows.get(revision - 1), rows[revision])
+
+
+def compare_release_rows(before: Release | None, after: Release) -> OutcomeChange:
+    """What the stored release ``after`` changed against ``before`` (None: a first release),
+    under the pass label of ``after``'s rule set."""
+    pass_label = scoring.load_rule_set(after.snapshot["rule_set"]["text"], source="release").pass_label
+    return compare_results(release_table(before.snapshot) if before is not None else None,
+                           release_table(after.snapshot), pass_label=pass_label)

@@ -4,7 +4,7 @@ them back (the release page, issue 12 item 6).
 * :func:`list_releases`: every release, newest first, with who made it and when, its content
   hash, whether the stored snapshot still matches that hash
   (:func:`itembank.services.results.verify_release`) and what it changed against the release
-  before it (:func:`itembank.services.previews.compare_releases`).
+  before it (:func:`itembank.services.previews.compare_release_rows`).
 * :func:`list_result_revisions`: every objection and annulment, oldest first, with the
   candidate's result after it.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itembank.services.administrations import get_administration
-from itembank.services.previews import OutcomeChange, compare_releases
+from itembank.services.previews import OutcomeChange, compare_release_rows
 from itembank.services.results import verify_release
 from itembank.storage.models import Candidate, Release, ResultRevision
 
@@ -55,9 +55,11 @@ def list_releases(session: Session, administration: str) -> list[ReleaseRecord]:
     """Every release of ``administration``, newest first."""
     admin = get_administration(session, administration)
     rows = session.scalars(select(Release).where(Release.administration_id == admin.id)
-                           .order_by(Release.revision.desc())).all()
-    return [ReleaseRecord(r.revision, r.created_at, r.created_by, r.note or "", r.content_hash, verify_release(r),
-                          compare_releases(session, administration, r.revision)) for r in rows]
+                           .order_by(Release.revision)).all()
+    # each release against the one loaded just before it: one query, each snapshot read here
+    records = [ReleaseRecord(r.revision, r.created_at, r.created_by, r.note or "", r.content_hash, verify_release(r),
+                             compare_release_rows(rows[k - 1] if k else None, r)) for k, r in enumerate(rows)]
+    return records[::-1]
 
 
 def list_result_revisions(session: Session, administration: str) -> list[RevisionRecord]:

@@ -77,7 +77,8 @@ def test_keeping_an_item_as_it_is_answers_its_flags_in_the_release_checklist(cli
     shown = decide(client, "review-preview-button", action="keep", item=demo.TWO_ANSWERS,
                    reason="both answers are defensible; the key stays")
     assert "changes no score" in json.dumps(shown)
-    decide(client, "review-confirm-button", pending=shown["review-pending"]["data"])
+    done = decide(client, "review-confirm-button", pending=shown["review-pending"]["data"])
+    assert f"Recorded: {demo.TWO_ANSWERS} is kept as it is (negative Rir" in json.dumps(done["review-action-message"])
     engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
         kept = kept_flags(s, demo.ADMIN_CODE)
