@@ -320,12 +320,12 @@ def current_parameters(session: Session, version_ids: list[int] | None = None, *
 
     Indexed by ``item_version_id``: ``model``, ``calibration_id``, ``administration``,
     ``calibrated_at``, ``scale`` (``base``, ``linked``, ``unlinked`` or ``not linked``),
-    ``link_A``, ``link_B``, ``newer_unlinked`` (the id of a newer calibration of this version
+    ``link_A``, ``link_B``, ``link_method`` (None for the base), ``newer_unlinked`` (the id of a newer calibration of this version
     that is not on the bank scale, else NaN), then every parameter column stored (``a``,
     ``b``, ``c``, ``b1``…, ``se_*``; NaN where a model has none) and ``infit``, ``outfit``.
     """
     head = ["model", "calibration_id", "administration", "calibrated_at", "scale", "link_A", "link_B",
-            "newer_unlinked"]
+            "link_method", "newer_unlinked"]
     if version_ids is not None and not version_ids:
         return pd.DataFrame(columns=head)
     state = _scale_state(session)
@@ -346,7 +346,8 @@ def current_parameters(session: Session, version_ids: list[int] | None = None, *
             status = "older scale"
         chosen[ci.item_version_id] = {
             "model": c.model, "calibration_id": cal_id, "administration": c.administration,
-            "calibrated_at": c.created_at, "scale": status, "link_A": A, "link_B": B, **record}
+            "calibrated_at": c.created_at, "scale": status, "link_A": A, "link_B": B,
+            "link_method": c.link.method if on and c.link is not None else None, **record}
     for vid, row in chosen.items():
         newer = newest_any[vid]
         row["newer_unlinked"] = float(newer) if newer != row["calibration_id"] else np.nan
