@@ -76,6 +76,8 @@ class AssemblyResult:
     ``match_reference``), the summed earlier uses ``times_used +
     exposure_rate`` (``spread_exposure``) or 0 (``feasible``). ``verification`` is the table of
     every independent check (all passed, else :class:`VerificationError` was raised).
+    ``target_information`` (objective ``target_information`` only): each form's test
+    information at the target thetas, in the order of ``target_tif``.
     """
 
     forms: list[list[int]]
@@ -86,6 +88,7 @@ class AssemblyResult:
     solve_seconds: float
     verification: pd.DataFrame
     message: str = ""
+    target_information: list[list[float]] | None = None  # per form, I(theta_k) at the target points
 
 
 class _Rows:
@@ -768,6 +771,10 @@ def assemble(
     forms = [order_form(prep.pool, [int(i) for i in ids[chosen[f] == 1]]) for f in range(K)]
     report = verify(pool, forms, blueprint, enemies, options=opts)
     status = "optimal" if res.status == 0 else "time_limit"
+    at_targets = None
+    if opts.objective == "target_information":
+        thetas, _ = target_points(opts)
+        at_targets = [item_information(prep.pool.loc[f], thetas).sum(axis=0).tolist() for f in forms]
     return AssemblyResult(
         forms=forms,
         status=status,
@@ -777,4 +784,5 @@ def assemble(
         solve_seconds=seconds,
         verification=report,
         message=str(res.message),
+        target_information=at_targets,
     )

@@ -457,3 +457,66 @@ def test_the_link_table_migrates_up_and_down(db_url: str) -> None:
                 conn.execute(text("UPDATE calibration_links SET \"A\" = 2"))
     finally:
         eng.dispose()
+
+
+def test_max_information_uses_linked_parameters_on_the_bank_scale(engine: Engine) -> None:
+    """The same ten items (LO1-1..6, LO2-1..4) sat twice: PILOT by N(0, 1) (the base) and
+    PILOT2 by N(0.6, 1.3^2), each calibrated (2PL). PILOT2 is linked through all ten, and the
+    pool's a, b are then PILOT2's on the bank scale (a / A, A b + B). The form assembled with
+    max_information at theta = 0.5 (on the bank scale) is the best of all 60 the blueprint
+    allows, computed here from those bank-scale parameters; on PILOT2's own scale (where the
+    bank's 0.5 is (0.5 - B) / A) a different form would be best."""
+    from datetime import date
+    from itertools import combinations
+
+    from itembank.services import administrations, bank, blueprints
+    from itembank.services.bank import ItemContent
+
+    codes = [f"LO1-{i}" for i in range(1, 7)] + [f"LO2-{i}" for i in range(1, 5)]
+    rng = np.random.default_rng(8)
+    a, b = rng.uniform(0.5, 2.2, 10), rng.normal(0.0, 1.2, 10)
+
+    def responses(n: int, mean: float, sd: float, prefix: str) -> pd.DataFrame:
+        theta = rng.normal(mean, sd, n)
+        right = rng.random((n, 10)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))
+        return pd.DataFrame(np.where(right, "A", "B"), columns=codes, index=[f"{prefix}{i}" for i in range(n)])
+
+    with Session(engine) as s:
+        bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
+                               levels=[("K", "know")], actor="admin")
+        entries = []
+        for code in codes:
+            v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
+                              author="w", specification="S", tags=[("objective", code[:3]), ("level", "K")])
+            bank.set_status(s, code, 1, "in_review", actor="w")
+            bank.set_status(s, code, 1, "approved", actor="c")
+            entries.append(forms.FormEntry(v.id, part="theory"))
+        forms.freeze_form(s, "CAL", entries, actor="c")
+        for admin, on, (mean, sd) in (("PILOT", date(2026, 2, 1), (0.0, 1.0)), ("PILOT2", date(2026, 5, 1), (0.6, 1.3))):
+            administrations.add_administration(s, admin, "CAL", on=on, actor="sec")
+            administrations.add_responses(s, admin, responses(1500, mean, sd, admin), actor="sec")
+        cal.add_calibration(s, "PILOT", model="2pl", actor="analyst")
+        second = cal.add_calibration(s, "PILOT2", model="2pl", actor="analyst")
+        blueprints.add_blueprint(s, "S", "BP", cells={("LO1", "K"): 2, ("LO2", "K"): 1}, total_points=3, actor="c")
+        s.commit()
+        link = second.link
+        assert link.status == "linked" and link.n_common == 10
+        assert abs(link.A - 1.3) < 0.15 and abs(link.B - 0.6) < 0.15, (link.A, link.B)
+        own = cal.calibration_table(s, second.calibration)
+        on_bank = pd.DataFrame({"a": own["a"] / link.A, "b": link.A * own["b"] + link.B})
+        pool, _ = forms.load_pool(s, "S")
+        pool_ab = pool.set_index("item_code").loc[codes, ["a", "b"]]
+        np.testing.assert_allclose(pool_ab.to_numpy(), on_bank.loc[codes].to_numpy(), rtol=1e-12)
+
+        def best_form(params: pd.DataFrame, theta: float) -> set[str]:
+            info = irt.information(params[["a", "b"]], [theta]).iloc[0]
+            return set(max(((*lo1, lo2) for lo1 in combinations(codes[:6], 2) for lo2 in codes[6:]),
+                           key=lambda f: info[list(f)].sum()))
+
+        out = forms.assemble_forms(s, "S", "BP", freeze=False, actor="c",
+                                   options=AssemblyOptions(objective="max_information", cut_theta=0.5))
+        chosen = set(pool.loc[list(out.result.forms[0]), "item_code"])
+        assert chosen == best_form(on_bank, 0.5)
+        assert best_form(own, 0.5) != chosen  # unlinked parameters would have picked another form
+        info = irt.information(on_bank[["a", "b"]], [0.5]).iloc[0]
+        assert out.result.objective_value == pytest.approx(info[list(chosen)].sum(), rel=1e-9)
