@@ -93,3 +93,48 @@ def test_bad_target_points_are_named(tif: tuple, match: str) -> None:
     with pytest.raises(AssemblyInputError, match=match):
         assemble(pool_of(12, seed=3), choose(4), options=AssemblyOptions(objective="target_information",
                                                                          target_tif=tif))
+
+
+def test_target_tif_through_the_cli(demo_db, tmp_path) -> None:
+    """`itembank assemble --objective target_information --target-tif ...` on a copy of the demo
+    bank after `itembank calibrate`: the printed deviation and informations are those of the
+    assembled form computed from the stored (bank-scale) parameters; a malformed target is an
+    error naming the part, exit code 2."""
+    import shutil
+
+    from sqlalchemy.orm import Session
+    from typer.testing import CliRunner
+
+    from itembank import demo
+    from itembank.cli import app
+    from itembank.display import shown
+    from itembank.services import forms
+    from itembank.storage.db import make_engine
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    runner = CliRunner()
+    assert runner.invoke(app, ["calibrate", demo.ADMIN_CODE, "--model", "2pl", "--db", str(db)]).exit_code == 0
+    bad = runner.invoke(app, ["assemble", "--spec", demo.SPEC_CODE, "--blueprint", demo.BLUEPRINT_CODE,
+                              "--objective", "target_information", "--target-tif", "-1:4,zero:6", "--dry-run",
+                              "--db", str(db)])
+    assert bad.exit_code == 2 and "--target-tif: 'zero:6' is not theta:information" in bad.output
+    done = runner.invoke(app, ["assemble", "--spec", demo.SPEC_CODE, "--blueprint", demo.BLUEPRINT_CODE,
+                               "--objective", "target_information", "--target-tif", "-1:4,0:6,1:4", "--dry-run",
+                               "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert "solver optimal" in lines[0]
+    form_line = next(line for line in lines if line.startswith("form 1: information "))
+    printed = [float(v) for v in form_line.removeprefix("form 1: information ").split(" at ")[0].split(", ")]
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        pool, _ = forms.load_pool(s, demo.SPEC_CODE)
+        out = forms.assemble_forms(s, demo.SPEC_CODE, demo.BLUEPRINT_CODE, freeze=False, actor="t", options=AssemblyOptions(
+            objective="target_information", target_tif=((-1, 4), (0, 6), (1, 4)), mip_rel_gap=0.01))
+    engine.dispose()
+    info = item_information(pool.loc[out.result.forms[0]], THETAS).sum(axis=0)
+    assert printed == pytest.approx(info, abs=5e-4)
+    deviation = float(np.abs(info - np.array([4, 6, 4])).max())
+    assert f"Largest deviation from the target test information (-1: 4, 0: 6, 1: 4): {shown(deviation, 'irt_parameter')}" \
+        in done.output
