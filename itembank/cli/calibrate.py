@@ -33,6 +33,9 @@ def calibrate_cli(
     ] = False,
     linking: Annotated[LinkingChoice, typer.Option(
         "--linking", help="How common items link it to the bank scale")] = LinkingChoice.stocking_lord,
+    relink: Annotated[bool, typer.Option(
+        "--relink", help="Fit nothing: link ADMIN's newest calibration to the bank scale again (after more of "
+                         "its items are on the scale)")] = False,
     db: DbOption = None,
     user: UserOption = None,
 ) -> None:
@@ -43,6 +46,12 @@ def calibrate_cli(
     from itembank.progress import step
     from itembank.services import calibrations
 
+    if relink:
+        with bank_session(db) as session:
+            link = calibrations.relink_newest(session, admin, method=linking.value, base=base,
+                                              actor=current_user(user))
+            typer.echo(_scale_line(link, cal_id=link.calibration_id))
+        return
     with bank_session(db) as session, step(f"Calibrating {admin} ({model.value})"):
         stored = calibrations.add_calibration(session, admin, model=model.value, engine=engine.value,
                                               se=se.value, base=base, linking=linking.value,

@@ -95,6 +95,7 @@ __all__ = [
     "get_calibration",
     "link_calibration",
     "link_in_force",
+    "relink_newest",
 ]
 
 DICHOTOMOUS_MODELS = ("rasch", "1pl", "2pl", "3pl")
@@ -205,6 +206,18 @@ def add_calibration(session: Session, administration: str, *, model: str, actor:
     session.flush()
     link = link_calibration(session, row.id, method=linking, base=base, actor=actor)
     return CalibrationResult(row, fitted, item_fit, notes, link)
+
+
+def relink_newest(session: Session, administration: str, *, actor: str, method: str = "stocking_lord",
+                  base: bool = False) -> CalibrationLink:
+    """:func:`link_calibration` on the newest calibration of ``administration`` (any model)."""
+    admin = get_administration(session, administration)
+    cal_id = session.scalar(select(Calibration.id).where(Calibration.administration_id == admin.id)
+                            .order_by(Calibration.created_at.desc(), Calibration.id.desc()))
+    if cal_id is None:
+        raise UserError(f"administration {administration} has no stored calibration: run "
+                        f"'itembank calibrate {administration} --model 2pl' first")
+    return link_calibration(session, cal_id, actor=actor, method=method, base=base)
 
 
 def get_calibration(session: Session, calibration_id: int) -> Calibration:

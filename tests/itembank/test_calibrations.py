@@ -431,6 +431,12 @@ def test_an_unlinked_calibration_is_said_in_calibrate_and_items_show(two_sitting
     assert "A newer calibration (2) is not on the bank scale" in anchor.output
     new = runner.invoke(app, ["calibrate", "NEW", "--model", "2pl", "--db", db])
     assert "Bank scale: linked to calibration 1 through 10 common items (stocking_lord): A = " in new.output
+    # now R11..R20 are on the scale through NEW: THIRD can be linked without fitting it again
+    relinked = runner.invoke(app, ["calibrate", "THIRD", "--relink", "--db", db])
+    assert relinked.exit_code == 0, relinked.output
+    assert "Bank scale: linked to calibration 3 through 12 common items (stocking_lord)" in relinked.output
+    shown = runner.invoke(app, ["items", "show", "R11", "--db", db])
+    assert "IRT parameters (2pl, calibration 3 on NEW" in shown.output and "bank scale (linked: A " in shown.output
 
 
 def test_the_link_table_migrates_up_and_down(db_url: str) -> None:
@@ -520,3 +526,48 @@ def test_max_information_uses_linked_parameters_on_the_bank_scale(engine: Engine
         assert best_form(own, 0.5) != chosen  # unlinked parameters would have picked another form
         info = irt.information(on_bank[["a", "b"]], [0.5]).iloc[0]
         assert out.result.objective_value == pytest.approx(info[list(chosen)].sum(), rel=1e-9)
+
+
+def test_calibrations_stored_before_linking_get_their_link_in_the_migration(db_url: str, monkeypatch) -> None:
+    """A bank at 0004 with three calibrations of one specification: 2PL and 3PL of the demo
+    sitting, 2PL of a second sitting of the same form. Upgrading to 0005 makes the first the
+    base, the second the same sitting's scale (A = 1, B = 0), the third unlinked with a note;
+    the pool keeps the base sitting's parameters (the newest of its sitting: the 3PL)."""
+    from datetime import date
+
+    from alembic import command
+
+    from itembank.services import administrations
+    from itembank.storage.db import alembic_config, make_engine, migrate
+
+    eng = make_engine(db_url)
+    try:
+        command.downgrade(alembic_config(eng), "0004")
+        # as before 0005: nothing links, nothing reads links (the demo's assembly reads the pool)
+        monkeypatch.setattr(cal, "link_calibration", lambda *args, **kwargs: None)
+        monkeypatch.setattr(cal, "current_parameters", lambda *args, **kwargs: pd.DataFrame(columns=["a", "b", "c"]))
+        with Session(eng) as s:
+            demo.build_demo(s)
+            choices = administrations.get_responses(s, demo.ADMIN_CODE)
+            administrations.add_administration(s, "AGAIN", demo.FORM_CODE, on=date(2026, 5, 1), actor="sec")
+            administrations.add_responses(s, "AGAIN", choices.iloc[:400], actor="sec")
+            committee.assign_rule_set(s, "AGAIN", demo.RULE_SET_CODE, actor="sec")
+            ids = [cal.add_calibration(s, admin, model=model, actor="a").calibration.id
+                   for admin, model in ((demo.ADMIN_CODE, "2pl"), (demo.ADMIN_CODE, "3pl"), ("AGAIN", "2pl"))]
+            s.commit()
+        monkeypatch.undo()
+        migrate(eng)
+        with Session(eng) as s:
+            links = [cal.link_in_force(s, i) for i in ids]
+            assert [(k.status, k.method, k.A, k.B, k.base_id) for k in links] == [
+                ("base", None, 1.0, 0.0, ids[0]), ("linked", "same_sitting", 1.0, 0.0, ids[0]),
+                ("unlinked", None, None, None, None)]
+            assert "--relink" in links[2].note
+            current = cal.current_parameters(s)
+            assert set(current["calibration_id"]) == {ids[1]}
+            # and --relink's service links the unlinked one through its 38 usable common items
+            again = cal.relink_newest(s, "AGAIN", actor="a")
+            assert again.status == "linked" and again.n_common == 38
+            s.rollback()
+    finally:
+        eng.dispose()
