@@ -279,7 +279,8 @@ def _scale_state(session: Session) -> _ScaleState:
         .order_by(Calibration.created_at, Calibration.id)).all()
     state = {cid: _CalibrationState(cid, aid, code, spec, model, at, None) for cid, aid, code, spec, model, at in cals}
     bases: dict[int | None, tuple[Any, int, int]] = {}
-    for link in session.scalars(select(CalibrationLink).order_by(CalibrationLink.created_at, CalibrationLink.id)):
+    # by id, the order the rows were written in (a created_at can be back-dated by recorded_at)
+    for link in session.scalars(select(CalibrationLink).order_by(CalibrationLink.id)):
         c = state[link.calibration_id]
         c.link = link  # ordered oldest first: the last row of a calibration is in force
         if link.status == "base":
@@ -290,7 +291,7 @@ def _scale_state(session: Session) -> _ScaleState:
 def link_in_force(session: Session, calibration_id: int) -> CalibrationLink | None:
     """The calibration's link row in force (its newest), or None when it was never linked."""
     return session.scalar(select(CalibrationLink).where(CalibrationLink.calibration_id == calibration_id)
-                          .order_by(CalibrationLink.created_at.desc(), CalibrationLink.id.desc()))
+                          .order_by(CalibrationLink.id.desc()))
 
 
 _B_PARAMETER = re.compile(r"b\d*")

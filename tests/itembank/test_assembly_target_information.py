@@ -13,8 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from itembank.assembly import DEVIATION_FLOOR, AssemblyInputError, AssemblyOptions, BlueprintConstraint, assemble
-from itembank.assembly import item_information
+from itembank.assembly import (
+    DEVIATION_FLOOR,
+    AssemblyInputError,
+    AssemblyOptions,
+    BlueprintConstraint,
+    assemble,
+    item_information,
+)
 
 THETAS = np.array([-1.0, 0.0, 1.0])
 
