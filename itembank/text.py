@@ -259,6 +259,129 @@ TEXT: Mapping[str, str] = {
                    "draft for review, so the next form does not reuse the wrong key.",
     "carry_button": "Create the corrected version in the bank",
     "carried": "Created version {version} of {item} with the corrected key, as a draft for review.",
+    # --- IRT and DIF page (dashboard/pages/irt.py) ---
+    "tab_irt": "IRT and DIF",
+    "irt_intro": "Item response theory (IRT) describes each item by how difficult it is and how sharply it separates "
+                 "weaker from stronger candidates, and shows how precisely the test measures near the cut score. "
+                 "DIF shows items that work differently for groups of candidates of the same ability.",
+    "irt_calibrations_title": "Calibrations of this sitting (newest first)",
+    "irt_col_id": "No.",
+    "irt_col_model": "Model",
+    "irt_col_engine": "Engine",
+    "irt_col_date": "Date",
+    "irt_col_by": "By",
+    "irt_col_candidates": "Candidates",
+    "irt_col_converged": "Converged",
+    "irt_col_scale": "Bank scale",
+    "explain_irt_scale": "Whether the calibration's parameters are on the item bank's common scale, so they can be "
+                         "compared with other sittings and used to assemble forms (linked through items shared "
+                         "with earlier calibrations).",
+    "irt_scale_base": "defines the bank scale",
+    "irt_scale_linked": "linked ({method}, {n} common items; A {A}, B {B})",
+    "irt_scale_unlinked": "not on the bank scale: {note}",
+    "irt_scale_never": "never linked",
+    "irt_not_converged": "no (treat with care)",
+    "irt_choose_label": "Calibration shown below",
+    "irt_choose_none": "No calibration yet",
+    "irt_choose_option": "No. {id}: {model}, {when}",
+    "irt_none_yet": "Sitting {code} has no IRT calibration yet. A committee member can make one with the form on "
+                    "the right (or: itembank calibrate {code} --model 2pl).",
+    "irt_calibrate_title": "Calibrate (fit an IRT model)",
+    "irt_calibrate_intro": "Fits the model to this sitting's scores with the committee's decisions applied and stores "
+                           "it; earlier calibrations are kept.",
+    "irt_model_label": "Model",
+    "irt_model_rasch": "Rasch: difficulty only",
+    "irt_model_2pl": "2PL: difficulty and discrimination",
+    "irt_model_3pl": "3PL: also a guessing chance",
+    "irt_model_grm": "GRM: items worth several points (graded)",
+    "irt_model_pcm": "PCM: items worth several points (partial credit)",
+    "irt_calibrate_button": "Calibrate",
+    "irt_calibrating": "Calibrating… this can take a minute.",
+    "irt_calibrated": "Stored calibration {id} ({model}, {n} candidates; converged: {converged}). It is shown below.",
+    "irt_calibrate_failed": "Not calibrated: {reason}",
+    "irt_calibrate_committee_only": "Only a committee member can calibrate.",
+    "irt_facts": "Calibration {id}: {model}, engine {engine}, {when} by {by}, {n} candidates; log-likelihood "
+                 "{loglik}, AIC {aic}, BIC {bic}.",
+    "irt_no_cut": "The sitting has no cut score yet, so there is no ability (θ) at the cut.",
+    "irt_no_cut_theta": "The cut score lies outside what the test characteristic curve reaches: no ability (θ) at "
+                        "the cut.",
+    "irt_no_cut_theta_polytomous": "The numbers at the cut are given for rasch, 1pl, 2pl and 3pl calibrations; this "
+                                   "one shows the information curve only.",
+    "irt_card_theta": "Ability at the cut (θ cut)",
+    "irt_card_information": "Test information at the cut",
+    "irt_card_csem": "Measurement error at the cut (CSEM)",
+    "explain_irt_theta_cut": "The ability θ whose expected score equals the cut ({cut} of {maximum} points), on the "
+                             "test characteristic curve.",
+    "explain_irt_information": "How precisely the test measures at that ability: higher is more precise.",
+    "explain_irt_csem": "Conditional standard error of measurement, 1/√information: the uncertainty of an ability "
+                        "estimate at the cut. Smaller is better for a pass/fail decision.",
+    "irt_parameters_title": "Items: parameters and fit",
+    "irt_parameters_intro": "Difficulty (b) is the ability at which a candidate has an even chance of the item right; "
+                            "discrimination (a) how sharply it separates weaker from stronger candidates. Fit "
+                            "(infit, outfit) says how well the item fits the model: 1 is as expected, above 1.3 is "
+                            "noisier than the model expects. Rows marked 'misfit' deserve a look. Hover over a "
+                            "heading for more.",
+    "irt_col_a": "Discrimination (a)",
+    "irt_col_b": "Difficulty (b)",
+    "irt_col_c": "Guessing (c)",
+    "irt_col_threshold": "Step {name}",
+    "explain_irt_a": "Slope a: how sharply the item separates candidates below and above its difficulty. Around 1 is "
+                     "usual; near 0 or negative (often a wrong key) means the item does not measure the ability.",
+    "explain_irt_b": "Location b: the ability (θ, mean 0 and SD 1 in the calibrated sitting) where the chance of a "
+                     "right answer is halfway between guessing and 1. Higher is harder.",
+    "explain_irt_c": "Lower asymptote c: the chance that a very weak candidate still answers right (guessing).",
+    "explain_irt_threshold": "Threshold {name}: the ability where the next score step becomes the more likely one.",
+    "irt_col_se": "SE({name})",
+    "explain_irt_se": "Standard error of the parameter: how precisely the calibration estimates it.",
+    "irt_col_infit": "Infit (fit)",
+    "explain_irt_infit": "Infit mean square: how well the item fits the model for candidates near its difficulty. "
+                         "1 is as expected; above 1.3 is noisier than expected; below 0.7 more predictable.",
+    "irt_col_outfit": "Outfit (fit)",
+    "explain_irt_outfit": "Outfit mean square: as infit, but sensitive to unexpected answers far from the item's "
+                          "difficulty (a strong candidate missing an easy item).",
+    "irt_col_p": "p (fit)",
+    "explain_irt_fit_p": "Two-sided p-value of the fit statistic to its left: small means the misfit is unlikely to "
+                         "be chance alone.",
+    "irt_col_misfit": "Fits the model?",
+    "explain_irt_misfit": "'misfit' when infit or outfit is above {limit} and its p-value is below {alpha}.",
+    "irt_misfit_yes": "misfit",
+    "irtdif_title": "Differential item functioning (DIF)",
+    "irtdif_intro": "Do candidates of the same total score but from different groups have different chances on an "
+                    "item? Choose a candidate attribute and the group to compare (focal group) with the largest "
+                    "other group (reference). Items worth one point; each group needs at least {minimum} candidates.",
+    "irtdif_group_label": "Attribute",
+    "irtdif_group_none": "No candidate attributes recorded for this sitting",
+    "irtdif_group_pick": "Choose an attribute (e.g. language)",
+    "irtdif_focal_label": "Focal group",
+    "irtdif_focal_pick": "Choose a group",
+    "irtdif_focal_option": "{value} ({n} candidates)",
+    "irtdif_button": "Run DIF",
+    "irtdif_pick_group": "Choose an attribute first.",
+    "irtdif_heading": "DIF by {attribute}: focal group {focal} against reference group {reference}, matched on the "
+                      "total score. Group sizes: {sizes}.",
+    "irtdif_legend": "Mantel–Haenszel D-DIF = −2.35 ln(α_MH): negative favours the reference group. ETS classes: A "
+                     "negligible, B moderate, C large DIF (review C items). Logistic regression: p-values for "
+                     "uniform and non-uniform DIF and the change in Nagelkerke R², classed A/B/C by Zumbo & Thomas.",
+    "irtdif_col_ets": "ETS class",
+    "explain_irtdif_col_ets": "A negligible, B moderate, C large DIF (|MH D-DIF| ≥ 1.5 and significantly above 1).",
+    "irtdif_col_mh": "MH D-DIF",
+    "explain_irtdif_col_mh": "Mantel–Haenszel D-DIF on the ETS delta scale: negative favours the reference group.",
+    "irtdif_col_se": "SE",
+    "explain_irtdif_col_se": "Standard error of MH D-DIF.",
+    "irtdif_col_p": "p (MH)",
+    "explain_irtdif_col_p": "p-value of the Mantel–Haenszel chi-square test.",
+    "irtdif_col_p_uniform": "p uniform (LR)",
+    "explain_irtdif_col_p_uniform": "Logistic regression: p-value for uniform DIF (one group finds the item harder "
+                                    "at every score).",
+    "irtdif_col_p_nonuniform": "p non-uniform (LR)",
+    "explain_irtdif_col_p_nonuniform": "Logistic regression: p-value for non-uniform DIF (the difference depends on "
+                                       "the score).",
+    "irtdif_col_r2": "ΔR²",
+    "explain_irtdif_col_r2": "Change in Nagelkerke R² when group and group × score are added: the size of the DIF.",
+    "irtdif_col_zt": "LR class",
+    "explain_irtdif_col_zt": "Zumbo & Thomas class of ΔR²: A below 0.13, B 0.13–0.26, C above (with p < 0.05).",
+    "irtdif_col_n_focal": "n focal",
+    "irtdif_col_n_reference": "n reference",
     # --- cut-score page (dashboard/pages/cut_score.py) ---
     "cut_page_title": "Cut score (cesuur)",
     "cut_intro": "The committee proposes a cut score, with a standard-setting method or typed directly; the "

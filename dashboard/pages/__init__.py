@@ -42,7 +42,8 @@ class Page:
 
 
 #: The tabs of one sitting, in order: (page name, text key).
-SITTING_TABS = (("review", "tab_review"), ("cut_score", "tab_cut_score"), ("release", "tab_release"))
+SITTING_TABS = (("review", "tab_review"), ("irt", "tab_irt"), ("cut_score", "tab_cut_score"),
+                ("release", "tab_release"))
 
 
 def sitting_path(code: str, page: str) -> str:
@@ -56,9 +57,10 @@ def pages() -> list[Page]:
     """Every page, in menu order (imported here so a page module may import this one)."""
     from dashboard.pages import (assembly, audit, bank, bank_item, bank_review, blueprints, cut_score, overview,
                                  release, review)
+    from dashboard.pages import irt
 
-    return [overview.PAGE, review.PAGE, cut_score.PAGE, release.PAGE, bank.PAGE, bank_review.PAGE, bank_item.PAGE,
-            blueprints.PAGE, assembly.PAGE, audit.PAGE]
+    return [overview.PAGE, review.PAGE, irt.PAGE, cut_score.PAGE, release.PAGE, bank.PAGE, bank_review.PAGE,
+            bank_item.PAGE, blueprints.PAGE, assembly.PAGE, audit.PAGE]
 
 
 def allowed_tabs(roles: Iterable[str]) -> set[str]:
