@@ -339,12 +339,14 @@ TEXT: Mapping[str, str] = {
     "irt_col_outfit": "Outfit (fit)",
     "explain_irt_outfit": "Outfit mean square: as infit, but sensitive to unexpected answers far from the item's "
                           "difficulty (a strong candidate missing an easy item).",
-    "irt_col_p": "p (fit)",
+    "irt_col_infit_p": "p (infit)",
+    "irt_col_outfit_p": "p (outfit)",
     "explain_irt_fit_p": "Two-sided p-value of the fit statistic to its left: small means the misfit is unlikely to "
                          "be chance alone.",
     "irt_col_misfit": "Fits the model?",
     "explain_irt_misfit": "'misfit' when infit or outfit is above {limit} and its p-value is below {alpha}.",
     "irt_misfit_yes": "misfit",
+    "irt_misfit_no": "fits",
     "irtdif_title": "Differential item functioning (DIF)",
     "irtdif_intro": "Do candidates of the same total score but from different groups have different chances on an "
                     "item? Choose a candidate attribute and the group to compare (focal group) with the largest "

@@ -90,7 +90,7 @@ def parameter_rows(summary: irt_summary.CalibrationSummary) -> list[dict[str, An
             row[p], row[f"se_{p}"] = _number(r[p]), _number(r.get(f"se_{p}"))
         for f in ("infit", "infit_p", "outfit", "outfit_p"):
             row[f] = _number(r[f])
-        row["misfit"] = t("irt_misfit_yes") if bool(r["misfit"]) else ""
+        row["misfit"] = t("irt_misfit_yes") if bool(r["misfit"]) else t("irt_misfit_no")
         rows.append(row)
     return rows
 
@@ -112,14 +112,15 @@ def _parameter_columns(parameters: list[str]) -> list[dict[str, Any]]:
                         "headerTooltip": t("explain_irt_se"), **number})
     columns += [
         {"field": "infit", "headerName": t("irt_col_infit"), "headerTooltip": t("explain_irt_infit"), **fit},
-        {"field": "infit_p", "headerName": t("irt_col_p"), "headerTooltip": t("explain_irt_fit_p"), **p_value},
+        {"field": "infit_p", "headerName": t("irt_col_infit_p"), "headerTooltip": t("explain_irt_fit_p"), **p_value},
         {"field": "outfit", "headerName": t("irt_col_outfit"), "headerTooltip": t("explain_irt_outfit"), **fit},
-        {"field": "outfit_p", "headerName": t("irt_col_p"), "headerTooltip": t("explain_irt_fit_p"), **p_value},
+        {"field": "outfit_p", "headerName": t("irt_col_outfit_p"), "headerTooltip": t("explain_irt_fit_p"), **p_value},
         {"field": "misfit", "headerName": t("irt_col_misfit"), "headerTooltip": t(
             "explain_irt_misfit", limit=irt_summary.MISFIT_MEAN_SQUARE, alpha=irt_summary.MISFIT_ALPHA),
-         "minWidth": 110, "cellClass": "irt-misfit"},
+         "minWidth": 110,
+         "cellClassRules": {"irt-misfit": f"params.value == '{t('irt_misfit_yes')}'"}},
     ]
-    return columns
+    return [{**c, "wrapHeaderText": True, "autoHeaderHeight": True} for c in columns]
 
 
 def _at_cut(summary: irt_summary.CalibrationSummary) -> list[Any]:
@@ -175,7 +176,7 @@ def _dif_grid() -> Any:
                 "valueFormatter": {"function": f"params.value == null ? '–' : d3.format('.{places}f')(params.value)"},
                 **extra}
 
-    return grid("irt-dif-grid", [
+    columns = [
         {"field": "item", "headerName": t("col_item"), "minWidth": 120, "pinned": "left"},
         {"field": "ets_class", "headerName": t("irtdif_col_ets"), "headerTooltip": t("explain_irtdif_col_ets"),
          "minWidth": 70, "cellClassRules": {"dif-c": "params.value == 'C'", "dif-b": "params.value == 'B'"}},
@@ -186,7 +187,9 @@ def _dif_grid() -> Any:
          "minWidth": 70},
         {"field": "n_focal", "headerName": t("irtdif_col_n_focal"), "type": "numericColumn", "minWidth": 70},
         {"field": "n_reference", "headerName": t("irtdif_col_n_reference"), "type": "numericColumn", "minWidth": 70},
-    ], getRowId={"function": "params.data.item"})
+    ]
+    return grid("irt-dif-grid", [{**c, "wrapHeaderText": True, "autoHeaderHeight": True} for c in columns],
+                getRowId={"function": "params.data.item"})
 
 
 def _calibrate_form() -> html.Div:
@@ -239,14 +242,14 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
             ]),
             html.Aside(side, className="irt-side"),
         ]),
-        html.Section(className="irt-chosen", children=[
-            dcc.Loading(html.Div(id="irt-summary"), type="dot", delay_show=300),
-            dcc.Graph(id="irt-information", config={"displaylogo": False, "displayModeBar": False},
-                      style={"display": "none"}),
+        dcc.Loading(html.Div(id="irt-summary", className="irt-chosen"), type="dot", delay_show=300),
+        # hidden until a calibration is chosen (no empty chart and table before the first one)
+        html.Section(className="irt-chosen", id="irt-chosen", style={"display": "none"}, children=[
+            dcc.Graph(id="irt-information", config={"displaylogo": False, "displayModeBar": False}),
             html.H3(t("irt_parameters_title")),
             html.P(t("irt_parameters_intro"), className="muted"),
             grid("irt-parameters", [], getRowId={"function": "params.data.item"},
-                 rowClassRules={"flag-warning": "params.data.misfit != ''"}),
+                 rowClassRules={"flag-warning": f"params.data.misfit == '{t('irt_misfit_yes')}'"}),
         ]),
         html.Section(className="irt-dif", children=[
             html.H2(t("irtdif_title")),
@@ -294,15 +297,17 @@ def register(app: GuardedApp, engine: Engine) -> None:
         options = [{"label": t("irt_choose_option", id=f.id, model=f.model, when=f"{f.created_at:%Y-%m-%d %H:%M}"),
                     "value": f.id} for f in facts]
         ids = [f.id for f in facts]
-        # after a calibration (refresh) the new one, the newest; else keep the one chosen
-        value = chosen if chosen in ids and not isinstance(refresh, dict) else facts[0].id
         if isinstance(refresh, dict) and refresh.get("id") in ids:
-            value = refresh["id"]
+            value = refresh["id"]  # just calibrated: show the new one
+        elif chosen in ids:
+            value = chosen  # keep the one the user chose
+        else:
+            value = facts[0].id  # the newest
         return calibration_rows(facts), options, value, None
 
     @app.callback(Permission.SEE_ANALYSIS,
                   Output("irt-summary", "children"), Output("irt-information", "figure"),
-                  Output("irt-information", "style"), Output("irt-parameters", "columnDefs"),
+                  Output("irt-chosen", "style"), Output("irt-parameters", "columnDefs"),
                   Output("irt-parameters", "rowData"),
                   Input("irt-calibration", "value"), State("irt-code", "data"))
     def show_calibration(calibration_id: Any, code: str | None):

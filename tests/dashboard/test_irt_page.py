@@ -24,12 +24,13 @@ from itembank.services.administration_data import load_administration
 from itembank.services.dif import attribute_dif
 from itembank.storage.db import make_engine
 from itembank.storage.models import Administration, Calibration, Registration
+from tests.dashboard.conftest import needs_browser
 from tests.dashboard.test_auth import ITEM_TEXT, callback_request, login, route
 
 CODE = demo.ADMIN_CODE
 PAGE = f"/sitting/{CODE}/irt"
 LIST = "..irt-calibrations.rowData...irt-calibration.options...irt-calibration.value...irt-calibrations-message.children.."
-SHOW = ("..irt-summary.children...irt-information.figure...irt-information.style...irt-parameters.columnDefs..."
+SHOW = ("..irt-summary.children...irt-information.figure...irt-chosen.style...irt-parameters.columnDefs..."
         "irt-parameters.rowData..")
 CALIBRATE = "..irt-calibrate-message.children...irt-refresh.data.."
 FOCAL = "..irt-dif-focal.options...irt-dif-focal.value.."
@@ -115,7 +116,7 @@ def test_the_parameter_table_and_the_numbers_at_the_cut_are_calibration_summary(
         r = rows[item]
         for col in ("a", "b", "se_a", "se_b", "infit", "infit_p", "outfit", "outfit_p"):
             assert (r[col] is None and math.isnan(e[col])) or r[col] == pytest.approx(e[col], rel=1e-12), (item, col)
-        assert r["n"] == e["n"] == 600 and (r["misfit"] == "misfit") == bool(e["misfit"])
+        assert r["n"] == e["n"] == 600 and r["misfit"] == ("misfit" if e["misfit"] else "fits")
     headers = [c["headerName"] for c in shown["irt-parameters"]["columnDefs"]]
     assert headers[:6] == ["Item", "n", "Discrimination (a)", "SE(a)", "Difficulty (b)", "SE(b)"]
 
@@ -228,3 +229,57 @@ def test_a_group_too_small_for_dif_is_the_service_s_message(client, bank) -> Non
     assert shown["irt-dif-grid"]["rowData"] == []
     text = json.dumps(shown["irt-dif-message"], ensure_ascii=False)
     assert str(refused.value) in text and "region = north: 40" in text
+
+
+@needs_browser
+def test_a_committee_member_calibrates_2pl_reads_the_table_and_chart_and_runs_dif_in_chromium(
+        server: str, browser, log_in, screenshot, bank: Path) -> None:
+    import time
+
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, ignored_exceptions=[StaleElementReferenceException, NoSuchElementException])
+    log_in("m.jansen")
+    browser.get(server + PAGE)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "irt-calibrations-message"), "has no IRT calibration yet"))
+    screenshot("irt-1-no-calibration")
+    browser.find_element(By.CSS_SELECTOR, "#irt-model input[value='2pl']").click()
+    browser.find_element(By.ID, "irt-calibrate-button").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "irt-calibrate-message"), "Stored calibration"))
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#irt-parameters .ag-center-cols-container .ag-row"))
+               >= 10)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#irt-information .main-svg"))
+    engine = _engine(bank)
+    with Session(engine) as s:
+        (cal_id,) = s.scalars(select(Calibration.id)).all()
+        cut, maximum = _cut_and_maximum(s)
+        expected = irt_summary.calibration_summary(s, CODE, cut=cut, maximum=maximum, calibration_id=cal_id)
+    engine.dispose()
+    cards = browser.find_element(By.ID, "irt-at-cut").text
+    assert f"{expected.information.cut_theta:.2f}" in cards and f"{expected.information.csem_at_cut:.2f}" in cards
+    assert "Difficulty (b)" in browser.find_element(By.ID, "irt-parameters").text
+    assert "defines the bank scale" in browser.find_element(By.ID, "irt-calibrations").text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", browser.find_element(By.ID, "irt-facts"))
+    screenshot("irt-2-calibrated")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})",
+                           browser.find_element(By.CSS_SELECTOR, ".irt-chosen h3"))
+    screenshot("irt-2b-parameters")
+
+    group = browser.find_element(By.ID, "irt-dif-group")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", group)
+    group.click()
+    time.sleep(0.5)
+    browser.switch_to.active_element.send_keys("language")
+    time.sleep(0.5)
+    browser.switch_to.active_element.send_keys("\n")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "irt-dif-focal"), "en (132 candidates)"))
+    browser.find_element(By.ID, "irt-dif-button").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "irt-dif-message"), "focal group en against reference"))
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#irt-dif-grid .ag-center-cols-container .ag-row"))
+               >= 10)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})",
+                           browser.find_element(By.CSS_SELECTOR, ".irt-dif h2"))
+    screenshot("irt-3-dif")
