@@ -44,13 +44,16 @@ def step(client, to: str, number: int, comment: str = "checked") -> str:
 
 
 def edit(client, base: int, stem: str, note: str = "clearer stem", language: str = "nl",
-         variant: str = "standard") -> str:
+         variant: str = "standard", max_score: str = "1", objective: str = "LO2", level: str = "K",
+         topic: str = "risk-assessment", code: str | None = None) -> str:
+    """Press 'save' in the edit form of CODE (options 'option A'..'option D', key B)."""
     key = output_key(client, "..bank-item-message.children@")
     options = [{"id": {"type": "bank-edit-option", "label": x}, "property": "value", "value": f"option {x}"}
                for x in "ABCD"]
     body = {"output": key, "outputs": [{"id": "bank-item-message", "property": "children"},
-                                       {"id": "bank-item-version", "property": "options"},
-                                       {"id": "bank-item-version", "property": "value"}],
+                                       *({"id": i, "property": p} for i in ("bank-item-version", "bank-diff-a",
+                                                                             "bank-diff-b")
+                                         for p in ("options", "value"))],
             "inputs": [{"id": "bank-edit-save", "property": "n_clicks", "value": 1}],
             "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
                       {"id": "bank-edit-base", "property": "data", "value": base},
@@ -59,8 +62,14 @@ def edit(client, base: int, stem: str, note: str = "clearer stem", language: str
                       {"id": "bank-edit-key", "property": "value", "value": "B"},
                       {"id": "bank-edit-note", "property": "value", "value": note},
                       {"id": "bank-edit-language", "property": "value", "value": language},
-                      {"id": "bank-edit-variant", "property": "value", "value": variant}],
+                      {"id": "bank-edit-variant", "property": "value", "value": variant},
+                      {"id": "bank-edit-max-score", "property": "value", "value": max_score},
+                      {"id": "bank-edit-objective", "property": "value", "value": objective},
+                      {"id": "bank-edit-level", "property": "value", "value": level},
+                      {"id": "bank-edit-topic", "property": "value", "value": topic}],
             "changedPropIds": ["bank-edit-save.n_clicks"]}
+    if code:
+        body["state"][0]["value"] = code
     return json.dumps(post(client, body))
 
 
