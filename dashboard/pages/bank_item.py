@@ -141,6 +141,8 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
                         html.Button(t("enemy_add"), id="bank-enemy-add"),
                     ]),
                     html.Div(id="bank-enemy-message"),
+                    html.H3(t("item_set_title")),
+                    html.Div(id="bank-item-set-box"),
                 ]),
                 html.Div(id="bank-item-review", className="actions-box", hidden=not review, children=[
                     html.H3(t("review_steps_title")),
@@ -181,7 +183,7 @@ def history_table(history: list[Any]) -> html.Table:
                                    for h in history])], className="history")
 
 
-def relations(found: list[Any], item_set: Any, *, editable: bool) -> list[Any]:
+def relations(found: list[Any], item_set: Any, *, editable: bool) -> tuple[Any, Any]:
     """The item's enemy pairs (other item, reason, since; a remove button for editors) and its
     item set (code, title, stimulus)."""
     from dashboard.pages.bank import item_path
@@ -203,7 +205,7 @@ def relations(found: list[Any], item_set: Any, *, editable: bool) -> list[Any]:
         in_set = html.Div(className="item-set", id="bank-item-set", children=[
             html.P([html.Strong(t("item_set_label")), " ", f"{item_set.code} — {item_set.title}"]),
             html.Blockquote(item_set.stimulus or t("item_set_no_stimulus"), className="stimulus")])
-    return [shown, html.H3(t("item_set_title")), in_set]
+    return shown, in_set
 
 
 def _score_text(value: Any) -> str:
@@ -231,8 +233,9 @@ def _edit_form(v: Any) -> list[Any]:
         dcc.Store(id="bank-edit-base", data=v.number),
         dcc.Store(id="bank-edit-source-of", data=[v.language, v.variant.value]),
         html.Div(className="pair", children=[
-            html.Label([t("edit_language"), dcc.Dropdown(sorted(LANGUAGES), content.language, id="bank-edit-language",
-                                                         clearable=False)]),
+            html.Label([t("edit_language"), dcc.Dropdown([{"label": f"{code} – {LANGUAGES[code]}", "value": code}
+                                                          for code in sorted(LANGUAGES)], content.language,
+                                                         id="bank-edit-language", clearable=False)]),
             html.Label([t("edit_variant"), dcc.Dropdown([{"label": t(f"variant_{x.value}"), "value": x.value}
                                                          for x in Variant], content.variant.value,
                                                         id="bank-edit-variant", clearable=False)])]),
@@ -245,8 +248,9 @@ def _edit_form(v: Any) -> list[Any]:
             *[row(html.P([html.Span(label, className="label"), " ", options.get(label, "")],
                          className="source-option") if label in options else None,
                   html.Label(f"{t('edit_option')} {label}", htmlFor=f"bank-edit-option-{label}"),
-                  dcc.Input(id={"type": "bank-edit-option", "label": label}, value=options.get(label, ""),
-                            className="wide"))
+                  # a text area, not a one-line input: a long option stays readable beside its source
+                  dcc.Textarea(id={"type": "bank-edit-option", "label": label}, value=options.get(label, ""),
+                               className="option-text", rows=2))
               for label in LABELS[:max(4, len(options))]],
         ]),
         html.Div(className="pair", children=[
@@ -284,6 +288,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
         return "edit-fields translating" if bank.is_translation(tuple(source), language, variant) else "edit-fields"
 
     @app.callback(Permission.READ_ITEMS, Output("bank-item-relations", "children"),
+                  Output("bank-item-set-box", "children"),
                   Input("bank-enemy-refresh", "data"), State("bank-item-code", "data"))
     def show_relations(_refresh: int, code: str):
         editable = allowed(current_user().get("roles", []), Permission.EDIT_ITEMS)
@@ -299,7 +304,8 @@ def register(app: GuardedApp, engine: Engine) -> None:
             return history_table(bank.item_history(session, code))
 
     @app.callback(Permission.EDIT_ITEMS, Output("bank-enemy-message", "children"),
-                  Output("bank-enemy-refresh", "data"), Input("bank-enemy-add", "n_clicks"),
+                  Output("bank-enemy-refresh", "data"), Output("bank-enemy-code", "value"),
+                  Output("bank-enemy-reason", "value"), Input("bank-enemy-add", "n_clicks"),
                   Input({"type": "bank-enemy-remove", "other": ALL}, "n_clicks"), State("bank-item-code", "data"),
                   State("bank-enemy-code", "value"), State("bank-enemy-reason", "value"),
                   State("bank-enemy-refresh", "data"), prevent_initial_call=True)
@@ -320,8 +326,8 @@ def register(app: GuardedApp, engine: Engine) -> None:
                     done = t("enemy_added", code=code, other=other)
                 session.commit()
         except UserError as exc:
-            return message(str(exc), "error"), no_update
-        return message(done, "ok"), (refresh or 0) + 1
+            return message(str(exc), "error"), no_update, no_update, no_update
+        return message(done, "ok"), (refresh or 0) + 1, "", ""
 
     @app.callback(Permission.READ_ITEMS, Output("bank-item-stats", "children"), Input("bank-item-refresh", "data"),
                   State("bank-item-code", "data"))

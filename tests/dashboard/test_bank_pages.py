@@ -290,7 +290,7 @@ def test_an_edit_changes_max_score_and_tags_and_the_history_shows_the_tag_change
 
 
 def _relations(client, code: str = CODE) -> str:
-    body = callback_request(client.dash_app, "bank-item-relations.children",
+    body = callback_request(client.dash_app, "..bank-item-relations.children...bank-item-set-box.children..",
                             **{"bank-item-code": code, "bank-enemy-refresh": 0})
     return json.dumps(post(client, body))
 
@@ -299,7 +299,9 @@ def _enemy(client, *, add: bool = False, remove: str | None = None, other: str =
     """Press 'add enemy pair' or one pair's 'remove' button on the item page of CODE."""
     key = output_key(client, "..bank-enemy-message.children")
     body = {"output": key, "outputs": [{"id": "bank-enemy-message", "property": "children"},
-                                       {"id": "bank-enemy-refresh", "property": "data"}],
+                                       {"id": "bank-enemy-refresh", "property": "data"},
+                                       {"id": "bank-enemy-code", "property": "value"},
+                                       {"id": "bank-enemy-reason", "property": "value"}],
             "inputs": [{"id": "bank-enemy-add", "property": "n_clicks", "value": 1 if add else None},
                        [{"id": {"type": "bank-enemy-remove", "other": remove}, "property": "n_clicks", "value": 1}]
                        if remove else []],
