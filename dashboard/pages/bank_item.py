@@ -247,10 +247,11 @@ def _edit_form(v: Any) -> list[Any]:
                 dcc.Textarea(id="bank-edit-stem", value=content.stem, className="reason")),
             *[row(html.P([html.Span(label, className="label"), " ", options.get(label, "")],
                          className="source-option") if label in options else None,
-                  html.Label(f"{t('edit_option')} {label}", htmlFor=f"bank-edit-option-{label}"),
-                  # a text area, not a one-line input: a long option stays readable beside its source
-                  dcc.Textarea(id={"type": "bank-edit-option", "label": label}, value=options.get(label, ""),
-                               className="option-text", rows=2))
+                  # the text area inside its label (a pattern-matching id cannot be named by htmlFor); a
+                  # text area, not a one-line input, so a long option stays readable beside its source
+                  html.Label([f"{t('edit_option')} {label}",
+                              dcc.Textarea(id={"type": "bank-edit-option", "label": label},
+                                           value=options.get(label, ""), className="option-text", rows=2)]))
               for label in LABELS[:max(4, len(options))]],
         ]),
         html.Div(className="pair", children=[

@@ -22,6 +22,7 @@ from itembank.storage import audit
 from itembank.errors import ConflictError, NotFoundError, RuleError, UserError
 from itembank.storage.models import (
     Administration,
+    AuditEvent,
     Dimension,
     EnemyPair,
     Form,
@@ -481,7 +482,8 @@ def revise_item(
     version = add_version(session, item, content, author=author, change_note=change_note,
                               status=ReviewStatus.DRAFT, actor=actor, tags=new_tags,
                               created_at=None)
-    fields = sorted(name for name in changes if getattr(content, name) != getattr(ItemContent.of(previous), name))
+    before = ItemContent.of(previous)
+    fields = sorted(name for name in changes if getattr(content, name) != getattr(before, name))
     detail: dict[str, Any] = {"version": version.number, "based_on": based_on, "fields": fields}
     if added or removed:
         detail["tags_added"] = [[tag.dimension.value, tag.code] for tag in added]
@@ -644,9 +646,9 @@ def tag_change_text(added: Sequence[Sequence[str]], removed: Sequence[Sequence[s
     return ", ".join([f"+{dim} {code}" for dim, code in added] + [f"-{dim} {code}" for dim, code in removed])
 
 
-def _enemy_events(session: Session, code: str) -> list[Any]:
-    from itembank.storage.models import AuditEvent
-
+def _enemy_events(session: Session, code: str) -> list[AuditEvent]:
+    # a pair's events are recorded under the item named first, the other in detail["enemy"];
+    # filtered here rather than in SQL as JSON queries differ per dialect (a bank has few pairs)
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "item", AuditEvent.action.in_(("enemy", "unenemy")))
         .order_by(AuditEvent.id))
