@@ -378,3 +378,33 @@ def test_a_translation_shows_the_source_beside_the_inputs(client) -> None:
     assert "Wat is het verschil" in form and "bank-edit-stem" not in form
     assert client.post("/_dash-update-component", json=callback_request(
         client.dash_app, key, **{"bank-edit-language": "en", "bank-edit-source-of": ["nl", "standard"]})).status_code == 403
+
+
+# The callbacks this page added, with what they need (tests/dashboard/test_auth.py also checks every
+# callback x role; here each is called with a real item so a refusal is not an accident of empty input).
+NEW_CALLBACKS = {
+    "bank-edit-fields.className": ("edit", {"bank-edit-language": "en", "bank-edit-source-of": ["nl", "standard"]}),
+    "..bank-item-relations.children...bank-item-set-box.children..": ("read", {"bank-item-code": CODE}),
+    "bank-item-history.children": ("read", {"bank-item-code": CODE, "bank-item-refresh": 1}),
+    "..bank-enemy-message.children...bank-enemy-refresh.data...bank-enemy-code.value...bank-enemy-reason.value..": (
+        "edit", {"bank-item-code": CODE, "bank-enemy-add": 1, "bank-enemy-code": "VCA-LO2-K-03",
+                 "bank-enemy-reason": "gives it away"}),
+}
+
+
+@pytest.mark.parametrize("username", ["admin", "s.bakker", "a.dekker", "m.jansen"])
+def test_each_new_callback_refuses_the_roles_without_its_permission(client, bank: Path, username: str) -> None:
+    login(client, username)
+    may = {"admin": set(), "s.bakker": {"read"}, "a.dekker": {"read", "edit"}, "m.jansen": {"read", "edit"}}[username]
+    for output, (needs, values) in NEW_CALLBACKS.items():
+        assert output in client.dash_app.callback_map, output
+        response = client.post("/_dash-update-component", json=callback_request(client.dash_app, output, **values))
+        if needs in may:
+            assert response.status_code == 200, (username, output)
+        else:
+            assert response.status_code == 403 and b"VCA-" not in response.data, (username, output)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:  # the enemy pair was added only by the roles that may
+        added = [e.code for e in item_bank.enemies(s, CODE)]
+    engine.dispose()
+    assert ("VCA-LO2-K-03" in added) == ("edit" in may)
