@@ -6,7 +6,12 @@ of any two versions, the review steps and editing (which saves the next version)
   rule (a version is never approved by its own author).
 * Editing (item writers and committee) saves the next version as a draft through
   :func:`itembank.services.bank.revise_item`; when somebody saved a newer version meanwhile the
-  edit is refused and both texts are shown side by side — never a silent overwrite.
+  edit is refused and both texts are shown side by side — never a silent overwrite. The form also
+  edits the maximum score and the tags (checked against the item's test specification); a
+  translation or read-aloud variant shows the source version's texts beside the inputs.
+* Enemy pairs (items that may never share a form, with the reason) and the item set are shown;
+  item writers and committee members add and remove enemy pairs (:func:`itembank.services.bank.
+  add_enemy_pair`, :func:`~itembank.services.bank.remove_enemy_pair`).
 """
 
 from __future__ import annotations
@@ -125,6 +130,20 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
                                                               clearable=False)]),
                 html.Div(id="bank-item-content"),
                 html.P(id="bank-item-exposure", className="muted"),
+                html.Div(className="relations", children=[
+                    html.H3(t("enemies_title")),
+                    dcc.Store(id="bank-enemy-refresh", data=0),
+                    html.Div(id="bank-item-relations"),
+                    html.Div(id="bank-enemy-edit", hidden=not edit, className="enemy-add", children=[
+                        html.Label([t("enemy_other"), dcc.Input(id="bank-enemy-code", placeholder="VCA-LO1-K-01")]),
+                        html.Label([t("enemy_reason"), dcc.Input(id="bank-enemy-reason", className="wide",
+                                                                 placeholder=t("enemy_reason_placeholder"))]),
+                        html.Button(t("enemy_add"), id="bank-enemy-add"),
+                    ]),
+                    html.Div(id="bank-enemy-message"),
+                    html.H3(t("item_set_title")),
+                    html.Div(id="bank-item-set-box"),
+                ]),
                 html.Div(id="bank-item-review", className="actions-box", hidden=not review, children=[
                     html.H3(t("review_steps_title")),
                     dcc.Textarea(id="bank-item-comment", placeholder=t("review_comment_placeholder"),
@@ -145,11 +164,7 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
                 html.H3(t("stats_history_title")),
                 html.Div(id="bank-item-stats"),
                 html.H3(t("history_title")),
-                html.Table([html.Thead(html.Tr([html.Th(t(k)) for k in ("col_when", "col_who", "col_version",
-                                                                        "col_what", "col_detail")])),
-                            html.Tbody([html.Tr([html.Td(f"{h.at:%Y-%m-%d %H:%M}"), html.Td(h.actor),
-                                                 html.Td(h.version or ""), html.Td(h.what), html.Td(h.detail)])
-                                        for h in history])], className="history"),
+                html.Div(history_table(history), id="bank-item-history"),
             ]),
         ]),
     ])
@@ -158,25 +173,95 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
 PAGE = Page("bank_item", "/bank/item/<code>", Permission.READ_ITEMS, "bank_title", layout)
 
 
+def history_table(history: list[Any]) -> html.Table:
+    """The item's history (:func:`itembank.services.bank.item_history`): versions, review steps,
+    tag changes and enemy pairs, oldest first."""
+    return html.Table([html.Thead(html.Tr([html.Th(t(k)) for k in ("col_when", "col_who", "col_version",
+                                                                  "col_what", "col_detail")])),
+                       html.Tbody([html.Tr([html.Td(f"{h.at:%Y-%m-%d %H:%M}"), html.Td(h.actor),
+                                            html.Td(h.version or ""), html.Td(h.what), html.Td(h.detail)])
+                                   for h in history])], className="history")
+
+
+def relations(found: list[Any], item_set: Any, *, editable: bool) -> tuple[Any, Any]:
+    """The item's enemy pairs (other item, reason, since; a remove button for editors) and its
+    item set (code, title, stimulus)."""
+    from dashboard.pages.bank import item_path
+
+    if found:
+        rows = [html.Tr([html.Td(dcc.Link(e.code, href=item_path(e.code))), html.Td(e.reason),
+                         html.Td(f"{e.since:%Y-%m-%d}"),
+                         html.Td(html.Button(t("enemy_remove"), id={"type": "bank-enemy-remove", "other": e.code},
+                                             className="small") if editable else None)])
+                for e in found]
+        shown: Any = html.Table([html.Thead(html.Tr([html.Th(t(k)) for k in ("enemy_col_item", "enemy_col_reason",
+                                                                            "enemy_col_since", "enemy_col_action")])),
+                                 html.Tbody(rows)], className="history enemies", id="bank-enemies")
+    else:
+        shown = html.P(t("enemies_none"), className="muted", id="bank-enemies")
+    if item_set is None:
+        in_set: Any = html.P(t("item_set_none"), className="muted")
+    else:
+        in_set = html.Div(className="item-set", id="bank-item-set", children=[
+            html.P([html.Strong(t("item_set_label")), " ", f"{item_set.code} — {item_set.title}"]),
+            html.Blockquote(item_set.stimulus or t("item_set_no_stimulus"), className="stimulus")])
+    return shown, in_set
+
+
+def _score_text(value: Any) -> str:
+    """A maximum score as a writer types it: 1, 0.5, 2.25 (no trailing zeros, no exponent)."""
+    return format(value.normalize(), "f") if value == value else ""
+
+
 def _edit_form(v: Any) -> list[Any]:
+    """The edit form, prefilled with version ``v``. Each text field is a row with the source
+    text beside it (shown only while the writer makes a translation or the read-aloud variant:
+    the ``translating`` class set by the ``translation_view`` callback)."""
     content = ItemContent.of(v)
     options = dict(content.options)
+    tags: dict[str, list[str]] = {}
+    for tag in v.tags:
+        tags.setdefault(tag.dimension.value, []).append(tag.code)
+
+    def row(source: Any, *field: Any) -> html.Div:
+        return html.Div([html.Div(source, className="source"), html.Div(list(field), className="field")],
+                        className="edit-row")
+
+    source_head = html.Strong(t("edit_source", version=v.number, language=v.language,
+                                variant=t(f"variant_{v.variant.value}")))
     return [
         dcc.Store(id="bank-edit-base", data=v.number),
-        html.Label(t("edit_stem"), htmlFor="bank-edit-stem"),
-        dcc.Textarea(id="bank-edit-stem", value=content.stem, className="reason"),
-        *[html.Div([html.Label(f"{t('edit_option')} {label}", htmlFor=f"bank-edit-option-{label}"),
-                    dcc.Input(id={"type": "bank-edit-option", "label": label}, value=options.get(label, ""),
-                              className="wide")]) for label in LABELS[:max(4, len(options))]],
-        html.Label(t("edit_key"), htmlFor="bank-edit-key"),
-        dcc.Input(id="bank-edit-key", value="|".join(content.key)),
+        dcc.Store(id="bank-edit-source-of", data=[v.language, v.variant.value]),
         html.Div(className="pair", children=[
-            html.Label([t("edit_language"), dcc.Dropdown(sorted(LANGUAGES), content.language, id="bank-edit-language",
-                                                         clearable=False)]),
-            html.Label([t("edit_variant"), dcc.Dropdown([{"label": t(f"variant_{v.value}"), "value": v.value}
-                                                         for v in Variant], content.variant.value,
+            html.Label([t("edit_language"), dcc.Dropdown([{"label": f"{code} – {LANGUAGES[code]}", "value": code}
+                                                          for code in sorted(LANGUAGES)], content.language,
+                                                         id="bank-edit-language", clearable=False)]),
+            html.Label([t("edit_variant"), dcc.Dropdown([{"label": t(f"variant_{x.value}"), "value": x.value}
+                                                         for x in Variant], content.variant.value,
                                                         id="bank-edit-variant", clearable=False)])]),
         html.P(t("edit_translation_hint"), className="muted"),
+        html.Div(id="bank-edit-fields", className="edit-fields", children=[
+            row(source_head, html.Strong(t("edit_target"))),
+            row(html.Blockquote(content.stem, className="stem", id="bank-edit-source-stem"),
+                html.Label(t("edit_stem"), htmlFor="bank-edit-stem"),
+                dcc.Textarea(id="bank-edit-stem", value=content.stem, className="reason")),
+            *[row(html.P([html.Span(label, className="label"), " ", options.get(label, "")],
+                         className="source-option") if label in options else None,
+                  # the text area inside its label (a pattern-matching id cannot be named by htmlFor); a
+                  # text area, not a one-line input, so a long option stays readable beside its source
+                  html.Label([f"{t('edit_option')} {label}",
+                              dcc.Textarea(id={"type": "bank-edit-option", "label": label},
+                                           value=options.get(label, ""), className="option-text", rows=2)]))
+              for label in LABELS[:max(4, len(options))]],
+        ]),
+        html.Div(className="pair", children=[
+            html.Label([t("edit_key"), dcc.Input(id="bank-edit-key", value="|".join(content.key))]),
+            html.Label([t("edit_max_score"), dcc.Input(id="bank-edit-max-score", value=_score_text(content.max_score),
+                                                       inputMode="decimal")])]),
+        html.Div(className="pair three", children=[
+            html.Label([t(f"col_{dim}"), dcc.Input(id=f"bank-edit-{dim}", value=", ".join(tags.get(dim, [])))])
+            for dim in ("objective", "level", "topic")]),
+        html.P(t("edit_tags_hint"), className="muted"),
         html.Label(t("edit_note"), htmlFor="bank-edit-note"),
         dcc.Input(id="bank-edit-note", className="wide", placeholder=t("edit_note_placeholder")),
         html.Div(html.Button(t("edit_save"), id="bank-edit-save", className="primary"), className="buttons"),
@@ -189,10 +274,61 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("bank-item-version", "value"), Input("bank-item-refresh", "data"),
                   State("bank-item-code", "data"))
     def show_version(number: int, _refresh: int, code: str):
+        editor = allowed(current_user().get("roles", []), Permission.EDIT_ITEMS)
         with Session(engine) as session:
             v = bank.get_version(session, code, number)
-            body, form = _content_block(v), _edit_form(v)
+            body, form = _content_block(v), _edit_form(v) if editor else []
         return body, _exposure(engine, code, number), form
+
+    @app.callback(Permission.EDIT_ITEMS, Output("bank-edit-fields", "className"),
+                  Input("bank-edit-language", "value"), Input("bank-edit-variant", "value"),
+                  State("bank-edit-source-of", "data"))
+    def translation_view(language: str | None, variant: str | None, source: list[str] | None):
+        if not source:
+            raise PreventUpdate
+        return "edit-fields translating" if bank.is_translation(tuple(source), language, variant) else "edit-fields"
+
+    @app.callback(Permission.READ_ITEMS, Output("bank-item-relations", "children"),
+                  Output("bank-item-set-box", "children"),
+                  Input("bank-enemy-refresh", "data"), State("bank-item-code", "data"))
+    def show_relations(_refresh: int, code: str):
+        editable = allowed(current_user().get("roles", []), Permission.EDIT_ITEMS)
+        with Session(engine) as session:
+            found = bank.enemies(session, code)
+            return relations(found, bank.get_item(session, code).item_set, editable=editable)
+
+    @app.callback(Permission.READ_ITEMS, Output("bank-item-history", "children"),
+                  Input("bank-item-refresh", "data"), Input("bank-enemy-refresh", "data"),
+                  Input("bank-item-version", "options"), State("bank-item-code", "data"), prevent_initial_call=True)
+    def show_history(_refresh: int, _enemies: int, _versions: Any, code: str):
+        with Session(engine) as session:
+            return history_table(bank.item_history(session, code))
+
+    @app.callback(Permission.EDIT_ITEMS, Output("bank-enemy-message", "children"),
+                  Output("bank-enemy-refresh", "data"), Output("bank-enemy-code", "value"),
+                  Output("bank-enemy-reason", "value"), Input("bank-enemy-add", "n_clicks"),
+                  Input({"type": "bank-enemy-remove", "other": ALL}, "n_clicks"), State("bank-item-code", "data"),
+                  State("bank-enemy-code", "value"), State("bank-enemy-reason", "value"),
+                  State("bank-enemy-refresh", "data"), prevent_initial_call=True)
+    def change_enemies(_add, _removes, code: str, other: str | None, reason: str | None, refresh: int | None):
+        # a remove button that appears (n_clicks None) triggers the callback too: act on clicks only
+        if not ctx.triggered or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        actor = current_user()["username"]
+        try:
+            with Session(engine) as session:
+                if isinstance(ctx.triggered_id, dict):
+                    other = ctx.triggered_id["other"]
+                    bank.remove_enemy_pair(session, code, other, reason=reason or "", actor=actor)
+                    done = t("enemy_removed", code=code, other=other)
+                else:
+                    other = (other or "").strip()
+                    bank.add_enemy_pair(session, code, other, reason=(reason or "").strip(), actor=actor)
+                    done = t("enemy_added", code=code, other=other)
+                session.commit()
+        except UserError as exc:
+            return message(str(exc), "error"), no_update, no_update, no_update
+        return message(done, "ok"), (refresh or 0) + 1, "", ""
 
     @app.callback(Permission.READ_ITEMS, Output("bank-item-stats", "children"), Input("bank-item-refresh", "data"),
                   State("bank-item-code", "data"))
@@ -241,34 +377,49 @@ def register(app: GuardedApp, engine: Engine) -> None:
 
     @app.callback(Permission.EDIT_ITEMS, Output("bank-item-message", "children", allow_duplicate=True),
                   Output("bank-item-version", "options"), Output("bank-item-version", "value"),
+                  Output("bank-diff-a", "options"), Output("bank-diff-a", "value"),
+                  Output("bank-diff-b", "options"), Output("bank-diff-b", "value"),
                   Input("bank-edit-save", "n_clicks"), State("bank-item-code", "data"),
                   State("bank-edit-base", "data"), State("bank-edit-stem", "value"),
                   State({"type": "bank-edit-option", "label": ALL}, "value"), State("bank-edit-key", "value"),
                   State("bank-edit-note", "value"), State("bank-edit-language", "value"),
-                  State("bank-edit-variant", "value"), prevent_initial_call=True)
+                  State("bank-edit-variant", "value"), State("bank-edit-max-score", "value"),
+                  State("bank-edit-objective", "value"), State("bank-edit-level", "value"),
+                  State("bank-edit-topic", "value"), prevent_initial_call=True)
     def save_edit(clicks, code: str, base: int, stem: str, _options, key: str, note: str | None,
-                  language: str | None = None, variant: str | None = None):
+                  language: str | None = None, variant: str | None = None, max_score: str | None = None,
+                  objective: str | None = None, level: str | None = None, topic: str | None = None):
+        nothing = (no_update,) * 6
         if not clicks:
             raise PreventUpdate
         # the option inputs, by label, from the pattern-matching states
         options = tuple((s["id"]["label"], (s.get("value") or "").strip())
                         for s in ctx.states_list[3] if (s.get("value") or "").strip())
+        changes: dict[str, Any] = {"stem": (stem or "").strip(), "options": options,
+                                   "key": tuple(k.strip() for k in (key or "").split("|") if k.strip())}
+        changes.update({name: value for name, value in (("language", language), ("variant", variant),
+                                                        ("max_score", (max_score or "").strip())) if value})
         try:
             with Session(engine) as session:
-                version = bank.revise_item(session, code, based_on=int(base), author=current_user()["username"],
-                                           change_note=note or "", stem=(stem or "").strip(), options=options,
-                                           key=tuple(k.strip() for k in (key or "").split("|") if k.strip()),
-                                           **({"language": language} if language else {}),
-                                           **({"variant": variant} if variant else {}))
+                version = bank.revise_item(
+                    session, code, based_on=int(base), author=current_user()["username"], change_note=note or "",
+                    tags=bank.tags_from_text({"objective": objective, "level": level, "topic": topic}), **changes)
                 number = version.number
                 numbers = [v.number for v in bank.get_item(session, code).versions]
                 session.commit()
         except ConflictError as exc:
             with Session(engine) as session:
                 newest = bank.get_version(session, code)
+                theirs = html.Div(_content_block(newest), className="diff-old")
+            mine = html.Div([html.P(t("conflict_yours"), className="muted"), html.Blockquote(stem or "", className="stem"),
+                             html.Ol([html.Li([html.Span(label, className="label"), " ", text], className="option")
+                                      for label, text in options], className="options")], className="diff-new")
             return (html.Div([message(str(exc), "error"), html.H4(t("conflict_both")),
-                              diff_view(newest.stem, stem or "")]), no_update, no_update)
-        except UserError as exc:
-            return message(str(exc), "error"), no_update, no_update
-        return (message(t("edit_saved", code=code, version=number), "ok"),
-                [{"label": f"v{n}", "value": n} for n in sorted(numbers)], number)
+                              html.Div([theirs, mine], className="diff"),
+                              html.H4(t("field_stem")), diff_view(newest.stem, stem or "")],
+                             className="conflict", id="bank-conflict"), *nothing)
+        except (UserError, ValueError) as exc:
+            return (message(str(exc), "error"), *nothing)
+        choices = [{"label": f"v{n}", "value": n} for n in sorted(numbers)]
+        return (message(t("edit_saved", code=code, version=number), "ok"), choices, number,
+                choices, int(base), choices, number)

@@ -22,6 +22,7 @@ from itembank.storage import audit
 from itembank.errors import ConflictError, NotFoundError, RuleError, UserError
 from itembank.storage.models import (
     Administration,
+    AuditEvent,
     Dimension,
     EnemyPair,
     Form,
@@ -69,6 +70,12 @@ __all__ = [
     "exposure",
     "Exposure",
     "add_enemy_pair",
+    "remove_enemy_pair",
+    "enemies",
+    "Enemy",
+    "is_translation",
+    "tag_change_text",
+    "tags_from_text",
     "add_item_set",
     "flush_or_conflict",
 ]
@@ -83,7 +90,7 @@ ALLOWED_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
 
 
 # --------------------------------------------------------------------------- item content
-__all__ = ["ItemContent", "LANGUAGES", "parse_decimal", "CONTENT_FIELDS"]
+__all__ += ["ItemContent", "LANGUAGES", "parse_decimal", "CONTENT_FIELDS"]
 
 # ISO 639-1 codes of the languages exams are offered in. A bank that needs another language
 # adds it here; an unknown code is refused so a typo ("nk") cannot split an item's statistics.
@@ -363,9 +370,36 @@ def _resolve_tags(
     session: Session, spec: TestSpecification | None, tags: Sequence[tuple[Dimension | str, str]],
     code: str,
 ) -> list[Tag]:
+    """The specification's tags named by ``(dimension, code)`` pairs, each once, in the order
+    given. Every unknown code is named in one :class:`UserError`, with the codes the
+    specification has in that dimension, so a writer fixes them all at once."""
     if tags and spec is None:
         raise UserError(f"item {code}: tags need a test specification")
-    return [get_tag(session, spec.id, dim, tag_code) for dim, tag_code in tags] if spec else []
+    if spec is None:
+        return []
+    known: dict[tuple[Dimension, str], Tag] = {(tag.dimension, tag.code): tag for tag in spec.tags}
+    found: list[Tag] = []
+    unknown: list[tuple[Dimension, str]] = []
+    for dim, tag_code in tags:
+        try:
+            dimension = Dimension(dim)
+        except ValueError:
+            raise UserError(f"item {code}: unknown tag dimension '{dim}' (expected "
+                            f"{', '.join(d.value for d in Dimension)})") from None
+        tag = known.get((dimension, tag_code))
+        if tag is None:
+            unknown.append((dimension, tag_code))
+        elif tag not in found:
+            found.append(tag)
+    if unknown:
+        def has(dimension: Dimension) -> str:
+            codes = sorted(c for d, c in known if d is dimension)
+            return f"its {dimension.value} codes are {', '.join(codes)}" if codes else f"it has no {dimension.value} codes"
+        raise UserError(
+            f"item {code}: " + "; ".join(
+                f"unknown {d.value} code '{c}' in specification '{spec.code}' ({has(d)})" for d, c in unknown)
+        )
+    return found
 
 
 def add_version(
@@ -409,13 +443,21 @@ def revise_item(
     author: str,
     change_note: str,
     actor: str | None = None,
+    tags: Sequence[tuple[Dimension | str, str]] | None = None,
     **changes: Any,
 ) -> ItemVersion:
     """Save an edit as a new version (draft); the earlier versions stay as they were.
 
     ``based_on`` is the version number the writer started from. If somebody else saved a
     newer version meanwhile, the edit is refused with a :class:`ConflictError` instead of
-    silently replacing their work. Tags carry over from the version edited.
+    silently replacing their work.
+
+    ``tags`` are the new version's ``(dimension, code)`` tags, checked against the item's
+    test specification (every unknown code named in one :class:`UserError`); ``None`` carries
+    the edited version's tags over. The tags added and removed are recorded with the
+    revision's audit event, so :func:`item_history` shows "tags changed: +objective LO2,
+    -level K". A change of tags alone is a revision too (the classification is part of what
+    a reviewer approves).
     """
     actor = actor or author
     item = get_item(session, code)
@@ -431,14 +473,23 @@ def revise_item(
         raise UserError(f"item {code}: cannot change {', '.join(sorted(unknown))}")
     previous = get_version(session, code, based_on)
     content = ItemContent.of(previous).with_changes(**changes)
-    if content == ItemContent.of(previous):
+    old_tags = list(previous.tags)
+    new_tags = old_tags if tags is None else _resolve_tags(session, item.specification, tags, code)
+    added = [tag for tag in new_tags if tag not in old_tags]
+    removed = [tag for tag in old_tags if tag not in new_tags]
+    if content == ItemContent.of(previous) and not added and not removed:
         raise UserError(f"item {code}: the revision changes nothing")
     version = add_version(session, item, content, author=author, change_note=change_note,
-                              status=ReviewStatus.DRAFT, actor=actor, tags=list(previous.tags),
+                              status=ReviewStatus.DRAFT, actor=actor, tags=new_tags,
                               created_at=None)
+    before = ItemContent.of(previous)
+    fields = sorted(name for name in changes if getattr(content, name) != getattr(before, name))
+    detail: dict[str, Any] = {"version": version.number, "based_on": based_on, "fields": fields}
+    if added or removed:
+        detail["tags_added"] = [[tag.dimension.value, tag.code] for tag in added]
+        detail["tags_removed"] = [[tag.dimension.value, tag.code] for tag in removed]
     audit.record(session, actor=actor, action="revise", entity_type="item", entity_id=code,
-                 detail={"version": version.number, "based_on": based_on,
-                         "fields": sorted(changes)}, reason=change_note)
+                 detail=detail, reason=change_note)
     return version
 
 
@@ -568,12 +619,40 @@ def item_history(session: Session, code: str) -> list[HistoryEntry]:
                                         f"{ev.from_status.value} -> {ev.to_status.value}"
                                         + (f": {ev.comment}" if ev.comment else "")))
     for ev in audit.get_events(session, entity_type="item", entity_id=code):
+        d = ev.detail
         if ev.action in ("tag", "untag"):
-            d = ev.detail
             entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), ev.action,
                                         f"{d.get('dimension')} {d.get('tag')}"))
+        elif ev.action == "revise" and (d.get("tags_added") or d.get("tags_removed")):
+            entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), "tags changed",
+                                        tag_change_text(d.get("tags_added", []), d.get("tags_removed", []))))
+    # enemy pairs are recorded under the item named first; both items' histories show them
+    for ev in _enemy_events(session, code):
+        d = ev.detail
+        other = d.get("enemy") if ev.entity_id == code else ev.entity_id
+        what = "enemy pair added" if ev.action == "enemy" else "enemy pair removed"
+        entries.append(HistoryEntry(ev.at, ev.actor, None, what, f"{other}: {ev.reason}" if ev.reason else str(other)))
+    # a stable sort: events of one moment keep the order above (a version before its tag change)
     entries.sort(key=lambda e: e.at)
     return entries
+
+
+def tag_change_text(added: Sequence[Sequence[str]], removed: Sequence[Sequence[str]]) -> str:
+    """How a revision's tag change reads in the history: ``+objective LO2, -level K``.
+
+    >>> tag_change_text([["objective", "LO2"]], [["level", "K"]])
+    '+objective LO2, -level K'
+    """
+    return ", ".join([f"+{dim} {code}" for dim, code in added] + [f"-{dim} {code}" for dim, code in removed])
+
+
+def _enemy_events(session: Session, code: str) -> list[AuditEvent]:
+    # a pair's events are recorded under the item named first, the other in detail["enemy"];
+    # filtered here rather than in SQL as JSON queries differ per dialect (a bank has few pairs)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "item", AuditEvent.action.in_(("enemy", "unenemy")))
+        .order_by(AuditEvent.id))
+    return [ev for ev in events if ev.entity_id == code or ev.detail.get("enemy") == code]
 
 
 @dataclass(frozen=True)
@@ -750,9 +829,12 @@ def exposure(session: Session, code: str, number: int | None = None) -> list[Exp
 
 
 def add_enemy_pair(session: Session, code_a: str, code_b: str, *, reason: str, actor: str) -> EnemyPair:
-    """Record that two items must never appear on one form."""
+    """Record that two items must never appear on one form, and why (the reason is required:
+    the committee assembling a form reads it). Adding a pair that exists returns it."""
     if code_a == code_b:
         raise UserError(f"an item cannot be its own enemy ({code_a})")
+    if not (reason or "").strip():
+        raise UserError(f"enemy pair {code_a} – {code_b}: say why the two items may not share a form (reason)")
     a, b = get_item(session, code_a), get_item(session, code_b)
     low, high = sorted((a, b), key=lambda i: i.id)
     existing = session.scalar(select(EnemyPair).where(
@@ -777,3 +859,66 @@ def add_item_set(session: Session, code: str, *, title: str, stimulus: str, acto
         raise UserError(f"an item set with code '{code}' already exists") from exc
     audit.record(session, actor=actor, action="create", entity_type="item_set", entity_id=code)
     return item_set
+
+
+def remove_enemy_pair(session: Session, code_a: str, code_b: str, *, reason: str, actor: str) -> None:
+    """Remove the enemy pair of two items (either order), with the reason why they may share
+    a form after all; the removal is an audit event beside the one that added the pair.
+
+    Forms frozen earlier keep the items they have: the pair constrains only later assembly.
+    """
+    if not (reason or "").strip():
+        raise UserError(f"enemy pair {code_a} – {code_b}: say why the pair is removed (reason)")
+    a, b = get_item(session, code_a), get_item(session, code_b)
+    low, high = sorted((a, b), key=lambda i: i.id)
+    pair = session.scalar(select(EnemyPair).where(EnemyPair.item_a_id == low.id, EnemyPair.item_b_id == high.id))
+    if pair is None:
+        raise NotFoundError(f"items {code_a} and {code_b} are not an enemy pair")
+    session.delete(pair)
+    session.flush()
+    audit.record(session, actor=actor, action="unenemy", entity_type="item", entity_id=code_a,
+                 detail={"enemy": code_b, "added_with_reason": pair.reason}, reason=reason.strip())
+
+
+@dataclass(frozen=True)
+class Enemy:
+    """One enemy of an item: the other item's code, why they may not share a form, since when."""
+
+    code: str
+    reason: str
+    since: datetime
+
+
+def enemies(session: Session, code: str) -> list[Enemy]:
+    """The items that may never share a form with item ``code``, by code."""
+    item = get_item(session, code)
+    pairs = session.scalars(select(EnemyPair).where(or_(EnemyPair.item_a_id == item.id, EnemyPair.item_b_id == item.id))
+                            .options(selectinload(EnemyPair.item_a), selectinload(EnemyPair.item_b)))
+    return sorted((Enemy((p.item_b if p.item_a_id == item.id else p.item_a).code, p.reason, p.created_at)
+                   for p in pairs), key=lambda e: e.code)
+
+
+def is_translation(source: tuple[str, str], language: str | None, variant: str | None) -> bool:
+    """Whether an edit of a version in ``source`` = (language, variant) into ``language`` and
+    ``variant`` is a translation or the read-aloud variant, so the editor shows the source text
+    beside the inputs. ``None`` keeps the source's own.
+
+    >>> is_translation(("nl", "standard"), "en", "standard"), is_translation(("nl", "standard"), "nl", None)
+    (True, False)
+    >>> is_translation(("nl", "standard"), "nl", "read_aloud")
+    True
+    """
+    from_language, from_variant = source
+    return (language or from_language, Variant(variant or from_variant)) != (from_language, Variant(from_variant))
+
+
+def tags_from_text(codes: dict[Dimension | str, str | None]) -> list[tuple[Dimension, str]]:
+    """``(dimension, code)`` tags from the text a writer types per dimension, codes separated by
+    commas or spaces (``{"objective": "LO1, LO2", "level": "K"}``), for :func:`revise_item`.
+
+    >>> tags_from_text({"objective": "LO1, LO2", "level": " K ", "topic": None})
+    [(<Dimension.OBJECTIVE: 'objective'>, 'LO1'), (<Dimension.OBJECTIVE: 'objective'>, 'LO2'), (<Dimension.LEVEL: 'level'>, 'K')]
+    """
+    import re
+
+    return [(Dimension(dim), code) for dim, text in codes.items() for code in re.split(r"[,;\s]+", text or "") if code]

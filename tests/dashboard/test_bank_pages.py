@@ -5,6 +5,7 @@ the reviewer's queue, and who may do what."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -44,13 +45,16 @@ def step(client, to: str, number: int, comment: str = "checked") -> str:
 
 
 def edit(client, base: int, stem: str, note: str = "clearer stem", language: str = "nl",
-         variant: str = "standard") -> str:
+         variant: str = "standard", max_score: str = "1", objective: str = "LO2", level: str = "K",
+         topic: str = "risk-assessment", code: str | None = None) -> str:
+    """Press 'save' in the edit form of CODE (options 'option A'..'option D', key B)."""
     key = output_key(client, "..bank-item-message.children@")
     options = [{"id": {"type": "bank-edit-option", "label": x}, "property": "value", "value": f"option {x}"}
                for x in "ABCD"]
     body = {"output": key, "outputs": [{"id": "bank-item-message", "property": "children"},
-                                       {"id": "bank-item-version", "property": "options"},
-                                       {"id": "bank-item-version", "property": "value"}],
+                                       *({"id": i, "property": p} for i in ("bank-item-version", "bank-diff-a",
+                                                                             "bank-diff-b")
+                                         for p in ("options", "value"))],
             "inputs": [{"id": "bank-edit-save", "property": "n_clicks", "value": 1}],
             "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
                       {"id": "bank-edit-base", "property": "data", "value": base},
@@ -59,8 +63,14 @@ def edit(client, base: int, stem: str, note: str = "clearer stem", language: str
                       {"id": "bank-edit-key", "property": "value", "value": "B"},
                       {"id": "bank-edit-note", "property": "value", "value": note},
                       {"id": "bank-edit-language", "property": "value", "value": language},
-                      {"id": "bank-edit-variant", "property": "value", "value": variant}],
+                      {"id": "bank-edit-variant", "property": "value", "value": variant},
+                      {"id": "bank-edit-max-score", "property": "value", "value": max_score},
+                      {"id": "bank-edit-objective", "property": "value", "value": objective},
+                      {"id": "bank-edit-level", "property": "value", "value": level},
+                      {"id": "bank-edit-topic", "property": "value", "value": topic}],
             "changedPropIds": ["bank-edit-save.n_clicks"]}
+    if code:
+        body["state"][0]["value"] = code
     return json.dumps(post(client, body))
 
 
@@ -254,3 +264,147 @@ def test_a_writer_writes_a_new_item_as_a_draft(client, bank: Path) -> None:
         assert (v.author, v.review.status.value, v.key, sorted(t.code for t in v.tags)) == (
             "a.dekker", "draft", ["A"], ["K", "LO1"])
     engine.dispose()
+
+
+def test_an_edit_changes_max_score_and_tags_and_the_history_shows_the_tag_change(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        current = item_bank.get_item(s, CODE).current_number  # demo: objective LO2, level K, topic risk-assessment
+    login(client, "a.dekker")
+    refused = edit(client, current, "Wat is een risico?", objective="LO2, LO9", level="X")
+    assert ("unknown objective code 'LO9' in specification 'VCA-BASIS-2025'" in refused
+            and "unknown level code 'X'" in refused and "A, K" in refused)
+    assert "maximum score" in edit(client, current, "Wat is een risico?", max_score="veel").lower()
+    saved = edit(client, current, "Wat is een risico?", max_score="1,5", objective="LO3", level="A",
+                 note="reclassified")
+    assert f"version {current + 1}" in saved
+    with Session(engine) as s:
+        new, old = item_bank.get_version(s, CODE), item_bank.get_version(s, CODE, current)
+        assert (new.max_score, sorted(t.code for t in new.tags)) == (Decimal("1.5"), ["A", "LO3", "risk-assessment"])
+        assert (old.max_score, sorted(t.code for t in old.tags)) == (Decimal(1), ["K", "LO2", "risk-assessment"])
+    engine.dispose()
+    body = callback_request(client.dash_app, output_key(client, "bank-item-history.children"),
+                            **{"bank-item-code": CODE, "bank-item-refresh": 1})
+    shown = json.dumps(post(client, body))
+    assert "tags changed" in shown and "+objective LO3, +level A, -objective LO2, -level K" in shown
+
+
+def _relations(client, code: str = CODE) -> str:
+    body = callback_request(client.dash_app, "..bank-item-relations.children...bank-item-set-box.children..",
+                            **{"bank-item-code": code, "bank-enemy-refresh": 0})
+    return json.dumps(post(client, body))
+
+
+def _enemy(client, *, add: bool = False, remove: str | None = None, other: str = "", reason: str = "") -> tuple[int, str]:
+    """Press 'add enemy pair' or one pair's 'remove' button on the item page of CODE."""
+    key = output_key(client, "..bank-enemy-message.children")
+    body = {"output": key, "outputs": [{"id": "bank-enemy-message", "property": "children"},
+                                       {"id": "bank-enemy-refresh", "property": "data"},
+                                       {"id": "bank-enemy-code", "property": "value"},
+                                       {"id": "bank-enemy-reason", "property": "value"}],
+            "inputs": [{"id": "bank-enemy-add", "property": "n_clicks", "value": 1 if add else None},
+                       [{"id": {"type": "bank-enemy-remove", "other": remove}, "property": "n_clicks", "value": 1}]
+                       if remove else []],
+            "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
+                      {"id": "bank-enemy-code", "property": "value", "value": other},
+                      {"id": "bank-enemy-reason", "property": "value", "value": reason},
+                      {"id": "bank-enemy-refresh", "property": "data", "value": 0}],
+            "changedPropIds": [json.dumps({"other": remove, "type": "bank-enemy-remove"}, separators=(",", ":"))
+                               + ".n_clicks" if remove else "bank-enemy-add.n_clicks"]}
+    response = client.post("/_dash-update-component", json=body)
+    return response.status_code, response.data.decode()
+
+
+def test_the_item_page_shows_enemy_pairs_and_a_writer_adds_and_removes_one(client, bank: Path) -> None:
+    login(client, "a.dekker")
+    shown = _relations(client)  # the demo: VCA-LO2-K-01 and -02 ask the same fact
+    assert "VCA-LO2-K-02" in shown and "same fact asked twice" in shown and "bank-enemy-remove" in shown
+    assert "Not part of an item set" in shown
+    assert "say why" in _enemy(client, add=True, other="VCA-LO2-K-03")[1]  # a reason is required
+    assert "no item with code 'NOPE'" in _enemy(client, add=True, other="NOPE", reason="x")[1]
+    status, text = _enemy(client, add=True, other=" VCA-LO2-K-03 ", reason="K-03 gives away the answer")
+    assert status == 200 and "are now an enemy pair" in text
+    assert "VCA-LO2-K-03" in _relations(client) and "VCA-LO2-K-01" in _relations(client, "VCA-LO2-K-03")
+    assert "no longer an enemy pair" in _enemy(client, remove="VCA-LO2-K-02", reason="K-02 was rewritten")[1]
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        assert [(e.code, e.reason) for e in item_bank.enemies(s, CODE)] == [("VCA-LO2-K-03", "K-03 gives away the answer")]
+        history = [(h.actor, h.what, h.detail) for h in item_bank.item_history(s, "VCA-LO2-K-02")]
+    engine.dispose()
+    assert history[-1] == ("a.dekker", "enemy pair removed", f"{CODE}: K-02 was rewritten")
+    client.get("/logout")
+    login(client, "s.bakker")  # the secretary reads the pairs but has no remove button and may not change them
+    shown = _relations(client)
+    assert "VCA-LO2-K-03" in shown and "bank-enemy-remove" not in shown
+    assert _enemy(client, add=True, other="VCA-LO2-K-04", reason="x")[0] == 403
+
+
+def test_the_item_page_shows_the_item_set_with_its_stimulus(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        item_bank.add_item_set(s, "CASE-1", title="Steiger op de bouwplaats", stimulus="Een steiger van 6 meter.",
+                               actor="m.jansen")
+        item_bank.add_item(s, "CASE-1-Q1", item_bank.ItemContent(stem="Is de steiger veilig?", options=(
+            ("A", "Ja"), ("B", "Nee")), key=("B",)), author="m.jansen", item_set="CASE-1")
+        s.commit()
+    engine.dispose()
+    login(client, "a.dekker")
+    shown = _relations(client, "CASE-1-Q1")
+    assert "CASE-1 \\u2014 Steiger op de bouwplaats" in shown and "Een steiger van 6 meter." in shown
+    assert "No enemy pairs" in shown
+
+
+def test_a_translation_shows_the_source_beside_the_inputs(client) -> None:
+    login(client, "a.dekker")
+    form = json.dumps(post(client, callback_request(
+        client.dash_app, output_key(client, "..bank-item-content.children"),
+        **{"bank-item-version": 1, "bank-item-refresh": 0, "bank-item-code": CODE})))
+    assert "bank-edit-source-stem" in form and "Wat is het verschil tussen een gevaar en een risico?" in form
+    key = "bank-edit-fields.className"
+
+    def view(language: str, variant: str) -> str:
+        body = callback_request(client.dash_app, key, **{"bank-edit-language": language, "bank-edit-variant": variant,
+                                                         "bank-edit-source-of": ["nl", "standard"]})
+        return post(client, body)["bank-edit-fields"]["className"]
+
+    assert view("nl", "standard") == "edit-fields"
+    assert view("en", "standard") == "edit-fields translating"
+    assert view("nl", "read_aloud") == "edit-fields translating"
+    client.get("/logout")
+    login(client, "s.bakker")  # a reader gets the version but no edit form, and not the editor's callback
+    form = json.dumps(post(client, callback_request(
+        client.dash_app, output_key(client, "..bank-item-content.children"),
+        **{"bank-item-version": 1, "bank-item-refresh": 0, "bank-item-code": CODE})))
+    assert "Wat is het verschil" in form and "bank-edit-stem" not in form
+    assert client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, key, **{"bank-edit-language": "en", "bank-edit-source-of": ["nl", "standard"]})).status_code == 403
+
+
+# The callbacks this page added, with what they need (tests/dashboard/test_auth.py also checks every
+# callback x role; here each is called with a real item so a refusal is not an accident of empty input).
+NEW_CALLBACKS = {
+    "bank-edit-fields.className": ("edit", {"bank-edit-language": "en", "bank-edit-source-of": ["nl", "standard"]}),
+    "..bank-item-relations.children...bank-item-set-box.children..": ("read", {"bank-item-code": CODE}),
+    "bank-item-history.children": ("read", {"bank-item-code": CODE, "bank-item-refresh": 1}),
+    "..bank-enemy-message.children...bank-enemy-refresh.data...bank-enemy-code.value...bank-enemy-reason.value..": (
+        "edit", {"bank-item-code": CODE, "bank-enemy-add": 1, "bank-enemy-code": "VCA-LO2-K-03",
+                 "bank-enemy-reason": "gives it away"}),
+}
+
+
+@pytest.mark.parametrize("username", ["admin", "s.bakker", "a.dekker", "m.jansen"])
+def test_each_new_callback_refuses_the_roles_without_its_permission(client, bank: Path, username: str) -> None:
+    login(client, username)
+    may = {"admin": set(), "s.bakker": {"read"}, "a.dekker": {"read", "edit"}, "m.jansen": {"read", "edit"}}[username]
+    for output, (needs, values) in NEW_CALLBACKS.items():
+        assert output in client.dash_app.callback_map, output
+        response = client.post("/_dash-update-component", json=callback_request(client.dash_app, output, **values))
+        if needs in may:
+            assert response.status_code == 200, (username, output)
+        else:
+            assert response.status_code == 403 and b"VCA-" not in response.data, (username, output)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:  # the enemy pair was added only by the roles that may
+        added = [e.code for e in item_bank.enemies(s, CODE)]
+    engine.dispose()
+    assert ("VCA-LO2-K-03" in added) == ("edit" in may)
