@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -320,6 +320,25 @@ def get_item(session: Session, code: str) -> Item:
     return item
 
 
+def _lock_item(session: Session, code: str) -> Item:
+    """Item ``code``, locked for writing until the transaction ends, with its versions read
+    after the lock: two writers saving at the same moment are served one after the other, so
+    the second sees the first's version and is refused only when it was in the same line (the
+    pattern of :func:`itembank.services.administrations.lock_administration`: ``SELECT ... FOR
+    UPDATE`` on PostgreSQL, a no-op write that takes SQLite's database lock at once)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Item).where(Item.code == code).values(id=Item.id)
+                        .execution_options(synchronize_session=False))
+        query = select(Item).where(Item.code == code)
+    else:
+        query = select(Item).where(Item.code == code).with_for_update()
+    item = session.scalar(query.execution_options(populate_existing=True))
+    if item is None:
+        raise NotFoundError(f"no item with code '{code}'")
+    session.expire(item, ["versions"])
+    return item
+
+
 def get_version(session: Session, code: str, number: int | None = None) -> ItemVersion:
     """One version of an item; ``number=None`` gives the newest."""
     item = get_item(session, code)
@@ -444,13 +463,31 @@ def revise_item(
     change_note: str,
     actor: str | None = None,
     tags: Sequence[tuple[Dimension | str, str]] | None = None,
+    target_based_on: int | None = None,
+    translated_from: int | None = None,
     **changes: Any,
 ) -> ItemVersion:
     """Save an edit as a new version (draft); the earlier versions stay as they were.
 
-    ``based_on`` is the version number the writer started from. If somebody else saved a
-    newer version meanwhile, the edit is refused with a :class:`ConflictError` instead of
-    silently replacing their work.
+    Optimistic locking per *line* (the versions of one language and variant, see
+    :func:`item_lines`); version numbers stay one sequence per item. ``based_on`` is the
+    version the writer started from: it must be the newest version of its line, else somebody
+    saved a newer one in that line meanwhile and the edit is refused with a
+    :class:`ConflictError` naming the line ("the newest English (standard) version is 5, you
+    edited 3"), instead of silently setting their work aside. A newer version in *another*
+    line is no conflict: the Dutch source is revised from its newest Dutch version after the
+    English translation was saved.
+
+    An edit that changes the language or variant (a translation, the read-aloud variant) adds
+    to the *target* line; ``target_based_on`` is the newest version of that line the writer
+    saw (0: the line had none). A newer one there is a conflict too. Without it (a script, the
+    QTI import) a target-line version newer than ``based_on`` counts as saved since.
+
+    ``translated_from`` is the source-line version (:func:`source_line`) a translation or
+    variant version was made from, recorded in the audit detail so :func:`item_lines` can tell
+    when the translation is out of date. ``None`` derives it: ``based_on`` when the writer
+    started from the source line, else what ``based_on`` was made from (a fix in the English
+    line keeps its source version). Only a version outside the source line has one.
 
     ``tags`` are the new version's ``(dimension, code)`` tags, checked against the item's
     test specification (every unknown code named in one :class:`UserError`); ``None`` carries
@@ -460,37 +497,255 @@ def revise_item(
     a reviewer approves).
     """
     actor = actor or author
-    item = get_item(session, code)
-    if based_on != item.current_number:
+    item = _lock_item(session, code)
+    by_number = {v.number: v for v in item.versions}
+    previous = by_number.get(based_on)
+    if previous is None:
+        raise NotFoundError(f"item {code} has no version {based_on} (newest is {item.current_number})")
+    line = line_of(previous)
+    newest = _newest_in_line(item, line)
+    if based_on != newest:
         raise ConflictError(
-            f"item {code}: you edited version {based_on}, but version {item.current_number} "
-            "has been saved since; reload the item and apply your change to the newest version"
+            f"item {code}: the newest {line_label(line)} version is {newest}, you edited {based_on} "
+            f"(version {newest} has been saved since); reload the item and apply your change to version {newest}"
         )
     if not change_note.strip():
         raise UserError(f"item {code}: say what changed and why (change note)")
     unknown = set(changes) - set(CONTENT_FIELDS)
     if unknown:
         raise UserError(f"item {code}: cannot change {', '.join(sorted(unknown))}")
-    previous = get_version(session, code, based_on)
     content = ItemContent.of(previous).with_changes(**changes)
+    target = (content.language, content.variant)
+    if target != line:
+        target_newest = _newest_in_line(item, target)
+        if target_based_on is not None and target_newest != target_based_on:
+            raise ConflictError(
+                f"item {code}: the newest {line_label(target)} version is {target_newest}, you saw "
+                f"{target_based_on or 'none'} (version {target_newest} has been saved since); reload the item "
+                f"and apply your change to version {target_newest}")
+        if target_based_on is None and target_newest > based_on:
+            raise ConflictError(
+                f"item {code}: the newest {line_label(target)} version is {target_newest}, saved after the "
+                f"version you edited ({based_on}); open version {target_newest} and revise it instead")
+    source = source_line(item)
+    if target == source:
+        if translated_from is not None:
+            raise UserError(f"item {code}: a {line_label(source)} version is the source; it is translated from "
+                            "nothing (translated_from)")
+        made_from = None
+    elif translated_from is not None:
+        made = by_number.get(translated_from)
+        if made is None or line_of(made) != source:
+            raise UserError(f"item {code}: translated_from must be a {line_label(source)} (source) version, "
+                            f"got {translated_from}")
+        made_from = translated_from
+    else:
+        made_from = based_on if line == source else translations(session, code).get(based_on)
     old_tags = list(previous.tags)
     new_tags = old_tags if tags is None else _resolve_tags(session, item.specification, tags, code)
     added = [tag for tag in new_tags if tag not in old_tags]
     removed = [tag for tag in old_tags if tag not in new_tags]
     if content == ItemContent.of(previous) and not added and not removed:
-        raise UserError(f"item {code}: the revision changes nothing")
+        # a translator who checked an unchanged translation against the new source records that
+        # as a version of its own (made from the newer source); anything else changes nothing
+        if made_from is None or made_from == translations(session, code).get(based_on):
+            raise UserError(f"item {code}: the revision changes nothing")
     version = add_version(session, item, content, author=author, change_note=change_note,
                               status=ReviewStatus.DRAFT, actor=actor, tags=new_tags,
                               created_at=None)
     before = ItemContent.of(previous)
     fields = sorted(name for name in changes if getattr(content, name) != getattr(before, name))
     detail: dict[str, Any] = {"version": version.number, "based_on": based_on, "fields": fields}
+    if made_from is not None:
+        detail["translated_from"] = made_from
     if added or removed:
         detail["tags_added"] = [[tag.dimension.value, tag.code] for tag in added]
         detail["tags_removed"] = [[tag.dimension.value, tag.code] for tag in removed]
     audit.record(session, actor=actor, action="revise", entity_type="item", entity_id=code,
                  detail=detail, reason=change_note)
     return version
+
+
+# --------------------------------------------------------------------------- lines (language x variant)
+__all__ += ["LineKey", "Line", "line_of", "line_label", "source_line", "get_line_version", "item_lines",
+            "translations", "out_of_date", "assign_item_set"]
+
+#: A line of an item: the versions of one (language, variant), e.g. ("en", Variant.STANDARD).
+LineKey = tuple[str, Variant]
+
+
+def line_of(version: Any) -> LineKey:
+    """The line (language, variant) a version belongs to."""
+    return (version.language, Variant(version.variant))
+
+
+def line_label(line: Sequence[Any]) -> str:
+    """How a line reads in messages and tables: ``English (standard)``, ``Dutch (read-aloud)``.
+
+    >>> line_label(("en", "standard")), line_label(("nl", Variant.READ_ALOUD))
+    ('English (standard)', 'Dutch (read-aloud)')
+    """
+    language, variant = line
+    return f"{LANGUAGES.get(language, language)} ({Variant(variant).value.replace('_', '-')})"
+
+
+def source_line(item: Item) -> LineKey:
+    """The item's source line: the language and variant of its first version (a test
+    specification names no language, so the item's first writing is its source); the
+    translations and the read-aloud variant are made from it."""
+    first = min(item.versions, key=lambda v: v.number)
+    return line_of(first)
+
+
+def _newest_in_line(item: Item, line: Sequence[Any]) -> int:
+    """The newest version number in ``line``, 0 when the item has none there."""
+    key = (line[0], Variant(line[1]))
+    return max((v.number for v in item.versions if line_of(v) == key), default=0)
+
+
+def get_line_version(session: Session, code: str, language: str | None = None,
+                     variant: Variant | str | None = None) -> ItemVersion:
+    """The newest version of one line of an item. Without ``language`` and ``variant`` the
+    source line (:func:`source_line`), so a translation never hides the source; a language
+    alone means its standard variant, a variant alone the source language."""
+    item = get_item(session, code)
+    source = source_line(item)
+    if language is None and variant is None:
+        line = source
+    else:
+        line = (language or source[0], Variant(variant) if variant else Variant.STANDARD)
+    number = _newest_in_line(item, line)
+    if not number:
+        have = ", ".join(line_label(lk) for lk in _line_keys(item))
+        raise NotFoundError(f"item {code} has no {line_label(line)} version (it has {have})")
+    return next(v for v in item.versions if v.number == number)
+
+
+def _line_keys(item: Item) -> list[LineKey]:
+    """The item's lines, source first, then by language and variant."""
+    source = source_line(item)
+    others = sorted({line_of(v) for v in item.versions} - {source}, key=lambda lk: (lk[0], lk[1].value))
+    return [source, *others]
+
+
+def translations(session: Session, code: str) -> dict[int, int]:
+    """For each version outside the item's source line: the source version it was made from.
+
+    Derived from the revisions' audit events (no column of its own): ``translated_from`` where
+    the revision recorded it; in older events the version it was ``based_on`` when that is a
+    source version, else (a fix inside the English line, a read-aloud variant made from the
+    translation) what that version was made from. A version without a revision event (a file
+    import) counts as made from the newest source version before it, the source as it stood
+    when the version was written.
+    """
+    item = get_item(session, code)
+    source = source_line(item)
+    line = {v.number: line_of(v) for v in item.versions}
+    events = {int(ev.detail["version"]): ev.detail
+              for ev in audit.get_events(session, entity_type="item", entity_id=code, action="revise")
+              if isinstance(ev.detail.get("version"), int)}
+    out: dict[int, int] = {}
+    for number in sorted(line):
+        if line[number] == source:
+            continue
+        detail = events.get(number)
+        if detail is not None and isinstance(detail.get("translated_from"), int):
+            out[number] = detail["translated_from"]
+            continue
+        base = detail.get("based_on") if detail is not None else None
+        if isinstance(base, int) and base in line:
+            made = base if line[base] == source else out.get(base)
+            if made is not None:
+                out[number] = made
+                continue
+        earlier = [n for n in line if n < number and line[n] == source]
+        if earlier:
+            out[number] = max(earlier)
+    return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an item (its versions of one language and variant), for the item page and
+    ``itembank items show``.
+
+    ``newest`` is the line's newest version and ``status`` its review status; ``translated_from``
+    the source version that newest version was made from (None in the source line, or when not
+    known); ``source_newest`` the newest version of the source line. The line is out of date when
+    the source has a newer version than the one it was made from.
+    """
+
+    language: str
+    variant: Variant
+    newest: int
+    status: ReviewStatus
+    numbers: tuple[int, ...]
+    is_source: bool
+    translated_from: int | None
+    source_newest: int
+
+    @property
+    def key(self) -> LineKey:
+        return (self.language, self.variant)
+
+    @property
+    def label(self) -> str:
+        return line_label(self.key)
+
+    @property
+    def out_of_date(self) -> bool:
+        return self.translated_from is not None and self.translated_from < self.source_newest
+
+
+def item_lines(session: Session, code: str) -> list[Line]:
+    """Every line of an item, the source line first (:func:`source_line`), then by language
+    and variant: its newest version, status, versions, and the source version it was made from."""
+    item = get_item(session, code)
+    made = translations(session, code)
+    source = source_line(item)
+    source_newest = _newest_in_line(item, source)
+    out = []
+    for key in _line_keys(item):
+        versions = sorted((v for v in item.versions if line_of(v) == key), key=lambda v: v.number)
+        newest = versions[-1]
+        state = session.get(ReviewState, newest.id)
+        out.append(Line(key[0], key[1], newest.number, state.status if state else ReviewStatus.DRAFT,
+                        tuple(v.number for v in versions), key == source, made.get(newest.number), source_newest))
+    return out
+
+
+def out_of_date(session: Session, code: str, number: int) -> tuple[int, int] | None:
+    """``(made from, newest source)`` when version ``number`` is a translation or variant made
+    from an older source version than the source line's newest, else None."""
+    item = get_item(session, code)
+    made = translations(session, code).get(number)
+    newest = _newest_in_line(item, source_line(item))
+    return (made, newest) if made is not None and made < newest else None
+
+
+def assign_item_set(session: Session, code: str, set_code: str | None, *, actor: str, reason: str) -> Item:
+    """Put an item into the item set ``set_code`` (items sharing one stimulus), or take it out
+    of its set with ``None``; the change and its reason are an audit event in the item's history.
+
+    The set is the item's, not a version's: all its versions and lines move together.
+    """
+    if not (reason or "").strip():
+        raise UserError(f"item {code}: say why the item moves to another item set (reason)")
+    item = get_item(session, code)
+    new = None
+    if set_code:
+        new = session.scalar(select(ItemSet).where(ItemSet.code == set_code))
+        if new is None:
+            known = ", ".join(session.scalars(select(ItemSet.code).order_by(ItemSet.code))) or "none yet"
+            raise NotFoundError(f"no item set '{set_code}' (the bank's item sets: {known})")
+    old = item.item_set.code if item.item_set else None
+    if old == (new.code if new else None):
+        raise UserError(f"item {code} is {'in item set ' + old if old else 'in no item set'} already")
+    item.item_set = new
+    flush_or_conflict(session, f"item {code}")
+    audit.record(session, actor=actor, action="item_set", entity_type="item", entity_id=code,
+                 detail={"from": old, "to": new.code if new else None}, reason=reason.strip())
+    return item
 
 
 def set_status(
@@ -623,6 +878,9 @@ def item_history(session: Session, code: str) -> list[HistoryEntry]:
         if ev.action in ("tag", "untag"):
             entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), ev.action,
                                         f"{d.get('dimension')} {d.get('tag')}"))
+        elif ev.action == "item_set":
+            move = f"{d.get('from') or '(none)'} -> {d.get('to') or '(none)'}"
+            entries.append(HistoryEntry(ev.at, ev.actor, None, "item set", f"{move}: {ev.reason}" if ev.reason else move))
         elif ev.action == "revise" and (d.get("tags_added") or d.get("tags_removed")):
             entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), "tags changed",
                                         tag_change_text(d.get("tags_added", []), d.get("tags_removed", []))))
