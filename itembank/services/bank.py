@@ -568,7 +568,7 @@ def revise_item(
 
 # --------------------------------------------------------------------------- lines (language x variant)
 __all__ += ["LineKey", "Line", "line_of", "line_label", "source_line", "get_line_version", "item_lines",
-            "translations", "out_of_date", "assign_item_set"]
+            "translations", "out_of_date", "assign_item_set", "list_item_sets"]
 
 #: A line of an item: the versions of one (language, variant), e.g. ("en", Variant.STANDARD).
 LineKey = tuple[str, Variant]
@@ -736,7 +736,7 @@ def assign_item_set(session: Session, code: str, set_code: str | None, *, actor:
     if set_code:
         new = session.scalar(select(ItemSet).where(ItemSet.code == set_code))
         if new is None:
-            known = ", ".join(session.scalars(select(ItemSet.code).order_by(ItemSet.code))) or "none yet"
+            known = ", ".join(x.code for x in list_item_sets(session)) or "none yet"
             raise NotFoundError(f"no item set '{set_code}' (the bank's item sets: {known})")
     old = item.item_set.code if item.item_set else None
     if old == (new.code if new else None):
@@ -1117,6 +1117,11 @@ def add_item_set(session: Session, code: str, *, title: str, stimulus: str, acto
         raise UserError(f"an item set with code '{code}' already exists") from exc
     audit.record(session, actor=actor, action="create", entity_type="item_set", entity_id=code)
     return item_set
+
+
+def list_item_sets(session: Session) -> list[ItemSet]:
+    """Every item set, by code."""
+    return list(session.scalars(select(ItemSet).order_by(ItemSet.code)))
 
 
 def remove_enemy_pair(session: Session, code_a: str, code_b: str, *, reason: str, actor: str) -> None:
