@@ -79,8 +79,9 @@ def test_a_writer_edits_and_a_committee_member_approves(server: str, browser, lo
     wait = _wait(browser)
     engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
-        before = item_bank.get_item(s, CODE).current_number
-        old_stem = item_bank.get_version(s, CODE).stem
+        before = item_bank.get_item(s, CODE).current_number  # the English translation, the item's newest
+        source = item_bank.get_line_version(s, CODE)  # the page opens on the Dutch source
+        old_stem = source.stem
 
     log_in("a.dekker")
     wait.until(ec.presence_of_element_located((By.ID, "bank-grid")))
@@ -103,7 +104,7 @@ def test_a_writer_edits_and_a_committee_member_approves(server: str, browser, lo
     wait.until(ec.text_to_be_present_in_element((By.ID, "bank-item-content"), "(Choose the best answer.)"))
     wait.until(ec.text_to_be_present_in_element((By.ID, "bank-item-history"), "stem made unambiguous"))
     with Session(engine) as s:  # the old version is intact beside the new one
-        old, new = item_bank.get_version(s, CODE, before), item_bank.get_version(s, CODE, before + 1)
+        old, new = item_bank.get_version(s, CODE, source.number), item_bank.get_version(s, CODE, before + 1)
         assert (old.stem, new.stem) == (old_stem, old_stem + " (Choose the best answer.)")
         assert (new.author, new.review.status.value) == ("a.dekker", "draft")
 
@@ -134,7 +135,7 @@ def test_a_writer_edits_and_a_committee_member_approves(server: str, browser, lo
     with Session(engine) as s:
         v = item_bank.get_version(s, CODE)
         assert (v.number, v.author, v.review.status.value) == (before + 1, "a.dekker", "approved")
-        assert item_bank.get_version(s, CODE, before).stem == old_stem
+        assert item_bank.get_version(s, CODE, source.number).stem == old_stem
     engine.dispose()
 
 
@@ -147,11 +148,12 @@ def test_a_stale_edit_shows_the_conflict_with_both_versions(server: str, browser
     engine = make_engine(f"sqlite:///{bank}")
     with Session(engine) as s:
         before = item_bank.get_item(s, CODE).current_number
+        source = item_bank.get_line_version(s, CODE).number
     log_in("a.dekker")
     _open_item(browser, server, CODE)
-    _open_edit_form(browser)  # she starts from the newest version ...
-    with Session(engine) as s:  # ... while a colleague saves a version of the same item
-        item_bank.revise_item(s, CODE, based_on=before, author="p.dewit", change_note="colleague's edit",
+    _open_edit_form(browser)  # she starts from the newest Dutch version ...
+    with Session(engine) as s:  # ... while a colleague saves a Dutch version of the same item
+        item_bank.revise_item(s, CODE, based_on=source, author="p.dewit", change_note="colleague's edit",
                               stem="Whom do you tell about a near miss first?")
         s.commit()
     _type(browser.find_element(By.ID, "bank-edit-stem"), "Who must hear of a near miss?")
@@ -159,7 +161,7 @@ def test_a_stale_edit_shows_the_conflict_with_both_versions(server: str, browser
     browser.find_element(By.ID, "bank-edit-save").click()
     wait.until(ec.presence_of_element_located((By.ID, "bank-conflict")))
     conflict = browser.find_element(By.ID, "bank-conflict")
-    assert f"you edited version {before}, but version {before + 1} has been saved since" in conflict.text
+    assert f"the newest Dutch (standard) version is {before + 1}, you edited {source}" in conflict.text
     theirs, mine = (conflict.find_element(By.CSS_SELECTOR, f".diff > .diff-{side}").text for side in ("old", "new"))
     assert "Whom do you tell about a near miss first?" in theirs and "p.dewit" in theirs
     assert "Who must hear of a near miss?" in mine
@@ -225,4 +227,67 @@ def test_a_translator_sees_the_source_beside_the_inputs_and_the_enemy_pairs(serv
         assert (old.language, old.stem) == ("nl", source.stem)
         assert [(e.code, e.reason) for e in item_bank.enemies(s, code)] == [
             ("VCA-LO2-K-02", "same fact asked twice"), ("VCA-LO2-K-03", "K-03 names the definition")]
+    engine.dispose()
+
+
+def test_versions_by_language_mark_an_out_of_date_translation_and_a_review_step_keeps_the_typing(
+        server: str, browser, log_in, screenshot, bank: Path) -> None:
+    """VCA-LO1-A-02 (the demo): v1 Dutch, v2 its English translation; a colleague revises the Dutch
+    source (v3). The page opens on v3, lists both lines and marks the English one out of date; a
+    review step leaves what the writer typed in the edit form; the English line's editor shows the
+    new source beside the inputs, and a save ticked 'up to date' removes the mark."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    code = "VCA-LO1-A-02"
+    wait = _wait(browser)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        v3 = item_bank.revise_item(s, code, based_on=1, author="p.dewit", change_note="clearer stem",
+                                   stem=item_bank.get_version(s, code, 1).stem + " (Kies het beste antwoord.)")
+        s.commit()
+        new_source = v3.stem
+    log_in("a.dekker")
+    _open_item(browser, server, code)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "bank-item-content"), "(Kies het beste antwoord.)"))
+    wait.until(ec.presence_of_element_located((By.ID, "bank-lines-table")))
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#bank-lines-table tbody tr")]
+    assert rows[0].startswith("Dutch (standard) v3 draft source")
+    assert rows[1].startswith("English (standard) v2 approved from v1")
+    assert "out of date: the source has changed since (v1 → v3)" in rows[1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", browser.find_element(By.CLASS_NAME, "lines"))
+    screenshot("writer-7-versions-by-language")
+
+    # a review step while the writer has typed in the edit form: the form is not redrawn
+    _open_edit_form(browser)
+    browser.find_element(By.ID, "bank-edit-stem").send_keys(" NOT SAVED YET")
+    browser.find_element(By.ID, "bank-item-comment").send_keys("ready for review")
+    browser.find_element(By.XPATH, "//button[text()='Submit for review']").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "bank-item-message"), f"{code} version 3 is now in_review"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "bank-lines-table"), "v3 in_review"))
+    assert browser.find_element(By.ID, "bank-edit-stem").get_attribute("value").endswith(" NOT SAVED YET")
+
+    # the English line: its out-of-date mark, and its editor with the newest source beside it
+    browser.find_element(By.CSS_SELECTOR, "#bank-lines-table button[id*='\"version\":2']").click()
+    wait.until(ec.presence_of_element_located((By.ID, "bank-item-out-of-date")))
+    assert browser.find_element(By.ID, "bank-item-out-of-date").text == \
+        "out of date: the source has changed since (v1 → v3)"
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#bank-edit-fields.translating")))
+    wait.until(lambda d: d.find_element(By.ID, "bank-edit-source-stem").text == new_source)
+    english = browser.find_element(By.ID, "bank-edit-stem").get_attribute("value")
+    assert "NOT SAVED" not in english  # the form now edits the English version shown
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", browser.find_element(By.CLASS_NAME, "lines"))
+    screenshot("writer-8-out-of-date-translation")
+    browser.find_element(By.CSS_SELECTOR, "#bank-edit-up-to-date input").click()
+    _type(browser.find_element(By.ID, "bank-edit-stem"), english + " (Choose the best answer.)")
+    browser.find_element(By.ID, "bank-edit-note").send_keys("after the Dutch v3")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", browser.find_element(By.ID, "bank-edit"))
+    screenshot("writer-9-translation-update")
+    browser.find_element(By.ID, "bank-edit-save").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "bank-item-message"), f"{code} version 4"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "bank-lines-table"), "English (standard) v4 draft from v3"))
+    assert "out of date" not in browser.find_element(By.ID, "bank-lines-table").text
+    assert not browser.find_elements(By.ID, "bank-item-out-of-date")
+    with Session(engine) as s:
+        assert item_bank.translations(s, code)[4] == 3 and item_bank.out_of_date(s, code, 4) is None
     engine.dispose()
