@@ -450,6 +450,7 @@ MISTAKES = [
     ["items", "show", "Q1", "--version", "7"],
     ["items", "history", "NOPE-1"],
     ["items", "review", "Q1", "1", "approved", "--comment", "looks fine"],
+    ["items", "set", "Q1", "NOPE-SET", "--reason", "shares a case"],
     ["items", "stats", "NOPE-1"],
     ["items", "stats", "Q1", "--p-band", "1.5"],
     ["items", "import", "{missing}.csv"],
