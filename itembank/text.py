@@ -401,6 +401,7 @@ TEXT: Mapping[str, str] = {
                                          "(zak/slaag); accuracy: the chance that the pass/fail agrees with the true "
                                          "score. Livingston & Lewis (1995), with alpha as the reliability: "
                                          "effective test length {n} items, {model}.",
+    "report_reliability_note_sem": "SEM = SD(T) × √(1 − alpha), in score points.",
     "report_reliability_note_no_cut": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency and "
                                       "accuracy need a cut score; none is set.",
     # --- release page (dashboard/pages/release.py) ---
