@@ -236,3 +236,45 @@ def test_the_conversion_table_shows_the_scoring_cores_grades_and_marks_the_score
     assert rows[2] == ["2", "4.461538", "4.461", "4", ""]
     assert rows[3] == ["3", "6.785714", "6.785", "7", "at-cut"]
     assert rows[4] == ["4", "10", "10.000", "10", "at-cut"]
+
+
+
+@pytest.fixture
+def decision_at(bank: Path):
+    """Consistency and accuracy at a cut as the page should show them: Livingston-Lewis on the
+    600 totals with the sitting's alpha, the analysis functions called directly (not the
+    service the page calls)."""
+    from analysis.classification import livingston_lewis
+    from analysis.ctt import reliability
+    from itembank.display import shown
+
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        result = load_administration(session, CODE).score()
+    engine.dispose()
+    alpha = float(reliability(result.scored).alpha)  # every demo item has weight 1
+
+    def at(cut: float) -> tuple[str, str]:
+        r = livingston_lewis(result.total.astype(float), reliability=alpha, cuts=cut, max_score=40)
+        return shown(r.consistency, "alpha"), shown(r.accuracy, "alpha")
+
+    return at
+
+
+def test_the_headline_shows_decision_consistency_and_accuracy_at_the_cut_in_force(client, decision_at) -> None:
+    login(client, "m.jansen")
+    response = post(client, LOAD, **{"cut-code": CODE, "cut-refresh": 0, "cut-fix-refresh": 0})
+    headline = text(response["cut-headline"]["children"])
+    consistency, accuracy = decision_at(28)
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in headline
+    assert "Livingston–Lewis" in headline
+
+
+def test_a_proposed_cut_shows_decision_consistency_recomputed_at_that_cut(client, decision_at) -> None:
+    login(client, "m.jansen")
+    response = post(client, FIXED, **{"cut-code": CODE, "cut-fixed_percentage-percent": "55",
+                                       "cut-fixed_percentage-round-up": []})
+    result = text(response["cut-result-fixed_percentage"]["children"])
+    consistency, accuracy = decision_at(26.5)
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in result
+    assert decision_at(26.5) != decision_at(28)  # it moved with the cut
