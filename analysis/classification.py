@@ -433,7 +433,7 @@ def _check(scores: np.ndarray, cuts: Sequence[float], min_score: float, max_scor
 def livingston_lewis(scores: Sequence[float] | np.ndarray | pd.Series, *, reliability: float,
                      cuts: float | Sequence[float], max_score: float, min_score: float = 0.0,
                      true_cuts: Sequence[float] | None = None, reach: str = ">=",
-                     parameters: int = 4) -> ClassificationAccuracy:
+                     parameters: int = 4, score_step: float | None = None) -> ClassificationAccuracy:
     """Decision accuracy and consistency by Livingston & Lewis (1995); see the module text.
 
     ``scores`` are the observed totals (any scale, weighted or not), ``reliability`` their
@@ -441,6 +441,13 @@ def livingston_lewis(scores: Sequence[float] | np.ndarray | pd.Series, *, reliab
     the score scale; a candidate reaches a cut when the score is ``>=`` it (``reach=">"``:
     strictly above). ``true_cuts`` are proportions of the range (default: the cuts
     themselves, ``(c - Min) / (Max - Min)``). ``parameters=2`` skips the four-parameter fit.
+
+    ``score_step``: the scores lie on a grid ``Min, Min + step, ...`` (1 for whole points).
+    Then a cut stands for the boundary halfway between the highest score below it and the
+    lowest score reaching it (26.2 and 26.5 both mean "27 or more": boundary 26.5), and
+    that boundary is mapped to the effective length and used as the true cut. Without it,
+    two cuts that pass exactly the same candidates could get different estimates whenever
+    the effective length differs from the number of score points.
 
     >>> # A flat distribution on 0..40: mean 20, variance 140.14, so n = (400 - .95 x 140.14) / (.05 x 140.14) = 38
     >>> x = np.repeat(np.arange(41), 25)
@@ -450,6 +457,13 @@ def livingston_lewis(scores: Sequence[float] | np.ndarray | pd.Series, *, reliab
     """
     x = np.asarray(scores, dtype=float)
     cuts = _check(x, cuts if not np.isscalar(cuts) else [cuts], min_score, max_score, reach)  # type: ignore[arg-type]
+    if score_step is not None:
+        if not score_step > 0:
+            raise ValueError(f"score_step must be positive; got {score_step}")
+        steps = np.asarray(cuts) - min_score
+        first = (np.ceil(steps / score_step - 1e-9) if reach == ">=" else np.floor(steps / score_step + 1e-9) + 1)
+        cuts = tuple(float(min_score + score_step * (f - 0.5)) for f in first)
+        reach = ">"  # the boundary lies between two possible scores: > and >= agree there
     n = int(round(effective_test_length(float(x.mean()), float(x.var(ddof=1)), reliability,
                                         min_score=min_score, max_score=max_score)))
     order = 4 if n >= 4 and parameters == 4 else 2

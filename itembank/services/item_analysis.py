@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,8 @@ def classification_at_cut(result: ScoringResult, *, reliability: float | None = 
     under consideration (:func:`itembank.services.previews.preview_cut`'s ``after``).
 
     Livingston & Lewis (1995) on the weighted totals the candidates are judged on, range 0 to
-    the effective maximum, the rule set's pass comparison (``>=`` or ``>``), and Cronbach's
+    the effective maximum, the rule set's pass comparison (``>=`` or ``>``; on whole-point
+    totals the cut counts as the boundary below the lowest whole score reaching it), and Cronbach's
     alpha of the same scored matrix as the reliability (``reliability`` when the caller has
     it already). Annulled and pending results are left out, as in the pass rate
     (:func:`itembank.services.cut_scores.cut_basis`). A sitting the model cannot describe
@@ -90,8 +92,12 @@ def classification_at_cut(result: ScoringResult, *, reliability: float | None = 
     try:
         if not 0.0 < reliability < 1.0:  # also NaN
             raise ValueError(f"Cronbach's alpha is {reliability:.3f}; the estimate needs a reliability between 0 and 1")
+        # Whole-point totals: a cut means "the lowest whole score reaching it", so 26.2 and
+        # 26.5 (the same candidates pass) give the same estimate (score_step, see there).
+        whole = float(maximum).is_integer() and bool(np.all(np.mod(totals, 1.0) == 0.0))
         estimate = classification.livingston_lewis(totals, reliability=reliability, cuts=float(cut),
-                                                   max_score=float(maximum), reach=result.rules.reach)
+                                                   max_score=float(maximum), reach=result.rules.reach,
+                                                   score_step=1.0 if whole else None)
     except ValueError as exc:
         reason = str(exc)
     return CutClassification(cut, maximum, reliability, int(totals.size), estimate, reason)

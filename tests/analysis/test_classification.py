@@ -231,6 +231,21 @@ def test_weighted_scores_on_another_scale_give_the_same_answer() -> None:
     assert (b.accuracy, b.consistency, b.kappa) == pytest.approx((a.accuracy, a.consistency, a.kappa), abs=1e-10)
 
 
+def test_on_whole_scores_cuts_that_pass_the_same_candidates_give_the_same_estimate() -> None:
+    # Scores 0..40 in whole points: 26.1, 26.5 and 27 all mean "27 or more" (boundary 26.5).
+    # The effective length (here not 40) would otherwise place them on different binomial scores.
+    results = [livingston_lewis(ACT, reliability=0.8, cuts=c, max_score=40, score_step=1) for c in (26.1, 26.5, 27)]
+    assert results[0].effective_length != 40
+    assert {(r.accuracy, r.consistency) for r in results} == {(results[0].accuracy, results[0].consistency)}
+    assert results[0].cuts == (26.5,)
+    # With ">" a cut of 26 means 27 or more too.
+    above = livingston_lewis(ACT, reliability=0.8, cuts=26, max_score=40, score_step=1, reach=">")
+    assert (above.accuracy, above.consistency) == (results[0].accuracy, results[0].consistency)
+    # Without the step the two differ: the reason for the option.
+    plain = [livingston_lewis(ACT, reliability=0.8, cuts=c, max_score=40).consistency for c in (26.1, 27)]
+    assert plain[0] != plain[1]
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"reliability": 1.0}, "reliability must lie strictly between 0 and 1"),
     ({"cuts": [25, 20]}, "cuts must be one or more increasing numbers"),

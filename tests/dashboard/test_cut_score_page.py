@@ -25,6 +25,8 @@ PAGE = f"/sitting/{CODE}/cut-score"
 LOAD = "..cut-headline.children...cut-distribution.figure...cut-pass-rate.figure...cut-conversion.children.."
 FIXED = ('..cut-result-fixed_percentage.children...{"method":"fixed_percentage","type":"cut-rule"}.data'
          '...{"method":"fixed_percentage","type":"cut-use"}.disabled..')
+COHEN = ('..cut-result-cohen_schotanus.children...{"method":"cohen_schotanus","type":"cut-rule"}.data'
+         '...{"method":"cohen_schotanus","type":"cut-use"}.disabled..')
 RATINGS = ('..cut-result-ratings.children...{"method":"ratings","type":"cut-rule"}.data'
            '...{"method":"ratings","type":"cut-use"}.disabled..')
 PROPOSE = ("..cut-preview.children...cut-preview-box.hidden...cut-pending.data...cut-confirm-button.disabled"
@@ -255,7 +257,7 @@ def decision_at(bank: Path):
     alpha = float(reliability(result.scored).alpha)  # every demo item has weight 1
 
     def at(cut: float) -> tuple[str, str]:
-        r = livingston_lewis(result.total.astype(float), reliability=alpha, cuts=cut, max_score=40)
+        r = livingston_lewis(result.total.astype(float), reliability=alpha, cuts=cut, max_score=40, score_step=1)
         return shown(r.consistency, "alpha"), shown(r.accuracy, "alpha")
 
     return at
@@ -278,3 +280,10 @@ def test_a_proposed_cut_shows_decision_consistency_recomputed_at_that_cut(client
     consistency, accuracy = decision_at(26.5)
     assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in result
     assert decision_at(26.5) != decision_at(28)  # it moved with the cut
+    # Cohen-Schotanus proposes 26.2: on whole points the same candidates pass as at 26.5, and
+    # the page shows the same consistency for both.
+    response = post(client, COHEN, **{"cut-code": CODE, "cut-cohen_schotanus-percentage": "60",
+                                       "cut-cohen_schotanus-percentile": "95", "cut-cohen_schotanus-round-up": []})
+    other = text(response["cut-result-cohen_schotanus"]["children"])
+    assert "Proposed cut: 26.2 of 40" in other
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in other

@@ -80,7 +80,7 @@ def test_the_analysis_carries_decision_accuracy_and_consistency_at_the_sittings_
     totals = ((responses == "A").sum(axis=1)).astype(float)
     alpha = reliability((responses == "A").astype(float)).alpha
     assert c.reliability == pytest.approx(alpha, abs=1e-12) and c.candidates == 300
-    direct = livingston_lewis(totals, reliability=alpha, cuts=13, max_score=20)
+    direct = livingston_lewis(totals, reliability=alpha, cuts=13, max_score=20, score_step=1)  # whole points
     e = c.estimate
     assert (e.accuracy, e.consistency, e.kappa, e.false_pass, e.false_fail) == pytest.approx(
         (direct.accuracy, direct.consistency, direct.kappa, direct.false_pass, direct.false_fail), abs=1e-12)
@@ -126,7 +126,8 @@ def test_itembank_analyze_prints_the_decision_line_and_json(demo_db, tmp_path) -
     raw = runner.invoke(app, ["analyze", demo.ADMIN_CODE, "--db", str(db), "--format", "json"])
     got = json.loads(raw.output)["decision_at_cut"]
     judged = a.result.total.astype(float)  # nobody annulled in the demo
-    direct = livingston_lewis(judged, reliability=a.reliability.alpha, cuts=28, max_score=40)
+    direct = livingston_lewis(judged, reliability=a.reliability.alpha, cuts=28, max_score=40,
+                              score_step=1)  # whole points
     assert got["cut"] == 28 and got["effective_length"] == direct.effective_length
     assert got["consistency"] == pytest.approx(direct.consistency, abs=1e-12)
     assert got["accuracy"] == pytest.approx(direct.accuracy, abs=1e-12)

@@ -188,7 +188,8 @@ def test_reliability_section_reports_decision_consistency_at_the_committee_cut(s
         page = html_of(s, tmp_path)
         a = analyze_administration(s, "ADM")
     rel = page.pairs("reliability")
-    direct = livingston_lewis(a.result.total.astype(float), reliability=a.reliability.alpha, cuts=5.4, max_score=9)
+    direct = livingston_lewis(a.result.total.astype(float), reliability=a.reliability.alpha, cuts=5.4, max_score=9,
+                              score_step=1)  # whole points: 5.4 means 6 or more
     assert a.classification.cut == Fraction(27, 5)
     assert a.classification.estimate.consistency == pytest.approx(direct.consistency, abs=1e-12)
     assert float(rel[t("report_decision_consistency", cut="5.4")]) == pytest.approx(direct.consistency, abs=5e-4)
