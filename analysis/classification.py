@@ -83,6 +83,7 @@ Sources
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -360,12 +361,18 @@ def _category_probabilities(tau: np.ndarray, n: int, thresholds: np.ndarray) -> 
     return reach[:, :-1] - reach[:, 1:]
 
 
+@functools.lru_cache(maxsize=1)
+def _gauss_legendre() -> tuple[np.ndarray, np.ndarray]:
+    """The quadrature nodes and weights on [-1, 1], computed once (an eigenproblem)."""
+    return np.polynomial.legendre.leggauss(_NODES)
+
+
 def _tables(model: TrueScoreModel, n: int, thresholds: np.ndarray,
             true_cuts: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """The accuracy table (true x observed) and the consistency table (observed x observed)."""
     k = len(thresholds) + 1
     edges = [0.0, *[min(max(model.cdf(c), 0.0), 1.0) for c in true_cuts], 1.0]
-    nodes, weights = np.polynomial.legendre.leggauss(_NODES)
+    nodes, weights = _gauss_legendre()
     # Smoothstep substitution (q = 3s^2 - 2s^3 on each piece, dq = 6s(1-s) ds) softens the
     # endpoint singularities of tau(q) when a shape parameter is above 1.
     s = (nodes + 1) / 2
