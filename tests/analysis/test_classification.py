@@ -257,3 +257,12 @@ def test_bad_input_is_refused_with_a_clear_message(kwargs: dict, message: str) -
     args = {"reliability": 0.873, "cuts": 23, "max_score": 40, **kwargs}
     with pytest.raises(ValueError, match=message):
         livingston_lewis(ACT, **args)
+
+
+@pytest.mark.parametrize("a, b, lower, upper", [(4.0, 2.0, 0.1, 0.9), (2.0, 5.0, 0.05, 0.8), (3.0, 3.0, 0.2, 1.0)])
+def test_the_four_parameter_fit_recovers_a_beta_from_its_exact_moments(a, b, lower, upper) -> None:
+    # Raw moments of the four-parameter beta from scipy (left- and right-skewed, symmetric).
+    dist = stats.beta(a, b, loc=lower, scale=upper - lower)
+    model = fit_true_score_beta([dist.moment(k) for k in range(1, 5)])
+    assert model.parameters == 4
+    assert (model.alpha, model.beta, model.lower, model.upper) == pytest.approx((a, b, lower, upper), abs=1e-6)
