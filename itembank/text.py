@@ -372,6 +372,38 @@ TEXT: Mapping[str, str] = {
     "beuk_line": "judges' line",
     "pass_rate_percent_hover": "cut %{x:.2f}: %{y:.1f} % pass",
     "pass_rate_percent_axis": "Pass rate (%)",
+    # decision accuracy and consistency at the cut (itembank/services/item_analysis.py
+    # classification_at_cut): the cut-score page, `itembank analyze` and the administration report
+    "decision_at_cut": "Decision consistency at this cut {consistency} · accuracy {accuracy}",
+    "decision_detail": "kappa {kappa}; false pass {false_pass}, false fail {false_fail} (Livingston–Lewis: "
+                       "effective length {n} items, {model}, alpha {alpha})",
+    "decision_unavailable": "Decision consistency at this cut: not estimated ({reason}).",
+    "explain_decision": "How sure a pass/fail (zak/slaag-beslissing) at this cut is. Consistency: the chance that "
+                        "a parallel sitting would give the candidate the same pass/fail. Accuracy: the chance that "
+                        "the pass/fail agrees with the candidate's true score. Livingston & Lewis (1995), from the "
+                        "score distribution and alpha.",
+    "decision_model_4": "four-parameter beta true scores",
+    "decision_model_3": "three-parameter beta true scores",
+    "decision_model_2": "two-parameter beta true scores",
+    "cli_decision": "Decision at the cut {cut} / {maximum}: consistency {consistency} (kappa {kappa}), accuracy "
+                    "{accuracy}; false pass {false_pass}, false fail {false_fail} (Livingston-Lewis, effective length "
+                    "{n} items, {model})",
+    "cli_decision_unavailable": "Decision at the cut {cut} / {maximum}: not estimated ({reason})",
+    "cli_decision_no_cut": "Decision at the cut: no cut score set",
+    "report_decision_consistency": "Decision consistency at the cut {cut}",
+    "report_decision_accuracy": "Decision accuracy at the cut {cut}",
+    "report_decision_kappa": "Cohen's kappa (consistency beyond chance)",
+    "report_false_pass": "False pass (true score below the cut)",
+    "report_false_fail": "False fail (true score at or above the cut)",
+    "report_decision_none": "not estimated: {reason}",
+    "report_reliability_note_decisions": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency: the "
+                                         "chance that a parallel sitting gives each candidate the same pass/fail "
+                                         "(zak/slaag); accuracy: the chance that the pass/fail agrees with the true "
+                                         "score. Livingston & Lewis (1995), with alpha as the reliability: "
+                                         "effective test length {n} items, {model}.",
+    "report_reliability_note_sem": "SEM = SD(T) × √(1 − alpha), in score points.",
+    "report_reliability_note_no_cut": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency and "
+                                      "accuracy need a cut score; none is set.",
     # --- release page (dashboard/pages/release.py) ---
     "release_page_title": "Release results",
     # the checklist (itembank/services/release_checklist.py; also printed by `itembank release`)

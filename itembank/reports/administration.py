@@ -36,7 +36,7 @@ from itembank.services.administration_data import load_administration
 from itembank.services.administrations import get_administration, get_attributes
 from itembank.services.blueprints import blueprint_constraints
 from itembank.services.forms import get_form, load_pool
-from itembank.services.item_analysis import AdministrationAnalysis, analyze
+from itembank.services.item_analysis import AdministrationAnalysis, CutClassification, analyze
 from itembank.services.previews import pass_rate
 from itembank.services.results import latest_release, release_snapshot, snapshot_hash
 from itembank.storage.models import CutScoreRule, TestSpecification
@@ -64,7 +64,7 @@ class AdministrationReport:
     summary: list[tuple[str, str]]
     distribution_chart: Chart
     percentiles: list[tuple[str, str]]
-    reliability: list[tuple[str, str]]
+    reliability: list[tuple[str, str]]  # alpha ... SEM, then decision consistency/accuracy at the cut
     item_header: list[str]
     items: list[dict[str, Any]]
     flagged: list[dict[str, Any]]
@@ -79,6 +79,7 @@ class AdministrationReport:
     coverage: list[list[str]] = field(default_factory=list)
     coverage_note: str = ""
     charts: list[Chart] = field(default_factory=list)
+    reliability_note: str = ""  # how the reliability section's numbers were computed
 
 
 def _stat(value: float, kind: str) -> str:
@@ -206,6 +207,24 @@ def blueprint_coverage(session: Session, form: Any) -> tuple[list[list[str]], st
     return rows, t("report_coverage_note", code=bp.code, version=bp.version)
 
 
+def decision_rows(c: CutClassification | None, rows: list[tuple[str, str]]) -> str:
+    """Add decision consistency and accuracy at the cut (the analysis's
+    :func:`~itembank.services.item_analysis.classification_at_cut`) to the reliability
+    ``rows``; returns the section's note, which says how they were estimated."""
+    if c is None:
+        return t("report_reliability_note_no_cut")
+    v = c.shown()
+    if c.estimate is None:
+        rows.append((t("report_decision_consistency", cut=v["cut"]), t("report_decision_none", reason=c.reason)))
+        return t("report_reliability_note_sem")
+    rows += [(t("report_decision_consistency", cut=v["cut"]), v["consistency"]),
+             (t("report_decision_kappa"), v["kappa"]),
+             (t("report_decision_accuracy", cut=v["cut"]), v["accuracy"]),
+             (t("report_false_pass"), v["false_pass"]),
+             (t("report_false_fail"), v["false_fail"])]
+    return t("report_reliability_note_decisions", n=v["n"], model=v["model"])
+
+
 def build_administration_report(session: Session, administration: str) -> AdministrationReport:
     """Everything the administration report shows, read and computed once."""
     admin = get_administration(session, administration)
@@ -247,6 +266,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         (t("report_split_half"), shown(rel.split_half, "split_half")),
         (t("sem"), shown(rel.sem, "sem")),
     ]
+    reliability_note = decision_rows(a.classification, reliability)
 
     worst = _worst(a.flags)
     items = []
@@ -315,6 +335,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         distribution_chart=distribution_chart,
         percentiles=percentiles,
         reliability=reliability,
+        reliability_note=reliability_note,
         item_header=[t("col_item"), t("col_n"), t("col_p"), t("col_rit"), t("col_rir"),
                      t("col_alpha_if_deleted"), t("col_flags")],
         items=items,
@@ -325,7 +346,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         conversion=conversion,
         conversion_note=note,
         pass_rates=pass_rates,
-        not_available=[t("report_na_irt"), t("report_na_consistency")],
+        not_available=[t("report_na_irt")],
         generated=t("report_generated", when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"),
         coverage=coverage,
         coverage_note=coverage_note,

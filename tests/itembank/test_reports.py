@@ -13,6 +13,7 @@ import os
 import shutil
 from datetime import date
 from fractions import Fraction
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -165,10 +166,40 @@ def test_summary_and_reliability_are_the_analysis_numbers(sitting: Engine, tmp_p
     # 60 % of the remaining maximum 9 = 5.4 (the committee's cut, not the rule set's 65 %).
     assert summary[t("cut_score")] == "5.4 / 9"
     assert summary[t("voided")] == "Q09"
+    c = a.classification.estimate
     assert rel == {t("alpha"): shown(a.reliability.alpha, "alpha"),
                    t("report_lambda2"): shown(a.reliability.lambda2, "lambda2"),
                    t("report_split_half"): shown(a.reliability.split_half, "split_half"),
-                   t("sem"): shown(a.reliability.sem, "sem")}
+                   t("sem"): shown(a.reliability.sem, "sem"),
+                   t("report_decision_consistency", cut="5.4"): shown(c.consistency, "alpha"),
+                   t("report_decision_kappa"): shown(c.kappa, "alpha"),
+                   t("report_decision_accuracy", cut="5.4"): shown(c.accuracy, "alpha"),
+                   t("report_false_pass"): shown_percent(c.false_pass, "percent"),
+                   t("report_false_fail"): shown_percent(c.false_fail, "percent")}
+
+
+def test_reliability_section_reports_decision_consistency_at_the_committee_cut(sitting: Engine,
+                                                                               tmp_path: Path) -> None:
+    """The report's decision consistency and accuracy are the API's (issue 16): Livingston-Lewis
+    on the 40 judged totals, alpha as reliability, the committee's cut 5.4 of 9."""
+    from analysis.classification import livingston_lewis
+
+    with Session(sitting) as s:
+        page = html_of(s, tmp_path)
+        a = analyze_administration(s, "ADM")
+    rel = page.pairs("reliability")
+    direct = livingston_lewis(a.result.total.astype(float), reliability=a.reliability.alpha, cuts=5.4, max_score=9,
+                              score_step=1)  # whole points: 5.4 means 6 or more
+    assert a.classification.cut == Fraction(27, 5)
+    assert a.classification.estimate.consistency == pytest.approx(direct.consistency, abs=1e-12)
+    assert float(rel[t("report_decision_consistency", cut="5.4")]) == pytest.approx(direct.consistency, abs=5e-4)
+    assert float(rel[t("report_decision_accuracy", cut="5.4")]) == pytest.approx(direct.accuracy, abs=5e-4)
+    assert float(rel[t("report_false_pass")].rstrip("%")) == pytest.approx(100 * direct.false_pass, abs=0.05)
+    # the note says how (effective test length, true-score model); "not available" is gone
+    text = " ".join(unescape((tmp_path / "r.html").read_text(encoding="utf-8")).split())
+    assert t("report_reliability_note_decisions", n=direct.effective_length,
+             model=t(f"decision_model_{direct.model.parameters}")) in text
+    assert t("report_na_consistency") not in text
 
 
 def test_the_item_table_is_the_analysis_with_flags_in_words(sitting: Engine, tmp_path: Path) -> None:
