@@ -698,8 +698,6 @@ TEXT: Mapping[str, str] = {
     "report_h_reliability": "Reliability",
     "report_lambda2": "Guttman's lambda-2",
     "report_split_half": "Split-half (odd-even, Spearman-Brown)",
-    "report_reliability_note": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency at the cut "
-                               "is not reported yet.",
     "report_h_items": "Item statistics",
     "report_items_note": "p = mean score / maximum; Rit and Rir = correlation of the item with the total and "
                          "with the rest of the test. Coloured rows have a flag: critical (dark), warning (orange), "
@@ -762,7 +760,6 @@ TEXT: Mapping[str, str] = {
     "report_group_value": "Value",
     "report_h_not_available": "Not in this report",
     "report_na_irt": "IRT calibration, item fit and drift: not available — no stored calibration for this bank yet.",
-    "report_na_consistency": "Decision consistency at the cut: not available yet.",
     "report_chart_missing": "Chart not drawn: {why}. Every number is in the tables.",
     "trend_title": "Pass rate and reliability (alpha) per sitting",
     "report_eval_title": "Evaluation of {code}",
