@@ -34,6 +34,19 @@ def register(app: typer.Typer) -> None:
     app.command("dif")(dif_cli)
 
 
+def records(frame: object) -> list[dict[str, object]]:
+    """A DataFrame's rows as JSON-ready dicts with every float in full (repr precision; NaN as
+    null), so that a script reading ``--format json`` gets exactly the numbers computed."""
+    out = []
+    for row in frame.to_dict(orient="records"):  # type: ignore[attr-defined]
+        clean = {}
+        for k, v in row.items():
+            v = v.item() if hasattr(v, "item") else v
+            clean[str(k)] = None if isinstance(v, float) and math.isnan(v) else v
+        out.append(clean)
+    return out
+
+
 def _num(value: float, places: int) -> str:
     from analysis.decimals import fixed
 
@@ -52,10 +65,13 @@ def dif_cli(
     = DifFormat.table,
     db: DbOption = None,
 ) -> None:
-    """Differential item functioning (DIF) in ADMIN: do candidates of equal total score but a
-    different group (--group language --focal en) have different chances on an item? Each
-    focal group is compared with the largest other group, matched on the total score; items
-    worth one point only."""
+    """Differential item functioning (DIF) in ADMIN between groups of candidates.
+
+    Do candidates with the same total score but from different groups (--group language
+    --focal en) have different chances on an item? Each focal group is compared with the
+    largest other group, matched on the total score: Mantel-Haenszel with the ETS classes
+    A/B/C, and logistic regression for uniform and non-uniform DIF. Items worth one point
+    only; each group needs at least 100 candidates."""
     from itembank.services import administrations
     from itembank.services.administration_data import load_administration
     from itembank.services.dif import MIN_GROUP, attribute_dif
@@ -84,7 +100,7 @@ def dif_cli(
     if format is DifFormat.json:
         typer.echo(json.dumps({"administration": admin, "attribute": group, "method": method.value,
                                "groups": d.counts, "skipped": [{"group": g, "n": n} for g, n in d.skipped],
-                               "rows": json.loads(table.to_json(orient="records", double_precision=15))}, indent=1))
+                               "rows": records(table)}, indent=1))
         return
 
     typer.echo(f"DIF in {admin} by {group}: groups " + ", ".join(f"{g} ({n})" for g, n in d.counts.items()))

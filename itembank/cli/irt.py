@@ -37,8 +37,14 @@ def irt_cli(
     as_json: Annotated[bool, typer.Option("--json", help="Print every number in full as JSON")] = False,
     db: DbOption = None,
 ) -> None:
-    """The stored IRT calibration of ADMIN: parameters with standard errors, item fit and the
-    measurement error at the cut score (cesuur). Make one first with 'itembank calibrate ADMIN'."""
+    """The stored IRT calibration of ADMIN: parameters, item fit and the SEM at the cut score.
+
+    Shows the newest calibration (rasch/1pl/2pl/3pl first) unless --model or --calibration
+    says otherwise: model, engine, date and data hash; per item the parameters with standard
+    errors and the infit/outfit with p-values; the test information and the conditional
+    standard error of measurement at the cut score (cesuur) on the ability scale θ.
+    Make a calibration first with 'itembank calibrate ADMIN --model 2pl'."""
+    from itembank.cli.dif import records
     from itembank.display import shown, shown_or
     from itembank.services.administration_data import load_administration
     from itembank.services.irt_summary import MISFIT_ALPHA, MISFIT_MEAN_SQUARE, calibration_summary
@@ -60,7 +66,7 @@ def irt_cli(
     if as_json:
         items = s.items.reset_index(names="item")
         typer.echo(json.dumps({**facts, "parameters": s.parameters,
-                               "items": json.loads(items.to_json(orient="records", double_precision=15)),
+                               "items": records(items),
                                "misfitting": s.misfitting, **at_cut, "left_out": list(info.left_out),
                                "theta": info.theta.tolist(), "information": info.information.tolist()}, indent=1))
         return

@@ -93,8 +93,10 @@ def standards_cli(
     db: DbOption = None,
     user: UserOption = None,
 ) -> None:
-    """Standard setting (cesuurbepaling) for ADMIN: the cut a method gives on this sitting and the
-    pass rate it implies. Nothing is recorded without --apply --reason "...".
+    """Standard setting (cesuurbepaling) for ADMIN: a method's cut score and its pass rate.
+
+    Nothing is recorded without --apply --reason "..." (then the cut is the committee's
+    proposal, as on the dashboard's cut-score page).
 
     Inputs per method: fixed --percent; angoff and nedelsky --ratings FILE; hofstee --k-min
     --k-max --f-min --f-max; beuk --judge CUT:RATE (one per judge); cohen-schotanus
