@@ -57,7 +57,8 @@ def dif_cli(
     admin: str,
     group: Annotated[str, typer.Option("--group", help="The candidates' attribute that forms the groups, e.g. language")],
     focal: Annotated[str | None, typer.Option(
-        "--focal", help="The focal group (a value of the attribute, e.g. en) [default: every group but the largest]")] = None,
+        "--focal",
+        help="The focal group (a value of the attribute, e.g. en) [default: every group but the largest]")] = None,
     method: Annotated[DifMethodChoice, typer.Option(
         "--method", help="mh: Mantel-Haenszel with ETS classes A/B/C; logistic: logistic regression "
         "(uniform and non-uniform DIF); both")] = DifMethodChoice.both,

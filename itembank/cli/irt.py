@@ -47,6 +47,7 @@ def irt_cli(
     from itembank.cli.dif import records
     from itembank.display import shown, shown_or
     from itembank.services.administration_data import load_administration
+    from itembank.services.calibrations import DICHOTOMOUS_MODELS
     from itembank.services.irt_summary import MISFIT_ALPHA, MISFIT_MEAN_SQUARE, calibration_summary
 
     with bank_session(db) as session:
@@ -100,7 +101,7 @@ def irt_cli(
         typer.echo("Cut score: none for the total, so no measurement error at the cut.")
     elif info.cut_theta is None:
         why = ("the model has no test characteristic curve for a number-correct cut here"
-               if cal.model not in ("rasch", "1pl", "2pl", "3pl")
+               if cal.model not in DICHOTOMOUS_MODELS
                else "the cut lies outside what the items' expected score can reach")
         typer.echo(f"Cut score {s.cut:g} of {s.maximum:g}: no θ for it ({why}).")
     else:

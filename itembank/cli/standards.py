@@ -87,7 +87,8 @@ def standards_cli(
         "--percentile", help="cohen-schotanus: the reference score is this percentile of the totals")] = "95",
     round_up: Annotated[bool, typer.Option("--round-up", help="Round a fractional cut up to a whole score")] = False,
     apply: Annotated[bool, typer.Option(
-        "--apply", help="Record the cut as ADMIN's cut score (a proposal, as on the cut-score page); needs --reason")] = False,
+        "--apply",
+        help="Record the cut as ADMIN's cut score (a proposal, as on the cut-score page); needs --reason")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="With --apply: why (kept in the audit trail)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     db: DbOption = None,
