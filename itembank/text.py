@@ -759,7 +759,6 @@ TEXT: Mapping[str, str] = {
     "report_group": "Group",
     "report_group_value": "Value",
     "report_h_not_available": "Not in this report",
-    "report_na_irt": "IRT calibration, item fit and drift: not available — no stored calibration for this bank yet.",
     "report_chart_missing": "Chart not drawn: {why}. Every number is in the tables.",
     "trend_title": "Pass rate and reliability (alpha) per sitting",
     "report_eval_title": "Evaluation of {code}",
@@ -804,6 +803,31 @@ TEXT: Mapping[str, str] = {
     "report_eval_times_used": "Forms",
     "report_eval_exposure_rate": "Exposure rate",
     "report_na_drift": "IRT drift of item parameters: not available — no stored calibration for this bank yet.",
+    # IRT section of the administration report (itembank/reports/administration.py)
+    "report_h_irt": "IRT calibration",
+    "report_irt_none": "Not calibrated: this sitting has no stored IRT calibration (itembank calibrate {code} "
+                       "--model 2pl stores one).",
+    "report_irt_intro": "Calibration {id}: the {model} model, estimated by {engine} on {when} UTC by {by}, from "
+                        "{n} candidates' scores with every decision in force.",
+    "report_irt_model": "Model",
+    "report_irt_engine": "Engine (software)",
+    "report_irt_date": "Calibrated (UTC)",
+    "report_irt_hash": "Data (SHA-256 of the scored matrix)",
+    "report_irt_loglik": "Log-likelihood / AIC / BIC",
+    "report_irt_cut": "Cut score (raw points)",
+    "report_irt_cut_theta": "θ at the cut (test characteristic curve)",
+    "report_irt_information": "Test information at the cut",
+    "report_irt_csem": "Conditional SEM at the cut (θ)",
+    "report_irt_no_cut_theta": "no θ for this cut",
+    "report_irt_col_fit_p": "p",
+    "report_irt_col_misfit": "Fit",
+    "report_irt_misfit": "misfit",
+    "report_irt_note": "Logistic metric (D = 1), ability N(0, 1) in this sitting; '–' = fixed or not estimated. "
+                       "Infit and outfit: mean squares (about 1 is good) with the two-sided p of their z; "
+                       "'misfit' = a mean square above {ms} with p < {alpha}.",
+    "report_irt_misfitting": "Items that fit the model poorly: {items}.",
+    "report_irt_all_fit": "No item fits the model poorly.",
+    "report_irt_left_out": "Left out of the test information (slope a ≤ 0, usually a miskey): {items}.",
 }
 
 
