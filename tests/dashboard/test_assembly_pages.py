@@ -15,15 +15,28 @@ from tests.dashboard.test_auth import callback_request, login
 BLUEPRINT = "VCA-BASIS-40"
 
 
-def assemble(client, trigger: str, *, forms: int = 2, overlap: float = 0.1, shown: dict | None = None) -> dict:
-    key = next(k for k in client.dash_app.callback_map if k.startswith("..asm-output"))
-    body = callback_request(client.dash_app, key, **{
-        trigger: 1, "asm-blueprint": BLUEPRINT, "asm-forms": forms, "asm-overlap": overlap,
-        "asm-objective": "spread_exposure", "asm-language": "nl", "asm-result": shown})
+def _key(client, prefix: str) -> str:
+    return next(k for k in client.dash_app.callback_map if k.startswith(prefix))
+
+
+def post(client, key: str, trigger: str, **values: object) -> dict:
+    body = callback_request(client.dash_app, key, **values)
     body["changedPropIds"] = [f"{trigger}.n_clicks"]
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.data[:300]
     return json.loads(response.data)["response"]
+
+
+def assemble(client, *, forms: int = 2, overlap: float = 0.1, objective: str = "spread_exposure",
+             exclude: int | None = None) -> dict:
+    return post(client, _key(client, "..asm-output"), "asm-try", **{
+        "asm-try": 1, "asm-blueprint": BLUEPRINT, "asm-forms": forms, "asm-overlap": overlap, "asm-exclude": exclude,
+        "asm-objective": objective, "asm-language": "nl"})
+
+
+def freeze(client, shown: dict) -> dict:
+    return post(client, _key(client, "..asm-frozen.children@"), "asm-freeze",
+                **{"asm-freeze": 1, "asm-result": shown})
 
 
 def test_the_blueprint_grid_and_gap_report(client) -> None:
@@ -40,13 +53,14 @@ def test_the_blueprint_grid_and_gap_report(client) -> None:
 
 def test_a_committee_member_assembles_and_freezes_exactly_the_forms_shown(client, bank) -> None:
     login(client, "m.jansen")
-    out = assemble(client, "asm-try")
+    out = assemble(client)
     shown = out["asm-result"]["data"]
     assert out["asm-freeze"]["disabled"] is False and len(shown["forms"]) == 2
     assert all(len(f) == 40 for f in shown["forms"])
     assert "Every blueprint row is met on every form" in json.dumps(out["asm-output"])
-    frozen = assemble(client, "asm-freeze", shown=shown)
-    text = json.dumps(frozen["asm-output"])
+    frozen = freeze(client, shown)
+    assert frozen["asm-freeze"]["disabled"] is True  # no second freeze of the same forms
+    text = json.dumps(frozen["asm-frozen"])
     assert "Frozen: " in text
     codes = text.split("Frozen: ")[1].split(".")[0].split(", ")
     engine = make_engine(f"sqlite:///{bank}")
@@ -58,13 +72,14 @@ def test_a_committee_member_assembles_and_freezes_exactly_the_forms_shown(client
 
 def test_an_impossible_assembly_is_explained(client) -> None:
     login(client, "m.jansen")
-    out = assemble(client, "asm-try", forms=12, overlap=0.0)
+    out = assemble(client, forms=12, overlap=0.0)
     assert "cannot be assembled" in json.dumps(out["asm-output"]) and out["asm-freeze"]["disabled"] is True
 
 
 def test_assembly_is_for_the_committee(client) -> None:
     for user in ("a.dekker", "s.bakker"):
         login(client, user)
-        key = next(k for k in client.dash_app.callback_map if k.startswith("..asm-output"))
-        assert client.post("/_dash-update-component", json={"output": key, "inputs": []}).status_code == 403
+        for prefix in ("..asm-output", "..asm-frozen.children@", "..asm-objective"):
+            key = _key(client, prefix)
+            assert client.post("/_dash-update-component", json={"output": key, "inputs": []}).status_code == 403
         client.get("/logout")
