@@ -595,8 +595,7 @@ TEXT: Mapping[str, str] = {
     "objective_feasible": "any forms that meet the blueprint",
     "asm_try": "Assemble (nothing is stored)",
     "asm_freeze": "Freeze these forms",
-    "asm_done": "{n} form(s) assembled from a pool of {pool} approved items: {status} ({seconds} s). Nothing is "
-                "stored until you freeze them.",
+    "asm_done": "{n} form(s) assembled from a pool of {pool} approved items: {status} ({seconds} s).",
     "asm_form_stats": "Form {n}: {items} items, {points} points; {p}",
     "asm_verified": "Every blueprint row is met on every form (checked independently of the optimiser).",
     "asm_not_verified": "Some blueprint rows are not met: these forms cannot be frozen.",
@@ -631,6 +630,7 @@ TEXT: Mapping[str, str] = {
     "asm_allowed": "Allowed",
     "asm_all_forms": "all",
     "asm_check_failed": "NO",
+    "asm_freeze_refused": "Nothing was frozen. Assemble again, then freeze. {reason}",
     "queue_title": "Review queue",
     "queue_empty": "Nothing waits for your review. (Versions you wrote yourself are reviewed by somebody else.)",
     "queue_intro": "{n} version(s) wait for review. Open one to read it, compare it with its previous version and "

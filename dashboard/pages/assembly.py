@@ -6,7 +6,8 @@ the coverage is shown as a heatmap against the blueprint, and an assembly that c
 explained in committee words (the optimiser's :class:`~itembank.assembly.InfeasibleAssemblyError`,
 whose reasons come from :func:`itembank.assembly.explain_infeasibility`, as in the CLI).
 Freezing stores exactly the forms shown (:func:`itembank.services.forms.freeze_assembled`), not
-a new solve; it is a callback of its own, so it can be refused on its own.
+a new solve, after checking them again by the dry run's rules (they come back from the
+browser); it is a callback of its own, so it can be refused on its own.
 
 The aim ``max_information`` is offered only when items of the pool have stored IRT parameters
 (``itembank calibrate``): without them every item gives "no information" and the aim means
@@ -95,7 +96,7 @@ def _verification_table(report: pd.DataFrame) -> html.Div:
     summary = verification_summary(report)
     head = html.Tr([html.Th(t("asm_check")), html.Th(t("asm_checks"), className="num"),
                     html.Th(t("asm_passed"), className="num")])
-    body = [html.Tr([html.Td(r.check), html.Td(r.checks, className="num"),
+    body = [html.Tr([html.Td(r.check.capitalize()), html.Td(r.checks, className="num"),
                      html.Td(t("asm_all_passed") if r.passed == r.checks else f"{r.passed}", className="num")],
                     className="" if r.passed == r.checks else "to-write")
             for r in summary.itertuples()]
@@ -124,7 +125,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
     return html.Div([
         html.H1(t("assembly_title")),
         html.P(t("assembly_intro"), className="muted"),
-        html.Div(className="filters", children=[
+        html.Div(className="filters assembly-options", children=[
             html.Label([t("blueprint_label"), dcc.Dropdown(choices, choices[-1]["value"], id="asm-blueprint",
                                                            clearable=False)], className=field),
             html.Label([t("gap_forms"), dcc.Input(id="asm-forms", type="number", min=1, value=2)], className=field),
@@ -214,8 +215,11 @@ def register(app: GuardedApp, engine: Engine) -> None:
         except (UserError, ValueError) as exc:
             return message(str(exc), "error"), None, True, None
         all_met = bool(out.coverage["met"].all())
+        # what freezing needs to check the same forms by the same rules again (freeze_assembled)
         keep = {"blueprint": code, "forms": [[int(i) for i in f] for f in out.result.forms],
-                "objective": options.objective}
+                "language": (language or "").strip() or None,
+                "options": {"max_overlap": options.max_overlap, "exclude_used_in_last": options.exclude_used_in_last,
+                            "objective": options.objective}}
         return _result_view(out), keep, not all_met, None
 
     @app.callback(Permission.ASSEMBLE, Output("asm-frozen", "children", allow_duplicate=True),
@@ -226,10 +230,11 @@ def register(app: GuardedApp, engine: Engine) -> None:
             raise PreventUpdate
         try:
             with Session(engine) as session:
-                frozen = freeze_assembled(session, shown["blueprint"], shown["forms"],
-                                          actor=current_user()["username"],
-                                          detail={"objective": shown["objective"], "from": "dashboard"})
+                options = AssemblyOptions(**shown["options"])
+                frozen = freeze_assembled(session, shown["blueprint"], shown["forms"], options=options,
+                                          language=shown["language"], actor=current_user()["username"],
+                                          detail={"objective": options.objective, "from": "dashboard"})
                 session.commit()
-        except UserError as exc:
-            return message(str(exc), "error"), False
+        except (UserError, ValueError, TypeError, KeyError) as exc:  # a stale or changed dry run
+            return message(t("asm_freeze_refused", reason=str(exc)), "error"), True
         return message(t("asm_frozen", forms=", ".join(frozen)), "ok"), True

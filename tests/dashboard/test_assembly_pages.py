@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itembank.services.forms import get_form
+from itembank.services.forms import get_form, load_pool
+from itembank.storage.models import Form
 from itembank.storage.db import make_engine
 from tests.dashboard.test_auth import callback_request, login
 
@@ -83,3 +85,25 @@ def test_assembly_is_for_the_committee(client) -> None:
             key = _key(client, prefix)
             assert client.post("/_dash-update-component", json={"output": key, "inputs": []}).status_code == 403
         client.get("/logout")
+
+
+def test_forms_that_do_not_meet_the_blueprint_are_never_frozen(client, bank) -> None:
+    """The forms to freeze come back from the browser (a dcc.Store): a changed list — or a dry
+    run made stale by a new blueprint version — is checked again before anything is frozen."""
+    login(client, "m.jansen")
+    shown = assemble(client)["asm-result"]["data"]
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        pool, _ = load_pool(s, "VCA-BASIS-2025", language="nl")
+    # swap one LO1/A item of form 1 for an LO1/K item that is on neither form: LO1/A is then 1, not 2
+    first = shown["forms"][0]
+    out_item = next(i for i in first if (pool.at[i, "objective"], pool.at[i, "level"]) == ("LO1", "A"))
+    on_forms = {i for f in shown["forms"] for i in f}
+    in_item = next(i for i in pool.index if (pool.at[i, "objective"], pool.at[i, "level"]) == ("LO1", "K")
+                   and i not in on_forms)
+    forged = {**shown, "forms": [[in_item if i == out_item else i for i in first], shown["forms"][1]]}
+    text = json.dumps(freeze(client, forged)["asm-frozen"])
+    assert "failed the independent check" in text and "LO1/A" in text and "Frozen" not in text
+    with Session(engine) as s:
+        assert not [f for f in s.scalars(select(Form)) if f.code.startswith(BLUEPRINT)]
+    engine.dispose()
