@@ -107,3 +107,33 @@ def test_forms_that_do_not_meet_the_blueprint_are_never_frozen(client, bank) -> 
     with Session(engine) as s:
         assert not [f for f in s.scalars(select(Form)) if f.code.startswith(BLUEPRINT)]
     engine.dispose()
+
+
+def objectives(client) -> tuple[list[str], str, str]:
+    out = post(client, _key(client, "..asm-objective"), "asm-blueprint",
+               **{"asm-blueprint": BLUEPRINT, "asm-language": "nl", "asm-objective": "max_information"})
+    return ([o["value"] for o in out["asm-objective"]["options"]], out["asm-objective"]["value"],
+            out["asm-objective-note"]["children"])
+
+
+def test_most_information_is_offered_only_for_calibrated_items(client, bank) -> None:
+    from itembank import demo
+    from itembank.services.calibrations import add_calibration, calibration_table
+
+    login(client, "m.jansen")
+    aims, chosen, note = objectives(client)
+    # the demo bank stores no IRT parameters: the aim is not offered and the page says what to do
+    assert "max_information" not in aims and chosen == "spread_exposure" and "itembank calibrate" in note
+    assert aims == ["match_reference", "spread_exposure", "feasible"]
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        result = add_calibration(s, demo.ADMIN_CODE, model="2pl", actor="m.jansen")
+        s.commit()
+        table = calibration_table(s, result.calibration)
+    engine.dispose()
+    # the sitting's items with a positive slope count as calibrated (a reversed item does not)
+    usable = int((table["a"] > 0).sum())
+    assert 30 < usable <= 40
+    aims, chosen, note = objectives(client)
+    assert "max_information" in aims and chosen == "max_information"
+    assert note.startswith(f"{usable} of the 320 approved items have stored IRT parameters")

@@ -99,6 +99,11 @@ def test_a_committee_member_assembles_and_freezes_two_forms(server: str, browser
     assert _cell_text(browser, "bp-gap-table", "LO1/A")[1:] == ["2", "20", "20", "18", "0"]
     assert "to-write" in browser.find_element(By.XPATH, "//table[@id='bp-gap-table']//td[text()='LO1/K']/..") \
         .get_attribute("class")
+    assert browser.find_element(By.ID, "bp-gap-caption").text == \
+        "For 9 form(s), two forms sharing at most 0% of their items: 56 more items to write, in the highlighted cells."
+    # the versions and their review: the demo's version 1 went through review to approved
+    versions = browser.find_element(By.ID, "bp-versions").text
+    assert "approved by m.jansen" in versions and "submitted for review by m.jansen" in versions
     screenshot("assembly-1-blueprint")
 
     _open_assembly(browser, server, wait)
@@ -119,8 +124,9 @@ def test_a_committee_member_assembles_and_freezes_two_forms(server: str, browser
     assert browser.find_elements(By.CSS_SELECTOR, "#asm-coverage .heatmaplayer, #asm-coverage .hm")
     # the verification report: every kind of check, all passed, including the overlap of forms 1 and 2
     checks = browser.find_element(By.CSS_SELECTOR, "#asm-verification table.verification").text
-    for kind in ("blueprint count", "blueprint sum", "overlap between forms", "no item code twice"):
-        assert kind in checks
+    rows = checks.splitlines()[1:]
+    assert {"Blueprint count 34 all", "Blueprint sum 2 all", "Overlap between forms 1 all"} <= set(rows)
+    assert all(row.endswith(" all") for row in rows)  # 16 cells + whole form, 2 forms: 34 counts
     assert "Traceback" not in output and "nan" not in output.lower().split()
     screenshot("assembly-3-result")
     browser.execute_script("document.getElementById('asm-coverage').scrollIntoView()")
@@ -199,3 +205,8 @@ def test_an_item_writer_cannot_assemble_or_freeze(server: str, browser, log_in, 
     assert not browser.find_elements(By.ID, "asm-freeze") and not browser.find_elements(By.ID, "asm-try")
     assert "Assembly" not in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.menu a")]
     screenshot("assembly-7-item-writer")
+    # the blueprint page is theirs to read (the gap report says what to write), not to approve
+    browser.get(server + "/blueprints")
+    wait.until(ec.presence_of_element_located((By.ID, "bp-gap-table")))
+    assert not browser.find_element(By.ID, "bp-status-box").is_displayed()
+    screenshot("assembly-8-item-writer-blueprint")
