@@ -605,6 +605,7 @@ TEXT: Mapping[str, str] = {
     "form_n": "form {n}",
     "bp_choice": "{code} version {version} ({status})",
     "asm_whole_form": "whole form: {counts}",
+    "asm_mean_of": "mean {counts}",
     "asm_required": "needs {bound}",
     "asm_status_optimal": "the best forms the optimiser can find for this aim",
     "asm_status_time_limit": "good forms, but the time limit ended the search for better ones",

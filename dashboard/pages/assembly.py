@@ -44,10 +44,12 @@ __all__ = ["PAGE", "register", "coverage_figure", "row_label", "verification_sum
 NEEDS_IRT = "max_information"
 
 
-def row_label(constraint_id: str, condition: str, counts: str) -> str:
+def row_label(constraint_id: str, condition: str, counts: str, kind: str = "count") -> str:
     """How a blueprint row is named to the committee: its own id, except the whole-form rows
-    (no condition), which are named by what they count ("whole form: items")."""
-    return str(constraint_id) if condition else t("asm_whole_form", counts=counts)
+    (no condition), which are named by what they count ("whole form: items", "whole form: mean p")."""
+    if condition:
+        return str(constraint_id)
+    return t("asm_whole_form", counts=t("asm_mean_of", counts=counts) if kind == "mean" else counts)
 
 
 def _bound(lower: float | None, upper: float | None) -> str:
@@ -67,7 +69,7 @@ def coverage_figure(coverage: pd.DataFrame) -> go.Figure:
     each row labelled with what the blueprint requires, so the committee reads "2 of 2"."""
     first = coverage.drop_duplicates("constraint_id")
     rows = list(first["constraint_id"])
-    labels = [f"{row_label(r.constraint_id, r.condition, r.counts)} ({t('asm_required', bound=_bound(r.lower, r.upper))})"
+    labels = [f"{row_label(r.constraint_id, r.condition, r.counts, r.type)} ({t('asm_required', bound=_bound(r.lower, r.upper))})"
               for r in first.itertuples()]
     forms = sorted(set(coverage["form"]))
     value = {(r.form, r.constraint_id): r for r in coverage.itertuples()}

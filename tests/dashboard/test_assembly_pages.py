@@ -137,3 +137,49 @@ def test_most_information_is_offered_only_for_calibrated_items(client, bank) -> 
     aims, chosen, note = objectives(client)
     assert "max_information" in aims and chosen == "max_information"
     assert note.startswith(f"{usable} of the 320 approved items have stored IRT parameters")
+
+
+def test_the_verification_summary_counts_each_kind_of_check_in_order() -> None:
+    import pandas as pd
+
+    from dashboard.pages.assembly import verification_summary
+
+    report = pd.DataFrame({"check": ["number of forms", "blueprint count", "blueprint count", "blueprint count"],
+                           "form": [0, 1, 1, 2], "passed": [True, True, False, True]})
+    summary = verification_summary(report)
+    assert summary.to_dict("records") == [{"check": "number of forms", "checks": 1, "passed": 1},
+                                          {"check": "blueprint count", "checks": 3, "passed": 2}]
+
+
+def test_the_coverage_heatmap_names_rows_as_the_committee_does() -> None:
+    import pandas as pd
+
+    from dashboard.pages.assembly import coverage_figure
+
+    nan = float("nan")
+    coverage = pd.DataFrame([
+        dict(form=1, constraint_id="LO1/A", type="count", counts="items", condition="objective=LO1; level=A",
+             lower=2, upper=2, value=1, met=False),
+        dict(form=1, constraint_id="total_items", type="count", counts="items", condition="", lower=40, upper=40,
+             value=40, met=True),
+        dict(form=1, constraint_id="mean_p_band", type="mean", counts="p", condition="", lower=0.5, upper=None,
+             value=nan, met=True)])
+    heat = coverage_figure(coverage).data[0]
+    assert list(heat.y) == ["LO1/A (needs 2)", "whole form: items (needs 40)", "whole form: mean p (needs ≥ 0.5)"]
+    assert [row[0] for row in heat.z] == [0.0, 1.0, 1.0] and [row[0] for row in heat.text] == ["1", "40", "–"]
+
+
+def test_an_item_writer_cannot_freeze_even_a_complete_dry_run(client, bank) -> None:
+    login(client, "m.jansen")
+    shown = assemble(client)["asm-result"]["data"]
+    client.get("/logout")
+    login(client, "a.dekker")
+    body = callback_request(client.dash_app, _key(client, "..asm-frozen.children@"),
+                            **{"asm-freeze": 1, "asm-result": shown})
+    body["changedPropIds"] = ["asm-freeze.n_clicks"]
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 403 and b"Frozen" not in response.data
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        assert not [f for f in s.scalars(select(Form)) if f.code.startswith(BLUEPRINT)]
+    engine.dispose()
