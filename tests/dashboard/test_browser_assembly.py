@@ -121,7 +121,10 @@ def test_a_committee_member_assembles_and_freezes_two_forms(server: str, browser
     wait.until(ec.invisibility_of_element_located((By.ID, "asm-running")))
     output = browser.find_element(By.ID, "asm-output").text
     assert t("asm_verified") in output
-    assert browser.find_elements(By.CSS_SELECTOR, "#asm-coverage .heatmaplayer, #asm-coverage .hm")
+    # the heatmap is drawn once plotly's bundle has loaded: one text label per form and blueprint row (2 x 18)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#asm-coverage .heatmaplayer text")) == 36)
+    labels = browser.find_elements(By.CSS_SELECTOR, "#asm-coverage .ytick text")
+    assert "LO1/A (needs 2)" in [e.text for e in labels] and "whole form: items (needs 40)" in [e.text for e in labels]
     # the verification report: every kind of check, all passed, including the overlap of forms 1 and 2
     checks = browser.find_element(By.CSS_SELECTOR, "#asm-verification table.verification").text
     rows = checks.splitlines()[1:]
