@@ -606,7 +606,7 @@ TEXT: Mapping[str, str] = {
     "bp_choice": "{code} version {version} ({status})",
     "asm_whole_form": "whole form: {counts}",
     "asm_mean_of": "mean {counts}",
-    "asm_required": "needs {bound}",
+    "asm_row_needs": "{row} (needs {bound})",
     "asm_status_optimal": "the best forms the optimiser can find for this aim",
     "asm_status_time_limit": "good forms, but the time limit ended the search for better ones",
     "asm_no_p": "no p-values yet (its items were never in a sitting)",

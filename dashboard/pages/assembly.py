@@ -69,8 +69,8 @@ def coverage_figure(coverage: pd.DataFrame) -> go.Figure:
     each row labelled with what the blueprint requires, so the committee reads "2 of 2"."""
     first = coverage.drop_duplicates("constraint_id")
     rows = list(first["constraint_id"])
-    labels = [f"{row_label(r.constraint_id, r.condition, r.counts, r.type)} ({t('asm_required', bound=_bound(r.lower, r.upper))})"
-              for r in first.itertuples()]
+    labels = [t("asm_row_needs", row=row_label(r.constraint_id, r.condition, r.counts, r.type),
+                bound=_bound(r.lower, r.upper)) for r in first.itertuples()]
     forms = sorted(set(coverage["form"]))
     value = {(r.form, r.constraint_id): r for r in coverage.itertuples()}
     met = [[1.0 if value[(f, c)].met else 0.0 for f in forms] for c in rows]
@@ -104,8 +104,8 @@ def _verification_table(report: pd.DataFrame) -> html.Div:
             for r in summary.itertuples()]
     detail_head = html.Tr([html.Th(t(k)) for k in ("asm_check", "asm_on_form", "asm_subject", "asm_value",
                                                    "asm_allowed", "asm_passed")])
-    details = [html.Tr([html.Td(r.check), html.Td(t("asm_all_forms") if r.form == 0 else r.form),
-                        html.Td(r.subject), html.Td(f"{r.value:g}", className="num"),
+    details = [html.Tr([html.Td(r.check.capitalize()), html.Td(t("asm_all_forms") if r.form == 0 else r.form),
+                        html.Td(r.subject), html.Td("–" if r.value != r.value else f"{r.value:g}", className="num"),
                         html.Td(_bound(r.lower, r.upper)), html.Td(t("yes") if r.passed else t("asm_check_failed"))])
                for r in report.itertuples()]
     return html.Div(id="asm-verification", children=[
