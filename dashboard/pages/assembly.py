@@ -137,7 +137,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
                        className=field),
             html.Label([t("asm_objective"), dcc.Dropdown(id="asm-objective", value="spread_exposure",
                                                          clearable=False)], className=field),
-            html.Label([t("asm_language"), dcc.Input(id="asm-language", value="nl")], className=field),
+            html.Label([t("asm_language"), dcc.Input(id="asm-language", value="nl", debounce=True)], className=field),
         ]),
         html.P(id="asm-objective-note", className="muted"),
         html.Div(className="buttons", children=[
