@@ -372,6 +372,38 @@ TEXT: Mapping[str, str] = {
     "beuk_line": "judges' line",
     "pass_rate_percent_hover": "cut %{x:.2f}: %{y:.1f} % pass",
     "pass_rate_percent_axis": "Pass rate (%)",
+    # decision accuracy and consistency at the cut (itembank/services/item_analysis.py
+    # classification_at_cut): the cut-score page, `itembank analyze` and the administration report
+    "decision_at_cut": "Decision consistency at this cut {consistency} · accuracy {accuracy}",
+    "decision_detail": "kappa {kappa}; false pass {false_pass}, false fail {false_fail} (Livingston–Lewis: "
+                       "effective length {n} items, {model}, alpha {alpha})",
+    "decision_unavailable": "Decision consistency at this cut: not estimated ({reason}).",
+    "explain_decision": "How sure a pass/fail (zak/slaag-beslissing) at this cut is. Consistency: the chance that "
+                        "a parallel sitting would give the candidate the same pass/fail. Accuracy: the chance that "
+                        "the pass/fail agrees with the candidate's true score. Livingston & Lewis (1995), from the "
+                        "score distribution and alpha.",
+    "decision_model_4": "four-parameter beta true scores",
+    "decision_model_3": "three-parameter beta true scores",
+    "decision_model_2": "two-parameter beta true scores",
+    "cli_decision": "Decision at the cut {cut} / {maximum}: consistency {consistency} (kappa {kappa}), accuracy "
+                    "{accuracy}; false pass {false_pass}, false fail {false_fail} (Livingston-Lewis, effective length "
+                    "{n} items, {model})",
+    "cli_decision_unavailable": "Decision at the cut {cut} / {maximum}: not estimated ({reason})",
+    "cli_decision_no_cut": "Decision at the cut: no cut score set",
+    "report_decision_consistency": "Decision consistency at the cut {cut}",
+    "report_decision_accuracy": "Decision accuracy at the cut {cut}",
+    "report_decision_kappa": "Cohen's kappa (consistency beyond chance)",
+    "report_false_pass": "False pass (true score below the cut)",
+    "report_false_fail": "False fail (true score at or above the cut)",
+    "report_decision_none": "not estimated: {reason}",
+    "report_reliability_note_decisions": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency: the "
+                                         "chance that a parallel sitting gives each candidate the same pass/fail "
+                                         "(zak/slaag); accuracy: the chance that the pass/fail agrees with the true "
+                                         "score. Livingston & Lewis (1995), with alpha as the reliability: "
+                                         "effective test length {n} items, {model}.",
+    "report_reliability_note_sem": "SEM = SD(T) × √(1 − alpha), in score points.",
+    "report_reliability_note_no_cut": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency and "
+                                      "accuracy need a cut score; none is set.",
     # --- release page (dashboard/pages/release.py) ---
     "release_page_title": "Release results",
     # the checklist (itembank/services/release_checklist.py; also printed by `itembank release`)
@@ -575,7 +607,7 @@ TEXT: Mapping[str, str] = {
     "gap_intro": "Per blueprint cell: the approved items, how many the forms need (with at most the given overlap "
                  "between forms) and how many more to write.",
     "gap_forms": "Number of forms",
-    "gap_overlap": "Largest share two forms may share (0 to 1)",
+    "gap_overlap": "Most items two forms may share, as a share of the form (0.1 = 4 of 40)",
     "gap_constraint_id": "Cell",
     "gap_per_form": "Per form",
     "gap_approved": "Approved",
@@ -586,7 +618,7 @@ TEXT: Mapping[str, str] = {
     "assembly_intro": "The optimiser assembles forms that meet the blueprint exactly from the approved items; every "
                       "constraint is then re-checked independently. Try first; freeze the forms shown when they are "
                       "right (committee only).",
-    "asm_exclude_last": "Leave out items used on the last N forms",
+    "asm_exclude_last": "Leave out items used in the last N sittings (forms)",
     "asm_objective": "Aim",
     "asm_language": "Language of the items",
     "objective_max_information": "most information at the cut (needs stored IRT parameters)",
@@ -595,14 +627,59 @@ TEXT: Mapping[str, str] = {
     "objective_feasible": "any forms that meet the blueprint",
     "asm_try": "Assemble (nothing is stored)",
     "asm_freeze": "Freeze these forms",
-    "asm_done": "{n} form(s) from a pool of {pool} approved items: solver {status}, gap {gap}, {seconds} s.",
-    "asm_form_stats": "Form {n}: {items} items, {points} points, mean p {p}",
+    "asm_done": "{n} form(s) assembled from a pool of {pool} approved items: {status} ({seconds} s).",
+    "asm_form_stats": "Form {n}: {items} items, {points} points; {p}",
     "asm_verified": "Every blueprint row is met on every form (checked independently of the optimiser).",
     "asm_not_verified": "Some blueprint rows are not met: these forms cannot be frozen.",
     "asm_infeasible": "These forms cannot be assembled:",
-    "asm_frozen": "Frozen: {forms}.",
-    "coverage_title": "Coverage: each form's count per blueprint row (orange: not met)",
+    "asm_frozen": "Frozen: {forms}. These forms can no longer change and can now be used for a sitting.",
+    "coverage_title": "Coverage against the blueprint (orange: not met)",
     "form_n": "form {n}",
+    "bp_choice": "{code} version {version} ({status})",
+    "asm_whole_form": "whole form: {counts}",
+    "asm_mean_of": "mean {counts}",
+    "asm_row_needs": "{row} (needs {bound})",
+    "asm_status_optimal": "the best forms the optimiser can find for this aim",
+    "asm_status_time_limit": "good forms, but the time limit ended the search for better ones",
+    "asm_no_p": "no p-values yet (its items were never in a sitting)",
+    "asm_mean_p": "mean p {p} over the {n} items with a p-value",
+    "asm_running": "Assembling the forms… this can take up to half a minute.",
+    "asm_irt_some": "{n} of the {pool} approved items have stored IRT parameters; the aim \"most information at the "
+                    "cut\" uses them (items without them count as giving no information).",
+    "asm_irt_none": "None of the {pool} approved items has stored IRT parameters, so the aim \"most information at the "
+                    "cut\" is not offered: calibrate a sitting's items first (itembank calibrate).",
+    "asm_infeasible_next": "Change the number of forms, the overlap or the exclusions, or write the missing items "
+                           "(see the gap report on the Blueprints page).",
+    "asm_verification_title": "Independent check (verificatie)",
+    "asm_verification_intro": "Every rule was checked again on the chosen items, without the optimiser: {n} checks.",
+    "asm_verification_all": "All {n} checks, one by one",
+    "asm_check": "Check",
+    "asm_checks": "Checks",
+    "asm_passed": "Passed",
+    "asm_all_passed": "all",
+    "asm_on_form": "Form",
+    "asm_subject": "Of",
+    "asm_value": "Value",
+    "asm_allowed": "Allowed",
+    "asm_all_forms": "all",
+    "asm_check_failed": "NO",
+    "bp_versions_title": "Versions and their review",
+    "bp_version": "Version",
+    "bp_status": "Status",
+    "bp_stored": "Stored",
+    "bp_steps": "Review steps",
+    "bp_step": "{status} by {actor} on {at}{comment}",
+    "bp_no_steps": "none yet (a draft)",
+    "bp_to_draft": "sent back to draft",
+    "bp_to_in_review": "submitted for review",
+    "bp_to_approved": "approved",
+    "bp_to_retired": "retired",
+    "gap_for": "For {forms} form(s), {overlap}:",
+    "gap_any_overlap": "any number of items shared",
+    "gap_share": "two forms sharing at most {share} of their items",
+    "gap_to_write_total": "{n} more items to write, in the highlighted cells.",
+    "gap_enough": "the approved items are enough.",
+    "asm_freeze_refused": "Nothing was frozen. Assemble again, then freeze. {reason}",
     "queue_title": "Review queue",
     "queue_empty": "Nothing waits for your review. (Versions you wrote yourself are reviewed by somebody else.)",
     "queue_intro": "{n} version(s) wait for review. Open one to read it, compare it with its previous version and "
@@ -689,8 +766,6 @@ TEXT: Mapping[str, str] = {
     "report_h_reliability": "Reliability",
     "report_lambda2": "Guttman's lambda-2",
     "report_split_half": "Split-half (odd-even, Spearman-Brown)",
-    "report_reliability_note": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency at the cut "
-                               "is not reported yet.",
     "report_h_items": "Item statistics",
     "report_items_note": "p = mean score / maximum; Rit and Rir = correlation of the item with the total and "
                          "with the rest of the test. Coloured rows have a flag: critical (dark), warning (orange), "
@@ -752,8 +827,6 @@ TEXT: Mapping[str, str] = {
     "report_group": "Group",
     "report_group_value": "Value",
     "report_h_not_available": "Not in this report",
-    "report_na_irt": "IRT calibration, item fit and drift: not available — no stored calibration for this bank yet.",
-    "report_na_consistency": "Decision consistency at the cut: not available yet.",
     "report_chart_missing": "Chart not drawn: {why}. Every number is in the tables.",
     "trend_title": "Pass rate and reliability (alpha) per sitting",
     "report_eval_title": "Evaluation of {code}",
@@ -798,6 +871,31 @@ TEXT: Mapping[str, str] = {
     "report_eval_times_used": "Forms",
     "report_eval_exposure_rate": "Exposure rate",
     "report_na_drift": "IRT drift of item parameters: not available — no stored calibration for this bank yet.",
+    # IRT section of the administration report (itembank/reports/administration.py)
+    "report_h_irt": "IRT calibration",
+    "report_irt_none": "Not calibrated: this sitting has no stored IRT calibration (itembank calibrate {code} "
+                       "--model 2pl stores one).",
+    "report_irt_intro": "Calibration {id}: the {model} model, estimated by {engine} on {when} UTC by {by}, from "
+                        "{n} candidates' scores with every decision in force.",
+    "report_irt_model": "Model",
+    "report_irt_engine": "Engine (software)",
+    "report_irt_date": "Calibrated (UTC)",
+    "report_irt_hash": "Data (SHA-256 of the scored matrix)",
+    "report_irt_loglik": "Log-likelihood / AIC / BIC",
+    "report_irt_cut": "Cut score (raw points)",
+    "report_irt_cut_theta": "θ at the cut (test characteristic curve)",
+    "report_irt_information": "Test information at the cut",
+    "report_irt_csem": "Conditional SEM at the cut (θ)",
+    "report_irt_no_cut_theta": "no θ for this cut",
+    "report_irt_col_fit_p": "p",
+    "report_irt_col_misfit": "Fit",
+    "report_irt_misfit": "misfit",
+    "report_irt_note": "Logistic metric (D = 1), ability N(0, 1) in this sitting; '–' = fixed or not estimated. "
+                       "Infit and outfit: mean squares (about 1 is good) with the two-sided p of their z; "
+                       "'misfit' = a mean square above {ms} with p < {alpha}.",
+    "report_irt_misfitting": "Items that fit the model poorly: {items}.",
+    "report_irt_all_fit": "No item fits the model poorly.",
+    "report_irt_left_out": "Left out of the test information (slope a ≤ 0, usually a miskey): {items}.",
 }
 
 

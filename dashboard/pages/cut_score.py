@@ -41,10 +41,11 @@ from itembank.scoring.grades import to_fraction
 from itembank.services import committee
 from itembank.services import cut_scores as cs
 from itembank.services.administration_data import load_administration
+from itembank.services.item_analysis import CutClassification, classification_at_cut
 from itembank.services.previews import CutPreview, compare_results, preview_cut
 from itembank.text import t
 
-__all__ = ["PAGE", "method_of", "register", "rule_text"]
+__all__ = ["PAGE", "decision_text", "method_of", "register", "rule_text"]
 
 FLIPS_LISTED = 50  # candidates listed in a preview; the count is always complete
 METHODS = ("fixed_percentage", "cohen_schotanus", "hofstee", "beuk", "ratings", "direct")
@@ -219,6 +220,24 @@ def _pass_rate_line(rate: float | None, n: int) -> tuple[str, int]:
     return ("–" if rate is None else shown_percent(rate, "percent")), passed
 
 
+def decision_text(c: CutClassification | None) -> str:
+    """Decision consistency and accuracy at a cut in words (:func:`classification_at_cut`),
+    "–" without a cut."""
+    if c is None:
+        return "–"
+    if c.estimate is None:
+        return t("decision_unavailable", reason=c.reason)
+    return t("decision_at_cut", **c.shown())
+
+
+def decision_block(c: CutClassification | None, block_id: str) -> html.Div:
+    """The line next to a pass rate, with kappa, false pass/fail and the method below it."""
+    detail = t("decision_detail", **c.shown()) if c is not None and c.estimate is not None else None
+    return html.Div([html.P(decision_text(c), className="decision"),
+                     html.P(detail, className="muted") if detail else None],
+                    id=block_id, title=t("explain_decision"), className="decision-at-cut")
+
+
 def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
     """The cut in force as headline cards: cut, rule, method, who and why, pass rate, status."""
     with Session(engine) as session:
@@ -247,6 +266,7 @@ def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
         (t("cut_status"), status, t("explain_cut_status")),
     ]
     blocks: list[Any] = cards(pairs)
+    blocks.append(decision_block(classification_at_cut(b.result), "cut-decision"))
     blocks.append(html.P([html.Strong(t("cut_why") + ": "), why], className="cut-why", id="cut-why"))
     return blocks, b
 
@@ -278,6 +298,9 @@ def method_result(b: cs.CutBasis, p: CutPreview, detail: str | None = None) -> l
     rate, passed = _pass_rate_line(c.pass_rate_after, b.n_judged)
     return [html.P(html.Strong(t("proposed_cut", cut=c.cut_after, maximum=c.max_after)), className="proposed"),
             html.P(t("pass_rate_at_cut", rate=rate, passed=passed, n=b.n_judged)),
+            # recomputed for the proposed cut by the same function as the analysis (p.after
+            # is the sitting scored with it)
+            html.P(decision_text(classification_at_cut(p.after)), className="decision", title=t("explain_decision")),
             html.P(detail, className="muted") if detail else None,
             html.P(t("flips_against_current", n=c.n_flips), className="muted")]
 

@@ -25,6 +25,8 @@ PAGE = f"/sitting/{CODE}/cut-score"
 LOAD = "..cut-headline.children...cut-distribution.figure...cut-pass-rate.figure...cut-conversion.children.."
 FIXED = ('..cut-result-fixed_percentage.children...{"method":"fixed_percentage","type":"cut-rule"}.data'
          '...{"method":"fixed_percentage","type":"cut-use"}.disabled..')
+COHEN = ('..cut-result-cohen_schotanus.children...{"method":"cohen_schotanus","type":"cut-rule"}.data'
+         '...{"method":"cohen_schotanus","type":"cut-use"}.disabled..')
 RATINGS = ('..cut-result-ratings.children...{"method":"ratings","type":"cut-rule"}.data'
            '...{"method":"ratings","type":"cut-use"}.disabled..')
 PROPOSE = ("..cut-preview.children...cut-preview-box.hidden...cut-pending.data...cut-confirm-button.disabled"
@@ -236,3 +238,52 @@ def test_the_conversion_table_shows_the_scoring_cores_grades_and_marks_the_score
     assert rows[2] == ["2", "4.461538", "4.461", "4", ""]
     assert rows[3] == ["3", "6.785714", "6.785", "7", "at-cut"]
     assert rows[4] == ["4", "10", "10.000", "10", "at-cut"]
+
+
+
+@pytest.fixture
+def decision_at(bank: Path):
+    """Consistency and accuracy at a cut as the page should show them: Livingston-Lewis on the
+    600 totals with the sitting's alpha, the analysis functions called directly (not the
+    service the page calls)."""
+    from analysis.classification import livingston_lewis
+    from analysis.ctt import reliability
+    from itembank.display import shown
+
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        result = load_administration(session, CODE).score()
+    engine.dispose()
+    alpha = float(reliability(result.scored).alpha)  # every demo item has weight 1
+
+    def at(cut: float) -> tuple[str, str]:
+        r = livingston_lewis(result.total.astype(float), reliability=alpha, cuts=cut, max_score=40, score_step=1)
+        return shown(r.consistency, "alpha"), shown(r.accuracy, "alpha")
+
+    return at
+
+
+def test_the_headline_shows_decision_consistency_and_accuracy_at_the_cut_in_force(client, decision_at) -> None:
+    login(client, "m.jansen")
+    response = post(client, LOAD, **{"cut-code": CODE, "cut-refresh": 0, "cut-fix-refresh": 0})
+    headline = text(response["cut-headline"]["children"])
+    consistency, accuracy = decision_at(28)
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in headline
+    assert "Livingston–Lewis" in headline
+
+
+def test_a_proposed_cut_shows_decision_consistency_recomputed_at_that_cut(client, decision_at) -> None:
+    login(client, "m.jansen")
+    response = post(client, FIXED, **{"cut-code": CODE, "cut-fixed_percentage-percent": "55",
+                                       "cut-fixed_percentage-round-up": []})
+    result = text(response["cut-result-fixed_percentage"]["children"])
+    consistency, accuracy = decision_at(26.5)
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in result
+    assert decision_at(26.5) != decision_at(28)  # it moved with the cut
+    # Cohen-Schotanus proposes 26.2: on whole points the same candidates pass as at 26.5, and
+    # the page shows the same consistency for both.
+    response = post(client, COHEN, **{"cut-code": CODE, "cut-cohen_schotanus-percentage": "60",
+                                       "cut-cohen_schotanus-percentile": "95", "cut-cohen_schotanus-round-up": []})
+    other = text(response["cut-result-cohen_schotanus"]["children"])
+    assert "Proposed cut: 26.2 of 40" in other
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in other

@@ -13,6 +13,7 @@ import os
 import shutil
 from datetime import date
 from fractions import Fraction
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -32,8 +33,10 @@ from itembank.services.item_analysis import analyze_administration
 from itembank.storage.db import make_engine
 from itembank.text import TEXT, t
 
+# "Not in this report" appears only when something is left out; the administration report now
+# leaves nothing out (IRT and decision consistency are in it).
 HEADINGS = [k for k in TEXT if k.startswith("report_h_") and not k.startswith("report_h_eval")
-            and k != "report_h_release"]
+            and k not in ("report_h_release", "report_h_not_available")]
 EVALUATION_HEADINGS = [k for k in TEXT if k.startswith("report_h_eval")] + ["report_h_not_available"]
 
 
@@ -165,10 +168,40 @@ def test_summary_and_reliability_are_the_analysis_numbers(sitting: Engine, tmp_p
     # 60 % of the remaining maximum 9 = 5.4 (the committee's cut, not the rule set's 65 %).
     assert summary[t("cut_score")] == "5.4 / 9"
     assert summary[t("voided")] == "Q09"
+    c = a.classification.estimate
     assert rel == {t("alpha"): shown(a.reliability.alpha, "alpha"),
                    t("report_lambda2"): shown(a.reliability.lambda2, "lambda2"),
                    t("report_split_half"): shown(a.reliability.split_half, "split_half"),
-                   t("sem"): shown(a.reliability.sem, "sem")}
+                   t("sem"): shown(a.reliability.sem, "sem"),
+                   t("report_decision_consistency", cut="5.4"): shown(c.consistency, "alpha"),
+                   t("report_decision_kappa"): shown(c.kappa, "alpha"),
+                   t("report_decision_accuracy", cut="5.4"): shown(c.accuracy, "alpha"),
+                   t("report_false_pass"): shown_percent(c.false_pass, "percent"),
+                   t("report_false_fail"): shown_percent(c.false_fail, "percent")}
+
+
+def test_reliability_section_reports_decision_consistency_at_the_committee_cut(sitting: Engine,
+                                                                               tmp_path: Path) -> None:
+    """The report's decision consistency and accuracy are the API's (issue 16): Livingston-Lewis
+    on the 40 judged totals, alpha as reliability, the committee's cut 5.4 of 9."""
+    from analysis.classification import livingston_lewis
+
+    with Session(sitting) as s:
+        page = html_of(s, tmp_path)
+        a = analyze_administration(s, "ADM")
+    rel = page.pairs("reliability")
+    direct = livingston_lewis(a.result.total.astype(float), reliability=a.reliability.alpha, cuts=5.4, max_score=9,
+                              score_step=1)  # whole points: 5.4 means 6 or more
+    assert a.classification.cut == Fraction(27, 5)
+    assert a.classification.estimate.consistency == pytest.approx(direct.consistency, abs=1e-12)
+    assert float(rel[t("report_decision_consistency", cut="5.4")]) == pytest.approx(direct.consistency, abs=5e-4)
+    assert float(rel[t("report_decision_accuracy", cut="5.4")]) == pytest.approx(direct.accuracy, abs=5e-4)
+    assert float(rel[t("report_false_pass")].rstrip("%")) == pytest.approx(100 * direct.false_pass, abs=0.05)
+    # the note says how (effective test length, true-score model); "not available" is gone
+    text = " ".join(unescape((tmp_path / "r.html").read_text(encoding="utf-8")).split())
+    assert t("report_reliability_note_decisions", n=direct.effective_length,
+             model=t(f"decision_model_{direct.model.parameters}")) in text
+    assert "Decision consistency at the cut: not available" not in text  # the wording before it was computed
 
 
 def test_the_item_table_is_the_analysis_with_flags_in_words(sitting: Engine, tmp_path: Path) -> None:
@@ -533,3 +566,78 @@ def test_an_annulled_result_leaves_the_pass_rate_in_summary_and_table_alike(sitt
     assert len(judged) == 39  # c01 annulled: out of the count and of the rate
     assert page.pairs("summary")[t("passed")] == f"{passed} ({shown_percent(passed / 39)})"
     assert page.table("pass-rates")["rows"][1][2:] == ["39", str(passed), shown_percent(passed / 39)]
+
+
+# --- the IRT section (issue 16 item 1, from the calibrations of issue 14) --------------------
+
+def test_the_irt_section_says_not_calibrated_then_shows_the_stored_calibration(sitting: Engine,
+                                                                                tmp_path: Path) -> None:
+    """The parameter table, item fit and the numbers at the cut read back from the HTML equal
+    the API's (:func:`calibration_summary`, and the review page's ``sitting_information``); the
+    SEM at the cut is 1/√Σ a²PQ at the printed θ from the printed (rounded) parameters, by hand."""
+    from itembank.services import calibrations
+    from itembank.services.administration_data import load_administration
+    from itembank.services.irt_summary import calibration_summary
+
+    with Session(sitting) as s:
+        before = html_of(s, tmp_path)
+    assert t("report_h_irt") in before.headings
+    assert before.text("irt-section") == t("report_irt_none", code="ADM")
+    assert not [tb for tb in before.tables if "irt-items" in tb["class"]]
+
+    with Session(sitting) as s:
+        stored = calibrations.add_calibration(s, "ADM", model="2pl", actor="analyst").calibration
+        s.commit()
+        page = html_of(s, tmp_path, "irt.html")
+        result = load_administration(s, "ADM").score()
+        cut, maximum = float(result.cuts["total"]), float(result.maxima["total"])
+        api = calibration_summary(s, "ADM", cut=cut, maximum=maximum)
+        review = calibrations.sitting_information(s, "ADM", cut=cut, maximum=maximum)
+    assert api.calibration.id == stored.id and api.newest
+    facts = page.pairs("irt-facts")
+    assert facts[t("report_irt_model")] == "2pl" and facts[t("report_irt_hash")] == stored.data_hash
+    assert facts[t("report_irt_engine")].startswith(stored.engine + " — itembank ")
+    table = page.table("irt-items")
+    header, rows = table["rows"][0], table["rows"][1:]
+    assert header == [t("col_item"), t("col_n"), "a", "SE(a)", "b", "SE(b)", "infit", "p", "outfit", "p",
+                      t("report_irt_col_misfit")]
+    assert [r[0] for r in rows] == list(api.items.index) and "Q09" not in api.items.index  # voided: not fitted
+    for r in rows:
+        want = api.items.loc[r[0]]
+        assert r[1:10] == [str(int(want["n"])), shown(want["a"], "irt_parameter"), shown(want["se_a"], "irt_parameter"),
+                           shown(want["b"], "irt_parameter"), shown(want["se_b"], "irt_parameter"),
+                           shown(want["infit"], "item_fit"), f"{want['infit_p']:.3f}", shown(want["outfit"], "item_fit"),
+                           f"{want['outfit_p']:.3f}"], r[0]
+        assert r[10] == (t("report_irt_misfit") if want["misfit"] else "")
+    at_cut = page.pairs("irt-cut")
+    assert at_cut[t("report_irt_cut")] == f"{cut:g} / {maximum:g}"
+    theta = float(at_cut[t("report_irt_cut_theta")])
+    sem = float(at_cut[t("report_irt_csem")])
+    assert theta == pytest.approx(review.cut_theta, abs=5e-4) and sem == pytest.approx(review.csem_at_cut, abs=5e-4)
+    printed = pd.DataFrame([[float(r[2]), float(r[4])] for r in rows], columns=["a", "b"])
+    usable = printed[printed["a"] > 0]
+    p = 1 / (1 + np.exp(-usable["a"] * (theta - usable["b"])))
+    assert sem == pytest.approx(1 / np.sqrt((usable["a"] ** 2 * p * (1 - p)).sum()), abs=0.01)
+    assert float(at_cut[t("report_irt_information")]) == pytest.approx(review.csem_at_cut ** -2, abs=5e-4)
+    misfit_sentence = (t("report_irt_misfitting", items=", ".join(api.misfitting)) if api.misfitting
+                       else t("report_irt_all_fit"))
+    assert misfit_sentence in page.text("irt-section")
+    # no longer listed as missing
+    assert "IRT calibration, item fit and drift: not available" not in (tmp_path / "irt.html").read_text(encoding="utf-8")
+
+
+def test_the_pdf_of_a_calibrated_sitting_renders_with_the_irt_section(sitting: Engine, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from itembank.services import calibrations
+
+    with Session(sitting) as s:
+        calibrations.add_calibration(s, "ADM", model="2pl", actor="analyst")
+        s.commit()
+        path = administration_report(s, "ADM", tmp_path / "irt.pdf")
+    reader = PdfReader(path)
+    assert len(reader.pages) > 0
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for key in HEADINGS:
+        assert t(key) in text, key
+    assert t("report_irt_csem") in text and t("report_irt_none", code="ADM") not in text
