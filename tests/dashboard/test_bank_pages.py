@@ -526,3 +526,22 @@ def test_the_review_queue_marks_a_translation_of_an_older_source(client, bank: P
     engine.dispose()
     queue = route(client, "/bank/review")
     assert code in queue and "out of date: the source has changed since (v1 \\u2192 v4)" in queue
+
+
+def test_only_a_change_of_the_version_shown_redraws_the_edit_form(client) -> None:
+    """A review step (or any other refresh) must not throw away what a writer typed: the edit form's
+    only input is the version shown, which changes when a line is chosen or after a save."""
+    inputs = client.dash_app.callback_map["bank-edit-form.children"]["inputs"]
+    assert [(i["id"], i["property"]) for i in inputs] == [("bank-item-version", "value")]
+
+
+def test_a_line_s_button_shows_its_newest_version(client) -> None:
+    login(client, "s.bakker")  # reading is enough
+    key = output_key(client, "bank-item-version.value@")
+    button = {"type": "bank-line-show", "version": 2}
+    body = {"output": key, "outputs": {"id": "bank-item-version", "property": "value"},
+            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]], "state": [],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+    assert post(client, body)["bank-item-version"]["value"] == 2
+    client.get("/logout")
+    assert client.post("/_dash-update-component", json=body).status_code in (401, 403)
