@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from itembank.storage import audit
@@ -1000,7 +1000,8 @@ def find_versions(
 
     ``tag`` matches a tag code in any dimension (``objective:LO3`` restricts the dimension);
     ``text`` is a case-insensitive substring of the code, stem or an option text;
-    ``latest_only`` keeps only each item's newest version.
+    ``latest_only`` keeps only each item's newest version; with ``language``, the newest version
+    of each of the item's lines in that language (see :func:`item_lines`).
     """
     query: Select[Any] = (
         select(ItemVersion)
@@ -1010,7 +1011,16 @@ def find_versions(
                  selectinload(ItemVersion.review))
         .order_by(Item.code, ItemVersion.number)
     )
-    if latest_only:
+    if latest_only and language:
+        # the newest version of each line in that language: a Dutch item whose English translation
+        # was saved later is still found under nl (its newest Dutch version), not hidden by it
+        other = aliased(ItemVersion)
+        newest_in_line = (select(func.max(other.number))
+                          .where(other.item_id == ItemVersion.item_id, other.language == ItemVersion.language,
+                                 other.variant == ItemVersion.variant)
+                          .correlate(ItemVersion).scalar_subquery())
+        query = query.where(ItemVersion.number == newest_in_line)
+    elif latest_only:
         query = query.where(ItemVersion.number == Item.current_number)
     if specification:
         spec = get_specification(session, specification)

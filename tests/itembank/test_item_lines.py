@@ -240,3 +240,15 @@ def test_the_variant_choices_of_items_show_are_the_model_s_variants() -> None:
     from itembank.cli.bank import VariantChoice
 
     assert [c.value for c in VariantChoice] == [v.value for v in Variant]
+
+
+def test_a_language_filter_finds_the_newest_version_of_that_language_s_lines(session: Session) -> None:
+    """The English v2 is Q1's newest version; a search for Dutch items still finds Q1 (its v1)."""
+    assert [(v.item.code, v.number) for v in bank.find_versions(session, language="nl")] == [("Q1", 1)]
+    assert [(v.item.code, v.number) for v in bank.find_versions(session, language="en")] == [("Q1", 2)]
+    bank.revise_item(session, "Q1", based_on=1, author="ann", change_note="read aloud", target_based_on=0,
+                     variant="read_aloud")
+    assert [(v.number, v.variant.value) for v in bank.find_versions(session, language="nl")] == [
+        (1, "standard"), (3, "read_aloud")]
+    assert [v.number for v in bank.find_versions(session)] == [3]  # without a language: the newest of all, as before
+    assert [v.number for v in bank.find_versions(session, language="nl", latest_only=False)] == [1, 3]
