@@ -892,7 +892,7 @@ TEXT: Mapping[str, str] = {
                               "ADMIN --store), the rule of itembank items stats: p moved more than {p} or Rir more "
                               "than {rir} since the same item version's previous sitting.",
     "report_h_eval_irt": "IRT difficulty per sitting",
-    "report_eval_irt_b": "b {code}",
+    "report_eval_irt_b": "b {code} ({model})",
     "report_eval_irt_change": "Change (first → last)",
     "report_eval_irt_too_few": "{n} sitting(s) of the period have a stored IRT calibration; comparing difficulties "
                                "needs two (itembank calibrate ADMIN --model 2pl stores one).",

@@ -209,14 +209,15 @@ def drift_in_period(session: Session, items: list[str], period: set[str], *,
     return out
 
 
-def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[str], list[IrtChange]]:
+def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[tuple[str, str]], list[IrtChange]]:
     """The sittings of ``admins`` with a stored dichotomous calibration (the one the
-    administration report shows: :func:`~itembank.services.irt_summary.find_calibration`),
+    administration report shows: :func:`~itembank.services.irt_summary.find_calibration`) as
+    (sitting code, model),
     and per item version calibrated at two or more of them its b per sitting and the change
     from its first to its last calibrated sitting, largest absolute change first.
 
     The b values are each on their own calibration's scale (see the module docstring)."""
-    calibrated: list[str] = []
+    calibrated: list[tuple[str, str]] = []
     per_version: dict[int, dict[str, float]] = {}
     codes: dict[int, str] = {}
     for admin in admins:
@@ -229,7 +230,7 @@ def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[st
         table = calibration_table(session, row)
         if "b" not in table.columns:
             continue
-        calibrated.append(admin.code)
+        calibrated.append((admin.code, row.model))
         for item, (_, version_id) in form_item_ids(session, admin).items():
             if item in table.index and not math.isnan(table.loc[item, "b"]):
                 per_version.setdefault(version_id, {})[admin.code] = float(table.loc[item, "b"])
@@ -240,7 +241,7 @@ def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[st
     for version_id, values in per_version.items():
         if len(values) < 2:
             continue
-        series = [values.get(c) for c in calibrated]
+        series = [values.get(c) for c, _ in calibrated]
         present = [v for v in series if v is not None]
         out.append(IrtChange(codes[version_id], int(numbers[version_id]), series, present[-1] - present[0]))
     out.sort(key=lambda c: (-abs(c.change), c.item, c.version))
@@ -391,7 +392,8 @@ def build_evaluation_report(session: Session, specification: str, start: date, e
                       t("report_eval_drift_p"), t("report_eval_drift_rir")],
         drift=drift,
         drift_note=t("report_eval_drift_note", p=f"{band.p:g}", rir=f"{band.rir:g}"),
-        irt_header=[t("col_item"), t("report_eval_version"), *(t("report_eval_irt_b", code=c) for c in calibrated),
+        irt_header=[t("col_item"), t("report_eval_version"),
+                    *(t("report_eval_irt_b", code=c, model=m) for c, m in calibrated),
                     t("report_eval_irt_change")],
         irt=irt_rows,
         irt_note=irt_note,

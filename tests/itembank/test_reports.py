@@ -720,7 +720,8 @@ def test_the_evaluation_shows_irt_difficulty_per_sitting_on_their_own_scales(eva
 
     page, api = evaluation_html
     header, *rows = page.table("irt-change")["rows"]
-    assert header[2:4] == [t("report_eval_irt_b", code=demo.ADMIN_CODE), t("report_eval_irt_b", code=SECOND)]
+    assert header[2:4] == [t("report_eval_irt_b", code=demo.ADMIN_CODE, model="rasch"),
+                           t("report_eval_irt_b", code=SECOND, model="rasch")]
     b1, b2 = api[demo.ADMIN_CODE]["b"], api[SECOND]["b"]
     both = [i for i in b1.index if i in b2.index]
     assert len(both) == 39  # the miskeyed item is voided in the second sitting: not calibrated there
