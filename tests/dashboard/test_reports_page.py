@@ -101,10 +101,8 @@ def test_the_administration_report_downloads_with_the_analysis_numbers(client, b
 
 
 def test_the_evaluation_downloads_with_each_sittings_numbers(client, bank: Path) -> None:
-    from tests.dashboard.test_auth import callback_request as request
-
     login(client, "m.jansen")
-    body = request(client.dash_app, EVAL_OUT, **{"reports-eval-html": 1, "reports-spec": demo.SPEC_CODE})
+    body = callback_request(client.dash_app, EVAL_OUT, **{"reports-eval-html": 1, "reports-spec": demo.SPEC_CODE})
     body["changedPropIds"] = ["reports-eval-html.n_clicks"]
     for part in body["state"]:  # the date picker's two properties share one id
         if part["id"] == "reports-period":
