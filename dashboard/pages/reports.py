@@ -37,6 +37,11 @@ def default_period(dates: list[date]) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
+def _busy() -> html.P:
+    """What shows while a report is made (its buttons are disabled meanwhile)."""
+    return html.P(t("reports_busy"), className="muted", role="status")
+
+
 def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
     with Session(engine) as session:
         sittings = administrations.list_administrations(session)
@@ -53,8 +58,8 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
             html.Div(className="file-actions", children=[
                 html.Button(t("report_html_button"), id="reports-admin-html"),
                 html.Button(t("report_pdf_button"), id="reports-admin-pdf")]),
-            dcc.Loading(type="dot", children=[dcc.Download(id="reports-admin-download"),
-                                              html.Div(id="reports-admin-message")]),
+            dcc.Loading(custom_spinner=_busy(), children=[dcc.Download(id="reports-admin-download"),
+                                                          html.Div(id="reports-admin-message")]),
         ]),
         html.Section(className="actions-box", children=[
             html.H2(t("reports_eval_heading")),
@@ -67,8 +72,8 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
             html.Div(className="file-actions", children=[
                 html.Button(t("report_html_button"), id="reports-eval-html"),
                 html.Button(t("report_pdf_button"), id="reports-eval-pdf")]),
-            dcc.Loading(type="dot", children=[dcc.Download(id="reports-eval-download"),
-                                              html.Div(id="reports-eval-message")]),
+            dcc.Loading(custom_spinner=_busy(), children=[dcc.Download(id="reports-eval-download"),
+                                                          html.Div(id="reports-eval-message")]),
         ]),
     ])
 

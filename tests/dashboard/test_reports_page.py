@@ -170,5 +170,11 @@ def test_a_committee_member_downloads_the_evaluation_in_the_browser(server: str,
     assert "made" in browser.find_element(By.ID, "reports-eval-message").text
     screenshot("reports-2-evaluation-made")
     browser.find_element(By.ID, "reports-admin-pdf").click()
+    # While the PDF is made (seconds: charts and WeasyPrint) its buttons are disabled, a spinner shows.
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_element(By.ID, "reports-admin-html").get_attribute("disabled") is not None)
+    screenshot("reports-3-administration-pdf-running")
+    assert t("reports_busy") in browser.find_element(By.TAG_NAME, "main").text
     wait.until(ec.text_to_be_present_in_element((By.ID, "reports-admin-message"), f"report-{demo.ADMIN_CODE}.pdf"))
-    screenshot("reports-3-administration-pdf-made")
+    assert browser.find_element(By.ID, "reports-admin-html").get_attribute("disabled") is None
+    screenshot("reports-4-administration-pdf-made")
