@@ -896,6 +896,44 @@ TEXT: Mapping[str, str] = {
     "report_irt_misfitting": "Items that fit the model poorly: {items}.",
     "report_irt_all_fit": "No item fits the model poorly.",
     "report_irt_left_out": "Left out of the test information (slope a ≤ 0, usually a miskey): {items}.",
+    # evaluation report: decision consistency, drift, IRT per sitting, exposure in the period
+    # (itembank/reports/evaluation.py), and the dashboard's reports page (dashboard/pages/reports.py)
+    "report_eval_consistency": "Decision consistency",
+    "report_eval_version": "Version",
+    "report_eval_period_exposure_title": "Items near over-exposure in the period",
+    "report_eval_period_share": "Share of the sittings",
+    "report_eval_period_forms": "Forms",
+    "report_eval_no_period_exposure": "No item is on more than the limit's share of the period's sittings.",
+    "report_eval_period_exposure_note": "Listed: items on more than {limit} of the period's {n} sitting(s) (a form "
+                                        "used again at every sitting puts all its items here).",
+    "report_h_eval_drift": "Drift of item statistics (p and Rir)",
+    "report_eval_drift_sittings": "Sittings (before → after)",
+    "report_eval_drift_p": "p before → after",
+    "report_eval_drift_rir": "Rir before → after",
+    "report_eval_no_drift": "No item version's p or Rir moved beyond the drift band into a sitting of the period.",
+    "report_eval_drift_note": "From the stored item statistics (stored at every release, or with itembank analyze "
+                              "ADMIN --store), the rule of itembank items stats: p moved more than {p} or Rir more "
+                              "than {rir} since the same item version's previous sitting.",
+    "report_h_eval_irt": "IRT difficulty per sitting",
+    "report_eval_irt_b": "b {code} ({model})",
+    "report_eval_irt_change": "Change (first → last)",
+    "report_eval_irt_too_few": "{n} sitting(s) of the period have a stored IRT calibration; comparing difficulties "
+                               "needs two (itembank calibrate ADMIN --model 2pl stores one).",
+    "report_eval_irt_own_scale": "The {shown} largest changes of the {n} item version(s) calibrated at two or more "
+                                 "sittings. Scale: per sitting — each calibration has its own scale (ability mean 0, "
+                                 "SD 1 in its sitting), not linked to a bank scale, so a change mixes the item's "
+                                 "change with the difference between the groups: not comparable, not drift.",
+    "menu_reports": "Reports",
+    "reports_title": "Reports (rapportages)",
+    "reports_admin_heading": "Administration report (toetsrapport) of one sitting",
+    "reports_admin_sitting": "Sitting",
+    "reports_eval_heading": "Evaluation of a specification over a period (jaarlijkse evaluatie)",
+    "reports_eval_spec": "Test specification",
+    "reports_eval_period": "Period (dates of the sittings, inclusive)",
+    "reports_choose_sitting": "Choose a sitting first.",
+    "reports_choose_spec": "Choose a test specification and both dates of the period first.",
+    "reports_written": "{name} made ({size} kB): your browser saves it.",
+    "reports_busy": "Making the report… (a PDF or a long period can take a minute)",
 }
 
 

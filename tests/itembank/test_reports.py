@@ -37,7 +37,8 @@ from itembank.text import TEXT, t
 # leaves nothing out (IRT and decision consistency are in it).
 HEADINGS = [k for k in TEXT if k.startswith("report_h_") and not k.startswith("report_h_eval")
             and k not in ("report_h_release", "report_h_not_available")]
-EVALUATION_HEADINGS = [k for k in TEXT if k.startswith("report_h_eval")] + ["report_h_not_available"]
+# The evaluation leaves nothing out any more: no "Not in this report".
+EVALUATION_HEADINGS = [k for k in TEXT if k.startswith("report_h_eval")]
 
 
 class Tables(HTMLParser):
@@ -398,6 +399,9 @@ def test_the_report_is_written_on_the_date_of_the_sitting(sitting: Engine, tmp_p
 # --- the evaluation over a period: a bank with several sittings ---------------------------
 
 SECOND = "VCA-B-2026-03-UTR"
+#: The item whose p is planted to drop in the second sitting: 150 of its 300 candidates
+#: omit it there (an omission scores 0).
+DRIFTER = "VCA-LO1-A-01"
 
 
 @pytest.fixture(scope="module")
@@ -405,7 +409,11 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The demo bank with a second sitting of the demo form (2026-03-10, the first 300 of the
     demo's response rows under new candidate codes, the miskeyed item voided there), a sitting
     without responses (2026-06-01) and one outside the period (2027-02-01); the evaluation of
-    2025-01-01 .. 2026-12-31 as HTML, and the API's numbers for each sitting."""
+    2025-01-01 .. 2026-12-31 as HTML, and the API's numbers for each sitting.
+
+    For drift and IRT: in the second sitting the first 150 candidates omit :data:`DRIFTER`; both
+    sittings' item statistics are stored (provisionally, as ``itembank analyze --store``) and
+    both are calibrated (Rasch); the evaluation is also written as PDF."""
     from itembank import demo
     from itembank.assembly import AssemblyOptions
     from itembank.reports import evaluation_report
@@ -422,6 +430,8 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         with Session(engine) as s:
             first = administrations.get_responses(s, demo.ADMIN_CODE).iloc[:300]
             first.index = [f"b-{c}" for c in first.index]
+            assert DRIFTER not in (demo.MISKEYED, demo.TWO_ANSWERS)
+            first.iloc[:150, first.columns.get_loc(DRIFTER)] = np.nan
             for code, on in ((SECOND, date(2026, 3, 10)), ("VCA-B-2026-06-EMPTY", date(2026, 6, 1)),
                              ("VCA-B-2027-02-LATE", date(2027, 2, 1))):
                 administrations.add_administration(s, code, demo.FORM_CODE, on=on, actor="sec")
@@ -429,13 +439,32 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             committee.assign_rule_set(s, SECOND, "VCA-BASIS", actor="sec")
             committee.add_decision(s, SECOND, demo.MISKEYED, "void", reason="key error", actor="m.jansen")
             s.commit()
+            from itembank.services.calibrations import add_calibration, calibration_table
+            from itembank.services.irt_summary import find_calibration
+            from itembank.services.item_statistics import add_provisional_statistics, get_history
+
+            # The first sitting released (its statistics stored with the release), the second
+            # stored provisionally. (get_history fails when no row of an item is released: its
+            # all-None release column is not numeric; reported, not this file's to fix.)
+            results.release_results(s, demo.ADMIN_CODE, actor="sec")
+            add_provisional_statistics(s, SECOND, actor="sec")
+            for code in (demo.ADMIN_CODE, SECOND):
+                add_calibration(s, code, model="rasch", actor="sec", se="none")
+            s.commit()
             path = evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31), folder / "e.html")
             api = {}
             for code in (demo.ADMIN_CODE, SECOND):
                 a = analyze(load_administration(s, code))
                 api[code] = {"n": len(a.result.candidates), "alpha": a.reliability.alpha, "sem": a.reliability.sem,
-                             "rate": pass_rate(a.result.results_table(), pass_label=a.result.rules.pass_label)}
+                             "rate": pass_rate(a.result.results_table(), pass_label=a.result.rules.pass_label),
+                             "classification": a.classification,
+                             "b": calibration_table(s, find_calibration(s, code))["b"],
+                             "items": list(a.result.items)}
             api["gap"] = gap_for_blueprint(s, demo.SPEC_CODE, "VCA-BASIS-40", options=AssemblyOptions())
+            api["history"] = {i: get_history(s, i) for i in api[demo.ADMIN_CODE]["items"]}
+            api["html_path"] = path
+            api["pdf"] = evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31),
+                                           folder / "e.pdf")
     finally:
         engine.dispose()
     return parse(path.read_text(encoding="utf-8")), api
@@ -641,3 +670,130 @@ def test_the_pdf_of_a_calibrated_sitting_renders_with_the_irt_section(sitting: E
     for key in HEADINGS:
         assert t(key) in text, key
     assert t("report_irt_csem") in text and t("report_irt_none", code="ADM") not in text
+
+
+# --- the evaluation's decision consistency, drift, IRT per sitting and exposure -----------
+
+def test_the_evaluation_shows_each_sittings_decision_consistency_from_the_analysis(evaluation_html) -> None:
+    from itembank import demo
+
+    page, api = evaluation_html
+    header, *rows = page.table("sittings")["rows"]
+    col = header.index(t("report_eval_consistency"))
+    for r in rows[:2]:
+        c = api[r[0]]["classification"]
+        assert c is not None and c.estimate is not None
+        assert r[col] == c.shown()["consistency"] == shown(c.estimate.consistency, "alpha")
+        assert 0.5 < c.estimate.consistency < 1  # a 40-item test with alpha about 0.8
+    assert rows[2][col] == "–"  # no responses: nothing to estimate
+    assert [r[0] for r in rows] == [demo.ADMIN_CODE, SECOND, "VCA-B-2026-06-EMPTY"]
+
+
+def test_the_evaluation_lists_the_planted_drift_with_the_stored_statistics(evaluation_html) -> None:
+    from itembank import demo
+    from itembank.services.item_statistics import DRIFT_BAND
+
+    page, api = evaluation_html
+    rows = {r[0]: r for r in page.table("drift")["rows"][1:]}
+    history = api["history"][DRIFTER]
+    before, after = (history[history["in_force"] & (history["administration"] == c)].iloc[0]
+                     for c in (demo.ADMIN_CODE, SECOND))
+    # 150 of the 300 omit it: p about halves, far beyond the band of 0.10.
+    assert before.p - after.p > 0.3 and bool(after.drift)
+    assert rows[DRIFTER] == [DRIFTER, str(after.version), f"{demo.ADMIN_CODE} → {SECOND}",
+                             f"{shown(before.p, 'p')} → {shown(after.p, 'p')}",
+                             f"{shown(before.rir, 'rir')} → {shown(after.rir, 'rir')}"]
+    # Every row is one the history flags as drift (the rule of itembank items stats), and
+    # every flagged row of the period is listed; by hand: |Δp| or |ΔRir| above 0.10.
+    flagged = {code for code, h in api["history"].items()
+               if (h["in_force"] & h["drift"] & (h["administration"] == SECOND)).any()}
+    assert set(rows) == flagged
+    for code in flagged:
+        h = api["history"][code]
+        d = h[h["in_force"] & (h["administration"] == SECOND)].iloc[0]
+        assert abs(d.delta_p) > DRIFT_BAND.p or abs(d.delta_rir) > DRIFT_BAND.rir
+    assert t("report_h_not_available") not in page.headings
+
+
+def test_the_evaluation_shows_irt_difficulty_per_sitting_on_their_own_scales(evaluation_html) -> None:
+    from itembank import demo
+
+    page, api = evaluation_html
+    header, *rows = page.table("irt-change")["rows"]
+    assert header[2:4] == [t("report_eval_irt_b", code=demo.ADMIN_CODE, model="rasch"),
+                           t("report_eval_irt_b", code=SECOND, model="rasch")]
+    b1, b2 = api[demo.ADMIN_CODE]["b"], api[SECOND]["b"]
+    both = [i for i in b1.index if i in b2.index]
+    assert len(both) == 39  # the miskeyed item is voided in the second sitting: not calibrated there
+    change = (b2[both] - b1[both]).abs().sort_values(ascending=False, kind="stable")
+    assert len(rows) == 15
+    for r in rows:
+        assert r[2] == shown(b1[r[0]], "irt_parameter") and r[3] == shown(b2[r[0]], "irt_parameter")
+        assert float(r[4]) == pytest.approx(b2[r[0]] - b1[r[0]], abs=6e-4)
+    assert abs(float(rows[-1][4])) == pytest.approx(change.iloc[14], abs=6e-4)  # the 15 largest
+    # The planted omissions make the drifter much harder in the second sitting.
+    assert rows[0][0] == DRIFTER and float(rows[0][4]) > 1
+    text = " ".join(unescape(api["html_path"].read_text(encoding="utf-8")).split())
+    assert t("report_eval_irt_own_scale", n=len(both), shown=15) in text
+
+
+def test_the_evaluation_lists_items_over_the_exposure_limit_in_the_period(evaluation_html) -> None:
+    from itembank import demo
+
+    page, api = evaluation_html
+    rows = page.table("period-exposure")["rows"][1:]
+    # Three sittings of the period, all of the one demo form: each of its 40 items is on 3 of
+    # 3 (100 %, one form) — above the limit of one half.
+    assert sorted(r[0] for r in rows) == sorted(api[demo.ADMIN_CODE]["items"])
+    assert all(r[1:] == ["3", "100%", "1"] for r in rows)
+
+
+def test_exposure_in_the_period_counts_sittings_against_the_limit(evaluation_html, demo_db: Path) -> None:
+    from itembank import demo
+    from itembank.reports.evaluation import exposure_in_period, sittings_in_period
+
+    engine = make_engine(f"sqlite:///{demo_db}")
+    try:
+        with Session(engine) as s:
+            admins = sittings_in_period(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31))
+            assert len(admins) == 1  # the untouched demo: one sitting
+            assert {r.share for r in exposure_in_period(s, admins, limit=0.5)} == {1.0}
+            assert exposure_in_period(s, admins, limit=1.0) == []  # strictly above: 1/1 is not above 1
+            with pytest.raises(UserError, match="exposure limit"):
+                exposure_in_period(s, admins, limit=1.5)
+    finally:
+        engine.dispose()
+
+
+def test_the_evaluation_pdf_renders_with_every_heading(evaluation_html) -> None:
+    from pypdf import PdfReader
+
+    _, api = evaluation_html
+    reader = PdfReader(api["pdf"])
+    assert len(reader.pages) > 0
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for key in EVALUATION_HEADINGS:
+        assert t(key) in text, key
+    assert t("report_eval_period_exposure_title") in text and t("report_h_not_available") not in text
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="item_statistics.get_history fails when none of an item's rows is released (its "
+                          "all-None release column is not numeric: np.isfinite on objects); the evaluation's "
+                          "drift uses it as itembank items stats does. Remove this mark when that is fixed.")
+def test_the_evaluation_of_a_bank_with_only_provisional_statistics(demo_db: Path, tmp_path: Path) -> None:
+    from itembank import demo
+    from itembank.reports.evaluation import build_evaluation_report
+    from itembank.services.item_statistics import add_provisional_statistics
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with Session(engine) as s:
+            add_provisional_statistics(s, demo.ADMIN_CODE, actor="sec")  # itembank analyze ADMIN --store
+            s.commit()
+            report = build_evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2025, 12, 31))
+    finally:
+        engine.dispose()
+    assert report.drift == []  # one sitting: nothing to drift from
