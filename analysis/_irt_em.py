@@ -566,16 +566,25 @@ def louis_information_generic(
     oks = [(data.y[:, g.items] >= 0)[:, :, None] for g, _ in derivs]
     item_idx = np.arange(n_items)
     for q in range(n_q):
-        g_q = np.zeros((n, total))
+        wq = post[:, q]
+        # candidates whose posterior weight at this node is below 1e-14 add less than
+        # 1e-14 |s|^2 each to the sums: leaving them out (most candidates at most nodes on a
+        # long test) cuts the work several-fold without changing the information visibly
+        rows = np.flatnonzero(wq > 1e-14)
+        if rows.size == 0:
+            continue
+        g_q = np.empty((rows.size, total))
         pos = 0
         for (g, d), y, ok in zip(derivs, ys, oks):
             # vals[i, j, :] = d log P_j(x_ij, theta_q) / d eta_j, zero where x_ij is missing
-            vals = d[:, :, q, :][item_idx[: y.shape[1]][None, :], y, :] * ok
-            g_q[:, pos : pos + g.eta.size] = vals.reshape(n, -1)
+            yr = y[rows]
+            vals = d[:, :, q, :][item_idx[: yr.shape[1]][None, :], yr, :] * ok[rows]
+            g_q[:, pos : pos + g.eta.size] = vals.reshape(rows.size, -1)
             pos += g.eta.size
-        wq = post[:, q]
-        s_mean += wq[:, None] * g_q
-        second += (g_q * wq[:, None]).T @ g_q
+        w_rows = wq[rows]
+        s_mean[rows] += w_rows[:, None] * g_q
+        g_q *= np.sqrt(w_rows)[:, None]
+        second += np.dot(g_q.T, g_q)  # numpy hands A'A to BLAS syrk (half the work of gemm)
     info -= second - s_mean.T @ s_mean
     m = _free_map(model, groups)
     info = m.T @ info @ m
