@@ -658,7 +658,7 @@ def fit(
     model: str,
     *,
     se: SeMethod = "observed",
-    engine: Literal["girth", "em"] = "girth",
+    engine: Literal["em", "girth"] = "em",
     c_prior: tuple[float, float] | None = (5.0, 17.0),
     max_iter: int = 500,
     tol: float = 1e-4,
