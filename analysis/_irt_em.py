@@ -118,7 +118,7 @@ class EmResult:
     posterior: FloatArray  # (persons, Q), normalised
     nodes: FloatArray
     weights: FloatArray
-    history: list[float] = field(default_factory=list)
+    history: list[float] = field(default_factory=list)  # objective at each accepted point
 
 
 class Data:
@@ -394,11 +394,11 @@ def run_em(
         nonlocal it
         new, objective, change = _em_update(model, data, g, nodes, log_w, c_prior)
         it += 1
-        history.append(objective)
         return new, objective, change < tol
 
     while it < max_iter:
-        theta1, _, done = step(current)
+        theta1, obj0, done = step(current)
+        history.append(obj0)  # objective at each accepted point: never decreases
         if done or it >= max_iter or not accelerate:
             current, converged = theta1, done
             if done:
