@@ -159,6 +159,15 @@ def test_default_engine_is_em_and_matches_the_girth_started_fit() -> None:
     assert default.loglik == pytest.approx(girth_start.loglik, abs=1e-3)
 
 
+def test_default_engine_matches_the_girth_started_grm_on_science() -> None:
+    science = pd.read_csv(DATA / "data_science.csv") - 1
+    default = irt.fit(science, "grm")
+    girth_start = irt.fit(science, "grm", engine="girth")
+    cols = ["a", "b1", "b2", "b3", "se_a", "se_b1", "se_b2", "se_b3"]
+    np.testing.assert_allclose(default.items[cols], girth_start.items[cols], atol=2e-3)
+    assert default.loglik == pytest.approx(girth_start.loglik, abs=1e-3)
+
+
 def test_se_options_observed_crossprod_none() -> None:
     data = _simulated_2pl(3000, 10, 0.05, seed=9)
     fits = {se: irt.fit(data, "2pl", se=se) for se in ("observed", "crossprod", "none")}
