@@ -235,7 +235,16 @@ def newton_step(
     f0, grad, hess = _derivatives(fun, eta)
     p = eta.shape[1]
     step = np.zeros_like(eta)
-    for i in range(eta.shape[0]):
+    # all items at once when every -H is positive definite (the usual case near the optimum);
+    # item by item with damping only if one is not
+    try:
+        batch = np.linalg.solve(-hess, grad[:, :, None])[:, :, 0]
+        np.linalg.cholesky(-hess)
+        todo = np.flatnonzero(~np.isfinite(batch).all(axis=1))
+        step = np.where(np.isfinite(batch), batch, 0.0)
+    except np.linalg.LinAlgError:
+        todo = np.arange(eta.shape[0])
+    for i in todo:
         h = -hess[i]
         # Levenberg damping keeps the step an ascent direction when -H is not positive
         # definite. The step is solved with the Cholesky factor itself: a runaway slope gives a
