@@ -26,7 +26,8 @@ Tools:
 
 Columns: best wall and CPU seconds, EM iterations, the ratio to mirt's time, the largest
 absolute difference from mirt's a and b (b1..b3 for GRM, plus c for 3PL), the largest
-relative difference from mirt's SE of a, and RMSE(a), RMSE(b) against the generating values.
+relative differences from mirt's SEs of a and of b (b_k), and RMSE(a), RMSE(b) against the
+generating values.
 
 Run:  .venv/bin/python benchmarks/bench_irt.py [--cases 2pl:20000x60,grm:20000x60]
       [--tools itembank,girth,mirt] [--repeat 3]
@@ -89,7 +90,8 @@ def _fit_itembank(data: pd.DataFrame, model: str, engine: str | None) -> dict:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     b_cols = ["b1", "b2", "b3"] if model == "grm" else ["b"]
     out = {"wall": wall, "cpu": cpu, "iterations": res.iterations, "a": res.items["a"].tolist(),
-           "b": res.items[b_cols].to_numpy().tolist(), "se_a": res.items["se_a"].tolist()}
+           "b": res.items[b_cols].to_numpy().tolist(), "se_a": res.items["se_a"].tolist(),
+           "se_b": res.items[[f"se_{c}" for c in b_cols]].to_numpy().tolist()}
     if model == "3pl":
         out["c"] = res.items["c"].tolist()
     return out
@@ -110,7 +112,7 @@ def _fit_girth(data: pd.DataFrame, model: str) -> dict:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     b = np.asarray(res["Difficulty"], dtype=float).reshape(x.shape[1], -1)
     return {"wall": wall, "cpu": cpu, "iterations": None, "a": np.asarray(res["Discrimination"]).tolist(),
-            "b": b.tolist(), "se_a": None}
+            "b": b.tolist(), "se_a": None, "se_b": None}
 
 
 def _fit_mirt(data: pd.DataFrame, model: str) -> dict:
@@ -128,9 +130,11 @@ def _fit_mirt(data: pd.DataFrame, model: str) -> dict:
     res = mirt.fit_mirt(x, model=model.upper(), n_quadpts=61, tol=1e-4, max_iter=500, **kwargs)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     par = res.model.parameters
-    b = np.asarray(par["thresholds"] if model == "grm" else par["difficulty"], dtype=float).reshape(x.shape[1], -1)
+    b_name = "thresholds" if model == "grm" else "difficulty"
+    b = np.asarray(par[b_name], dtype=float).reshape(x.shape[1], -1)
     out = {"wall": wall, "cpu": cpu, "iterations": int(res.n_iterations), "a": np.asarray(par["discrimination"]).ravel().tolist(),
            "b": b.tolist(), "se_a": np.asarray(res.standard_errors["discrimination"]).ravel().tolist(),
+           "se_b": np.asarray(res.standard_errors[b_name], dtype=float).reshape(x.shape[1], -1).tolist(),
            "se_method": str(res.se_method), "converged": bool(res.converged)}
     if model == "3pl":
         out["c"] = np.asarray(par["guessing"]).ravel().tolist()
@@ -177,6 +181,12 @@ def _max_abs(x: list | None, y: list | None) -> float:
     return float(np.nanmax(np.abs(np.asarray(x, dtype=float) - np.asarray(y, dtype=float))))
 
 
+def _max_rel(x: list | None, y: list | None) -> float:
+    if x is None or y is None:
+        return float("nan")
+    return float(np.nanmax(np.abs(np.asarray(x, dtype=float) / np.asarray(y, dtype=float) - 1.0)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="IRT calibration: itembank vs girth vs mirt")
     parser.add_argument("--cases", default=DEFAULT_CASES, help="model:NxK,... (models 2pl, grm, 3pl)")
@@ -192,7 +202,7 @@ def main() -> None:
     print(f"threads: {', '.join(THREAD_VARS)} = 1; best of {args.repeat}, repeats interleaved")
     header = (f"{'model':5} {'n x items':>12} {'tool':15} {'wall s':>7} {'cpu s':>7} {'iter':>5} "
               f"{'wall/mirt':>9} {'cpu/mirt':>8} {'|da| mirt':>9} {'|db| mirt':>9} {'|dc| mirt':>9} "
-              f"{'se_a rel':>8} {'rmse a':>7} {'rmse b':>7}")
+              f"{'se_a rel':>8} {'se_b rel':>8} {'rmse a':>7} {'rmse b':>7}")
     print(header)
     for case in args.cases.split(","):
         model, size = case.split(":")
@@ -222,16 +232,13 @@ def main() -> None:
                 w_ratio, c_ratio = out["wall"] / ref["wall"], out["cpu"] / ref["cpu"]
                 da, db = _max_abs(out["a"], ref["a"]), _max_abs(out["b"], ref["b"])
                 dc = _max_abs(out.get("c"), ref.get("c"))
-                se = (float(np.nanmax(np.abs(np.asarray(out["se_a"]) / np.asarray(ref["se_a"]) - 1)))
-                      if out["se_a"] is not None else float("nan"))
+                se_a, se_b = (_max_rel(out.get(c), ref.get(c)) for c in ("se_a", "se_b"))
             else:
-                w_ratio = c_ratio = da = db = dc = se = float("nan")
+                w_ratio = c_ratio = da = db = dc = se_a = se_b = float("nan")
             iters = "" if out["iterations"] is None else str(out["iterations"])
             print(f"{model:5} {n:>7}x{k:<4} {tool:15} {out['wall']:7.2f} {out['cpu']:7.2f} {iters:>5} "
-                  f"{w_ratio:9.2f} {c_ratio:8.2f} {da:9.4f} {db:9.4f} {dc:9.4f} {se:8.3f} {rmse_a:7.3f} {rmse_b:7.3f}",
+                  f"{w_ratio:9.2f} {c_ratio:8.2f} {da:9.4f} {db:9.4f} {dc:9.4f} {se_a:8.4f} {se_b:8.4f} {rmse_a:7.3f} {rmse_b:7.3f}",
                   flush=True)
-        if ref is None and "mirt" in tools:
-            print(f"{'':5} {'':>12} {MIRT_MISSING}")
 
 
 if __name__ == "__main__":
