@@ -390,8 +390,8 @@ def run_em(
     prior of c for 3PL) at the extrapolated point is below the one at theta1, the cycle
     falls back to the plain EM step from theta2 (alpha = -1), so the objective never
     decreases between cycles. The stopping rule is the plain EM one, checked on every EM
-    step; ``iterations`` counts EM steps (E-step plus M-step). On 2PL 20,000 x 60 this took
-    the EM from 58 steps to about 20 (see benchmarks/bench_irt.py).
+    step; ``iterations`` counts EM steps (E-step plus M-step). On the 2PL 20,000 x 60
+    case of benchmarks/bench_irt.py this took the EM from 58 steps to 15.
     """
     log_w = np.log(weights)
     history: list[float] = []

@@ -23,9 +23,9 @@ extrapolated by SQUAREM (Varadhan & Roland 2008). ``"girth"``: girth 0.8 (``rasc
 ``onepl_mml``, ``twopl_mml``, ``grm_mml``; for 3PL its ``twopl_mml``) gives the starting
 values and the same EM iterates from them to the marginal-maximum-likelihood optimum. Both
 reach the same optimum (tested); the default was chosen by measurement
-(``benchmarks/bench_irt.py``): girth's own 2PL fit takes longer than the whole EM fit with
-standard errors (5,000 x 40: 8.8 s against 0.9 s, 20,000 x 60: see the benchmark), so its
-start costs more than the few EM steps it saves. The polishing EM matters when responses
+(``benchmarks/bench_irt.py``, one thread each): girth's own 2PL fit takes far longer than
+the whole EM fit with standard errors (CPU seconds, 5,000 x 40: 3.4 against 0.3; 20,000 x 60:
+23.9 against 1.4), so its start costs more than the few EM steps it can save. The polishing EM matters when responses
 are missing: girth solves each difficulty from the item's observed proportion against the
 *population* N(0, 1) (its integral-equation step), which is only right when the candidates
 who saw the item are a random sample; the EM uses each candidate's posterior, so
