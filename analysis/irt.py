@@ -49,6 +49,14 @@ per-candidate scores (mirt's ``SE.type = "crossprod"``); ``"none"`` skips them. 
 Results have been checked against mirt (Chalmers 2012) on LSAT7 (2PL, 1PL, 2PL with two
 missing cells, 3PL log-likelihood without prior) and Science (GRM); see ``tests/analysis/test_irt.py`` and ``tests/data/reference/irt_*.json``.
 
+Speed, measured with ``benchmarks/bench_irt.py`` (each fit in its own process, one thread,
+default settings with observed SEs against the Python ``mirt`` 1.2.0 package with its
+Oakes SEs, both 61 nodes and tolerance 1e-4; CPU seconds, best of 3, on a machine shared
+with other jobs): 2PL 5,000 x 40 0.30 against 2.45; 2PL 20,000 x 60 1.39 against 18.75;
+2PL 100,000 x 60 8.4 against 112.5 (one run); GRM 20,000 x 60 5.2 against 27.3; 3PL
+20,000 x 60 5.5 against 17.7. Largest differences from mirt's estimates: a 0.0047, b 0.0058
+(GRM), 2PL within 0.0008.
+
 References
 ----------
 Bock, R. D., & Aitkin, M. (1981). Marginal maximum likelihood estimation of item
