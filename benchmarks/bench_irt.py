@@ -132,7 +132,8 @@ def _fit_mirt(data: pd.DataFrame, model: str) -> dict:
     par = res.model.parameters
     b_name = "thresholds" if model == "grm" else "difficulty"
     b = np.asarray(par[b_name], dtype=float).reshape(x.shape[1], -1)
-    out = {"wall": wall, "cpu": cpu, "iterations": int(res.n_iterations), "a": np.asarray(par["discrimination"]).ravel().tolist(),
+    out = {"wall": wall, "cpu": cpu, "iterations": int(res.n_iterations),
+           "a": np.asarray(par["discrimination"]).ravel().tolist(),
            "b": b.tolist(), "se_a": np.asarray(res.standard_errors["discrimination"]).ravel().tolist(),
            "se_b": np.asarray(res.standard_errors[b_name], dtype=float).reshape(x.shape[1], -1).tolist(),
            "se_method": str(res.se_method), "converged": bool(res.converged)}
@@ -237,7 +238,8 @@ def main() -> None:
                 w_ratio = c_ratio = da = db = dc = se_a = se_b = float("nan")
             iters = "" if out["iterations"] is None else str(out["iterations"])
             print(f"{model:5} {n:>7}x{k:<4} {tool:15} {out['wall']:7.2f} {out['cpu']:7.2f} {iters:>5} "
-                  f"{w_ratio:9.2f} {c_ratio:8.2f} {da:9.4f} {db:9.4f} {dc:9.4f} {se_a:8.4f} {se_b:8.4f} {rmse_a:7.3f} {rmse_b:7.3f}",
+                  f"{w_ratio:9.2f} {c_ratio:8.2f} {da:9.4f} {db:9.4f} {dc:9.4f} {se_a:8.4f} {se_b:8.4f} "
+                  f"{rmse_a:7.3f} {rmse_b:7.3f}",
                   flush=True)
 
 

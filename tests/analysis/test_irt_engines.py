@@ -102,7 +102,8 @@ def test_pair_weights_equal_the_direct_sum() -> None:
         o = (y >= 0).astype(float)
         direct = np.einsum("ij,il,iq->jlq", o, o, post)
         np.testing.assert_allclose(em._pair_weights(d, post), direct, atol=1e-12)
-    assert em._pair_weights(em.Data(np.ones((3, 2), dtype=np.int64) - np.eye(3, 2, dtype=np.int64), np.full(2, 2)), post[:3]) is None
+    complete = em.Data(np.ones((3, 2), dtype=np.int64) - np.eye(3, 2, dtype=np.int64), np.full(2, 2))
+    assert complete.complete and em._pair_weights(complete, post[:3]) is None
 
 
 @pytest.mark.parametrize("model", ["1pl", "2pl", "3pl", "grm"])
