@@ -243,7 +243,8 @@ def get_history(session: Session, code: str, *, version: int | None = None,
         return pd.DataFrame(columns=list(HISTORY_COLUMNS))
     frame = pd.DataFrame(records)
     # Provisional rows sort after the sitting's releases; a sitting's row in force is its last.
-    frame["_order"] = frame["release"].fillna(np.inf)
+    # (as floats: when no row is released the column is all None, an object column)
+    frame["_order"] = pd.to_numeric(frame["release"], errors="coerce").astype(float).fillna(np.inf)
     frame = frame.sort_values(["date", "_admin_id", "version", "_order", "_id"], kind="stable")
     last = frame.groupby(["_admin_id", "version"])["_order"].transform("max")
     released = frame.groupby(["_admin_id", "version"])["_order"].transform(lambda s: s[np.isfinite(s)].max())

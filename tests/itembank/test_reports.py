@@ -444,8 +444,7 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             from itembank.services.item_statistics import add_provisional_statistics, get_history
 
             # The first sitting released (its statistics stored with the release), the second
-            # stored provisionally. (get_history fails when no row of an item is released: its
-            # all-None release column is not numeric; reported, not this file's to fix.)
+            # stored provisionally.
             results.release_results(s, demo.ADMIN_CODE, actor="sec")
             add_provisional_statistics(s, SECOND, actor="sec")
             for code in (demo.ADMIN_CODE, SECOND):
@@ -777,10 +776,6 @@ def test_the_evaluation_pdf_renders_with_every_heading(evaluation_html) -> None:
     assert t("report_eval_period_exposure_title") in text and t("report_h_not_available") not in text
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="item_statistics.get_history fails when none of an item's rows is released (its "
-                          "all-None release column is not numeric: np.isfinite on objects); the evaluation's "
-                          "drift uses it as itembank items stats does. Remove this mark when that is fixed.")
 def test_the_evaluation_of_a_bank_with_only_provisional_statistics(demo_db: Path, tmp_path: Path) -> None:
     from itembank import demo
     from itembank.reports.evaluation import build_evaluation_report
