@@ -284,21 +284,43 @@ def _label(name: str) -> str:
     return t(f"input_{name}")
 
 
+def _percent(value: Any, label: str, *, percentile: bool = False) -> float:
+    """A typed percentage in 0-100 (a percentile in (0, 100]), or a UserError naming ``label``."""
+    number = typed_number(value, label)
+    if percentile and not 0 < number <= 100:
+        raise UserError(t("cut_input_percentile_range", label=label, value=f"{number:g}"))
+    if not 0 <= number <= 100:
+        raise UserError(t("cut_input_range", label=label, value=f"{number:g}"))
+    return number
+
+
 def _number(inputs: Mapping[str, Any], name: str) -> float:
-    return typed_number(inputs.get(name, DEFAULTS.get(name)), _label(name))
+    """Input ``name`` (every number a method takes is a percentage or a percentile)."""
+    return _percent(inputs.get(name, DEFAULTS.get(name)), _label(name), percentile=name == "percentile")
+
+
+def _hofstee_bounds(inputs: Mapping[str, Any]) -> dict[str, float]:
+    """The panel's bounds, in order: k_min < k_max (a cut range, not one point), f_min <= f_max."""
+    bounds = {k: _number(inputs, k) for k in ("k_min", "k_max", "f_min", "f_max")}
+    if not bounds["k_min"] < bounds["k_max"]:
+        raise UserError(t("cut_hofstee_cut_order", low=f"{bounds['k_min']:g}", high=f"{bounds['k_max']:g}"))
+    if not bounds["f_min"] <= bounds["f_max"]:
+        raise UserError(t("cut_hofstee_fail_order", low=f"{bounds['f_min']:g}", high=f"{bounds['f_max']:g}"))
+    return bounds
 
 
 def _judges(judges: Sequence[Any] | None) -> tuple[list[float], list[float]]:
     """Beuk's panel: per judge (name, cut % of the maximum, expected pass rate %), numbers as typed.
-    Every judge counts, named or not (two unnamed judges are two judges)."""
+    Every judge counts, named or not (two unnamed judges are two judges: J1, J2 by position);
+    Beuk's line needs the spread of at least two judges."""
     cuts, rates = [], []
     for k, judge in enumerate(judges or [], start=1):
         name, cut, rate = judge
         name = str(name or "").strip() or f"J{k}"
-        cuts.append(typed_number(cut, t("input_judge_cut", judge=name)))
-        rates.append(typed_number(rate, t("input_judge_pass_rate", judge=name)))
-    if not cuts:
-        raise UserError(t("cut_beuk_no_judges"))
+        cuts.append(_percent(cut, t("input_judge_cut", judge=name)))
+        rates.append(_percent(rate, t("input_judge_pass_rate", judge=name)))
+    if len(cuts) < 2:
+        raise UserError(t("cut_beuk_judges", n=len(cuts)))
     return cuts, rates
 
 
@@ -324,8 +346,7 @@ def _method_result(b: CutBasis, method: str, inputs: Mapping[str, Any],
         return cohen_schotanus(b, percentage=_number(inputs, "percentage"), percentile=_number(inputs, "percentile"),
                                round_up=round_up), {}
     if method == "hofstee":
-        bounds = {k: _number(inputs, k) for k in ("k_min", "k_max", "f_min", "f_max")}
-        return hofstee(b, **bounds, round_up=round_up), {}
+        return hofstee(b, **_hofstee_bounds(inputs), round_up=round_up), {}
     if method == "beuk":
         cuts, rates = _judges(inputs.get("judges"))
         return beuk(b, judge_cuts=cuts, judge_pass_rates=rates, round_up=round_up), {}
@@ -349,8 +370,8 @@ def propose(data: AdministrationData | CutBasis, method: str, inputs: Mapping[st
     ``direct`` ``kind`` and ``value``. The formulas and their sources are with the methods
     (:mod:`analysis.standard_setting`).
 
-    A bad input (not a number, Hofstee's bounds out of order, no judges, a bad ratings file,
-    an input the method does not take) raises a :class:`~itembank.errors.UserError` naming it,
+    A bad input (not a number, a percentage outside 0-100, Hofstee's bounds out of order, fewer
+    than two Beuk judges, a bad ratings file, an input the method does not take) raises a :class:`~itembank.errors.UserError` naming it,
     the same on the page and in the CLI. Nothing is stored.
     """
     if method not in METHODS:

@@ -431,19 +431,24 @@ BAD = [
      {"percent": "vijftig"}, "Percentage (%): expected a number (a decimal comma is fine), got 'vijftig'"),
     ("hofstee", {"cut-hofstee-k_min": "80", "cut-hofstee-k_max": "60", "cut-hofstee-f_min": "5", "cut-hofstee-f_max": "40"},
      ["--method", "hofstee", "--k-min", "80", "--k-max", "60", "--f-min", "5", "--f-max", "40"],
-     {"k_min": "80", "k_max": "60", "f_min": "5", "f_max": "40"}, "k_min"),
+     {"k_min": "80", "k_max": "60", "f_min": "5", "f_max": "40"},
+     "Hofstee: the lowest acceptable cut (80 %) must be below the highest (60 %)"),
     ("beuk", {"cut-beuk-judges": [{"judge": "J1", "cut": "60", "pass_rate": "70"},
                                   {"judge": "J2", "cut": "60", "pass_rate": "veel"}]},
      ["--method", "beuk", "--judge", "60:70", "--judge", "60:veel"],
      {"judges": [("J1", "60", "70"), ("J2", "60", "veel")]},
      "Pass rate (%) of judge J2: expected a number (a decimal comma is fine), got 'veel'"),
     ("cohen_schotanus", {"cut-cohen_schotanus-percentage": "60", "cut-cohen_schotanus-percentile": "120"},
-     ["--method", "cohen-schotanus", "--percentile", "120"], {"percentile": "120"}, "percentile"),
+     ["--method", "cohen-schotanus", "--percentile", "120"], {"percentile": "120"},
+     "Percentile P of the best candidates: expected a percentile above 0 and at most 100, got 120"),
+    ("beuk", {"cut-beuk-judges": [{"judge": "J1", "cut": "60", "pass_rate": "70"}]},
+     ["--method", "beuk", "--judge", "60:70"], {"judges": [("J1", "60", "70")]},
+     "Beuk needs at least two judges, each with a cut and an expected pass rate (got 1)."),
     ("angoff", {"cut-ratings-kind": "angoff"}, ["--method", "angoff"], {}, "expected a probability from 0 to 1"),
 ]
 
 
-@pytest.mark.parametrize("method, page_values, cli_args, inputs, says", BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize("method, page_values, cli_args, inputs, says", BAD)
 def test_a_bad_input_gives_the_same_message_on_the_page_and_in_the_cli(client, bank: Path, tmp_path: Path, method: str,
                                                                        page_values: dict, cli_args: list[str],
                                                                        inputs: dict, says: str) -> None:
