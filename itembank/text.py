@@ -404,6 +404,19 @@ TEXT: Mapping[str, str] = {
     "report_reliability_note_sem": "SEM = SD(T) × √(1 − alpha), in score points.",
     "report_reliability_note_no_cut": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency and "
                                       "accuracy need a cut score; none is set.",
+    # standard setting (itembank/services/cut_scores.py propose: the page's and the CLI's messages)
+    "input_judge_cut": "Cut (%) of judge {judge}",
+    "input_judge_pass_rate": "Pass rate (%) of judge {judge}",
+    "cut_beuk_judges": "Beuk needs at least two judges, each with a cut and an expected pass rate (got {n}).",
+    "cut_input_range": "{label}: expected a percentage from 0 to 100, got {value}",
+    "cut_input_percentile_range": "{label}: expected a percentile above 0 and at most 100, got {value}",
+    "cut_hofstee_cut_order": "Hofstee: the lowest acceptable cut ({low} %) must be below the highest ({high} %)",
+    "cut_hofstee_fail_order": "Hofstee: the lowest acceptable fail rate ({low} %) must not be above the highest "
+                              "({high} %)",
+    "cut_ratings_missing": "{method} needs the judges' ratings file (beoordelingen): a 'judge' column and one "
+                           "column per item.",
+    "cut_unknown_method": "unknown standard-setting method '{method}'; expected one of {methods}",
+    "cut_input_not_taken": "{inputs}: not an input of the method {method}",
     # --- release page (dashboard/pages/release.py) ---
     "release_page_title": "Release results",
     # the checklist (itembank/services/release_checklist.py; also printed by `itembank release`)

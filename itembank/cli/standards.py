@@ -2,11 +2,10 @@
 scores, the cut it gives and the pass rate that cut implies; with ``--apply --reason`` the cut
 is recorded as the committee's cut-score rule.
 
-The same calls as the dashboard's cut-score page: the method from
-:mod:`itembank.services.cut_scores` on :func:`~itembank.services.cut_scores.cut_basis`, its
-rule from :func:`~itembank.services.cut_scores.rule_of`, the cut and pass rate the scoring core
-makes of that rule from :func:`itembank.services.previews.preview_cut`, and the recording by
-:func:`itembank.services.committee.set_cut_score`.
+The same calls as the dashboard's cut-score page: :func:`itembank.services.cut_scores.propose`
+(the method, its inputs checked, the rule, the cut and pass rate the scoring core makes of it,
+the decision consistency there) and :func:`itembank.services.cut_scores.apply` (the recording).
+This module only maps the options to the service's inputs and prints the proposal.
 """
 
 from __future__ import annotations
@@ -52,18 +51,16 @@ def register(app: typer.Typer) -> None:
     app.command("standards")(standards_cli)
 
 
-def _judges(values: list[str]) -> tuple[list[float], list[float]]:
-    """``--judge 55:70`` per judge: cut (% of the maximum) and expected pass rate (%)."""
-    from itembank.services.cut_scores import typed_number
-
-    cuts, rates = [], []
+def _judges(values: list[str]) -> list[tuple[str, str, str]]:
+    """``--judge 55:70`` per judge: (J1, cut, expected pass rate) as typed, judges J1, J2, ...
+    in order (the page's default names)."""
+    judges = []
     for k, text in enumerate(values, start=1):
         cut, sep, rate = text.partition(":")
         if not sep:
             raise fail(f"--judge {text}: expected CUT:PASS_RATE (both in per cent), e.g. --judge 55:70")
-        cuts.append(typed_number(cut, f"--judge {text} (judge {k}), the cut"))
-        rates.append(typed_number(rate, f"--judge {text} (judge {k}), the pass rate"))
-    return cuts, rates
+        judges.append((f"J{k}", cut, rate))
+    return judges
 
 
 def standards_cli(
@@ -103,16 +100,16 @@ def standards_cli(
     --k-max --f-min --f-max; beuk --judge CUT:RATE (one per judge); cohen-schotanus
     --percentage (60) and --percentile (95)."""
     from itembank.display import shown_percent
-    from itembank.io.ratings_files import read_ratings
     from itembank.scoring import format_fraction
-    from itembank.services import committee
     from itembank.services import cut_scores as cs
     from itembank.services.administration_data import load_administration
-    from itembank.services.previews import pass_counts, preview_cut
+    from itembank.text import t
 
     m = method.value
     given = {"--percent": percent, "--ratings": ratings, "--k-min": k_min, "--k-max": k_max, "--f-min": f_min,
              "--f-max": f_max, "--judge": judge or None}
+    # The command line's own syntax (which options go with which method, --apply with --reason);
+    # what the inputs say is checked by the cut-score service, as for the dashboard.
     missing = [o for o in REQUIRED[m] if given[o] is None]
     if missing:
         raise fail(f"--method {m} needs {', '.join(missing)} ({'; '.join(f'{o}: ' + _option_help(o) for o in missing)})")
@@ -123,40 +120,42 @@ def standards_cli(
         raise fail('--apply records the cut: give the reason with --reason "..."')
     if reason and not apply:
         raise fail("--reason goes with --apply (without --apply nothing is recorded)")
+    service_method, inputs = _inputs(m, percent=percent, ratings=ratings, hofstee=(k_min, k_max, f_min, f_max),
+                                     judge=judge or [], percentage=percentage, percentile=percentile)
 
     with bank_session(db) as session:
-        b = cs.cut_basis(load_administration(session, admin))
-        r = _run_method(cs, b, m, percent=percent, ratings=ratings, hofstee=(k_min, k_max, f_min, f_max),
-                        judge=judge or [], percentage=percentage, percentile=percentile, round_up=round_up,
-                        read_ratings=read_ratings)
-        rule = cs.rule_of(r)
-        preview = preview_cut(b.data, rule, before=b.result)
-        passed, judged = pass_counts(preview.after.results_table(), pass_label=b.result.rules.pass_label)
+        p = cs.propose(load_administration(session, admin), service_method, inputs, round_up=round_up)
         recorded = None
         if apply:
-            recorded = committee.set_cut_score(session, admin, rule, reason=(reason or "").strip(),
-                                               actor=current_user(user)).id
-    change = preview.change
+            recorded = cs.apply(session, admin, p, reason=reason or "", actor=current_user(user)).id
+    b, change, rule, details = p.basis, p.preview.change, p.rule, p.details
     cut_now = b.result.cuts.get("total")
+    c = p.classification
+    e = c.estimate if c is not None else None
     out: dict[str, Any] = {
-        "administration": admin, "method": m, "method_cut": r.cut, "unrounded_cut": r.details.get("unrounded_cut"),
-        "cut": change.cut_after, "maximum": format_fraction(b.maximum), "pass_rate": change.pass_rate_after,
-        "passed": passed, "judged": judged, "cut_in_force": None if cut_now is None else format_fraction(cut_now),
-        "pass_rate_in_force": change.pass_rate_before, "would_change_outcome": change.n_flips,
+        "administration": admin, "method": m, "method_cut": p.method_cut, "unrounded_cut": details.get("unrounded_cut"),
+        "cut": p.cut, "maximum": format_fraction(b.maximum), "pass_rate": p.pass_rate,
+        "passed": p.passed, "judged": p.judged, "cut_in_force": None if cut_now is None else format_fraction(cut_now),
+        "pass_rate_in_force": change.pass_rate_before, "would_change_outcome": p.n_flips,
+        "decision_consistency": None if e is None else e.consistency,
+        "decision_accuracy": None if e is None else e.accuracy,
         "rule": rule, "recorded": recorded}
     if as_json:
         typer.echo(json.dumps(out, indent=1, default=str))
         return
     typer.echo(f"{_NAMES[m]} on {admin} ({b.n_judged} candidates judged, maximum {out['maximum']}):")
-    typer.echo(f"  cut score (cesuur) {change.cut_after} points"
-               + (f" (the method's cut {r.details['unrounded_cut']:.4g}, rounded up)" if round_up else ""))
-    rate = "-" if change.pass_rate_after is None else shown_percent(change.pass_rate_after, "percent")
-    typer.echo(f"  pass rate at this cut {rate} ({passed} of {judged} passed)")
+    typer.echo(f"  cut score (cesuur) {p.cut} points"
+               + (f" (the method's cut {details['unrounded_cut']:.4g}, rounded up)" if round_up else ""))
+    rate = "-" if p.pass_rate is None else shown_percent(p.pass_rate, "percent")
+    typer.echo(f"  pass rate at this cut {rate} ({p.passed} of {p.judged} passed)")
+    if c is not None:
+        typer.echo("  " + (t("cli_decision", **c.shown()) if e is not None
+                           else t("cli_decision_unavailable", **c.shown(), reason=c.reason)))
     if cut_now is not None:
         before = "-" if change.pass_rate_before is None else shown_percent(change.pass_rate_before, "percent")
-        typer.echo(f"  cut in force now {out['cut_in_force']} (pass rate {before}); {change.n_flips} candidate(s) "
+        typer.echo(f"  cut in force now {out['cut_in_force']} (pass rate {before}); {p.n_flips} candidate(s) "
                    f"would change outcome")
-    for key, value in r.details.items():
+    for key, value in details.items():
         if key != "unrounded_cut" and isinstance(value, (int, float)) and not isinstance(value, bool):
             typer.echo(f"  {key.replace('_', ' ')}: {value:.4g}")
     typer.echo(f"  rule: {json.dumps(rule, default=str)}")
@@ -174,22 +173,21 @@ def _option_help(option: str) -> str:
             "--judge": "CUT:RATE per judge"}[option]
 
 
-def _run_method(cs: Any, b: Any, m: str, *, percent: str | None, ratings: Path | None,
-                hofstee: tuple[str | None, ...], judge: list[str], percentage: str, percentile: str,
-                round_up: bool, read_ratings: Any) -> Any:
-    """The cut-score service's method for ``m`` with the typed inputs (decimal comma allowed)."""
-    n = cs.typed_number
+#: The CLI's method names and the cut-score service's (:data:`itembank.services.cut_scores.METHODS`).
+SERVICE_METHOD = {"fixed": "fixed_percentage", "angoff": "angoff", "nedelsky": "nedelsky", "hofstee": "hofstee",
+                  "beuk": "beuk", "cohen-schotanus": "cohen_schotanus"}
+
+
+def _inputs(m: str, *, percent: str | None, ratings: Path | None, hofstee: tuple[str | None, ...],
+            judge: list[str], percentage: str, percentile: str) -> tuple[str, dict[str, Any]]:
+    """The service's method and inputs for ``--method m`` and the options as typed (the
+    numbers are read, and checked, by the service)."""
     if m == "fixed":
-        return cs.fixed_percentage(b, percent=n(percent, "--percent"), round_up=round_up)
+        return "fixed_percentage", {"percent": percent}
     if m == "cohen-schotanus":
-        return cs.cohen_schotanus(b, percentage=n(percentage, "--percentage"), percentile=n(percentile, "--percentile"),
-                                  round_up=round_up)
+        return "cohen_schotanus", {"percentage": percentage, "percentile": percentile}
     if m == "hofstee":
-        k_min, k_max, f_min, f_max = (n(v, o) for v, o in zip(hofstee, ("--k-min", "--k-max", "--f-min", "--f-max")))
-        return cs.hofstee(b, k_min=k_min, k_max=k_max, f_min=f_min, f_max=f_max, round_up=round_up)
+        return "hofstee", dict(zip(("k_min", "k_max", "f_min", "f_max"), hofstee))
     if m == "beuk":
-        cuts, rates = _judges(judge)
-        return cs.beuk(b, judge_cuts=cuts, judge_pass_rates=rates, round_up=round_up)
-    options, voided = cs.item_options(b)
-    table = read_ratings(ratings, kind=m, options=options, optional=voided)
-    return (cs.angoff if m == "angoff" else cs.nedelsky)(b, table, round_up=round_up)
+        return "beuk", {"judges": _judges(judge)}
+    return SERVICE_METHOD[m], {"ratings": ratings}

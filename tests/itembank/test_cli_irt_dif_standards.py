@@ -311,11 +311,12 @@ def test_apply_records_the_printed_rule_as_the_cut_score(sitting: Engine, db: st
     (["--method", "angoff"], "--method angoff needs --ratings"),
     (["--method", "beuk"], "--method beuk needs --judge"),
     (["--method", "beuk", "--judge", "60"], "--judge 60: expected CUT:PASS_RATE"),
-    (["--method", "fixed", "--percent", "fifty"], "--percent: expected a number"),
+    (["--method", "fixed", "--percent", "fifty"], "Percentage (%): expected a number"),  # the page's words
     (["--method", "fixed", "--percent", "50", "--judge", "60:70"], "--judge is not an input of --method fixed"),
     (["--method", "fixed", "--percent", "50", "--apply"], "give the reason with --reason"),
     (["--method", "fixed", "--percent", "50", "--reason", "x"], "--reason goes with --apply"),
-    (["--method", "hofstee", "--k-min", "80", "--k-max", "60", "--f-min", "5", "--f-max", "40"], "k_min"),
+    (["--method", "hofstee", "--k-min", "80", "--k-max", "60", "--f-min", "5", "--f-max", "40"],
+     "Hofstee: the lowest acceptable cut (80 %) must be below the highest (60 %)"),
     (["--method", "angoff", "--ratings", "missing.csv"], "missing.csv"),
     (["--method", "median"], "Invalid value for '--method'"),
 ])
