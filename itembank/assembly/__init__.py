@@ -34,7 +34,7 @@ from itembank.assembly.blueprint import (
     parse_condition,
 )
 from itembank.assembly.errors import AssemblyError, AssemblyInputError, InfeasibleAssemblyError, VerificationError
-from itembank.assembly.pool import OBJECTIVES, POOL_COLUMNS, AssemblyOptions, item_information
+from itembank.assembly.pool import DEVIATION_FLOOR, OBJECTIVES, POOL_COLUMNS, AssemblyOptions, item_information
 from itembank.assembly.reports import (
     coverage_report,
     expected_alpha,
@@ -49,6 +49,7 @@ from itembank.assembly.verify import verify
 
 __all__ = [
     "CONSTRAINT_TYPES",
+    "DEVIATION_FLOOR",
     "OBJECTIVES",
     "POOL_COLUMNS",
     "AssemblyError",

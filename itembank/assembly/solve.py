@@ -15,6 +15,13 @@ tie-breaking costs (:func:`_add_tie_break`).
 
 * ``max_information``: maximise ``t`` with ``I_f(theta_cut) >= t`` on every form (maximin, so
   parallel forms are equally informative) plus ``1e-5`` x the mean information of the forms.
+* ``target_information``: minimise ``d >= floor`` with ``|I_f(theta_k) - T_k| <= d`` for every
+  form and target point (minimax deviation from a target test information function; van der
+  Linden 2005, ch. 5). The floor (``deviation_floor``) keeps the optimum away from 0, with an
+  absolute MIP gap of ``floor x mip_rel_gap``: when the target can be met exactly a relative
+  gap (best - bound) / best is undefined at 0 and the solver would run to its time limit
+  trying to prove it; with the floor, any forms within ``floor (1 + mip_rel_gap)`` of the
+  target at every point are optimal and end the search.
 * ``match_reference``: minimise ``d`` with ``|I_f(theta_k) - I_ref(theta_k)| <= d`` (or the
   count of items per p-value bin) for every form and point (minimax deviation).
 * ``spread_exposure``: minimise the summed ``times_used + exposure_rate`` of the chosen items.
@@ -37,6 +44,7 @@ gives the same forms unless the time limit stops the search (then the status say
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -50,7 +58,7 @@ from itembank.assembly.blueprint import BlueprintConstraint
 from itembank.assembly.errors import AssemblyError, AssemblyInputError, InfeasibleAssemblyError, VerificationError
 from itembank.assembly.pool import AssemblyOptions, Prepared, item_information, prepare
 
-__all__ = ["AssemblyResult", "assemble", "order_form", "reference_targets"]
+__all__ = ["AssemblyResult", "assemble", "order_form", "reference_targets", "target_points"]
 
 BINARY_TOLERANCE = 1e-6
 
@@ -64,9 +72,12 @@ class AssemblyResult:
     ``time_limit`` (best form found when the time ran out; ``gap`` says how far from proven).
     ``objective_value`` is recomputed from the chosen items in natural units: the lowest
     information at the cut over the forms (``max_information``), the largest deviation from
-    the reference (``match_reference``), the summed earlier uses ``times_used +
+    the target or the reference over forms and points (``target_information``,
+    ``match_reference``), the summed earlier uses ``times_used +
     exposure_rate`` (``spread_exposure``) or 0 (``feasible``). ``verification`` is the table of
     every independent check (all passed, else :class:`VerificationError` was raised).
+    ``target_information`` (objective ``target_information`` only): each form's test
+    information at the target thetas, in the order of ``target_tif``.
     """
 
     forms: list[list[int]]
@@ -77,6 +88,7 @@ class AssemblyResult:
     solve_seconds: float
     verification: pd.DataFrame
     message: str = ""
+    target_information: list[list[float]] | None = None  # per form, I(theta_k) at the target points
 
 
 class _Rows:
@@ -127,6 +139,12 @@ def reference_targets(opts: AssemblyOptions) -> tuple[np.ndarray, str]:
         info = item_information(r, np.asarray(opts.reference_thetas, dtype=float))
         return info.sum(axis=0), "information"
     return _bin_counts(ref["p"].to_numpy(dtype=float), opts.difficulty_bins).astype(float), "difficulty"
+
+
+def target_points(opts: AssemblyOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The ``target_information`` objective's thetas and target informations T_k."""
+    pts = np.asarray([(float(th), float(v)) for th, v in opts.target_tif], dtype=float).reshape(-1, 2)
+    return pts[:, 0], pts[:, 1]
 
 
 def _bin_membership(p: np.ndarray, edges: Any) -> np.ndarray:
@@ -534,6 +552,8 @@ def _add_objective(model: _Model, info_cut: np.ndarray) -> None:
       maximin from above;
     * ``match_reference``: minimise ``d`` with ``|sum_j v_jk x[f, j] - T_k| <= d`` for every form
       and point k (information at a theta, or items in a p-value bin);
+    * ``target_information``: the same with explicit targets T_k at theta_k
+      (``target_tif``) and ``d >= deviation_floor``;
     * ``spread_exposure``: minimise ``sum (times_used + exposure_rate) x``;
     * ``feasible``: no cost.
     """
@@ -548,13 +568,20 @@ def _add_objective(model: _Model, info_cut: np.ndarray) -> None:
         for f in range(K):
             model.c_x[model.x(f, j_all)] = -info_cut
         model.scale = max(1.0, float(info_cut.max(initial=0.0)))
-    elif opts.objective == "match_reference":
-        targets, kind = reference_targets(opts)
-        if kind == "information":
-            vals = item_information(model.sub, np.asarray(opts.reference_thetas, dtype=float))
+    elif opts.objective in ("match_reference", "target_information"):
+        if opts.objective == "target_information":
+            thetas, targets = target_points(opts)
+            vals = item_information(model.sub, thetas)
         else:
-            vals = _bin_membership(model.sub["p"].to_numpy(dtype=float), opts.difficulty_bins)
+            targets, kind = reference_targets(opts)
+            if kind == "information":
+                vals = item_information(model.sub, np.asarray(opts.reference_thetas, dtype=float))
+            else:
+                vals = _bin_membership(model.sub["p"].to_numpy(dtype=float), opts.difficulty_bins)
         model.aux = model.new_vars(1)
+        if opts.objective == "target_information":
+            # below the floor every form is as good: d >= floor makes "within the floor" optimal
+            model.rows.add(np.array([model.aux]), 1.0, float(opts.deviation_floor), np.inf)
         for f in range(K):
             for k in range(vals.shape[1]):
                 cols = np.append(model.x(f, j_all), model.aux)
@@ -583,14 +610,24 @@ def _add_tie_break(model: _Model) -> None:
 def _run(prep: Prepared, time_limit: float | None = None, **build: Any) -> tuple[Any, dict[str, Any], float]:
     model = _build(prep, **build)
     opts = prep.options
+    settings: dict[str, Any] = {"time_limit": float(time_limit or opts.time_limit),
+                                "mip_rel_gap": float(opts.mip_rel_gap), "presolve": True}
+    if opts.objective == "target_information" and opts.deviation_floor > 0:
+        # HiGHS's absolute gap (scipy passes options it does not know to HiGHS verbatim, with a
+        # RuntimeWarning we silence), set to the relative gap at the floor: forms within
+        # floor x (1 + mip_rel_gap) of the target stop the search even where HiGHS's own
+        # relative-gap arithmetic would not (its denominator can be the tiny tie-break costs)
+        settings["mip_abs_gap"] = float(opts.deviation_floor * opts.mip_rel_gap)
     t0 = time.perf_counter()
-    res = milp(
-        model["c"],
-        integrality=model["integrality"],
-        bounds=model["bounds"],
-        constraints=model["constraints"],
-        options={"time_limit": float(time_limit or opts.time_limit), "mip_rel_gap": float(opts.mip_rel_gap), "presolve": True},
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
+        res = milp(
+            model["c"],
+            integrality=model["integrality"],
+            bounds=model["bounds"],
+            constraints=model["constraints"],
+            options=settings,
+        )
     return res, model, time.perf_counter() - t0
 
 
@@ -734,6 +771,10 @@ def assemble(
     forms = [order_form(prep.pool, [int(i) for i in ids[chosen[f] == 1]]) for f in range(K)]
     report = verify(pool, forms, blueprint, enemies, options=opts)
     status = "optimal" if res.status == 0 else "time_limit"
+    at_targets = None
+    if opts.objective == "target_information":
+        thetas, _ = target_points(opts)
+        at_targets = [item_information(prep.pool.loc[f], thetas).sum(axis=0).tolist() for f in forms]
     return AssemblyResult(
         forms=forms,
         status=status,
@@ -743,4 +784,5 @@ def assemble(
         solve_seconds=seconds,
         verification=report,
         message=str(res.message),
+        target_information=at_targets,
     )

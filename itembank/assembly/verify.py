@@ -130,11 +130,14 @@ def verify(
 
 def objective_value(prep: Prepared, forms: Sequence[Sequence[int]]) -> float:
     """The objective in natural units, recomputed from the chosen items (see AssemblyResult)."""
-    from itembank.assembly.solve import _bin_counts, reference_targets
+    from itembank.assembly.solve import _bin_counts, reference_targets, target_points
 
     opts, df = prep.options, prep.pool
     if opts.objective == "max_information":
         return float(min(item_information(df.loc[list(f)], opts.cut_theta).sum() for f in forms))
+    if opts.objective == "target_information":
+        thetas, want = target_points(opts)
+        return float(max(np.abs(item_information(df.loc[list(f)], thetas).sum(axis=0) - want).max() for f in forms))
     if opts.objective == "match_reference":
         targets, kind = reference_targets(opts)
         dev = 0.0

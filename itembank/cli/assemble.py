@@ -24,15 +24,36 @@ def register(app: typer.Typer) -> None:
     app.add_typer(blueprint_app, name="blueprint")
 
 
+def parse_target_tif(text: str) -> tuple[tuple[float, float], ...]:
+    """``"-1:6,0:10,1:6"`` -> ((-1.0, 6.0), (0.0, 10.0), (1.0, 6.0)): theta:information pairs."""
+    points = []
+    for part in (p.strip() for p in text.split(",")):
+        theta, sep, value = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            points.append((float(theta), float(value)))
+        except ValueError:
+            raise fail(f"--target-tif: {part!r} is not theta:information (expected e.g. \"-1:6,0:10,1:6\")") from None
+    return tuple(points)
+
+
 def _options(forms: int, max_overlap: float | None, objective: str, exclude_last: int | None,
-             max_exposure: float | None, cut_theta: float, time_limit: float) -> AssemblyOptions:
-    from itembank.assembly import OBJECTIVES, AssemblyOptions
+             max_exposure: float | None, cut_theta: float, time_limit: float,
+             target_tif: str | None = None, deviation_floor: float | None = None) -> AssemblyOptions:
+    from itembank.assembly import DEVIATION_FLOOR, OBJECTIVES, AssemblyOptions
 
     if objective not in OBJECTIVES:
         raise fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective}")
+    if objective == "target_information" and not target_tif:
+        raise fail("--objective target_information needs --target-tif, e.g. --target-tif=\"-1:6,0:10,1:6\"")
+    if target_tif and objective != "target_information":
+        raise fail("--target-tif is used only with --objective target_information")
     return AssemblyOptions(forms=forms, max_overlap=max_overlap, objective=objective,
                            exclude_used_in_last=exclude_last, max_exposure_rate=max_exposure,
-                           cut_theta=cut_theta, time_limit=time_limit, mip_rel_gap=0.01)
+                           cut_theta=cut_theta, time_limit=time_limit, mip_rel_gap=0.01,
+                           target_tif=parse_target_tif(target_tif) if target_tif else (),
+                           deviation_floor=DEVIATION_FLOOR if deviation_floor is None else deviation_floor)
 
 
 def assemble_cli(
@@ -50,6 +71,12 @@ def assemble_cli(
     language: Annotated[str | None, typer.Option(help="Only items in this language")] = None,
     prefix: Annotated[str | None, typer.Option("--code-prefix", help="Form codes: PREFIX1, PREFIX2, ...")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit in seconds")] = 60.0,
+    target_tif: Annotated[str | None, typer.Option(
+        "--target-tif", help="Target test information for --objective target_information: theta:information "
+                             "pairs, e.g. --target-tif=\"-1:6,0:10,1:6\"")] = None,
+    deviation_floor: Annotated[float | None, typer.Option(
+        "--deviation-floor", callback=in_range(0),
+        help="Deviation from the target information that counts as met (default 0.05)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the forms, freeze nothing")] = False,
     db: DbOption = None,
     user: UserOption = None,
@@ -60,7 +87,8 @@ def assemble_cli(
     from itembank.progress import step
     from itembank.services.forms import assemble_forms
 
-    options = _options(forms, max_overlap, objective.value, exclude_last, max_exposure, cut_theta, time_limit)
+    options = _options(forms, max_overlap, objective.value, exclude_last, max_exposure, cut_theta, time_limit,
+                       target_tif, deviation_floor)
     with bank_session(db) as session:
         try:
             with step(f"Assembling {forms} form(s) from blueprint {blueprint} (time limit {time_limit:g} s)"):
@@ -76,6 +104,14 @@ def assemble_cli(
     r = out.result
     typer.echo(f"{len(r.forms)} form(s) from a pool of {out.pool_size} approved items: solver {r.status}, "
                f"gap {r.gap:.2%}, {r.solve_seconds:.1f} s; every constraint re-checked independently")
+    if options.objective == "target_information":
+        from itembank.text import t
+
+        typer.echo(t("asm_target_deviation", deviation=shown(r.objective_value, "irt_parameter"),
+                     floor=shown(options.deviation_floor, "irt_parameter"),
+                     targets=", ".join(f"{th:g}: {v:g}" for th, v in options.target_tif)))
+        for k, info in enumerate(r.target_information or (), start=1):
+            typer.echo(t("asm_target_form", n=k, values=", ".join(shown(v, "irt_parameter") for v in info)))
     typer.echo("Forms frozen: " + ", ".join(out.forms) if out.forms else "Dry run: nothing frozen")
     cov = out.coverage
     rows = [[str(f), str(c), str(cond or "(all items)"), _bound(lo, hi), f"{v:g}", "yes" if met else "NO"]

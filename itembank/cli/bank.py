@@ -146,10 +146,24 @@ def show_cli(
         typer.echo(f"used on {exp.n_forms} form(s) {', '.join(exp.forms)}; "
                    f"{exp.n_administrations} administration(s), {exp.n_candidates} candidates; "
                    f"last used {exp.last_used or 'never'}")
-        from itembank.services.calibrations import current_parameters
+        from itembank.services.calibrations import current_parameters, link_in_force
 
         irt = current_parameters(session, [v.id])
-    typer.echo(_irt_line(irt))
+        scale_notes = []
+        if len(irt) == 0:  # calibrated, but not on the bank scale yet?
+            own = current_parameters(session, [v.id], scale="own")
+            if len(own):
+                r = own.iloc[0]
+                link = link_in_force(session, int(r["calibration_id"]))
+                irt = None
+                scale_notes.append(t("scale_show_none", id=int(r["calibration_id"]), admin=r["administration"],
+                                     note=link.note if link is not None else "never linked"))
+        elif irt.iloc[0]["newer_unlinked"] == irt.iloc[0]["newer_unlinked"]:  # not NaN
+            scale_notes.append(t("scale_show_newer", id=int(irt.iloc[0]["newer_unlinked"])))
+    if irt is not None:
+        typer.echo(_irt_line(irt))
+    for note in scale_notes:
+        typer.echo(note)
     typer.echo("")
     typer.echo("Lines (language, variant): show one with --language/--variant")
     echo_table([[x.label, str(x.newest), x.status.value, _made_from(x)] for x in lines],
@@ -208,8 +222,13 @@ def _irt_line(current: object) -> str:
         se = r.get(f"se_{c}", float("nan"))
         fixed = isinstance(se, float) and math.isnan(se)
         parts.append(f"{c} {shown(r[c], 'irt_parameter')}" + ("" if fixed else f" (SE {shown(se, 'irt_parameter')})"))
+    from itembank.text import t
+
+    scale = (t("scale_show_base") if r.get("scale") == "base" else
+             t("scale_show_linked", A=shown(r["link_A"], "irt_parameter"), B=shown(r["link_B"], "irt_parameter"),
+               method=r.get("link_method") or "") if r.get("scale") == "linked" else "")
     return (f"IRT parameters ({r['model']}, calibration {r['calibration_id']} on {r['administration']}, "
-            f"{r['calibrated_at']:%Y-%m-%d}): {', '.join(parts)}")
+            f"{r['calibrated_at']:%Y-%m-%d}{', ' + scale if scale else ''}): {', '.join(parts)}")
 
 
 @items_app.command("history")

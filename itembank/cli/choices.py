@@ -44,6 +44,7 @@ class ObjectiveChoice(str, Enum):
     """= :data:`itembank.assembly.pool.OBJECTIVES` (the assembly objectives)."""
 
     max_information = "max_information"
+    target_information = "target_information"
     match_reference = "match_reference"
     spread_exposure = "spread_exposure"
     feasible = "feasible"

@@ -14,8 +14,28 @@ Calibrations are append-only: a new fit is a new calibration.
 ``a``, ``b``, ``c`` of the newest *dichotomous* calibration — rasch, 1pl, 2pl, 3pl — with
 ``c`` missing outside 3PL, which the pool treats as 0). Each calibration has its own scale
 (latent mean 0, SD 1 in its sitting); parameters of different sittings are comparable only
-after linking through common items (``analysis.equating.link_common_items``), which is not
-stored yet.
+on one scale, the **bank scale** of the specification:
+
+* the first calibration of a specification (or one stored with ``base=True``) defines it
+  (θ ~ N(0, 1) in that sitting);
+* every later calibration is linked to it (:func:`link_calibration`, called by
+  :func:`add_calibration`) through its *common items*: the item versions it shares with
+  calibrations already on the scale, whose bank-scale parameters serve as the reference.
+  :func:`analysis.equating.link_common_items` gives θ_bank = A θ_own + B (Stocking–Lord by
+  default; mean/sigma, mean/mean selectable), so a_bank = a / A, b_bank = A b + B (also each
+  threshold b_k), c unchanged; standard errors scale with them (SE(a) / A, A SE(b); the
+  uncertainty of A and B is not added). A recalibration of a sitting already on the scale
+  takes over that sitting's A and B (method ``same_sitting``): the same candidates fix the
+  same latent scale;
+* with fewer than :data:`MIN_COMMON_ITEMS` common items the calibration is stored
+  ``unlinked`` with a note saying so, and its parameters are not used as bank-scale
+  parameters until it is linked (:func:`link_calibration` again, once enough of its items are
+  on the scale).
+
+Each decision is an append-only :class:`~itembank.storage.models.CalibrationLink` row (the
+newest row of a calibration is in force); a new base makes calibrations linked to an older
+base "not on the current scale" until they are linked again.
+:func:`current_parameters` gives bank-scale parameters by default.
 
 :func:`add_carried_cut` carries the cut of a reference sitting to a new sitting by IRT
 true-score equating from the two sittings' stored calibrations, linked through their common
@@ -28,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from importlib import metadata
@@ -50,6 +71,8 @@ from itembank.storage.models import (
     Administration,
     Calibration,
     CalibrationItem,
+    CalibrationLink,
+    Form,
     Item,
     ItemVersion,
 )
@@ -58,6 +81,7 @@ __all__ = [
     "DICHOTOMOUS_MODELS",
     "ENGINES",
     "LINKING_METHODS",
+    "MIN_COMMON_ITEMS",
     "SE_METHODS",
     "CalibrationResult",
     "CarriedCutDecision",
@@ -69,11 +93,23 @@ __all__ = [
     "current_parameters",
     "data_hash",
     "get_calibration",
+    "link_calibration",
+    "link_in_force",
+    "relink_newest",
 ]
 
 DICHOTOMOUS_MODELS = ("rasch", "1pl", "2pl", "3pl")
 ENGINES = ("em", "girth")
 SE_METHODS = ("observed", "crossprod", "none")
+LINKING_METHODS = ("stocking_lord", "mean_sigma", "mean_mean")
+
+#: Fewest common items (item versions already on the bank scale) a calibration is linked
+#: through. Two determine A and B mathematically, but with a handful each item's estimation
+#: error and any drift move the constants a lot: mean/sigma rests on the SD of the common b's,
+#: and one misfitting anchor among three shifts B by a third of its own error. Kolen &
+#: Brennan (2004, sec. 8.1) advise an anchor of at least 20 items or 20 % of the test; 5 is
+#: the floor below which the bank refuses to call parameters comparable, not a recommendation.
+MIN_COMMON_ITEMS = 5
 
 
 def data_hash(scores: pd.DataFrame) -> str:
@@ -117,18 +153,23 @@ class CalibrationResult:
     fit: irt.IrtFit
     item_fit: pd.DataFrame
     notes: list[str]  # the fit's warnings (also stored in ``settings["warnings"]``)
+    link: CalibrationLink | None = None  # how it stands to the bank scale (None: not linked yet)
 
 
 def add_calibration(session: Session, administration: str, *, model: str, actor: str,
                     engine: Literal["em", "girth"] = "em", se: Literal["observed", "crossprod", "none"] = "observed",
-                    ) -> CalibrationResult:
+                    base: bool = False, linking: str = "stocking_lord") -> CalibrationResult:
     """Calibrate ``model`` on the sitting's scored matrix and store it (see module docstring).
 
     ``engine="em"`` (default) is itembank's EM alone, the fast path (same optimum as
     ``"girth"``: girth's estimates polished by the EM); ``se`` as :func:`analysis.irt.fit`.
     A model the data cannot take (an item with points above 1 under a dichotomous model, a
     category nobody used, an item everybody got right) is a :class:`UserError` naming it.
+    The stored calibration is then put on the bank scale (:func:`link_calibration` with
+    ``base`` and ``linking``).
     """
+    if linking not in LINKING_METHODS:
+        raise UserError(f"linking must be one of {', '.join(LINKING_METHODS)}; got {linking!r}")
     if model not in irt.MODELS:
         raise UserError(f"model must be one of {', '.join(irt.MODELS)}; got {model!r}")
     if engine not in ENGINES:
@@ -163,7 +204,20 @@ def add_calibration(session: Session, administration: str, *, model: str, actor:
             outfit=_number(fit_row["outfit"]), outfit_z=_number(fit_row["outfit_z"])))
     session.add(row)
     session.flush()
-    return CalibrationResult(row, fitted, item_fit, notes)
+    link = link_calibration(session, row.id, method=linking, base=base, actor=actor)
+    return CalibrationResult(row, fitted, item_fit, notes, link)
+
+
+def relink_newest(session: Session, administration: str, *, actor: str, method: str = "stocking_lord",
+                  base: bool = False) -> CalibrationLink:
+    """:func:`link_calibration` on the newest calibration of ``administration`` (any model)."""
+    admin = get_administration(session, administration)
+    cal_id = session.scalar(select(Calibration.id).where(Calibration.administration_id == admin.id)
+                            .order_by(Calibration.created_at.desc(), Calibration.id.desc()))
+    if cal_id is None:
+        raise UserError(f"administration {administration} has no stored calibration: run "
+                        f"'itembank calibrate {administration} --model 2pl' first")
+    return link_calibration(session, cal_id, actor=actor, method=method, base=base)
 
 
 def get_calibration(session: Session, calibration_id: int) -> Calibration:
@@ -191,38 +245,218 @@ def _item_record(ci: CalibrationItem) -> dict[str, float]:
             "infit": np.nan if ci.infit is None else ci.infit, "outfit": np.nan if ci.outfit is None else ci.outfit}
 
 
+@dataclass
+class _CalibrationState:
+    """What the bank scale needs to know of one stored calibration."""
+
+    id: int
+    administration_id: int
+    administration: str
+    specification_id: int | None
+    model: str
+    created_at: Any
+    link: CalibrationLink | None  # the newest link row (in force), None when never linked
+
+
+@dataclass
+class _ScaleState:
+    calibrations: dict[int, _CalibrationState]  # in order: oldest first (created_at, id)
+    bases: dict[int | None, int]  # specification id -> the calibration whose base row is newest
+
+    def on_scale(self, cal_id: int) -> bool:
+        """Is this calibration's link in force one onto its specification's current scale?"""
+        c = self.calibrations[cal_id]
+        return (c.link is not None and c.link.status in ("base", "linked")
+                and c.link.base_id == self.bases.get(c.specification_id))
+
+
+def _scale_state(session: Session) -> _ScaleState:
+    cals = session.execute(
+        select(Calibration.id, Calibration.administration_id, Administration.code, Form.specification_id,
+               Calibration.model, Calibration.created_at)
+        .join(Administration, Administration.id == Calibration.administration_id)
+        .join(Form, Form.id == Administration.form_id)
+        .order_by(Calibration.created_at, Calibration.id)).all()
+    state = {cid: _CalibrationState(cid, aid, code, spec, model, at, None) for cid, aid, code, spec, model, at in cals}
+    bases: dict[int | None, tuple[Any, int, int]] = {}
+    # by id, the order the rows were written in (a created_at can be back-dated by recorded_at)
+    for link in session.scalars(select(CalibrationLink).order_by(CalibrationLink.id)):
+        c = state[link.calibration_id]
+        c.link = link  # ordered oldest first: the last row of a calibration is in force
+        if link.status == "base":
+            bases[c.specification_id] = link.calibration_id  # type: ignore[assignment]
+    return _ScaleState(state, bases)  # type: ignore[arg-type]
+
+
+def link_in_force(session: Session, calibration_id: int) -> CalibrationLink | None:
+    """The calibration's link row in force (its newest), or None when it was never linked."""
+    return session.scalar(select(CalibrationLink).where(CalibrationLink.calibration_id == calibration_id)
+                          .order_by(CalibrationLink.id.desc()))
+
+
+_B_PARAMETER = re.compile(r"b\d*")
+
+
+def _to_bank_scale(params: dict[str, float], A: float, B: float) -> dict[str, float]:
+    """θ_bank = A θ + B: a / A, b (and each threshold b_k) A b + B, c unchanged; SE(a) / A and
+    SE(b) A (Kolen & Brennan 2004, eq. 6.2-6.3; the constants' own uncertainty is not added)."""
+    out = dict(params)
+    for k, v in params.items():
+        name = k.removeprefix("se_")
+        if name == "a":
+            out[k] = v / A
+        elif _B_PARAMETER.fullmatch(name):
+            out[k] = A * v if k.startswith("se_") else A * v + B
+    return out
+
+
+def _stored_items(session: Session, version_ids: list[int] | None, models: tuple[str, ...]
+                  ) -> list[tuple[CalibrationItem, int]]:
+    """(stored item, calibration id) oldest calibration first, for ``version_ids`` (all: None)."""
+    query = (select(CalibrationItem, Calibration.id)
+             .join(Calibration, Calibration.id == CalibrationItem.calibration_id)
+             .where(Calibration.model.in_(models))
+             .order_by(Calibration.created_at, Calibration.id, CalibrationItem.id))
+    if version_ids is not None:
+        query = query.where(CalibrationItem.item_version_id.in_(version_ids))
+    return [(ci, cid) for ci, cid in session.execute(query).all()]
+
+
 def current_parameters(session: Session, version_ids: list[int] | None = None, *,
-                       models: tuple[str, ...] = irt.MODELS) -> pd.DataFrame:
-    """Per item version, the parameters of its newest calibration among ``models``.
+                       models: tuple[str, ...] = irt.MODELS,
+                       scale: Literal["bank", "own"] = "bank") -> pd.DataFrame:
+    """Per item version, its current parameters among calibrations of ``models``.
+
+    ``scale="bank"`` (default): from the newest calibration that is on its specification's
+    bank scale (the base or linked to it; see the module docstring), transformed to that scale
+    (a / A, A b + B). ``scale="own"``: from the newest calibration whatever its link, on that
+    calibration's own scale.
 
     Indexed by ``item_version_id``: ``model``, ``calibration_id``, ``administration``,
-    ``calibrated_at``, then every parameter column stored (``a``, ``b``, ``c``, ``b1``…,
-    ``se_*``; NaN where a model has none) and ``infit``, ``outfit``.
+    ``calibrated_at``, ``scale`` (``base``, ``linked``, ``unlinked`` or ``not linked``),
+    ``link_A``, ``link_B``, ``link_method`` (None for the base), ``newer_unlinked`` (the id of a newer calibration of this version
+    that is not on the bank scale, else NaN), then every parameter column stored (``a``,
+    ``b``, ``c``, ``b1``…, ``se_*``; NaN where a model has none) and ``infit``, ``outfit``.
     """
-    query = (select(CalibrationItem, Calibration.model, Calibration.id, Calibration.created_at, Administration.code)
-             .join(Calibration, Calibration.id == CalibrationItem.calibration_id)
-             .join(Administration, Administration.id == Calibration.administration_id)
-             .where(Calibration.model.in_(models))
-             .order_by(Calibration.created_at, Calibration.id))
-    if version_ids is not None:
-        if not version_ids:
-            return pd.DataFrame(columns=["model", "calibration_id", "administration", "calibrated_at"])
-        query = query.where(CalibrationItem.item_version_id.in_(version_ids))
-    newest: dict[int, dict[str, Any]] = {}
-    for ci, model, cal_id, at, admin in session.execute(query).all():
-        newest[ci.item_version_id] = {  # ordered oldest first: the last one wins
-            "model": model, "calibration_id": cal_id, "administration": admin, "calibrated_at": at,
-            **_item_record(ci)}
-    frame = pd.DataFrame.from_dict(newest, orient="index")
+    head = ["model", "calibration_id", "administration", "calibrated_at", "scale", "link_A", "link_B",
+            "link_method", "newer_unlinked"]
+    if version_ids is not None and not version_ids:
+        return pd.DataFrame(columns=head)
+    state = _scale_state(session)
+    chosen: dict[int, dict[str, Any]] = {}
+    newest_any: dict[int, int] = {}
+    for ci, cal_id in _stored_items(session, version_ids, models):
+        c = state.calibrations[cal_id]
+        newest_any[ci.item_version_id] = cal_id  # oldest first: the last one wins
+        on = state.on_scale(cal_id)
+        if scale == "bank" and not on:
+            continue
+        record = _item_record(ci)
+        A, B = (c.link.A, c.link.B) if on and c.link is not None else (np.nan, np.nan)
+        if scale == "bank":
+            record = _to_bank_scale(record, float(A), float(B))
+        status = c.link.status if c.link is not None else "not linked"
+        if c.link is not None and c.link.status != "unlinked" and not on:
+            status = "older scale"
+        chosen[ci.item_version_id] = {
+            "model": c.model, "calibration_id": cal_id, "administration": c.administration,
+            "calibrated_at": c.created_at, "scale": status, "link_A": A, "link_B": B,
+            "link_method": c.link.method if on and c.link is not None else None, **record}
+    for vid, row in chosen.items():
+        newer = newest_any[vid]
+        row["newer_unlinked"] = float(newer) if newer != row["calibration_id"] else np.nan
+    frame = pd.DataFrame.from_dict(chosen, orient="index")
+    if frame.empty:
+        frame = pd.DataFrame(columns=head)
     frame.index.name = "item_version_id"
     return frame
+
+
+def _bank_parameters(session: Session, state: _ScaleState, version_ids: list[int], *,
+                     exclude: int) -> dict[int, tuple[dict[str, float], int]]:
+    """Bank-scale a, b, c (c 0 when absent) of each version from its newest dichotomous
+    calibration on the scale other than ``exclude``, with that calibration's id."""
+    out: dict[int, tuple[dict[str, float], int]] = {}
+    for ci, cal_id in _stored_items(session, version_ids, DICHOTOMOUS_MODELS):
+        if cal_id == exclude or not state.on_scale(cal_id):
+            continue
+        link = state.calibrations[cal_id].link
+        assert link is not None and link.A is not None and link.B is not None
+        p = _to_bank_scale(_item_record(ci), link.A, link.B)
+        out[ci.item_version_id] = ({"a": p["a"], "b": p["b"], "c": p.get("c", 0.0)}, cal_id)
+    return out
+
+
+def _usable(p: dict[str, float]) -> bool:
+    """a, b usable for linking: finite, a > 0 (a negative slope is a miskey, not an anchor)."""
+    a, b, c = p.get("a", np.nan), p.get("b", np.nan), p.get("c", 0.0)
+    return bool(np.isfinite(a) and a > 0 and np.isfinite(b) and (c is None or np.isnan(c) or 0 <= c < 1))
+
+
+def link_calibration(session: Session, calibration_id: int, *, actor: str, method: str = "stocking_lord",
+                     base: bool = False) -> CalibrationLink:
+    """Put a stored calibration on its specification's bank scale and record how (a new
+    :class:`CalibrationLink` row; see the module docstring for the rules).
+
+    ``base=True``, or no base yet for the specification: this calibration defines the scale
+    (A = 1, B = 0). A sitting already on the scale: its A and B (``same_sitting``). Otherwise
+    the common items (its item versions with bank-scale parameters from other calibrations,
+    a > 0 on both) give A and B by ``method`` (:func:`analysis.equating.link_common_items`);
+    fewer than :data:`MIN_COMMON_ITEMS` (or a polytomous model, which the characteristic-curve
+    methods here do not cover) leave it ``unlinked`` with the reason in ``note``.
+    """
+    if method not in LINKING_METHODS:
+        raise UserError(f"linking must be one of {', '.join(LINKING_METHODS)}; got {method!r}")
+    cal = get_calibration(session, calibration_id)
+    state = _scale_state(session)
+    me = state.calibrations[cal.id]
+    spec_base = state.bases.get(me.specification_id)
+
+    def store(status: str, **fields: Any) -> CalibrationLink:
+        row = CalibrationLink(calibration_id=cal.id, status=status, created_by=actor, **fields)
+        session.add(row)
+        session.flush()
+        return row
+
+    if base or spec_base is None:
+        why = "marked as the base" if base else "the first calibration of its specification"
+        return store("base", base_id=cal.id, A=1.0, B=0.0,
+                     note=f"defines the bank scale ({why}): ability N(0, 1) in sitting {me.administration}")
+    same = [c for c in state.calibrations.values()
+            if c.administration_id == me.administration_id and c.id != cal.id and state.on_scale(c.id)]
+    if same:
+        ref = same[-1]
+        assert ref.link is not None
+        return store("linked", base_id=spec_base, linked_to_id=ref.id, method="same_sitting", A=ref.link.A,
+                     B=ref.link.B, note=f"the same candidates as calibration {ref.id} of {me.administration}")
+    if cal.model not in DICHOTOMOUS_MODELS:
+        return store("unlinked", note=f"linking through common items covers rasch/1pl/2pl/3pl only, not {cal.model}")
+    own = {ci.item_version_id: _item_record(ci) for ci in cal.items}
+    bank_params = _bank_parameters(session, state, list(own), exclude=cal.id)
+    common = [vid for vid in own if vid in bank_params and _usable(own[vid]) and _usable(bank_params[vid][0])]
+    if len(common) < MIN_COMMON_ITEMS:
+        return store("unlinked", n_common=len(common), common_items=[[v, bank_params[v][1]] for v in common],
+                     note=f"only {len(common)} common item(s) on the bank scale; at least {MIN_COMMON_ITEMS} "
+                          "are needed: not used as bank-scale parameters until linked")
+    new_table = pd.DataFrame({v: {k: own[v].get(k, 0.0) for k in ("a", "b", "c")} for v in common}).T
+    new_table["c"] = new_table["c"].fillna(0.0)
+    ref_table = pd.DataFrame({v: bank_params[v][0] for v in common}).T
+    ref_table["c"] = ref_table["c"].fillna(0.0)
+    try:
+        lk = equating.link_common_items(new_table, ref_table, common_items=common, method=method)  # type: ignore[arg-type]
+    except ValueError as exc:
+        return store("unlinked", n_common=len(common), common_items=[[v, bank_params[v][1]] for v in common],
+                     note=f"linking failed: {exc}")
+    sources = [bank_params[v][1] for v in common]
+    linked_to = max(set(sources), key=lambda cid: (sources.count(cid), cid))
+    return store("linked", base_id=spec_base, linked_to_id=linked_to, method=method, A=float(lk.A), B=float(lk.B),
+                 n_common=len(common), common_items=[[v, bank_params[v][1]] for v in common],
+                 note=f"linked through {len(common)} common items ({method})")
 
 
 # ----------------------------------------------------------------------------------------
 # Carrying a cut from a reference sitting to a new one (IRT true-score equating)
 # ----------------------------------------------------------------------------------------
-
-LINKING_METHODS = ("stocking_lord", "mean_sigma", "mean_mean")
 
 
 @dataclass(frozen=True)

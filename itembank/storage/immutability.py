@@ -18,6 +18,7 @@ from itembank.storage.models import (
     AuditEvent,
     Calibration,
     CalibrationItem,
+    CalibrationLink,
     CutScoreRule,
     Decision,
     ResponseSet,
@@ -45,6 +46,7 @@ APPEND_ONLY_TABLES: dict[str, str] = {
     "response_sets": "an imported set of responses",
     "calibrations": "an IRT calibration",
     "calibration_items": "an item's parameters in an IRT calibration",
+    "calibration_links": "a calibration's link to the bank scale",
 }
 # The tables the first migration made append-only: a migration must keep building the schema it
 # built then, whatever later migrations add (0002 adds response_sets).
@@ -52,7 +54,7 @@ INITIAL_APPEND_ONLY = ("item_versions", "form_items", "releases", "result_revisi
                        "status_events", "decisions", "cut_score_rules")
 
 _MODELS = (ItemVersion, FormItem, Release, ResultRevision, AuditEvent, StatusEvent, Decision, CutScoreRule,
-           ResponseSet, Calibration, CalibrationItem)
+           ResponseSet, Calibration, CalibrationItem, CalibrationLink)
 
 # Tables whose rows are permanent once they belong to a release (``release_id`` set): never
 # updated, and deleted only while provisional (``release_id`` NULL: a later provisional run

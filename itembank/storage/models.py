@@ -80,6 +80,7 @@ __all__ = [
     "ItemStatistic",
     "Calibration",
     "CalibrationItem",
+    "CalibrationLink",
     "utcnow",
     "recorded_at",
 ]
@@ -849,3 +850,34 @@ class CalibrationItem(Base):
     outfit_z: Mapped[Optional[float]] = mapped_column(Float)
 
     calibration: Mapped[Calibration] = relationship(back_populates="items")
+
+
+class CalibrationLink(Base):
+    """How a calibration stands to the bank's IRT scale (one row per decision; the newest row
+    of a calibration is the one in force). Append-only: linking again adds a row.
+
+    ``status``: ``base`` (this calibration defines the scale of its specification: θ ~ N(0, 1)
+    in its sitting), ``linked`` (put on the scale of ``base_id`` with θ_bank = A θ_own + B, so
+    a_bank = a / A and b_bank = A b + B; :mod:`analysis.equating`) or ``unlinked`` (too few
+    common items on the scale: kept, but not used as bank-scale parameters). ``linked_to_id``
+    is the calibration that supplied most of the common items' bank-scale parameters;
+    ``common_items`` lists ``[item_version_id, calibration_id]`` of each common item used.
+    ``method`` is ``stocking_lord``, ``mean_sigma``, ``mean_mean`` or ``same_sitting`` (a
+    recalibration of a sitting already on the scale: the same candidates fix the same scale).
+    """
+
+    __tablename__ = "calibration_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("calibrations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    base_id: Mapped[Optional[int]] = mapped_column(ForeignKey("calibrations.id"))
+    linked_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("calibrations.id"))
+    method: Mapped[Optional[str]] = mapped_column(String(20))
+    A: Mapped[Optional[float]] = mapped_column(Float)
+    B: Mapped[Optional[float]] = mapped_column(Float)
+    n_common: Mapped[int] = mapped_column(default=0)
+    common_items: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))

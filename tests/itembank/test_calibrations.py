@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from analysis import irt
+from analysis import equating, irt
 from itembank import demo
 from itembank.assembly import AssemblyOptions
 from itembank.cli import app
@@ -299,3 +299,275 @@ def test_max_information_from_stored_parameters_is_the_best_of_all_forms(engine:
         pool, _ = forms.load_pool(s, "S")
         chosen = pool.loc[list(out.result.forms[0]), "item_code"].tolist()
         assert info[chosen].sum() == pytest.approx(best, rel=1e-9), (chosen, info.sort_values())
+
+
+# --- linking to the bank scale ----------------------------------------------------------------
+#
+# The two sittings above are an anchor design: ADM (form F, theta ~ N(0, 1)) is the first
+# calibration of the specification, so it defines the bank scale, which is then the scale of
+# the generating parameters TRUE. NEW (form G) shares Q01..Q10 with F, and its group is
+# N(0.3, 1.1^2): on NEW's own scale (N(0, 1) in NEW) theta_own = (theta - 0.3) / 1.1, so the
+# linking theta_bank = A theta_own + B must find A ~ 1.1 and B ~ 0.3, and the bank-scale
+# parameters of its new items R11..R20 must come back close to TRUE.
+
+
+def _version_of(s: Session, code: str) -> int:
+    from itembank.services import bank
+
+    return bank.get_version(s, code, 1).id
+
+
+@pytest.mark.parametrize("method", ["stocking_lord", "mean_sigma", "mean_mean"])
+def test_linking_recovers_a_known_shift_and_scale(two_sittings: Session, engine: Engine, method: str) -> None:
+    s = two_sittings
+    first = cal.add_calibration(s, "ADM", model="2pl", actor="analyst", linking=method)
+    second = cal.add_calibration(s, "NEW", model="2pl", actor="analyst", linking=method)
+    s.commit()
+    assert (first.link.status, first.link.A, first.link.B, first.link.base_id) == ("base", 1.0, 0.0,
+                                                                                  first.calibration.id)
+    link = second.link
+    assert (link.status, link.method, link.base_id, link.linked_to_id) == ("linked", method, first.calibration.id,
+                                                                         first.calibration.id)
+    anchors = sorted(_version_of(s, c) for c in FORM_F[:10])
+    assert link.n_common == 10 and sorted(v for v, _ in link.common_items) == anchors
+    assert abs(link.A - 1.1) < 0.1 and abs(link.B - 0.3) < 0.1, (link.A, link.B)
+    # the same numbers as analysis.equating on the two stored tables (one rule, one place)
+    own = cal.calibration_table(s, second.calibration).loc[FORM_F[:10]]
+    ref = cal.calibration_table(s, first.calibration).loc[FORM_F[:10]]
+    direct = equating.link_common_items(own, ref, method=method)
+    assert (link.A, link.B) == pytest.approx((direct.A, direct.B), abs=1e-9)
+    # bank-scale parameters of the new items are close to the generating values
+    new_items = [c for c in FORM_G if c.startswith("R")]
+    current = cal.current_parameters(s, [_version_of(s, c) for c in new_items])
+    assert set(current["calibration_id"]) == {second.calibration.id} and set(current["scale"]) == {"linked"}
+    got = pd.DataFrame({c: current.loc[_version_of(s, c), ["a", "b"]] for c in new_items}).T.astype(float)
+    err_a = got["a"] - TRUE.loc[new_items, "a"]
+    err_b = got["b"] - TRUE.loc[new_items, "b"]
+    assert np.sqrt((err_b**2).mean()) < 0.12 and err_b.abs().max() < 0.25, err_b
+    assert np.sqrt((err_a**2).mean()) < 0.15 and err_a.abs().max() < 0.3, err_a
+    # on NEW's own scale the same items are off by the group difference (the link matters)
+    own_b = cal.current_parameters(s, [_version_of(s, c) for c in new_items], scale="own")["b"]
+    assert abs(float(own_b.mean() - TRUE.loc[new_items, "b"].mean()) + 0.3 / 1.1) < 0.15
+    # a / A and A b + B exactly, SEs scaled with them
+    raw = cal.calibration_table(s, second.calibration).loc["R11"]
+    row = current.loc[_version_of(s, "R11")]
+    assert row["a"] == pytest.approx(raw["a"] / link.A, rel=1e-12)
+    assert row["b"] == pytest.approx(link.A * raw["b"] + link.B, rel=1e-12)
+    assert row["se_a"] == pytest.approx(raw["se_a"] / link.A, rel=1e-12)
+    assert row["se_b"] == pytest.approx(raw["se_b"] * link.A, rel=1e-12)
+    # reloaded in a fresh session: identical bank-scale parameters
+    with Session(engine) as fresh:
+        again = cal.current_parameters(fresh)
+    pd.testing.assert_frame_equal(again, cal.current_parameters(s), check_exact=True)
+
+
+def _third_sitting(s: Session, anchors: list[str], seed: int) -> None:
+    """Form H: ``anchors`` (versions already on ADM's form) and R11..R20, sat by 2,000 candidates
+    from N(-0.2, 0.9^2), as sitting THIRD."""
+    from datetime import date
+
+    from itembank.services import administrations, bank
+
+    codes = anchors + [f"R{j}" for j in range(11, 21)]
+    entries = [forms.FormEntry(bank.get_version(s, code, 1).id, part="theory") for code in codes]
+    forms.freeze_form(s, "H", entries, actor="c")
+    administrations.add_administration(s, "THIRD", "H", on=date(2026, 6, 1), actor="sec")
+    administrations.add_responses(s, "THIRD", simulate(codes, 2000, -0.2, 0.9, seed, "t"), actor="sec")
+    committee.assign_rule_set(s, "THIRD", "FLEX", actor="sec")
+
+
+def test_too_few_common_items_leave_a_calibration_unlinked_until_it_can_be_linked(two_sittings: Session) -> None:
+    s = two_sittings
+    _third_sitting(s, FORM_F[10:10 + cal.MIN_COMMON_ITEMS - 1], seed=13)
+    base = cal.add_calibration(s, "ADM", model="2pl", actor="analyst")
+    third = cal.add_calibration(s, "THIRD", model="2pl", actor="analyst")
+    assert third.link.status == "unlinked" and third.link.n_common == cal.MIN_COMMON_ITEMS - 1
+    assert third.link.A is None and f"at least {cal.MIN_COMMON_ITEMS} are needed" in third.link.note
+    r_ids = [_version_of(s, f"R{j}") for j in range(11, 21)]
+    assert cal.current_parameters(s, r_ids).empty  # not bank-scale parameters
+    own = cal.current_parameters(s, r_ids, scale="own")
+    assert set(own["scale"]) == {"unlinked"} and own["link_A"].isna().all()
+    # the anchors keep ADM's parameters on the bank scale, and say a newer one is unlinked
+    anchor = cal.current_parameters(s, [_version_of(s, "Q11")]).iloc[0]
+    assert (anchor["calibration_id"], anchor["newer_unlinked"]) == (base.calibration.id, third.calibration.id)
+    # once NEW (10 anchors) puts R11..R20 on the scale, THIRD links through them
+    cal.add_calibration(s, "NEW", model="2pl", actor="analyst")
+    again = cal.link_calibration(s, third.calibration.id, actor="analyst")
+    assert again.status == "linked" and again.n_common == 10 + cal.MIN_COMMON_ITEMS - 1
+    # THIRD's group is N(-0.2, 0.9^2) on the bank scale
+    assert abs(again.A - 0.9) < 0.1 and abs(again.B + 0.2) < 0.1, (again.A, again.B)
+    # the newest calibration on the scale gives the current parameters: Q11 (on ADM and THIRD, not
+    # NEW) now from THIRD, R11..R20 from NEW (calibrated after THIRD)
+    assert cal.current_parameters(s, [_version_of(s, "Q11")]).iloc[0]["calibration_id"] == third.calibration.id
+    assert set(cal.current_parameters(s, r_ids)["calibration_id"]) == {third.calibration.id + 1}
+    # a new base makes the old links "older scale" until linked again
+    rebased = cal.link_calibration(s, third.calibration.id, actor="analyst", base=True)
+    assert rebased.status == "base"
+    own = cal.current_parameters(s, [_version_of(s, "Q10")], scale="own")
+    assert own.iloc[0]["scale"] == "older scale"
+    assert cal.current_parameters(s, [_version_of(s, "Q10")]).empty
+
+
+def test_an_unlinked_calibration_is_said_in_calibrate_and_items_show(two_sittings: Session, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the CLI is exercised on the SQLite file")
+    s = two_sittings
+    _third_sitting(s, FORM_F[10:12], seed=14)
+    s.commit()
+    runner = CliRunner()
+    db = db_url.removeprefix("sqlite:///")
+    first = runner.invoke(app, ["calibrate", "ADM", "--model", "2pl", "--db", db])
+    assert first.exit_code == 0, first.output
+    assert "Bank scale: calibration 1 defines the bank scale" in first.output
+    done = runner.invoke(app, ["calibrate", "THIRD", "--model", "2pl", "--linking", "mean_sigma", "--db", db])
+    assert done.exit_code == 0, done.output
+    assert (f"Warning: calibration 2 is NOT on the bank scale: only 2 common item(s) on the bank scale; at least "
+            f"{cal.MIN_COMMON_ITEMS} are needed") in done.output
+    shown = runner.invoke(app, ["items", "show", "R11", "--db", db])
+    assert shown.exit_code == 0, shown.output
+    assert "IRT parameters: not on the bank scale yet (calibration 2 on THIRD is unlinked: only 2" in shown.output
+    anchor = runner.invoke(app, ["items", "show", "Q11", "--db", db])
+    assert "calibration 1 on ADM" in anchor.output and "bank scale (base)" in anchor.output
+    assert "A newer calibration (2) is not on the bank scale" in anchor.output
+    new = runner.invoke(app, ["calibrate", "NEW", "--model", "2pl", "--db", db])
+    assert "Bank scale: linked to calibration 1 through 10 common items (stocking_lord): A = " in new.output
+    # now R11..R20 are on the scale through NEW: THIRD can be linked without fitting it again
+    relinked = runner.invoke(app, ["calibrate", "THIRD", "--relink", "--db", db])
+    assert relinked.exit_code == 0, relinked.output
+    assert "Bank scale: linked to calibration 3 through 12 common items (stocking_lord)" in relinked.output
+    shown = runner.invoke(app, ["items", "show", "R11", "--db", db])
+    assert "IRT parameters (2pl, calibration 3 on NEW" in shown.output and "bank scale (linked: A " in shown.output
+
+
+def test_the_link_table_migrates_up_and_down(db_url: str) -> None:
+    """Migration 0005 on SQLite and PostgreSQL: down to 0004 drops calibration_links and its
+    triggers, up again restores it (append-only)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from itembank.storage.db import alembic_config, make_engine, migrate
+
+    eng = make_engine(db_url)
+    try:
+        command.downgrade(alembic_config(eng), "0004")
+        assert not inspect(eng).has_table("calibration_links") and inspect(eng).has_table("calibrations")
+        migrate(eng)
+        assert inspect(eng).has_table("calibration_links")
+        with Session(eng) as s:
+            demo.build_demo(s)
+            done = cal.add_calibration(s, demo.ADMIN_CODE, model="rasch", actor="a")
+            s.commit()
+            assert done.link.status == "base"
+        with eng.connect() as conn:
+            with pytest.raises(DBAPIError, match="append-only"):
+                conn.execute(text("UPDATE calibration_links SET \"A\" = 2"))
+    finally:
+        eng.dispose()
+
+
+def test_max_information_uses_linked_parameters_on_the_bank_scale(engine: Engine) -> None:
+    """The same ten items (LO1-1..6, LO2-1..4) sat twice: PILOT by N(0, 1) (the base) and
+    PILOT2 by N(0.6, 1.3^2), each calibrated (2PL). PILOT2 is linked through all ten, and the
+    pool's a, b are then PILOT2's on the bank scale (a / A, A b + B). The form assembled with
+    max_information at theta = 0.5 (on the bank scale) is the best of all 60 the blueprint
+    allows, computed here from those bank-scale parameters; on PILOT2's own scale (where the
+    bank's 0.5 is (0.5 - B) / A) a different form would be best."""
+    from datetime import date
+    from itertools import combinations
+
+    from itembank.services import administrations, bank, blueprints
+    from itembank.services.bank import ItemContent
+
+    codes = [f"LO1-{i}" for i in range(1, 7)] + [f"LO2-{i}" for i in range(1, 5)]
+    rng = np.random.default_rng(8)
+    a, b = rng.uniform(0.5, 2.2, 10), rng.normal(0.0, 1.2, 10)
+
+    def responses(n: int, mean: float, sd: float, prefix: str) -> pd.DataFrame:
+        theta = rng.normal(mean, sd, n)
+        right = rng.random((n, 10)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))
+        return pd.DataFrame(np.where(right, "A", "B"), columns=codes, index=[f"{prefix}{i}" for i in range(n)])
+
+    with Session(engine) as s:
+        bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
+                               levels=[("K", "know")], actor="admin")
+        entries = []
+        for code in codes:
+            v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
+                              author="w", specification="S", tags=[("objective", code[:3]), ("level", "K")])
+            bank.set_status(s, code, 1, "in_review", actor="w")
+            bank.set_status(s, code, 1, "approved", actor="c")
+            entries.append(forms.FormEntry(v.id, part="theory"))
+        forms.freeze_form(s, "CAL", entries, actor="c")
+        for admin, on, (mean, sd) in (("PILOT", date(2026, 2, 1), (0.0, 1.0)), ("PILOT2", date(2026, 5, 1), (0.6, 1.3))):
+            administrations.add_administration(s, admin, "CAL", on=on, actor="sec")
+            administrations.add_responses(s, admin, responses(1500, mean, sd, admin), actor="sec")
+        cal.add_calibration(s, "PILOT", model="2pl", actor="analyst")
+        second = cal.add_calibration(s, "PILOT2", model="2pl", actor="analyst")
+        blueprints.add_blueprint(s, "S", "BP", cells={("LO1", "K"): 2, ("LO2", "K"): 1}, total_points=3, actor="c")
+        s.commit()
+        link = second.link
+        assert link.status == "linked" and link.n_common == 10
+        assert abs(link.A - 1.3) < 0.15 and abs(link.B - 0.6) < 0.15, (link.A, link.B)
+        own = cal.calibration_table(s, second.calibration)
+        on_bank = pd.DataFrame({"a": own["a"] / link.A, "b": link.A * own["b"] + link.B})
+        pool, _ = forms.load_pool(s, "S")
+        pool_ab = pool.set_index("item_code").loc[codes, ["a", "b"]]
+        np.testing.assert_allclose(pool_ab.to_numpy(), on_bank.loc[codes].to_numpy(), rtol=1e-12)
+
+        def best_form(params: pd.DataFrame, theta: float) -> set[str]:
+            info = irt.information(params[["a", "b"]], [theta]).iloc[0]
+            return set(max(((*lo1, lo2) for lo1 in combinations(codes[:6], 2) for lo2 in codes[6:]),
+                           key=lambda f: info[list(f)].sum()))
+
+        out = forms.assemble_forms(s, "S", "BP", freeze=False, actor="c",
+                                   options=AssemblyOptions(objective="max_information", cut_theta=0.5))
+        chosen = set(pool.loc[list(out.result.forms[0]), "item_code"])
+        assert chosen == best_form(on_bank, 0.5)
+        assert best_form(own, 0.5) != chosen  # unlinked parameters would have picked another form
+        info = irt.information(on_bank[["a", "b"]], [0.5]).iloc[0]
+        assert out.result.objective_value == pytest.approx(info[list(chosen)].sum(), rel=1e-9)
+
+
+def test_calibrations_stored_before_linking_get_their_link_in_the_migration(db_url: str, monkeypatch) -> None:
+    """A bank at 0004 with three calibrations of one specification: 2PL and 3PL of the demo
+    sitting, 2PL of a second sitting of the same form. Upgrading to 0005 makes the first the
+    base, the second the same sitting's scale (A = 1, B = 0), the third unlinked with a note;
+    the pool keeps the base sitting's parameters (the newest of its sitting: the 3PL)."""
+    from datetime import date
+
+    from alembic import command
+
+    from itembank.services import administrations
+    from itembank.storage.db import alembic_config, make_engine, migrate
+
+    eng = make_engine(db_url)
+    try:
+        command.downgrade(alembic_config(eng), "0004")
+        # as before 0005: nothing links, nothing reads links (the demo's assembly reads the pool)
+        monkeypatch.setattr(cal, "link_calibration", lambda *args, **kwargs: None)
+        monkeypatch.setattr(cal, "current_parameters", lambda *args, **kwargs: pd.DataFrame(columns=["a", "b", "c"]))
+        with Session(eng) as s:
+            demo.build_demo(s)
+            choices = administrations.get_responses(s, demo.ADMIN_CODE)
+            administrations.add_administration(s, "AGAIN", demo.FORM_CODE, on=date(2026, 5, 1), actor="sec")
+            administrations.add_responses(s, "AGAIN", choices.iloc[:400], actor="sec")
+            committee.assign_rule_set(s, "AGAIN", demo.RULE_SET_CODE, actor="sec")
+            ids = [cal.add_calibration(s, admin, model=model, actor="a").calibration.id
+                   for admin, model in ((demo.ADMIN_CODE, "2pl"), (demo.ADMIN_CODE, "3pl"), ("AGAIN", "2pl"))]
+            s.commit()
+        monkeypatch.undo()
+        migrate(eng)
+        with Session(eng) as s:
+            links = [cal.link_in_force(s, i) for i in ids]
+            assert [(k.status, k.method, k.A, k.B, k.base_id) for k in links] == [
+                ("base", None, 1.0, 0.0, ids[0]), ("linked", "same_sitting", 1.0, 0.0, ids[0]),
+                ("unlinked", None, None, None, None)]
+            assert "--relink" in links[2].note
+            current = cal.current_parameters(s)
+            assert set(current["calibration_id"]) == {ids[1]}
+            # and --relink's service links the unlinked one through its 38 usable common items
+            again = cal.relink_newest(s, "AGAIN", actor="a")
+            assert again.status == "linked" and again.n_common == 38
+            s.rollback()
+    finally:
+        eng.dispose()

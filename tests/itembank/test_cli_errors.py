@@ -289,7 +289,7 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
     (["analyze", "ADM", "--format", "xlsx"], "'xlsx' is not one of 'table', 'csv', 'json'"),
     (["results", "ADM", "--format", "table"], "'table' is not one of 'csv', 'json'"),
     (["assemble", "--spec", "S", "--blueprint", "B", "--objective", "maxinfo"],
-     "'maxinfo' is not one of 'max_information', 'match_reference', 'spread_exposure', 'feasible'"),
+     "'maxinfo' is not one of 'max_information', 'target_information', 'match_reference', 'spread_exposure', 'feasible'"),
     (["decide", "annul", "ADM", "Q1", "--reason", "x"], "No such command 'annul'"),
 ])
 def test_a_typo_in_an_enumerated_argument_lists_the_valid_values(released: Path, command: list[str], says: str) -> None:
