@@ -951,6 +951,11 @@ TEXT: Mapping[str, str] = {
     "report_eval_irt_change": "Change (first → last)",
     "report_eval_irt_too_few": "{n} sitting(s) of the period have a stored IRT calibration; comparing difficulties "
                                "needs two (itembank calibrate ADMIN --model 2pl stores one).",
+    "report_eval_irt_bank_scale": "The {shown} largest changes of the {n} item version(s) calibrated at two or more "
+                                  "sittings. Scale: the bank scale — every calibration compared is linked to it "
+                                  "through common items (b shown as A b + B), so a change is the item's own change "
+                                  "(drift), not a difference between the groups of candidates.",
+    "report_eval_irt_left_out": "Left out, not on the bank scale (itembank calibrate ADMIN --relink): {sittings}.",
     "report_eval_irt_own_scale": "The {shown} largest changes of the {n} item version(s) calibrated at two or more "
                                  "sittings. Scale: per sitting — each calibration has its own scale (ability mean 0, "
                                  "SD 1 in its sitting), not linked to a bank scale, so a change mixes the item's "

@@ -23,9 +23,12 @@ Added for the committee's list (issue 16, item 2):
 * IRT: per sitting in the period its stored calibration (the one the administration report
   shows, :func:`~itembank.services.irt_summary.find_calibration`), and for every item version
   calibrated at two or more of them its difficulty b per sitting and the change first → last.
-  Each calibration is on its own scale (ability mean 0, SD 1 in its sitting: see
-  :mod:`itembank.services.calibrations`), so the change mixes the item's change with the
-  difference between the groups; the report says so, and does not call it drift;
+  When two or more of these calibrations are on the bank scale (the base, or linked to it
+  through common items: :func:`~itembank.services.calibrations.bank_scale_constants`), b is
+  shown on that scale (A b + B) for those sittings only, and the change is the item's own
+  change (drift). Otherwise each calibration is on its own scale (ability mean 0, SD 1 in its
+  sitting), so a change mixes the item's change with the difference between the groups; the
+  report says so, and does not call it drift;
 * exposure in the period: an item's share of the period's sittings whose form holds it,
   listed when it exceeds ``exposure_limit`` (default :data:`EXPOSURE_LIMIT`; the same "above
   the cap" comparison as the assembly's ``max_exposure_rate``).
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -52,7 +56,7 @@ from itembank.services import irt_summary
 from itembank.services.administration_data import load_administration
 from itembank.services.bank import find_versions, get_specification
 from itembank.services.forms import gap_for_blueprint
-from itembank.services.calibrations import DICHOTOMOUS_MODELS, calibration_table
+from itembank.services.calibrations import DICHOTOMOUS_MODELS, bank_scale_constants, calibration_table
 from itembank.services.item_analysis import analyze
 from itembank.services.item_statistics import DRIFT_BAND, DriftBand, form_item_ids, get_history
 from itembank.services.overview import administration_states
@@ -209,17 +213,17 @@ def drift_in_period(session: Session, items: list[str], period: set[str], *,
     return out
 
 
-def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[tuple[str, str]], list[IrtChange]]:
-    """The sittings of ``admins`` with a stored dichotomous calibration (the one the
-    administration report shows: :func:`~itembank.services.irt_summary.find_calibration`) as
-    (sitting code, model),
-    and per item version calibrated at two or more of them its b per sitting and the change
-    from its first to its last calibrated sitting, largest absolute change first.
+def irt_changes(session: Session, admins: list[Administration]
+                ) -> tuple[list[tuple[str, str]], list[IrtChange], str, list[str]]:
+    """The sittings compared, as (sitting code, model); per item version calibrated at two or
+    more of them its b per sitting and the change from its first to its last calibrated
+    sitting, largest absolute change first; the scale (``"bank"`` or ``"own"``); and the
+    calibrated sittings left out because they are not on the bank scale.
 
-    The b values are each on their own calibration's scale (see the module docstring)."""
-    calibrated: list[tuple[str, str]] = []
-    per_version: dict[int, dict[str, float]] = {}
-    codes: dict[int, str] = {}
+    Each sitting's calibration is the one the administration report shows
+    (:func:`~itembank.services.irt_summary.find_calibration`); see the module docstring for
+    when the bank scale is used."""
+    found: list[tuple[Administration, Any, pd.DataFrame, tuple[float, float] | None]] = []
     for admin in admins:
         try:
             row = irt_summary.find_calibration(session, admin.code)
@@ -230,10 +234,19 @@ def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[tu
         table = calibration_table(session, row)
         if "b" not in table.columns:
             continue
-        calibrated.append((admin.code, row.model))
+        found.append((admin, row, table, bank_scale_constants(session, row.id)))
+    on_bank = [f for f in found if f[3] is not None]
+    scale = "bank" if len(on_bank) >= 2 else "own"
+    used = on_bank if scale == "bank" else found
+    left_out = [f[0].code for f in found if f not in used]
+    calibrated = [(admin.code, row.model) for admin, row, _, _ in used]
+    per_version: dict[int, dict[str, float]] = {}
+    codes: dict[int, str] = {}
+    for admin, _, table, constants in used:
+        A, B = constants if scale == "bank" and constants is not None else (1.0, 0.0)
         for item, (_, version_id) in form_item_ids(session, admin).items():
             if item in table.index and not math.isnan(table.loc[item, "b"]):
-                per_version.setdefault(version_id, {})[admin.code] = float(table.loc[item, "b"])
+                per_version.setdefault(version_id, {})[admin.code] = A * float(table.loc[item, "b"]) + B
                 codes[version_id] = item
     numbers = dict(session.execute(select(ItemVersion.id, ItemVersion.number)
                                    .where(ItemVersion.id.in_(list(per_version)))).all()) if per_version else {}
@@ -245,7 +258,7 @@ def irt_changes(session: Session, admins: list[Administration]) -> tuple[list[tu
         present = [v for v in series if v is not None]
         out.append(IrtChange(codes[version_id], int(numbers[version_id]), series, present[-1] - present[0]))
     out.sort(key=lambda c: (-abs(c.change), c.item, c.version))
-    return calibrated, out
+    return calibrated, out, scale, left_out
 
 
 def exposure_in_period(session: Session, admins: list[Administration], *,
@@ -356,11 +369,15 @@ def build_evaluation_report(session: Session, specification: str, start: date, e
                  "–" if math.isnan(r.p) else shown(float(r.p), "p")] for r in most_used.itertuples()]
 
     drift = drift_in_period(session, sorted(administered), {a.code for a in admins}, band=band)
-    calibrated, changes = irt_changes(session, admins)
+    calibrated, changes, irt_scale, irt_left_out = irt_changes(session, admins)
     irt_rows = [[c.item, str(c.version), *("–" if b is None else shown(b, "irt_parameter") for b in c.b),
                  ("+" if c.change > 0 else "") + shown(c.change, "irt_parameter")] for c in changes[:TOP_ITEMS]]
     if len(calibrated) < 2:
         irt_note = t("report_eval_irt_too_few", n=len(calibrated))
+    elif irt_scale == "bank":
+        irt_note = t("report_eval_irt_bank_scale", n=len(changes), shown=len(irt_rows))
+        if irt_left_out:
+            irt_note += " " + t("report_eval_irt_left_out", sittings=", ".join(irt_left_out))
     else:
         irt_note = t("report_eval_irt_own_scale", n=len(changes), shown=len(irt_rows))
     over = exposure_in_period(session, admins, limit=exposure_limit)

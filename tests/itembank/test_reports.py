@@ -439,7 +439,7 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             committee.assign_rule_set(s, SECOND, "VCA-BASIS", actor="sec")
             committee.add_decision(s, SECOND, demo.MISKEYED, "void", reason="key error", actor="m.jansen")
             s.commit()
-            from itembank.services.calibrations import add_calibration, calibration_table
+            from itembank.services.calibrations import add_calibration, bank_scale_constants, calibration_table
             from itembank.services.irt_summary import find_calibration
             from itembank.services.item_statistics import add_provisional_statistics, get_history
 
@@ -458,10 +458,12 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
                              "rate": pass_rate(a.result.results_table(), pass_label=a.result.rules.pass_label),
                              "classification": a.classification,
                              "b": calibration_table(s, find_calibration(s, code))["b"],
+                             "scale": bank_scale_constants(s, find_calibration(s, code).id),
                              "items": list(a.result.items)}
             api["gap"] = gap_for_blueprint(s, demo.SPEC_CODE, "VCA-BASIS-40", options=AssemblyOptions())
             api["history"] = {i: get_history(s, i) for i in api[demo.ADMIN_CODE]["items"]}
             api["html_path"] = path
+            api["db"] = db
             api["pdf"] = evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31),
                                            folder / "e.pdf")
     finally:
@@ -714,14 +716,19 @@ def test_the_evaluation_lists_the_planted_drift_with_the_stored_statistics(evalu
     assert t("report_h_not_available") not in page.headings
 
 
-def test_the_evaluation_shows_irt_difficulty_per_sitting_on_their_own_scales(evaluation_html) -> None:
+def test_the_evaluation_shows_irt_difficulty_per_sitting_on_the_bank_scale(evaluation_html) -> None:
     from itembank import demo
 
     page, api = evaluation_html
     header, *rows = page.table("irt-change")["rows"]
     assert header[2:4] == [t("report_eval_irt_b", code=demo.ADMIN_CODE, model="rasch"),
                            t("report_eval_irt_b", code=SECOND, model="rasch")]
-    b1, b2 = api[demo.ADMIN_CODE]["b"], api[SECOND]["b"]
+    # The first calibration is the base of the bank scale; the second is linked to it through
+    # the 39 items the two sittings share (Stocking-Lord), so b is compared as A b + B.
+    assert api[demo.ADMIN_CODE]["scale"] == (1.0, 0.0)
+    (A, B) = api[SECOND]["scale"]
+    assert (A, B) != (1.0, 0.0)
+    b1, b2 = api[demo.ADMIN_CODE]["b"], A * api[SECOND]["b"] + B
     both = [i for i in b1.index if i in b2.index]
     assert len(both) == 39  # the miskeyed item is voided in the second sitting: not calibrated there
     change = (b2[both] - b1[both]).abs().sort_values(ascending=False, kind="stable")
@@ -733,7 +740,36 @@ def test_the_evaluation_shows_irt_difficulty_per_sitting_on_their_own_scales(eva
     # The planted omissions make the drifter much harder in the second sitting.
     assert rows[0][0] == DRIFTER and float(rows[0][4]) > 1
     text = " ".join(unescape(api["html_path"].read_text(encoding="utf-8")).split())
-    assert t("report_eval_irt_own_scale", n=len(both), shown=15) in text
+    assert t("report_eval_irt_bank_scale", n=len(both), shown=15) in text
+
+
+def test_the_evaluation_compares_irt_difficulties_on_their_own_scales_when_not_linked(evaluation_html,
+                                                                                       tmp_path: Path) -> None:
+    # The second sitting recalibrated as a new base: the first is on the old scale, so fewer
+    # than two calibrations are on the bank scale and each b is shown on its own scale.
+    from itembank import demo
+    from itembank.reports.evaluation import irt_changes, sittings_in_period
+    from itembank.services.calibrations import add_calibration, calibration_table
+    from itembank.services.irt_summary import find_calibration
+
+    _, api = evaluation_html
+    db = tmp_path / "demo.db"
+    shutil.copy(api["db"], db)
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with Session(engine) as s:
+            add_calibration(s, SECOND, model="rasch", actor="sec", se="none", base=True)
+            s.flush()
+            admins = sittings_in_period(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31))
+            calibrated, changes, scale, left_out = irt_changes(s, admins)
+            b1 = calibration_table(s, find_calibration(s, demo.ADMIN_CODE))["b"]
+            b2 = calibration_table(s, find_calibration(s, SECOND))["b"]
+    finally:
+        engine.dispose()
+    assert scale == "own" and left_out == []
+    assert [c for c, _ in calibrated] == [demo.ADMIN_CODE, SECOND]
+    for c in changes:
+        assert c.b == pytest.approx([b1[c.item], b2[c.item]])
 
 
 def test_the_evaluation_lists_items_over_the_exposure_limit_in_the_period(evaluation_html) -> None:
