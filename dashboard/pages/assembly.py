@@ -42,6 +42,9 @@ __all__ = ["PAGE", "register", "coverage_figure", "row_label", "verification_sum
 
 #: The aim that needs stored IRT parameters (item information at the cut).
 NEEDS_IRT = "max_information"
+# Aims that need inputs this page does not ask for (a reference form; target information at
+# several abilities): offered by `itembank assemble` only, never as a choice that must fail.
+COMMAND_LINE_ONLY = ("match_reference", "target_information")
 
 
 def row_label(constraint_id: str, condition: str, counts: str, kind: str = "count") -> str:
@@ -186,7 +189,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
             spec = blueprints.get_blueprint(session, code).specification.code
             pool, _ = load_pool(session, spec, language=(language or "").strip() or None)
         calibrated = int(expected_statistics(pool, [list(pool.index)]).iloc[0]["n_with_irt"]) if len(pool) else 0
-        aims = [o for o in OBJECTIVES if o != NEEDS_IRT or calibrated]
+        aims = [o for o in OBJECTIVES if o not in COMMAND_LINE_ONLY and (o != NEEDS_IRT or calibrated)]
         options = [{"label": t(f"objective_{o}"), "value": o} for o in aims]
         note = (t("asm_irt_some", n=calibrated, pool=len(pool)) if calibrated
                 else t("asm_irt_none", pool=len(pool)))
