@@ -33,7 +33,7 @@ __all__ = ["create_app", "serve"]
 #: The menu: (path, text key, permission needed to see the link).
 MENU = (("/", "menu_sittings", Permission.SEE_ANALYSIS), ("/bank", "menu_bank", Permission.READ_ITEMS),
         ("/bank/review", "menu_queue", Permission.REVIEW_ITEMS), ("/blueprints", "menu_blueprints", Permission.READ_ITEMS),
-        ("/assembly", "menu_assembly", Permission.ASSEMBLE),
+        ("/assembly", "menu_assembly", Permission.ASSEMBLE), ("/reports", "menu_reports", Permission.SEE_ANALYSIS),
         ("/audit", "menu_audit", Permission.READ_AUDIT))
 
 

@@ -254,6 +254,8 @@ def information_figure(theta: Sequence[float], information: Sequence[float], cse
         fig.add_vline(x=cut_theta, line_color=COLOURS["cut"], line_width=2, line_dash="dash",
                       annotation_text=t("cut_theta_line", theta=f"{cut_theta:.2f}"), annotation_position="top right")
     fig.update_layout(title=t("information_title"), xaxis_title=t("theta_axis"), yaxis_title=t("information_name"),
-                      yaxis2={"title": t("csem_name"), "overlaying": "y", "side": "right", "rangemode": "tozero"},
+                      yaxis2={"title": t("csem_name"), "overlaying": "y", "side": "right", "rangemode": "tozero",
+                              # its own round ticks (not synced to the information axis) and no second grid
+                              "tickmode": "auto", "showgrid": False, "tickformat": ".1f"},
                       height=height, legend={"orientation": "h", "y": -0.3}, **_LAYOUT)
     return fig

@@ -497,6 +497,51 @@ TEXT: Mapping[str, str] = {
     "beuk_line": "judges' line",
     "pass_rate_percent_hover": "cut %{x:.2f}: %{y:.1f} % pass",
     "pass_rate_percent_axis": "Pass rate (%)",
+    # decision accuracy and consistency at the cut (itembank/services/item_analysis.py
+    # classification_at_cut): the cut-score page, `itembank analyze` and the administration report
+    "decision_at_cut": "Decision consistency at this cut {consistency} · accuracy {accuracy}",
+    "decision_detail": "kappa {kappa}; false pass {false_pass}, false fail {false_fail} (Livingston–Lewis: "
+                       "effective length {n} items, {model}, alpha {alpha})",
+    "decision_unavailable": "Decision consistency at this cut: not estimated ({reason}).",
+    "explain_decision": "How sure a pass/fail (zak/slaag-beslissing) at this cut is. Consistency: the chance that "
+                        "a parallel sitting would give the candidate the same pass/fail. Accuracy: the chance that "
+                        "the pass/fail agrees with the candidate's true score. Livingston & Lewis (1995), from the "
+                        "score distribution and alpha.",
+    "decision_model_4": "four-parameter beta true scores",
+    "decision_model_3": "three-parameter beta true scores",
+    "decision_model_2": "two-parameter beta true scores",
+    "cli_decision": "Decision at the cut {cut} / {maximum}: consistency {consistency} (kappa {kappa}), accuracy "
+                    "{accuracy}; false pass {false_pass}, false fail {false_fail} (Livingston-Lewis, effective length "
+                    "{n} items, {model})",
+    "cli_decision_unavailable": "Decision at the cut {cut} / {maximum}: not estimated ({reason})",
+    "cli_decision_no_cut": "Decision at the cut: no cut score set",
+    "report_decision_consistency": "Decision consistency at the cut {cut}",
+    "report_decision_accuracy": "Decision accuracy at the cut {cut}",
+    "report_decision_kappa": "Cohen's kappa (consistency beyond chance)",
+    "report_false_pass": "False pass (true score below the cut)",
+    "report_false_fail": "False fail (true score at or above the cut)",
+    "report_decision_none": "not estimated: {reason}",
+    "report_reliability_note_decisions": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency: the "
+                                         "chance that a parallel sitting gives each candidate the same pass/fail "
+                                         "(zak/slaag); accuracy: the chance that the pass/fail agrees with the true "
+                                         "score. Livingston & Lewis (1995), with alpha as the reliability: "
+                                         "effective test length {n} items, {model}.",
+    "report_reliability_note_sem": "SEM = SD(T) × √(1 − alpha), in score points.",
+    "report_reliability_note_no_cut": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency and "
+                                      "accuracy need a cut score; none is set.",
+    # standard setting (itembank/services/cut_scores.py propose: the page's and the CLI's messages)
+    "input_judge_cut": "Cut (%) of judge {judge}",
+    "input_judge_pass_rate": "Pass rate (%) of judge {judge}",
+    "cut_beuk_judges": "Beuk needs at least two judges, each with a cut and an expected pass rate (got {n}).",
+    "cut_input_range": "{label}: expected a percentage from 0 to 100, got {value}",
+    "cut_input_percentile_range": "{label}: expected a percentile above 0 and at most 100, got {value}",
+    "cut_hofstee_cut_order": "Hofstee: the lowest acceptable cut ({low} %) must be below the highest ({high} %)",
+    "cut_hofstee_fail_order": "Hofstee: the lowest acceptable fail rate ({low} %) must not be above the highest "
+                              "({high} %)",
+    "cut_ratings_missing": "{method} needs the judges' ratings file (beoordelingen): a 'judge' column and one "
+                           "column per item.",
+    "cut_unknown_method": "unknown standard-setting method '{method}'; expected one of {methods}",
+    "cut_input_not_taken": "{inputs}: not an input of the method {method}",
     # --- release page (dashboard/pages/release.py) ---
     "release_page_title": "Release results",
     # the checklist (itembank/services/release_checklist.py; also printed by `itembank release`)
@@ -700,7 +745,7 @@ TEXT: Mapping[str, str] = {
     "gap_intro": "Per blueprint cell: the approved items, how many the forms need (with at most the given overlap "
                  "between forms) and how many more to write.",
     "gap_forms": "Number of forms",
-    "gap_overlap": "Largest share two forms may share (0 to 1)",
+    "gap_overlap": "Most items two forms may share, as a share of the form (0.1 = 4 of 40)",
     "gap_constraint_id": "Cell",
     "gap_per_form": "Per form",
     "gap_approved": "Approved",
@@ -711,27 +756,118 @@ TEXT: Mapping[str, str] = {
     "assembly_intro": "The optimiser assembles forms that meet the blueprint exactly from the approved items; every "
                       "constraint is then re-checked independently. Try first; freeze the forms shown when they are "
                       "right (committee only).",
-    "asm_exclude_last": "Leave out items used on the last N forms",
+    "asm_exclude_last": "Leave out items used in the last N sittings (forms)",
     "asm_objective": "Aim",
     "asm_language": "Language of the items",
     "objective_max_information": "most information at the cut (needs stored IRT parameters)",
-    "objective_match_reference": "like a reference form",
     "objective_spread_exposure": "spread the use of items",
     "objective_feasible": "any forms that meet the blueprint",
     "asm_try": "Assemble (nothing is stored)",
     "asm_freeze": "Freeze these forms",
-    "asm_done": "{n} form(s) from a pool of {pool} approved items: solver {status}, gap {gap}, {seconds} s.",
-    "asm_form_stats": "Form {n}: {items} items, {points} points, mean p {p}",
+    "asm_done": "{n} form(s) assembled from a pool of {pool} approved items: {status} ({seconds} s).",
+    "asm_form_stats": "Form {n}: {items} items, {points} points; {p}",
     "asm_verified": "Every blueprint row is met on every form (checked independently of the optimiser).",
     "asm_not_verified": "Some blueprint rows are not met: these forms cannot be frozen.",
     "asm_infeasible": "These forms cannot be assembled:",
-    "asm_frozen": "Frozen: {forms}.",
-    "coverage_title": "Coverage: each form's count per blueprint row (orange: not met)",
+    "asm_frozen": "Frozen: {forms}. These forms can no longer change and can now be used for a sitting.",
+    "coverage_title": "Coverage against the blueprint (orange: not met)",
     "form_n": "form {n}",
+    "bp_choice": "{code} version {version} ({status})",
+    "asm_whole_form": "whole form: {counts}",
+    "asm_mean_of": "mean {counts}",
+    "asm_row_needs": "{row} (needs {bound})",
+    "asm_status_optimal": "the best forms the optimiser can find for this aim",
+    "asm_status_time_limit": "good forms, but the time limit ended the search for better ones",
+    "asm_no_p": "no p-values yet (its items were never in a sitting)",
+    "asm_mean_p": "mean p {p} over the {n} items with a p-value",
+    "asm_running": "Assembling the forms… this can take up to half a minute.",
+    "asm_irt_some": "{n} of the {pool} approved items have stored IRT parameters; the aim \"most information at the "
+                    "cut\" uses them (items without them count as giving no information).",
+    "asm_irt_none": "None of the {pool} approved items has stored IRT parameters, so the aim \"most information at the "
+                    "cut\" is not offered: calibrate a sitting's items first (itembank calibrate).",
+    "asm_infeasible_next": "Change the number of forms, the overlap or the exclusions, or write the missing items "
+                           "(see the gap report on the Blueprints page).",
+    "asm_verification_title": "Independent check (verificatie)",
+    "asm_verification_intro": "Every rule was checked again on the chosen items, without the optimiser: {n} checks.",
+    "asm_verification_all": "All {n} checks, one by one",
+    "asm_check": "Check",
+    "asm_checks": "Checks",
+    "asm_passed": "Passed",
+    "asm_all_passed": "all",
+    "asm_on_form": "Form",
+    "asm_subject": "Of",
+    "asm_value": "Value",
+    "asm_allowed": "Allowed",
+    "asm_all_forms": "all",
+    "asm_check_failed": "NO",
+    "bp_versions_title": "Versions and their review",
+    "bp_version": "Version",
+    "bp_status": "Status",
+    "bp_stored": "Stored",
+    "bp_steps": "Review steps",
+    "bp_step": "{status} by {actor} on {at}{comment}",
+    "bp_no_steps": "none yet (a draft)",
+    "bp_to_draft": "sent back to draft",
+    "bp_to_in_review": "submitted for review",
+    "bp_to_approved": "approved",
+    "bp_to_retired": "retired",
+    "gap_for": "For {forms} form(s), {overlap}:",
+    "gap_any_overlap": "any number of items shared",
+    "gap_share": "two forms sharing at most {share} of their items",
+    "gap_to_write_total": "{n} more items to write, in the highlighted cells.",
+    "gap_enough": "the approved items are enough.",
+    "asm_freeze_refused": "Nothing was frozen. Assemble again, then freeze. {reason}",
     "queue_title": "Review queue",
     "queue_empty": "Nothing waits for your review. (Versions you wrote yourself are reviewed by somebody else.)",
     "queue_intro": "{n} version(s) wait for review. Open one to read it, compare it with its previous version and "
                    "approve it or send it back with a comment.",
+    # bank item page: max score and tags, the translator's editor, enemy pairs and the item set
+    "edit_max_score": "Maximum score",
+    "edit_tags_hint": "Tags: the codes of the item's test specification, several separated by commas. "
+                      "Changed tags are saved with the next version and shown in the history.",
+    "edit_source": "Source: version {version} ({language}, {variant}), read-only",
+    "edit_target": "Your version",
+    "conflict_yours": "Your edit (not saved):",
+    "enemies_title": "Enemy pairs (never on one form)",
+    "enemies_none": "No enemy pairs: this item may share a form with any other.",
+    "enemy_col_item": "Other item",
+    "enemy_col_reason": "Reason",
+    "enemy_col_since": "Since",
+    "enemy_col_action": "",
+    "enemy_other": "Other item's code",
+    "enemy_reason": "Reason (required, also when removing a pair)",
+    "enemy_reason_placeholder": "e.g. the other item gives away this item's answer",
+    "enemy_add": "Add enemy pair",
+    "enemy_remove": "Remove",
+    "enemy_added": "{code} and {other} are now an enemy pair: they will never be put on one form.",
+    "enemy_removed": "{code} and {other} are no longer an enemy pair.",
+    "item_set_title": "Item set (shared stimulus)",
+    "item_set_label": "In set",
+    "item_set_none": "Not part of an item set.",
+    "item_set_no_stimulus": "(no stimulus text)",
+    # item lines (issue #13): versions by language and variant, out-of-date translations, moving an item to a set
+    "line_out_of_date": "out of date: the source has changed since (v{made} → v{newest})",
+    "line_from": "from v{made}",
+    "line_source": "source",
+    "line_unknown_source": "–",
+    "lines_title": "Versions by language",
+    "lines_col_line": "Language (variant)",
+    "lines_col_newest": "Newest",
+    "lines_col_status": "Status",
+    "lines_col_from": "Translated from",
+    "lines_show": "Show",
+    "lines_shown": "shown",
+    "line_header": "{label} · newest of its line: v{newest}",
+    "edit_line_source": "Source: version {version} ({label}, the newest source version), read-only",
+    "edit_up_to_date": "This version is brought up to date with source version {newest} (removes the out-of-date mark)",
+    "queue_col_out_of_date": "Source changed",
+    "item_set_move": "Move to item set",
+    "item_set_move_none": "(no item set)",
+    "item_set_reason": "Reason (required)",
+    "item_set_reason_placeholder": "e.g. the item uses the scaffold case of this set",
+    "item_set_save": "Change item set",
+    "item_set_moved": "{code} is now in item set {set}.",
+    "item_set_removed": "{code} is now in no item set.",
     # bank scale of IRT calibrations (itembank calibrate, itembank items show; services/calibrations.py)
     "scale_base": "Bank scale: calibration {id} defines the bank scale of its specification (ability N(0, 1) in "
                   "this sitting).",
@@ -749,8 +885,6 @@ TEXT: Mapping[str, str] = {
     "asm_target_deviation": "Largest deviation from the target test information ({targets}): {deviation} "
                             "(deviations up to {floor} count as met).",
     "asm_target_form": "form {n}: information {values} at the target thetas",
-    "objective_target_information": "a target information at several abilities (targets: itembank assemble "
-                                    "--target-tif)",
     # --- reports (itembank/reports/) ---
     "report_admin_title": "Administration report (toetsrapport) {code}",
     "report_generated": "Generated by itembank on {when}. Numbers from the scoring core and the item analysis, "
@@ -786,8 +920,6 @@ TEXT: Mapping[str, str] = {
     "report_h_reliability": "Reliability",
     "report_lambda2": "Guttman's lambda-2",
     "report_split_half": "Split-half (odd-even, Spearman-Brown)",
-    "report_reliability_note": "SEM = SD(T) × √(1 − alpha), in score points. Decision consistency at the cut "
-                               "is not reported yet.",
     "report_h_items": "Item statistics",
     "report_items_note": "p = mean score / maximum; Rit and Rir = correlation of the item with the total and "
                          "with the rest of the test. Coloured rows have a flag: critical (dark), warning (orange), "
@@ -849,8 +981,6 @@ TEXT: Mapping[str, str] = {
     "report_group": "Group",
     "report_group_value": "Value",
     "report_h_not_available": "Not in this report",
-    "report_na_irt": "IRT calibration, item fit and drift: not available — no stored calibration for this bank yet.",
-    "report_na_consistency": "Decision consistency at the cut: not available yet.",
     "report_chart_missing": "Chart not drawn: {why}. Every number is in the tables.",
     "trend_title": "Pass rate and reliability (alpha) per sitting",
     "report_eval_title": "Evaluation of {code}",
@@ -895,6 +1025,74 @@ TEXT: Mapping[str, str] = {
     "report_eval_times_used": "Forms",
     "report_eval_exposure_rate": "Exposure rate",
     "report_na_drift": "IRT drift of item parameters: not available — no stored calibration for this bank yet.",
+    # IRT section of the administration report (itembank/reports/administration.py)
+    "report_h_irt": "IRT calibration",
+    "report_irt_none": "Not calibrated: this sitting has no stored IRT calibration (itembank calibrate {code} "
+                       "--model 2pl stores one).",
+    "report_irt_intro": "Calibration {id}: the {model} model, estimated by {engine} on {when} UTC by {by}, from "
+                        "{n} candidates' scores with every decision in force.",
+    "report_irt_model": "Model",
+    "report_irt_engine": "Engine (software)",
+    "report_irt_date": "Calibrated (UTC)",
+    "report_irt_hash": "Data (SHA-256 of the scored matrix)",
+    "report_irt_loglik": "Log-likelihood / AIC / BIC",
+    "report_irt_cut": "Cut score (raw points)",
+    "report_irt_cut_theta": "θ at the cut (test characteristic curve)",
+    "report_irt_information": "Test information at the cut",
+    "report_irt_csem": "Conditional SEM at the cut (θ)",
+    "report_irt_no_cut_theta": "no θ for this cut",
+    "report_irt_col_fit_p": "p",
+    "report_irt_col_misfit": "Fit",
+    "report_irt_misfit": "misfit",
+    "report_irt_note": "Logistic metric (D = 1), ability N(0, 1) in this sitting; '–' = fixed or not estimated. "
+                       "Infit and outfit: mean squares (about 1 is good) with the two-sided p of their z; "
+                       "'misfit' = a mean square above {ms} with p < {alpha}.",
+    "report_irt_misfitting": "Items that fit the model poorly: {items}.",
+    "report_irt_all_fit": "No item fits the model poorly.",
+    "report_irt_left_out": "Left out of the test information (slope a ≤ 0, usually a miskey): {items}.",
+    # evaluation report: decision consistency, drift, IRT per sitting, exposure in the period
+    # (itembank/reports/evaluation.py), and the dashboard's reports page (dashboard/pages/reports.py)
+    "report_eval_consistency": "Decision consistency",
+    "report_eval_version": "Version",
+    "report_eval_period_exposure_title": "Items near over-exposure in the period",
+    "report_eval_period_share": "Share of the sittings",
+    "report_eval_period_forms": "Forms",
+    "report_eval_no_period_exposure": "No item is on more than the limit's share of the period's sittings.",
+    "report_eval_period_exposure_note": "Listed: items on more than {limit} of the period's {n} sitting(s) (a form "
+                                        "used again at every sitting puts all its items here).",
+    "report_h_eval_drift": "Drift of item statistics (p and Rir)",
+    "report_eval_drift_sittings": "Sittings (before → after)",
+    "report_eval_drift_p": "p before → after",
+    "report_eval_drift_rir": "Rir before → after",
+    "report_eval_no_drift": "No item version's p or Rir moved beyond the drift band into a sitting of the period.",
+    "report_eval_drift_note": "From the stored item statistics (stored at every release, or with itembank analyze "
+                              "ADMIN --store), the rule of itembank items stats: p moved more than {p} or Rir more "
+                              "than {rir} since the same item version's previous sitting.",
+    "report_h_eval_irt": "IRT difficulty per sitting",
+    "report_eval_irt_b": "b {code} ({model})",
+    "report_eval_irt_change": "Change (first → last)",
+    "report_eval_irt_too_few": "{n} sitting(s) of the period have a stored IRT calibration; comparing difficulties "
+                               "needs two (itembank calibrate ADMIN --model 2pl stores one).",
+    "report_eval_irt_bank_scale": "The {shown} largest changes of the {n} item version(s) calibrated at two or more "
+                                  "sittings. Scale: the bank scale — every calibration compared is linked to it "
+                                  "through common items (b shown as A b + B), so a change is the item's own change "
+                                  "(drift), not a difference between the groups of candidates.",
+    "report_eval_irt_left_out": "Left out, not on the bank scale (itembank calibrate ADMIN --relink): {sittings}.",
+    "report_eval_irt_own_scale": "The {shown} largest changes of the {n} item version(s) calibrated at two or more "
+                                 "sittings. Scale: per sitting — each calibration has its own scale (ability mean 0, "
+                                 "SD 1 in its sitting), not linked to a bank scale, so a change mixes the item's "
+                                 "change with the difference between the groups: not comparable, not drift.",
+    "menu_reports": "Reports",
+    "reports_title": "Reports (rapportages)",
+    "reports_admin_heading": "Administration report (toetsrapport) of one sitting",
+    "reports_admin_sitting": "Sitting",
+    "reports_eval_heading": "Evaluation of a specification over a period (jaarlijkse evaluatie)",
+    "reports_eval_spec": "Test specification",
+    "reports_eval_period": "Period (dates of the sittings, inclusive)",
+    "reports_choose_sitting": "Choose a sitting first.",
+    "reports_choose_spec": "Choose a test specification and both dates of the period first.",
+    "reports_written": "{name} made ({size} kB): your browser saves it.",
+    "reports_busy": "Making the report… (a PDF or a long period can take a minute)",
 }
 
 

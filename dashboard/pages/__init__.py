@@ -7,7 +7,8 @@ needs. :data:`PAGES` lists them in menu order; :func:`resolve` finds the page of
 Paths: ``/`` the sittings overview, ``/sitting/<code>/review`` (item analysis and decisions),
 ``/sitting/<code>/cut-score``, ``/sitting/<code>/release``, ``/bank`` (browse the items),
 ``/bank/item/<code>`` (one item: versions, diff, review, editing), ``/bank/review`` (the
-reviewer's queue), ``/blueprints``, ``/assembly``, ``/audit``.
+reviewer's queue), ``/blueprints``, ``/assembly``, ``/reports`` (the committee's reports as
+downloads), ``/audit``.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ def sitting_path(code: str, page: str) -> str:
 def pages() -> list[Page]:
     """Every page, in menu order (imported here so a page module may import this one)."""
     from dashboard.pages import (assembly, audit, bank, bank_item, bank_review, blueprints, cut_score, overview,
-                                 release, review)
+                                 release, reports, review)
     from dashboard.pages import irt
 
     return [overview.PAGE, review.PAGE, irt.PAGE, cut_score.PAGE, release.PAGE, bank.PAGE, bank_review.PAGE,
-            bank_item.PAGE, blueprints.PAGE, assembly.PAGE, audit.PAGE]
+            bank_item.PAGE, blueprints.PAGE, assembly.PAGE, reports.PAGE, audit.PAGE]
 
 
 def allowed_tabs(roles: Iterable[str]) -> set[str]:

@@ -19,14 +19,16 @@ from dashboard.auth import current_user
 from dashboard.components import message
 from dashboard.guard import GuardedApp
 from dashboard.pages import Page
+from dashboard.pages.assembly import row_label
 from itembank.assembly import AssemblyOptions
 from itembank.errors import UserError
 from itembank.permissions import Permission, allowed
 from itembank.services import blueprints
 from itembank.services.forms import gap_for_blueprint
-from itembank.text import t
+from itembank.storage import audit
+from itembank.text import TEXT, t
 
-__all__ = ["PAGE", "register", "grid_table"]
+__all__ = ["PAGE", "register", "grid_table", "versions_table"]
 
 
 def grid_table(objectives: list[str], levels: list[str], counts: dict[tuple[str, str], int]) -> html.Table:
@@ -40,9 +42,32 @@ def grid_table(objectives: list[str], levels: list[str], counts: dict[tuple[str,
     return html.Table([html.Thead(head), html.Tbody([*body, foot])], className="blueprint-grid", id="blueprint-grid")
 
 
+def versions_table(versions: list[Any], events: list[Any]) -> html.Table:
+    """Every version of one blueprint with its status and its review steps (the audit trail's
+    ``status`` events of that blueprint: who moved which version to what, when, and why)."""
+    steps: dict[int, list[Any]] = {}
+    for e in events:
+        steps.setdefault(int((e.detail or {}).get("version", 0)), []).append(e)
+    rows = [html.Tr([
+        html.Td(v.version, className="num"), html.Td(v.status.value), html.Td(f"{v.created_at:%Y-%m-%d}"),
+        html.Td(html.Ul([html.Li(t("bp_step", status=_step_words((e.detail or {}).get("to")), actor=e.actor,
+                                   at=f"{e.at:%Y-%m-%d}", comment=f": {e.reason}" if e.reason else ""))
+                         for e in steps.get(v.version, [])]) if steps.get(v.version) else t("bp_no_steps"))])
+        for v in versions]
+    head = html.Tr([html.Th(t(k)) for k in ("bp_version", "bp_status", "bp_stored", "bp_steps")])
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="history", id="bp-versions")
+
+
+def _step_words(status: str | None) -> str:
+    """A review step as the committee says it ("submitted for review"), the status if unknown."""
+    key = f"bp_to_{status}"
+    return t(key) if key in TEXT else str(status)
+
+
 def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
     with Session(engine) as session:
-        choices = [{"label": f"{b.code} v{b.version} ({b.status.value})", "value": f"{b.code}@{b.version}"}
+        choices = [{"label": t("bp_choice", code=b.code, version=b.version, status=b.status.value),
+                    "value": f"{b.code}@{b.version}"}
                    for b in blueprints.list_blueprints(session)]
     if not choices:
         return html.Div([html.H1(t("blueprints_title")), message(t("no_blueprints"))])
@@ -65,7 +90,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
                           html.Div(className="pair", children=[
                               html.Label([t("gap_forms"), dcc.Input(id="bp-forms", type="number", min=1, value=2)]),
                               html.Label([t("gap_overlap"), dcc.Input(id="bp-overlap", type="number", min=0, max=1,
-                                                                      step=0.05, placeholder="0.1")])]),
+                                                                      step=0.05, value=0.1)])]),
                           dcc.Loading(html.Div(id="bp-gap"), type="dot", delay_show=300)]),
         ]),
     ])
@@ -89,26 +114,36 @@ def register(app: GuardedApp, engine: Engine) -> None:
             objectives, levels, counts = blueprints.blueprint_grid(bp)
             meta = t("bp_meta", code=bp.code, version=bp.version, status=bp.status.value, items=bp.total_items,
                      points=f"{bp.total_points:g}", minutes=bp.duration_minutes or "–", spec=bp.specification.code)
-        return [html.P(meta, className="muted"), grid_table(objectives, levels, counts)]
+            versions = [b for b in blueprints.list_blueprints(session) if b.code == code]
+            events = audit.get_events(session, entity_type="blueprint", entity_id=code, action="status")
+            history = versions_table(versions, events)
+        return [html.P(meta, className="muted"), grid_table(objectives, levels, counts),
+                html.H3(t("bp_versions_title")), history]
 
     @app.callback(Permission.READ_ITEMS, Output("bp-gap", "children"), Input("bp-choice", "value"),
                   Input("bp-forms", "value"), Input("bp-overlap", "value"))
     def show_gap(choice: str, forms: int | None, overlap: float | None):
         code, version = _split(choice)
         try:
-            options = AssemblyOptions(forms=int(forms or 1), max_overlap=overlap)
+            options = AssemblyOptions(forms=int(forms or 1), max_overlap=overlap, objective="feasible")
             with Session(engine) as session:
                 spec = blueprints.get_blueprint(session, code, version).specification.code
                 gap = gap_for_blueprint(session, spec, code, options=options)
         except (UserError, ValueError) as exc:
             return message(str(exc), "error")
-        columns = ["constraint_id", "per_form", "approved", "eligible", "needed", "to_write"]
-        return html.Table([
-            html.Thead(html.Tr([html.Th(t(f"gap_{c}")) for c in columns])),
-            html.Tbody([html.Tr([html.Td(str(r[c]) if c == "constraint_id" else f"{r[c]:g}",
-                                         className="num" if c != "constraint_id" else "") for c in columns],
-                                className="to-write" if r["to_write"] > 0 else "")
-                        for _, r in gap.iterrows()])], className="history", id="bp-gap-table")
+        columns = ["per_form", "approved", "eligible", "needed", "to_write"]
+        to_write = int(gap.loc[gap["condition"] != "", "to_write"].sum())
+        caption = t("gap_for", forms=options.forms, overlap=t("gap_any_overlap") if overlap is None
+                    else t("gap_share", share=f"{overlap:.0%}"))
+        return html.Div([
+            html.P(caption + " " + (t("gap_to_write_total", n=to_write) if to_write else t("gap_enough")),
+                   id="bp-gap-caption"),
+            html.Table([
+                html.Thead(html.Tr([html.Th(t("gap_constraint_id")), *[html.Th(t(f"gap_{c}")) for c in columns]])),
+                html.Tbody([html.Tr([html.Td(row_label(r["constraint_id"], r["condition"], "items")),
+                                     *[html.Td(f"{r[c]:g}", className="num") for c in columns]],
+                                    className="to-write" if r["to_write"] > 0 else "")
+                            for _, r in gap.iterrows()])], className="history", id="bp-gap-table")])
 
     @app.callback(Permission.ASSEMBLE, Output("bp-message", "children"),
                   Input("bp-to-in_review", "n_clicks"), Input("bp-to-approved", "n_clicks"),

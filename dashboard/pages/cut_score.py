@@ -13,7 +13,9 @@ secretary fixes the cut in force (:func:`itembank.services.committee.fix_cut`), 
 release checklist reads back (:func:`itembank.services.committee.cut_fixed`). Last, the
 conversion table (score -> exact grade -> as shown -> rounded) of the rule set in force.
 
-Numbers come from :mod:`itembank.services.cut_scores` (the methods on the sitting's scores),
+Numbers come from :func:`itembank.services.cut_scores.propose` (a method by name with its
+inputs as typed: the rule, the cut, the pass rate and decision consistency at it, the same call
+as ``itembank standards``), :func:`itembank.services.cut_scores.apply` (recording),
 :func:`itembank.services.previews.preview_cut` and the scoring core's
 :meth:`~itembank.scoring.ScoringResult.conversion_table`; nothing is computed here.
 """
@@ -34,17 +36,17 @@ from dashboard.pages import Page, allowed_tabs
 from itembank import figures
 from itembank.display import shown_percent
 from itembank.errors import UserError
-from itembank.io.ratings_files import read_ratings_upload
 from itembank.permissions import Permission, allowed
 from itembank.scoring import format_fraction
 from itembank.scoring.grades import to_fraction
 from itembank.services import committee
 from itembank.services import cut_scores as cs
 from itembank.services.administration_data import load_administration
-from itembank.services.previews import CutPreview, compare_results, preview_cut
+from itembank.services.item_analysis import CutClassification, classification_at_cut
+from itembank.services.previews import CutPreview, pass_counts, preview_cut
 from itembank.text import t
 
-__all__ = ["PAGE", "method_of", "register", "rule_text"]
+__all__ = ["PAGE", "decision_text", "method_of", "register", "rule_text"]
 
 FLIPS_LISTED = 50  # candidates listed in a preview; the count is always complete
 METHODS = ("fixed_percentage", "cohen_schotanus", "hofstee", "beuk", "ratings", "direct")
@@ -207,16 +209,22 @@ PAGE = Page("cut_score", "/sitting/<code>/cut-score", Permission.SEE_ANALYSIS, "
 
 # --- building blocks of the callbacks (no Dash state here) ---
 
-def _basis(engine: Engine, code: str) -> cs.CutBasis:
-    with Session(engine) as session:
-        return cs.cut_basis(load_administration(session, code))
+def decision_text(c: CutClassification | None) -> str:
+    """Decision consistency and accuracy at a cut in words (:func:`classification_at_cut`),
+    "–" without a cut."""
+    if c is None:
+        return "–"
+    if c.estimate is None:
+        return t("decision_unavailable", reason=c.reason)
+    return t("decision_at_cut", **c.shown())
 
 
-def _pass_rate_line(rate: float | None, n: int) -> tuple[str, int]:
-    """The pass rate as shown and the number passing (rate = passing / n, n the candidates
-    whose results count: :attr:`CutBasis.n_judged`)."""
-    passed = round((rate or 0) * n)
-    return ("–" if rate is None else shown_percent(rate, "percent")), passed
+def decision_block(c: CutClassification | None, block_id: str) -> html.Div:
+    """The line next to a pass rate, with kappa, false pass/fail and the method below it."""
+    detail = t("decision_detail", **c.shown()) if c is not None and c.estimate is not None else None
+    return html.Div([html.P(decision_text(c), className="decision"),
+                     html.P(detail, className="muted") if detail else None],
+                    id=block_id, title=t("explain_decision"), className="decision-at-cut")
 
 
 def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
@@ -227,8 +235,8 @@ def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
         fixed, by, at = committee.cut_fixed(session, code)
     b = cs.cut_basis(data)
     cut = b.result.cuts.get("total")
-    change = compare_results(None, b.result.results_table(), pass_label=b.result.rules.pass_label)
-    rate, passed = _pass_rate_line(change.pass_rate_after, b.n_judged)
+    passed, judged = pass_counts(b.result.results_table(), pass_label=b.result.rules.pass_label)
+    rate = shown_percent(passed / judged, "percent") if judged else "–"
     if records:
         last = records[-1]
         rule, who, why = last.rule, f"{last.decided_by}, {last.decided_at:%Y-%m-%d %H:%M}", last.reason
@@ -243,10 +251,11 @@ def headline(engine: Engine, code: str) -> tuple[list[Any], cs.CutBasis]:
         (t("cut_rule"), rule_text(rule), t("explain_cut_rule")),
         (t("cut_method"), method_of(rule if records else None), None),
         (t("cut_decided_by"), who, None),
-        (t("pass_rate"), t("cut_passed_value", rate=rate, passed=passed, n=b.n_judged), t("explain_passed")),
+        (t("pass_rate"), t("cut_passed_value", rate=rate, passed=passed, n=judged), t("explain_passed")),
         (t("cut_status"), status, t("explain_cut_status")),
     ]
     blocks: list[Any] = cards(pairs)
+    blocks.append(decision_block(classification_at_cut(b.result), "cut-decision"))
     blocks.append(html.P([html.Strong(t("cut_why") + ": "), why], className="cut-why", id="cut-why"))
     return blocks, b
 
@@ -272,14 +281,15 @@ def conversion_block(result: Any) -> Any:
                     html.Tbody(rows)], className="conversion", id="cut-conversion-table")])
 
 
-def method_result(b: cs.CutBasis, p: CutPreview, detail: str | None = None) -> list[Any]:
-    """What a method proposes: the cut the scoring core evaluates, the pass rate at it."""
-    c = p.change
-    rate, passed = _pass_rate_line(c.pass_rate_after, b.n_judged)
-    return [html.P(html.Strong(t("proposed_cut", cut=c.cut_after, maximum=c.max_after)), className="proposed"),
-            html.P(t("pass_rate_at_cut", rate=rate, passed=passed, n=b.n_judged)),
+def method_result(p: cs.CutProposal, detail: str | None = None) -> list[Any]:
+    """What a method proposes: the cut the scoring core evaluates, the pass rate and the
+    decision consistency at it (all from :func:`itembank.services.cut_scores.propose`)."""
+    rate = "–" if p.pass_rate is None else shown_percent(p.pass_rate, "percent")
+    return [html.P(html.Strong(t("proposed_cut", cut=p.cut, maximum=p.maximum)), className="proposed"),
+            html.P(t("pass_rate_at_cut", rate=rate, passed=p.passed, n=p.judged)),
+            html.P(decision_text(p.classification), className="decision", title=t("explain_decision")),
             html.P(detail, className="muted") if detail else None,
-            html.P(t("flips_against_current", n=c.n_flips), className="muted")]
+            html.P(t("flips_against_current", n=p.n_flips), className="muted")]
 
 
 def preview_block(p: CutPreview) -> html.Div:
@@ -330,21 +340,20 @@ def register(app: GuardedApp, engine: Engine) -> None:
 
     # The methods run again after a cut is recorded (cut-refresh): their "would change outcome
     # against the cut in force" is counted against the new cut.
-    def run(code: str | None, method: str, compute: Any) -> tuple[Any, Any, bool, Any]:
-        """Run one method on the sitting: (result block, rule, use-button disabled, chart)."""
+    def run(code: str | None, card: str, method: str, inputs: dict[str, Any], round_up: list[str] | None,
+            describe: Any = None) -> tuple[Any, Any, bool, Any]:
+        """One method on the sitting through the service: (result block, rule, use-button
+        disabled, chart). ``describe(proposal)`` gives the card's extra line and chart."""
         if not code:
             raise PreventUpdate
         try:
-            b = _basis(engine, code)
-            result, detail, chart = compute(b)
-            rule = cs.rule_of(result) if hasattr(result, "to_rule") else result
-            p = preview_cut(b.data, rule, before=b.result)
+            with Session(engine) as session:
+                data = load_administration(session, code)
+            p = cs.propose(data, method, inputs, round_up=bool(round_up))
         except UserError as exc:
             return message(str(exc), "error"), None, True, no_update
-        return method_result(b, p, detail), {"rule": rule, "method": method}, False, chart
-
-    def up(value: list[str] | None) -> bool:
-        return bool(value)
+        detail, chart = describe(p) if describe else (None, None)
+        return method_result(p, detail), {"rule": p.rule, "method": card}, False, chart
 
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-fixed_percentage", "children"), Output({"type": "cut-rule", "method": "fixed_percentage"}, "data"),
@@ -353,9 +362,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-fixed_percentage-percent", "value"),
                   Input("cut-fixed_percentage-round-up", "value"))
     def fixed_percentage(code, _refresh, percent, round_up):
-        def compute(b):
-            return cs.fixed_percentage(b, percent=cs.typed_number(percent, t("input_percent")), round_up=up(round_up)), None, None
-        return run(code, "fixed_percentage", compute)[:3]
+        return run(code, "fixed_percentage", "fixed_percentage", {"percent": percent}, round_up)[:3]
 
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-cohen_schotanus", "children"), Output({"type": "cut-rule", "method": "cohen_schotanus"}, "data"),
@@ -364,13 +371,11 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-cohen_schotanus-percentage", "value"),
                   Input("cut-cohen_schotanus-percentile", "value"), Input("cut-cohen_schotanus-round-up", "value"))
     def cohen_schotanus(code, _refresh, percentage, percentile, round_up):
-        def compute(b):
-            r = cs.cohen_schotanus(b, percentage=cs.typed_number(percentage, t("input_percentage")),
-                                   percentile=cs.typed_number(percentile, t("input_percentile")), round_up=up(round_up))
-            detail = t("cohen_detail", reference=f"{r.details['reference_score']:g}", percentile=f"{r.inputs['percentile']:g}",
-                       chance=format_fraction(b.chance))
-            return r, detail, None
-        return run(code, "cohen_schotanus", compute)[:3]
+        def describe(p: cs.CutProposal):
+            return t("cohen_detail", reference=f"{p.details['reference_score']:g}",
+                     percentile=f"{p.result.inputs['percentile']:g}", chance=format_fraction(p.basis.chance)), None
+        return run(code, "cohen_schotanus", "cohen_schotanus", {"percentage": percentage, "percentile": percentile},
+                   round_up, describe)[:3]
 
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-direct", "children"), Output({"type": "cut-rule", "method": "direct"}, "data"),
@@ -379,9 +384,9 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-direct-kind", "value"), Input("cut-direct-value", "value"),
                   Input("cut-direct-round-up", "value"))
     def direct(code, _refresh, kind, value, round_up):
-        if not (value or "").strip():
+        if not (value or "").strip():  # nothing typed yet
             return None, None, True
-        return run(code, "direct", lambda b: (cs.direct_rule(kind, value, round_up=up(round_up)), None, None))[:3]
+        return run(code, "direct", "direct", {"kind": kind, "value": value}, round_up)[:3]
 
     @app.callback(Permission.PROPOSE_CUT,
                   Output("cut-result-hofstee", "children"), Output({"type": "cut-rule", "method": "hofstee"}, "data"),
@@ -392,12 +397,12 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-hofstee-f_min", "value"), Input("cut-hofstee-f_max", "value"),
                   Input("cut-hofstee-round-up", "value"))
     def hofstee(code, _refresh, k_min, k_max, f_min, f_max, round_up):
-        def compute(b):
-            r = cs.hofstee(b, k_min=cs.typed_number(k_min, t("input_k_min")), k_max=cs.typed_number(k_max, t("input_k_max")),
-                           f_min=cs.typed_number(f_min, t("input_f_min")), f_max=cs.typed_number(f_max, t("input_f_max")),
-                           round_up=up(round_up))
-            return r, None if r.details["intersection"] else t("hofstee_no_crossing"), figures.hofstee_figure(b.totals, r)
-        block, rule, disabled, chart = run(code, "hofstee", compute)
+        def describe(p: cs.CutProposal):
+            return (None if p.details["intersection"] else t("hofstee_no_crossing"),
+                    figures.hofstee_figure(p.basis.totals, p.result))
+        block, rule, disabled, chart = run(code, "hofstee", "hofstee",
+                                           {"k_min": k_min, "k_max": k_max, "f_min": f_min, "f_max": f_max},
+                                           round_up, describe)
         return block, rule, disabled, chart, _hidden() if chart is no_update else {}
 
     @app.callback(Permission.PROPOSE_CUT,
@@ -409,16 +414,11 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-beuk-round-up", "value"), State("cut-beuk-judges", "rowData"))
     def beuk(code, _refresh, _changed, round_up, rows):
         filled = [r for r in rows or [] if str(r.get("cut") or "").strip() or str(r.get("pass_rate") or "").strip()]
-        if not filled:
+        if not filled:  # nothing typed yet
             return html.P(t("explain_beuk"), className="muted"), None, True, no_update, _hidden()
-
-        def compute(b):
-            name = {r.get("judge") or "?": r for r in filled}
-            cuts = [cs.typed_number(r.get("cut"), f"{t('col_judge_cut')} ({j})") for j, r in name.items()]
-            rates = [cs.typed_number(r.get("pass_rate"), f"{t('col_judge_pass_rate')} ({j})") for j, r in name.items()]
-            r = cs.beuk(b, judge_cuts=cuts, judge_pass_rates=rates, round_up=up(round_up))
-            return r, None, figures.beuk_figure(b.totals, r)
-        block, rule, disabled, chart = run(code, "beuk", compute)
+        judges = [(r.get("judge"), r.get("cut"), r.get("pass_rate")) for r in filled]
+        block, rule, disabled, chart = run(code, "beuk", "beuk", {"judges": judges}, round_up,
+                                           lambda p: (None, figures.beuk_figure(p.basis.totals, p.result)))
         return block, rule, disabled, chart, _hidden() if chart is no_update else {}
 
     @app.callback(Permission.PROPOSE_CUT,
@@ -428,23 +428,19 @@ def register(app: GuardedApp, engine: Engine) -> None:
                   Input("cut-ratings-upload", "contents"), Input("cut-ratings-kind", "value"),
                   Input("cut-ratings-round-up", "value"), State("cut-ratings-upload", "filename"))
     def ratings(code, _refresh, contents, kind, round_up, filename):
-        if not contents:
+        if not contents:  # nothing uploaded yet
             return html.P(t("upload_first"), className="muted"), None, True
         kind = "nedelsky" if kind == "nedelsky" else "angoff"
 
-        def compute(b):
-            options, voided = cs.item_options(b)
-            table = read_ratings_upload(filename or "ratings.csv", contents, kind=kind, options=options, optional=voided)
+        def describe(p: cs.CutProposal):
             if kind == "angoff":
-                r = cs.angoff(b, table, round_up=up(round_up))
-                judges = r.details["judge_cuts"].values()
-                detail = t("angoff_detail", judges=r.inputs["n_judges"], low=f"{min(judges):.2f}", high=f"{max(judges):.2f}",
-                           se=f"{r.details['se']:.2f}")
+                judges = p.details["judge_cuts"].values()
+                detail = t("angoff_detail", judges=p.result.inputs["n_judges"], low=f"{min(judges):.2f}",
+                           high=f"{max(judges):.2f}", se=f"{p.details['se']:.2f}")
             else:
-                r = cs.nedelsky(b, table, round_up=up(round_up))
-                detail = t("nedelsky_detail", judges=r.inputs["n_judges"])
-            return r, t("uploaded", name=filename) + " · " + detail, None
-        return run(code, "ratings", compute)[:3]
+                detail = t("nedelsky_detail", judges=p.result.inputs["n_judges"])
+            return t("uploaded", name=filename) + " · " + detail, None
+        return run(code, "ratings", kind, {"ratings": (filename or "ratings.csv", contents)}, round_up, describe)[:3]
 
     # Show the preview where the committee member is looking (runs in the browser, no data).
     app.app.clientside_callback(
@@ -491,7 +487,7 @@ def register(app: GuardedApp, engine: Engine) -> None:
         user = current_user() or {}
         try:
             with Session(engine) as session:
-                row = committee.set_cut_score(session, code, pending["rule"], reason=reason.strip(), actor=user["username"])
+                row = cs.apply(session, code, pending["rule"], reason=reason, actor=user["username"])
                 row_id = row.id
                 session.commit()
         except UserError as exc:

@@ -30,6 +30,13 @@ __all__ = [
 ]
 
 
+def _sharing(limit: int) -> str:
+    """'no items shared', 'at most 1 item shared', 'at most 3 items shared'."""
+    if limit == 0:
+        return "no items shared"
+    return f"at most {limit} item{'' if limit == 1 else 's'} shared"
+
+
 def items_needed(per_form: int, forms: int, overlap: int | None) -> int:
     """Fewest different items a cell needs so that ``forms`` forms each get ``per_form`` of them
     while any two forms share at most ``overlap`` items (``None``: no limit).
@@ -267,8 +274,7 @@ def _short_cell(prep: Prepared, con: BlueprintConstraint, mask: np.ndarray) -> l
         why = df.loc[mask & ~prep.eligible, "item_code"].groupby(prep.reasons[mask & ~prep.eligible]).nunique()
         lost = "; ".join(f"{n} {r}" for r, n in why.items())
         forms_txt = (
-            f"{K} forms with at most {prep.overlap_limit} item{'' if prep.overlap_limit == 1 else 's'} "
-            "shared between two forms need"
+            f"{K} forms with {_sharing(prep.overlap_limit)} between two forms need"
             if K > 1 and prep.overlap_limit is not None and prep.overlap_limit < L
             else (f"{K} forms need" if K > 1 else "one form needs")
         )
@@ -323,8 +329,7 @@ def _relaxable_rules(prep: Prepared) -> list[tuple[bool, dict[str, object], str]
              f"not used in the last {opts.exclude_used_in_last} forms" if opts.exclude_used_in_last else "",
              f"exposure rate at most {opts.max_exposure_rate:g}" if opts.max_exposure_rate is not None else ""])) + ")"),
         (K > 1 and prep.overlap_limit is not None, dict(max_overlap=None, max_overlap_items=None),
-         f"the overlap limit (at most {prep.overlap_limit} item{'' if prep.overlap_limit == 1 else 's'} "
-         f"shared between any two of the {K} forms)"),
+         f"the overlap limit ({_sharing(prep.overlap_limit)} between any two of the {K} forms)"),
         (bool(prep.enemies), dict(enemies=[]), f"the enemy pairs ({len(prep.enemies)} pairs)"),
         (prep.whole_sets and prep.pool["set_id"].notna().any(), dict(set_min_items=1),
          "the rule that item sets are used all-or-nothing"),

@@ -15,7 +15,22 @@ import sys
 
 import typer
 
-from itembank.cli import analyze, assemble, bank, calibrate, committee, qti, report, responses, score, serve, users
+from itembank.cli import (
+    analyze,
+    assemble,
+    bank,
+    calibrate,
+    committee,
+    dif,
+    irt,
+    qti,
+    report,
+    responses,
+    score,
+    serve,
+    standards,
+    users,
+)
 from itembank.cli.guard import GuardedGroup, handle
 
 app = typer.Typer(
@@ -28,7 +43,8 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the list keeps the order of --help.
-for _module in (bank, assemble, responses, score, analyze, calibrate, committee, report, users, serve, qti):
+for _module in (bank, assemble, responses, score, analyze, calibrate, irt, dif, standards, committee, report, users, serve,
+                qti):
     _module.register(app)
 
 

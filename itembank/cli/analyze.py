@@ -4,18 +4,48 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from itembank.cli.choices import AnalyzeFormat
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table
 
+if TYPE_CHECKING:
+    from itembank.services.item_analysis import CutClassification
+
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze_cli)
+
+
+def _decision_line(c: CutClassification | None) -> str:
+    """The decision accuracy/consistency line (:func:`classification_at_cut`'s numbers)."""
+    from itembank.text import t
+
+    if c is None:
+        return t("cli_decision_no_cut")
+    if c.estimate is None:
+        return t("cli_decision_unavailable", **c.shown(), reason=c.reason)
+    return t("cli_decision", **c.shown())
+
+
+def _decision_json(c: CutClassification | None) -> dict[str, Any] | None:
+    """The same numbers unrounded, for --format json (None without a cut)."""
+    if c is None:
+        return None
+    e = c.estimate
+    out = {"cut": float(c.cut), "maximum": float(c.maximum), "reliability": c.reliability,
+           "candidates": c.candidates, "method": "livingston_lewis", "reason": c.reason}
+    if e is not None:
+        out |= {"consistency": e.consistency, "accuracy": e.accuracy, "kappa": e.kappa,
+                "false_pass": e.false_pass, "false_fail": e.false_fail, "effective_length": e.effective_length,
+                "true_score_model": {"alpha": float(e.model.alpha), "beta": float(e.model.beta),
+                                     "lower": float(e.model.lower), "upper": float(e.model.upper),
+                                     "parameters": e.model.parameters}}
+    return out
 
 
 def analyze_cli(
@@ -52,6 +82,7 @@ def analyze_cli(
             "flags": json.loads(a.flags.to_json(orient="records")),
             "reliability": {k: v for k, v in asdict(rel).items()},
             "distribution": {k: (dict(v) if k == "percentiles" else v) for k, v in asdict(a.distribution).items()},
+            "decision_at_cut": _decision_json(a.classification),
         }, indent=1, default=str))
         return
     columns = ("n", "p", "rit", "rir", "alpha_if_deleted")
@@ -65,6 +96,7 @@ def analyze_cli(
     typer.echo(f"Reliability: alpha {shown(rel.alpha, 'alpha')}, Guttman lambda-2 {shown(rel.lambda2, 'lambda2')}, "
                f"split-half {shown(rel.split_half, 'split_half')}, SEM {shown(rel.sem, 'sem')} "
                f"({rel.n_items} items, {rel.n_candidates} candidates)")
+    typer.echo(_decision_line(a.classification))
     d = a.distribution
     typer.echo(f"Scores: mean {shown(d.mean, 'score_mean')}, SD {shown(d.sd, 'score_sd')}, min {d.min:g}, "
                f"median {d.median:g}, max {d.max:g} (maximum {d.max_score:g})")

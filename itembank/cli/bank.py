@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,14 @@ from itembank.cli.common import DbOption, UserOption, bank_session, current_user
 # pandas, SciPy or Alembic (each is imported only by the commands that use it).
 
 __all__ = ["register"]
+
+class VariantChoice(str, Enum):
+    """= :class:`itembank.storage.models.Variant` (written out: ``--help`` starts without the models;
+    tests/itembank/test_item_lines.py checks the two agree)."""
+
+    standard = "standard"
+    read_aloud = "read_aloud"
+
 
 items_app = typer.Typer(help="List, show, import and export items.", no_args_is_help=True)
 
@@ -91,20 +100,42 @@ def list_cli(
 def show_cli(
     code: str,
     db: DbOption = None,
-    version: Annotated[int | None, typer.Option(help="Version number [default: newest]")] = None,
+    version: Annotated[int | None, typer.Option(help="Version number [default: the newest of the line]")] = None,
+    language: Annotated[str | None, typer.Option(
+        help="Show this language's line, e.g. en [default: the item's source language]")] = None,
+    variant: Annotated[VariantChoice | None, typer.Option(help="Show this variant's line [default: standard]")] = None,
 ) -> None:
-    """Show one item version: stem, options with the key marked, tags, status, exposure."""
+    """Show one item version: stem, options with the key marked, tags, status, exposure, and
+    the item's lines (its versions per language and variant).
+
+    By default the newest version of the item's source line (the language and variant of its
+    first version), so a translation never hides the source; --language/--variant show another
+    line's newest version, --version any one version."""
     from itembank.services import bank
     from itembank.storage.models import ReviewState
+    from itembank.text import t
 
+    if version is not None and (language or variant):
+        raise fail("give --version or --language/--variant, not both")
     with bank_session(db) as session:
-        v = bank.get_version(session, code, version)
+        if version is None:
+            v = bank.get_line_version(session, code, language, variant.value if variant else None)
+        else:
+            v = bank.get_version(session, code, version)
+        lines = bank.item_lines(session, code)
         state = session.get(ReviewState, v.id)
         exp = bank.exposure(session, code, v.number)[0]
-        typer.echo(f"{v.item.code}  version {v.number} of {v.item.current_number}  [{state.status.value}]")
+        line = next(x for x in lines if x.key == bank.line_of(v))
+        where = (f"newest {line.label}" + (", the source" if line.is_source else "")
+                 if v.number == line.newest else f"{line.label}, newest of its line is {line.newest}")
+        typer.echo(f"{v.item.code}  version {v.number} ({where})  [{state.status.value}]")
+        stale = bank.out_of_date(session, code, v.number)
+        if stale:
+            typer.echo(t("line_out_of_date", made=stale[0], newest=stale[1]))
         typer.echo(f"type {v.item_type.value}, max score {v.max_score}, language {v.language}, "
                    f"variant {v.variant.value}, by {v.author} at {v.created_at:%Y-%m-%d %H:%M} UTC")
         typer.echo(f"tags: {', '.join(f'{t.dimension.value}:{t.code}' for t in v.tags) or '-'}")
+        typer.echo(f"item set: {v.item.item_set.code if v.item.item_set else '-'}")
         typer.echo("")
         typer.echo(v.stem)
         for o in v.options:
@@ -116,7 +147,6 @@ def show_cli(
                    f"{exp.n_administrations} administration(s), {exp.n_candidates} candidates; "
                    f"last used {exp.last_used or 'never'}")
         from itembank.services.calibrations import current_parameters, link_in_force
-        from itembank.text import t
 
         irt = current_parameters(session, [v.id])
         scale_notes = []
@@ -134,6 +164,45 @@ def show_cli(
         typer.echo(_irt_line(irt))
     for note in scale_notes:
         typer.echo(note)
+    typer.echo("")
+    typer.echo("Lines (language, variant): show one with --language/--variant")
+    echo_table([[x.label, str(x.newest), x.status.value, _made_from(x)] for x in lines],
+               ["line", "newest", "status", "translated from"])
+
+
+def _made_from(line: object) -> str:
+    """The source version a line's newest version was made from, and whether it is out of date."""
+    from itembank.text import t
+
+    if line.is_source:  # type: ignore[attr-defined]
+        return t("line_source")
+    made = line.translated_from  # type: ignore[attr-defined]
+    if made is None:
+        return t("line_unknown_source")
+    text = t("line_from", made=made)
+    return text + ", " + t("line_out_of_date", made=made, newest=line.source_newest) \
+        if line.out_of_date else text  # type: ignore[attr-defined]
+
+
+@items_app.command("set")
+def set_cli(
+    code: str,
+    set_code: Annotated[str | None, typer.Argument(help="The item set's code (omit with --none)")] = None,
+    no_set: Annotated[bool, typer.Option("--none", help="Take the item out of its item set")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the item's history)")] = "",
+    db: DbOption = None,
+    user: UserOption = None,
+) -> None:
+    """Put an existing item into an item set (items sharing one stimulus), or out of it with --none."""
+    from itembank.services import bank
+
+    if no_set == bool(set_code):
+        raise fail("name the item set (itembank items set CODE SET_CODE) or give --none, not both")
+    with bank_session(db) as session:
+        item = bank.assign_item_set(session, code, None if no_set else set_code, actor=current_user(user),
+                                    reason=reason)
+        now = item.item_set.code if item.item_set else None
+    typer.echo(f"{code} is now in item set {now}" if now else f"{code} is now in no item set")
 
 
 def _irt_line(current: object) -> str:

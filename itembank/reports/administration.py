@@ -7,7 +7,9 @@ with every decision in force, then :mod:`analysis`), the decision list
 (:func:`itembank.services.committee.list_decisions`), the pass rate
 (:func:`itembank.services.previews.pass_rate`), the conversion table
 (:meth:`itembank.scoring.ScoringResult.conversion_table`) and the release
-(:func:`itembank.services.results.latest_release`, :func:`~itembank.services.results.release_snapshot`)
+(:func:`itembank.services.results.latest_release`, :func:`~itembank.services.results.release_snapshot`),
+the stored IRT calibration (:func:`itembank.services.irt_summary.calibration_summary`: the
+dashboard's test information and SEM at the cut, item fit with p-values)
 — and is shown with the decimals of :mod:`itembank.display`. Nothing is computed here; this
 module only arranges those results into the rows and sentences of the report.
 
@@ -29,20 +31,23 @@ from analysis.distractors import OMITTED
 from analysis.flags import SEVERITIES
 from itembank import figures
 from itembank.assembly import coverage_report
-from itembank.display import rounded_percent, shown, shown_percent
+from itembank.display import rounded_percent, shown, shown_or, shown_percent
+from itembank.errors import UserError
 from itembank.scoring import ANNULLED, ScoringResult, format_fraction
 from itembank.services import committee
 from itembank.services.administration_data import load_administration
 from itembank.services.administrations import get_administration, get_attributes
 from itembank.services.blueprints import blueprint_constraints
 from itembank.services.forms import get_form, load_pool
-from itembank.services.item_analysis import AdministrationAnalysis, analyze
+from itembank.services.irt_summary import MISFIT_ALPHA, MISFIT_MEAN_SQUARE, calibration_summary
+from itembank.services.item_analysis import AdministrationAnalysis, CutClassification, analyze
 from itembank.services.previews import pass_rate
 from itembank.services.results import latest_release, release_snapshot, snapshot_hash
 from itembank.storage.models import CutScoreRule, TestSpecification
 from itembank.text import t
 
-__all__ = ["AdministrationReport", "Chart", "blueprint_coverage", "build_administration_report", "describe_cut", "pass_rate_rows", "release_state"]
+__all__ = ["AdministrationReport", "Chart", "blueprint_coverage", "build_administration_report", "describe_cut",
+           "irt_section", "pass_rate_rows", "release_state"]
 
 
 @dataclass
@@ -64,7 +69,7 @@ class AdministrationReport:
     summary: list[tuple[str, str]]
     distribution_chart: Chart
     percentiles: list[tuple[str, str]]
-    reliability: list[tuple[str, str]]
+    reliability: list[tuple[str, str]]  # alpha ... SEM, then decision consistency/accuracy at the cut
     item_header: list[str]
     items: list[dict[str, Any]]
     flagged: list[dict[str, Any]]
@@ -79,6 +84,8 @@ class AdministrationReport:
     coverage: list[list[str]] = field(default_factory=list)
     coverage_note: str = ""
     charts: list[Chart] = field(default_factory=list)
+    reliability_note: str = ""  # how the reliability section's numbers were computed
+    irt: dict[str, Any] = field(default_factory=dict)  # see irt_section
 
 
 def _stat(value: float, kind: str) -> str:
@@ -206,6 +213,84 @@ def blueprint_coverage(session: Session, form: Any) -> tuple[list[list[str]], st
     return rows, t("report_coverage_note", code=bp.code, version=bp.version)
 
 
+def decision_rows(c: CutClassification | None, rows: list[tuple[str, str]]) -> str:
+    """Add decision consistency and accuracy at the cut (the analysis's
+    :func:`~itembank.services.item_analysis.classification_at_cut`) to the reliability
+    ``rows``; returns the section's note, which says how they were estimated."""
+    if c is None:
+        return t("report_reliability_note_no_cut")
+    v = c.shown()
+    if c.estimate is None:
+        rows.append((t("report_decision_consistency", cut=v["cut"]), t("report_decision_none", reason=c.reason)))
+        return t("report_reliability_note_sem")
+    rows += [(t("report_decision_consistency", cut=v["cut"]), v["consistency"]),
+             (t("report_decision_kappa"), v["kappa"]),
+             (t("report_decision_accuracy", cut=v["cut"]), v["accuracy"]),
+             (t("report_false_pass"), v["false_pass"]),
+             (t("report_false_fail"), v["false_fail"])]
+    return t("report_reliability_note_decisions", n=v["n"], model=v["model"])
+
+
+def _fixed(value: float | None, places: int = 3) -> str:
+    """θ, information, SEM and p-values with ``places`` decimals (half up, as
+    :mod:`itembank.display`); '–' for none."""
+    from analysis.decimals import fixed
+
+    return "–" if value is None or math.isnan(float(value)) else fixed(float(value), places)
+
+
+def irt_section(session: Session, administration: str, result: ScoringResult) -> dict[str, Any]:
+    """The IRT section: the sitting's stored calibration as ``itembank irt`` shows it
+    (:func:`~itembank.services.irt_summary.calibration_summary` with the cut and maximum of
+    ``result``, as the review page passes them), or ``{"calibrated": False, "text": ...}``.
+
+    Keys when calibrated: ``text``, ``facts`` and ``at_cut`` (label, value), ``header`` and
+    ``rows`` (the parameter table with SEs and item fit; ``item``, ``misfit``, ``cells``),
+    ``misfit_text``, ``left_out``, ``note`` and ``chart`` (:func:`itembank.figures.information_figure`)."""
+    cut = result.cuts.get("total")
+    try:
+        s = calibration_summary(session, administration, cut=None if cut is None else float(cut),
+                                maximum=float(result.maxima["total"]))
+    except UserError:
+        return {"calibrated": False, "text": t("report_irt_none", code=administration)}
+    cal, info = s.calibration, s.information
+    when = f"{cal.created_at:%Y-%m-%d %H:%M}"
+    facts = [(t("report_irt_model"), cal.model), (t("report_irt_engine"), f"{cal.engine} — {cal.engine_version}"),
+             (t("report_irt_date"), when), (t("report_irt_hash"), cal.data_hash),
+             (t("report_irt_loglik"), " / ".join(shown(v, "loglik") for v in (cal.loglik, cal.aic, cal.bic)))]
+    at_cut = []
+    if s.cut is not None:
+        at_cut = [(t("report_irt_cut"), f"{s.cut:g} / {s.maximum:g}"),
+                  (t("report_irt_cut_theta"), _fixed(info.cut_theta) if info.cut_theta is not None
+                   else t("report_irt_no_cut_theta")),
+                  (t("report_irt_information"), _fixed(None if info.csem_at_cut is None else info.csem_at_cut ** -2)),
+                  (t("report_irt_csem"), _fixed(info.csem_at_cut))]
+    header = [t("col_item"), t("col_n")]
+    for p in s.parameters:
+        header += [p, f"SE({p})"]
+    header += ["infit", t("report_irt_col_fit_p"), "outfit", t("report_irt_col_fit_p"), t("report_irt_col_misfit")]
+    rows = []
+    for item, r in s.items.iterrows():
+        cells = [str(item), str(int(r["n"]))]
+        for p in s.parameters:
+            cells += [shown_or(r[p], "irt_parameter", "–"), shown_or(r.get(f"se_{p}"), "irt_parameter", "–")]
+        cells += [shown_or(r["infit"], "item_fit", "–"), _fixed(r["infit_p"]), shown_or(r["outfit"], "item_fit", "–"),
+                  _fixed(r["outfit_p"]), t("report_irt_misfit") if r["misfit"] else ""]
+        rows.append({"item": str(item), "misfit": bool(r["misfit"]), "cells": cells})
+    return {
+        "calibrated": True,
+        "text": t("report_irt_intro", id=cal.id, model=cal.model, engine=cal.engine, when=when, by=cal.created_by,
+                  n=cal.n_candidates),
+        "facts": facts, "at_cut": at_cut, "header": header, "rows": rows,
+        "misfit_text": (t("report_irt_misfitting", items=", ".join(s.misfitting)) if s.misfitting
+                        else t("report_irt_all_fit")),
+        "left_out": t("report_irt_left_out", items=", ".join(info.left_out)) if info.left_out else "",
+        "note": t("report_irt_note", ms=f"{MISFIT_MEAN_SQUARE:g}", alpha=f"{MISFIT_ALPHA:g}"),
+        "chart": Chart(figures.information_figure(info.theta, info.information, info.csem, info.cut_theta,
+                                                  height=300)),
+    }
+
+
 def build_administration_report(session: Session, administration: str) -> AdministrationReport:
     """Everything the administration report shows, read and computed once."""
     admin = get_administration(session, administration)
@@ -247,6 +332,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         (t("report_split_half"), shown(rel.split_half, "split_half")),
         (t("sem"), shown(rel.sem, "sem")),
     ]
+    reliability_note = decision_rows(a.classification, reliability)
 
     worst = _worst(a.flags)
     items = []
@@ -307,6 +393,9 @@ def build_administration_report(session: Session, administration: str) -> Admini
         note = t("report_conv_no_grade")
 
     coverage, coverage_note = blueprint_coverage(session, get_form(session, form.code))
+    irt = irt_section(session, administration, result)
+    if irt["calibrated"]:
+        charts.append(irt["chart"])
     return AdministrationReport(
         title=t("report_admin_title", code=admin.code),
         facts=facts,
@@ -315,6 +404,7 @@ def build_administration_report(session: Session, administration: str) -> Admini
         distribution_chart=distribution_chart,
         percentiles=percentiles,
         reliability=reliability,
+        reliability_note=reliability_note,
         item_header=[t("col_item"), t("col_n"), t("col_p"), t("col_rit"), t("col_rir"),
                      t("col_alpha_if_deleted"), t("col_flags")],
         items=items,
@@ -325,9 +415,10 @@ def build_administration_report(session: Session, administration: str) -> Admini
         conversion=conversion,
         conversion_note=note,
         pass_rates=pass_rates,
-        not_available=[t("report_na_irt"), t("report_na_consistency")],
+        not_available=[],
         generated=t("report_generated", when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"),
         coverage=coverage,
         coverage_note=coverage_note,
         charts=charts,
+        irt=irt,
     )

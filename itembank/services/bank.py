@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from itembank.storage import audit
 from itembank.errors import ConflictError, NotFoundError, RuleError, UserError
 from itembank.storage.models import (
     Administration,
+    AuditEvent,
     Dimension,
     EnemyPair,
     Form,
@@ -69,6 +70,12 @@ __all__ = [
     "exposure",
     "Exposure",
     "add_enemy_pair",
+    "remove_enemy_pair",
+    "enemies",
+    "Enemy",
+    "is_translation",
+    "tag_change_text",
+    "tags_from_text",
     "add_item_set",
     "flush_or_conflict",
 ]
@@ -83,7 +90,7 @@ ALLOWED_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
 
 
 # --------------------------------------------------------------------------- item content
-__all__ = ["ItemContent", "LANGUAGES", "parse_decimal", "CONTENT_FIELDS"]
+__all__ += ["ItemContent", "LANGUAGES", "parse_decimal", "CONTENT_FIELDS"]
 
 # ISO 639-1 codes of the languages exams are offered in. A bank that needs another language
 # adds it here; an unknown code is refused so a typo ("nk") cannot split an item's statistics.
@@ -313,6 +320,25 @@ def get_item(session: Session, code: str) -> Item:
     return item
 
 
+def _lock_item(session: Session, code: str) -> Item:
+    """Item ``code``, locked for writing until the transaction ends, with its versions read
+    after the lock: two writers saving at the same moment are served one after the other, so
+    the second sees the first's version and is refused only when it was in the same line (the
+    pattern of :func:`itembank.services.administrations.lock_administration`: ``SELECT ... FOR
+    UPDATE`` on PostgreSQL, a no-op write that takes SQLite's database lock at once)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Item).where(Item.code == code).values(id=Item.id)
+                        .execution_options(synchronize_session=False))
+        query = select(Item).where(Item.code == code)
+    else:
+        query = select(Item).where(Item.code == code).with_for_update()
+    item = session.scalar(query.execution_options(populate_existing=True))
+    if item is None:
+        raise NotFoundError(f"no item with code '{code}'")
+    session.expire(item, ["versions"])
+    return item
+
+
 def get_version(session: Session, code: str, number: int | None = None) -> ItemVersion:
     """One version of an item; ``number=None`` gives the newest."""
     item = get_item(session, code)
@@ -363,9 +389,36 @@ def _resolve_tags(
     session: Session, spec: TestSpecification | None, tags: Sequence[tuple[Dimension | str, str]],
     code: str,
 ) -> list[Tag]:
+    """The specification's tags named by ``(dimension, code)`` pairs, each once, in the order
+    given. Every unknown code is named in one :class:`UserError`, with the codes the
+    specification has in that dimension, so a writer fixes them all at once."""
     if tags and spec is None:
         raise UserError(f"item {code}: tags need a test specification")
-    return [get_tag(session, spec.id, dim, tag_code) for dim, tag_code in tags] if spec else []
+    if spec is None:
+        return []
+    known: dict[tuple[Dimension, str], Tag] = {(tag.dimension, tag.code): tag for tag in spec.tags}
+    found: list[Tag] = []
+    unknown: list[tuple[Dimension, str]] = []
+    for dim, tag_code in tags:
+        try:
+            dimension = Dimension(dim)
+        except ValueError:
+            raise UserError(f"item {code}: unknown tag dimension '{dim}' (expected "
+                            f"{', '.join(d.value for d in Dimension)})") from None
+        tag = known.get((dimension, tag_code))
+        if tag is None:
+            unknown.append((dimension, tag_code))
+        elif tag not in found:
+            found.append(tag)
+    if unknown:
+        def has(dimension: Dimension) -> str:
+            codes = sorted(c for d, c in known if d is dimension)
+            return f"its {dimension.value} codes are {', '.join(codes)}" if codes else f"it has no {dimension.value} codes"
+        raise UserError(
+            f"item {code}: " + "; ".join(
+                f"unknown {d.value} code '{c}' in specification '{spec.code}' ({has(d)})" for d, c in unknown)
+        )
+    return found
 
 
 def add_version(
@@ -409,37 +462,290 @@ def revise_item(
     author: str,
     change_note: str,
     actor: str | None = None,
+    tags: Sequence[tuple[Dimension | str, str]] | None = None,
+    target_based_on: int | None = None,
+    translated_from: int | None = None,
     **changes: Any,
 ) -> ItemVersion:
     """Save an edit as a new version (draft); the earlier versions stay as they were.
 
-    ``based_on`` is the version number the writer started from. If somebody else saved a
-    newer version meanwhile, the edit is refused with a :class:`ConflictError` instead of
-    silently replacing their work. Tags carry over from the version edited.
+    Optimistic locking per *line* (the versions of one language and variant, see
+    :func:`item_lines`); version numbers stay one sequence per item. ``based_on`` is the
+    version the writer started from: it must be the newest version of its line, else somebody
+    saved a newer one in that line meanwhile and the edit is refused with a
+    :class:`ConflictError` naming the line ("the newest English (standard) version is 5, you
+    edited 3"), instead of silently setting their work aside. A newer version in *another*
+    line is no conflict: the Dutch source is revised from its newest Dutch version after the
+    English translation was saved.
+
+    An edit that changes the language or variant (a translation, the read-aloud variant) adds
+    to the *target* line; ``target_based_on`` is the newest version of that line the writer
+    saw (0: the line had none). A newer one there is a conflict too. Without it (a script, the
+    QTI import) a target-line version newer than ``based_on`` counts as saved since.
+
+    ``translated_from`` is the source-line version (:func:`source_line`) a translation or
+    variant version was made from, recorded in the audit detail so :func:`item_lines` can tell
+    when the translation is out of date. ``None`` derives it: ``based_on`` when the writer
+    started from the source line, else what ``based_on`` was made from (a fix in the English
+    line keeps its source version). Only a version outside the source line has one.
+
+    ``tags`` are the new version's ``(dimension, code)`` tags, checked against the item's
+    test specification (every unknown code named in one :class:`UserError`); ``None`` carries
+    the edited version's tags over. The tags added and removed are recorded with the
+    revision's audit event, so :func:`item_history` shows "tags changed: +objective LO2,
+    -level K". A change of tags alone is a revision too (the classification is part of what
+    a reviewer approves).
     """
     actor = actor or author
-    item = get_item(session, code)
-    if based_on != item.current_number:
+    item = _lock_item(session, code)
+    by_number = {v.number: v for v in item.versions}
+    previous = by_number.get(based_on)
+    if previous is None:
+        raise NotFoundError(f"item {code} has no version {based_on} (newest is {item.current_number})")
+    line = line_of(previous)
+    newest = _newest_in_line(item, line)
+    if based_on != newest:
         raise ConflictError(
-            f"item {code}: you edited version {based_on}, but version {item.current_number} "
-            "has been saved since; reload the item and apply your change to the newest version"
+            f"item {code}: the newest {line_label(line)} version is {newest}, you edited {based_on} "
+            f"(version {newest} has been saved since); reload the item and apply your change to version {newest}"
         )
     if not change_note.strip():
         raise UserError(f"item {code}: say what changed and why (change note)")
     unknown = set(changes) - set(CONTENT_FIELDS)
     if unknown:
         raise UserError(f"item {code}: cannot change {', '.join(sorted(unknown))}")
-    previous = get_version(session, code, based_on)
     content = ItemContent.of(previous).with_changes(**changes)
-    if content == ItemContent.of(previous):
-        raise UserError(f"item {code}: the revision changes nothing")
+    target = (content.language, content.variant)
+    if target != line:
+        target_newest = _newest_in_line(item, target)
+        if target_based_on is not None and target_newest != target_based_on:
+            raise ConflictError(
+                f"item {code}: the newest {line_label(target)} version is {target_newest}, you saw "
+                f"{target_based_on or 'none'} (version {target_newest} has been saved since); reload the item "
+                f"and apply your change to version {target_newest}")
+        if target_based_on is None and target_newest > based_on:
+            raise ConflictError(
+                f"item {code}: the newest {line_label(target)} version is {target_newest}, saved after the "
+                f"version you edited ({based_on}); open version {target_newest} and revise it instead")
+    source = source_line(item)
+    if target == source:
+        if translated_from is not None:
+            raise UserError(f"item {code}: a {line_label(source)} version is the source; it is translated from "
+                            "nothing (translated_from)")
+        made_from = None
+    elif translated_from is not None:
+        made = by_number.get(translated_from)
+        if made is None or line_of(made) != source:
+            raise UserError(f"item {code}: translated_from must be a {line_label(source)} (source) version, "
+                            f"got {translated_from}")
+        made_from = translated_from
+    else:
+        made_from = based_on if line == source else translations(session, code).get(based_on)
+    old_tags = list(previous.tags)
+    new_tags = old_tags if tags is None else _resolve_tags(session, item.specification, tags, code)
+    added = [tag for tag in new_tags if tag not in old_tags]
+    removed = [tag for tag in old_tags if tag not in new_tags]
+    if content == ItemContent.of(previous) and not added and not removed:
+        # a translator who checked an unchanged translation against the new source records that
+        # as a version of its own (made from the newer source); anything else changes nothing
+        if made_from is None or made_from == translations(session, code).get(based_on):
+            raise UserError(f"item {code}: the revision changes nothing")
     version = add_version(session, item, content, author=author, change_note=change_note,
-                              status=ReviewStatus.DRAFT, actor=actor, tags=list(previous.tags),
+                              status=ReviewStatus.DRAFT, actor=actor, tags=new_tags,
                               created_at=None)
+    before = ItemContent.of(previous)
+    fields = sorted(name for name in changes if getattr(content, name) != getattr(before, name))
+    detail: dict[str, Any] = {"version": version.number, "based_on": based_on, "fields": fields}
+    if made_from is not None:
+        detail["translated_from"] = made_from
+    if added or removed:
+        detail["tags_added"] = [[tag.dimension.value, tag.code] for tag in added]
+        detail["tags_removed"] = [[tag.dimension.value, tag.code] for tag in removed]
     audit.record(session, actor=actor, action="revise", entity_type="item", entity_id=code,
-                 detail={"version": version.number, "based_on": based_on,
-                         "fields": sorted(changes)}, reason=change_note)
+                 detail=detail, reason=change_note)
     return version
+
+
+# --------------------------------------------------------------------------- lines (language x variant)
+__all__ += ["LineKey", "Line", "line_of", "line_label", "source_line", "get_line_version", "item_lines",
+            "translations", "out_of_date", "assign_item_set", "list_item_sets"]
+
+#: A line of an item: the versions of one (language, variant), e.g. ("en", Variant.STANDARD).
+LineKey = tuple[str, Variant]
+
+
+def line_of(version: Any) -> LineKey:
+    """The line (language, variant) a version belongs to."""
+    return (version.language, Variant(version.variant))
+
+
+def line_label(line: Sequence[Any]) -> str:
+    """How a line reads in messages and tables: ``English (standard)``, ``Dutch (read-aloud)``.
+
+    >>> line_label(("en", "standard")), line_label(("nl", Variant.READ_ALOUD))
+    ('English (standard)', 'Dutch (read-aloud)')
+    """
+    language, variant = line
+    return f"{LANGUAGES.get(language, language)} ({Variant(variant).value.replace('_', '-')})"
+
+
+def source_line(item: Item) -> LineKey:
+    """The item's source line: the language and variant of its first version (a test
+    specification names no language, so the item's first writing is its source); the
+    translations and the read-aloud variant are made from it."""
+    first = min(item.versions, key=lambda v: v.number)
+    return line_of(first)
+
+
+def _newest_in_line(item: Item, line: Sequence[Any]) -> int:
+    """The newest version number in ``line``, 0 when the item has none there."""
+    key = (line[0], Variant(line[1]))
+    return max((v.number for v in item.versions if line_of(v) == key), default=0)
+
+
+def get_line_version(session: Session, code: str, language: str | None = None,
+                     variant: Variant | str | None = None) -> ItemVersion:
+    """The newest version of one line of an item. Without ``language`` and ``variant`` the
+    source line (:func:`source_line`), so a translation never hides the source; a language
+    alone means its standard variant, a variant alone the source language."""
+    item = get_item(session, code)
+    source = source_line(item)
+    if language is None and variant is None:
+        line = source
+    else:
+        line = (language or source[0], Variant(variant) if variant else Variant.STANDARD)
+    number = _newest_in_line(item, line)
+    if not number:
+        have = ", ".join(line_label(lk) for lk in _line_keys(item))
+        raise NotFoundError(f"item {code} has no {line_label(line)} version (it has {have})")
+    return next(v for v in item.versions if v.number == number)
+
+
+def _line_keys(item: Item) -> list[LineKey]:
+    """The item's lines, source first, then by language and variant."""
+    source = source_line(item)
+    others = sorted({line_of(v) for v in item.versions} - {source}, key=lambda lk: (lk[0], lk[1].value))
+    return [source, *others]
+
+
+def translations(session: Session, code: str) -> dict[int, int]:
+    """For each version outside the item's source line: the source version it was made from.
+
+    Derived from the revisions' audit events (no column of its own): ``translated_from`` where
+    the revision recorded it; in older events the version it was ``based_on`` when that is a
+    source version, else (a fix inside the English line, a read-aloud variant made from the
+    translation) what that version was made from. A version without a revision event (a file
+    import) counts as made from the newest source version before it, the source as it stood
+    when the version was written.
+    """
+    item = get_item(session, code)
+    source = source_line(item)
+    line = {v.number: line_of(v) for v in item.versions}
+    events = {int(ev.detail["version"]): ev.detail
+              for ev in audit.get_events(session, entity_type="item", entity_id=code, action="revise")
+              if isinstance(ev.detail.get("version"), int)}
+    out: dict[int, int] = {}
+    for number in sorted(line):
+        if line[number] == source:
+            continue
+        detail = events.get(number)
+        if detail is not None and isinstance(detail.get("translated_from"), int):
+            out[number] = detail["translated_from"]
+            continue
+        base = detail.get("based_on") if detail is not None else None
+        if isinstance(base, int) and base in line:
+            made = base if line[base] == source else out.get(base)
+            if made is not None:
+                out[number] = made
+                continue
+        earlier = [n for n in line if n < number and line[n] == source]
+        if earlier:
+            out[number] = max(earlier)
+    return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an item (its versions of one language and variant), for the item page and
+    ``itembank items show``.
+
+    ``newest`` is the line's newest version and ``status`` its review status; ``translated_from``
+    the source version that newest version was made from (None in the source line, or when not
+    known); ``source_newest`` the newest version of the source line. The line is out of date when
+    the source has a newer version than the one it was made from.
+    """
+
+    language: str
+    variant: Variant
+    newest: int
+    status: ReviewStatus
+    numbers: tuple[int, ...]
+    is_source: bool
+    translated_from: int | None
+    source_newest: int
+
+    @property
+    def key(self) -> LineKey:
+        return (self.language, self.variant)
+
+    @property
+    def label(self) -> str:
+        return line_label(self.key)
+
+    @property
+    def out_of_date(self) -> bool:
+        return self.translated_from is not None and self.translated_from < self.source_newest
+
+
+def item_lines(session: Session, code: str) -> list[Line]:
+    """Every line of an item, the source line first (:func:`source_line`), then by language
+    and variant: its newest version, status, versions, and the source version it was made from."""
+    item = get_item(session, code)
+    made = translations(session, code)
+    source = source_line(item)
+    source_newest = _newest_in_line(item, source)
+    out = []
+    for key in _line_keys(item):
+        versions = sorted((v for v in item.versions if line_of(v) == key), key=lambda v: v.number)
+        newest = versions[-1]
+        state = session.get(ReviewState, newest.id)
+        out.append(Line(key[0], key[1], newest.number, state.status if state else ReviewStatus.DRAFT,
+                        tuple(v.number for v in versions), key == source, made.get(newest.number), source_newest))
+    return out
+
+
+def out_of_date(session: Session, code: str, number: int) -> tuple[int, int] | None:
+    """``(made from, newest source)`` when version ``number`` is a translation or variant made
+    from an older source version than the source line's newest, else None."""
+    item = get_item(session, code)
+    made = translations(session, code).get(number)
+    newest = _newest_in_line(item, source_line(item))
+    return (made, newest) if made is not None and made < newest else None
+
+
+def assign_item_set(session: Session, code: str, set_code: str | None, *, actor: str, reason: str) -> Item:
+    """Put an item into the item set ``set_code`` (items sharing one stimulus), or take it out
+    of its set with ``None``; the change and its reason are an audit event in the item's history.
+
+    The set is the item's, not a version's: all its versions and lines move together.
+    """
+    if not (reason or "").strip():
+        raise UserError(f"item {code}: say why the item moves to another item set (reason)")
+    item = get_item(session, code)
+    new = None
+    if set_code:
+        new = session.scalar(select(ItemSet).where(ItemSet.code == set_code))
+        if new is None:
+            known = ", ".join(x.code for x in list_item_sets(session)) or "none yet"
+            raise NotFoundError(f"no item set '{set_code}' (the bank's item sets: {known})")
+    old = item.item_set.code if item.item_set else None
+    if old == (new.code if new else None):
+        raise UserError(f"item {code} is {'in item set ' + old if old else 'in no item set'} already")
+    item.item_set = new
+    flush_or_conflict(session, f"item {code}")
+    audit.record(session, actor=actor, action="item_set", entity_type="item", entity_id=code,
+                 detail={"from": old, "to": new.code if new else None}, reason=reason.strip())
+    return item
 
 
 def set_status(
@@ -568,12 +874,43 @@ def item_history(session: Session, code: str) -> list[HistoryEntry]:
                                         f"{ev.from_status.value} -> {ev.to_status.value}"
                                         + (f": {ev.comment}" if ev.comment else "")))
     for ev in audit.get_events(session, entity_type="item", entity_id=code):
+        d = ev.detail
         if ev.action in ("tag", "untag"):
-            d = ev.detail
             entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), ev.action,
                                         f"{d.get('dimension')} {d.get('tag')}"))
+        elif ev.action == "item_set":
+            move = f"{d.get('from') or '(none)'} -> {d.get('to') or '(none)'}"
+            entries.append(HistoryEntry(ev.at, ev.actor, None, "item set", f"{move}: {ev.reason}" if ev.reason else move))
+        elif ev.action == "revise" and (d.get("tags_added") or d.get("tags_removed")):
+            entries.append(HistoryEntry(ev.at, ev.actor, d.get("version"), "tags changed",
+                                        tag_change_text(d.get("tags_added", []), d.get("tags_removed", []))))
+    # enemy pairs are recorded under the item named first; both items' histories show them
+    for ev in _enemy_events(session, code):
+        d = ev.detail
+        other = d.get("enemy") if ev.entity_id == code else ev.entity_id
+        what = "enemy pair added" if ev.action == "enemy" else "enemy pair removed"
+        entries.append(HistoryEntry(ev.at, ev.actor, None, what, f"{other}: {ev.reason}" if ev.reason else str(other)))
+    # a stable sort: events of one moment keep the order above (a version before its tag change)
     entries.sort(key=lambda e: e.at)
     return entries
+
+
+def tag_change_text(added: Sequence[Sequence[str]], removed: Sequence[Sequence[str]]) -> str:
+    """How a revision's tag change reads in the history: ``+objective LO2, -level K``.
+
+    >>> tag_change_text([["objective", "LO2"]], [["level", "K"]])
+    '+objective LO2, -level K'
+    """
+    return ", ".join([f"+{dim} {code}" for dim, code in added] + [f"-{dim} {code}" for dim, code in removed])
+
+
+def _enemy_events(session: Session, code: str) -> list[AuditEvent]:
+    # a pair's events are recorded under the item named first, the other in detail["enemy"];
+    # filtered here rather than in SQL as JSON queries differ per dialect (a bank has few pairs)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "item", AuditEvent.action.in_(("enemy", "unenemy")))
+        .order_by(AuditEvent.id))
+    return [ev for ev in events if ev.entity_id == code or ev.detail.get("enemy") == code]
 
 
 @dataclass(frozen=True)
@@ -663,7 +1000,8 @@ def find_versions(
 
     ``tag`` matches a tag code in any dimension (``objective:LO3`` restricts the dimension);
     ``text`` is a case-insensitive substring of the code, stem or an option text;
-    ``latest_only`` keeps only each item's newest version.
+    ``latest_only`` keeps only each item's newest version; with ``language``, the newest version
+    of each of the item's lines in that language (see :func:`item_lines`).
     """
     query: Select[Any] = (
         select(ItemVersion)
@@ -673,7 +1011,16 @@ def find_versions(
                  selectinload(ItemVersion.review))
         .order_by(Item.code, ItemVersion.number)
     )
-    if latest_only:
+    if latest_only and language:
+        # the newest version of each line in that language: a Dutch item whose English translation
+        # was saved later is still found under nl (its newest Dutch version), not hidden by it
+        other = aliased(ItemVersion)
+        newest_in_line = (select(func.max(other.number))
+                          .where(other.item_id == ItemVersion.item_id, other.language == ItemVersion.language,
+                                 other.variant == ItemVersion.variant)
+                          .correlate(ItemVersion).scalar_subquery())
+        query = query.where(ItemVersion.number == newest_in_line)
+    elif latest_only:
         query = query.where(ItemVersion.number == Item.current_number)
     if specification:
         spec = get_specification(session, specification)
@@ -750,9 +1097,12 @@ def exposure(session: Session, code: str, number: int | None = None) -> list[Exp
 
 
 def add_enemy_pair(session: Session, code_a: str, code_b: str, *, reason: str, actor: str) -> EnemyPair:
-    """Record that two items must never appear on one form."""
+    """Record that two items must never appear on one form, and why (the reason is required:
+    the committee assembling a form reads it). Adding a pair that exists returns it."""
     if code_a == code_b:
         raise UserError(f"an item cannot be its own enemy ({code_a})")
+    if not (reason or "").strip():
+        raise UserError(f"enemy pair {code_a} – {code_b}: say why the two items may not share a form (reason)")
     a, b = get_item(session, code_a), get_item(session, code_b)
     low, high = sorted((a, b), key=lambda i: i.id)
     existing = session.scalar(select(EnemyPair).where(
@@ -777,3 +1127,71 @@ def add_item_set(session: Session, code: str, *, title: str, stimulus: str, acto
         raise UserError(f"an item set with code '{code}' already exists") from exc
     audit.record(session, actor=actor, action="create", entity_type="item_set", entity_id=code)
     return item_set
+
+
+def list_item_sets(session: Session) -> list[ItemSet]:
+    """Every item set, by code."""
+    return list(session.scalars(select(ItemSet).order_by(ItemSet.code)))
+
+
+def remove_enemy_pair(session: Session, code_a: str, code_b: str, *, reason: str, actor: str) -> None:
+    """Remove the enemy pair of two items (either order), with the reason why they may share
+    a form after all; the removal is an audit event beside the one that added the pair.
+
+    Forms frozen earlier keep the items they have: the pair constrains only later assembly.
+    """
+    if not (reason or "").strip():
+        raise UserError(f"enemy pair {code_a} – {code_b}: say why the pair is removed (reason)")
+    a, b = get_item(session, code_a), get_item(session, code_b)
+    low, high = sorted((a, b), key=lambda i: i.id)
+    pair = session.scalar(select(EnemyPair).where(EnemyPair.item_a_id == low.id, EnemyPair.item_b_id == high.id))
+    if pair is None:
+        raise NotFoundError(f"items {code_a} and {code_b} are not an enemy pair")
+    session.delete(pair)
+    session.flush()
+    audit.record(session, actor=actor, action="unenemy", entity_type="item", entity_id=code_a,
+                 detail={"enemy": code_b, "added_with_reason": pair.reason}, reason=reason.strip())
+
+
+@dataclass(frozen=True)
+class Enemy:
+    """One enemy of an item: the other item's code, why they may not share a form, since when."""
+
+    code: str
+    reason: str
+    since: datetime
+
+
+def enemies(session: Session, code: str) -> list[Enemy]:
+    """The items that may never share a form with item ``code``, by code."""
+    item = get_item(session, code)
+    pairs = session.scalars(select(EnemyPair).where(or_(EnemyPair.item_a_id == item.id, EnemyPair.item_b_id == item.id))
+                            .options(selectinload(EnemyPair.item_a), selectinload(EnemyPair.item_b)))
+    return sorted((Enemy((p.item_b if p.item_a_id == item.id else p.item_a).code, p.reason, p.created_at)
+                   for p in pairs), key=lambda e: e.code)
+
+
+def is_translation(source: tuple[str, str], language: str | None, variant: str | None) -> bool:
+    """Whether an edit of a version in ``source`` = (language, variant) into ``language`` and
+    ``variant`` is a translation or the read-aloud variant, so the editor shows the source text
+    beside the inputs. ``None`` keeps the source's own.
+
+    >>> is_translation(("nl", "standard"), "en", "standard"), is_translation(("nl", "standard"), "nl", None)
+    (True, False)
+    >>> is_translation(("nl", "standard"), "nl", "read_aloud")
+    True
+    """
+    from_language, from_variant = source
+    return (language or from_language, Variant(variant or from_variant)) != (from_language, Variant(from_variant))
+
+
+def tags_from_text(codes: dict[Dimension | str, str | None]) -> list[tuple[Dimension, str]]:
+    """``(dimension, code)`` tags from the text a writer types per dimension, codes separated by
+    commas or spaces (``{"objective": "LO1, LO2", "level": "K"}``), for :func:`revise_item`.
+
+    >>> tags_from_text({"objective": "LO1, LO2", "level": " K ", "topic": None})
+    [(<Dimension.OBJECTIVE: 'objective'>, 'LO1'), (<Dimension.OBJECTIVE: 'objective'>, 'LO2'), (<Dimension.LEVEL: 'level'>, 'K')]
+    """
+    import re
+
+    return [(Dimension(dim), code) for dim, text in codes.items() for code in re.split(r"[,;\s]+", text or "") if code]

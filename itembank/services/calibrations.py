@@ -294,6 +294,18 @@ def link_in_force(session: Session, calibration_id: int) -> CalibrationLink | No
                           .order_by(CalibrationLink.id.desc()))
 
 
+def bank_scale_constants(session: Session, calibration_id: int) -> tuple[float, float] | None:
+    """(A, B) with θ_bank = A θ + B when the calibration is on its specification's current bank
+    scale (the base: (1, 0), or linked to it), else None (unlinked, never linked, or linked to
+    a scale that a newer base replaced)."""
+    state = _scale_state(session)
+    if calibration_id not in state.calibrations or not state.on_scale(calibration_id):
+        return None
+    link = state.calibrations[calibration_id].link
+    assert link is not None and link.A is not None and link.B is not None
+    return float(link.A), float(link.B)
+
+
 _B_PARAMETER = re.compile(r"b\d*")
 
 

@@ -9,6 +9,12 @@ return a :class:`~analysis.standard_setting.StandardSettingResult`; :func:`rule_
 rule to record, and :func:`itembank.services.previews.preview_cut` what the scoring core makes
 of it (the cut the candidates get and the pass rate at it).
 
+:func:`propose` is the one entry the dashboard's cut-score page and ``itembank standards`` call:
+a method by name with its inputs as typed, validated here (so both say the same thing about a
+bad input), giving a :class:`CutProposal` (the rule to record, the method's own numbers, the
+pass rate the scoring core gives at the cut and the decision consistency there);
+:func:`apply` records a proposal as the committee's cut score.
+
 Inputs a user typed (a percentage, a judge's cut) are read with the one rule for typed numbers
 (:func:`itembank.io.numbers.parse_number`: a decimal comma is fine) by :func:`typed_number`;
 a method's refusal of its inputs (``ValueError`` in :mod:`analysis`) becomes a
@@ -17,24 +23,35 @@ a method's refusal of its inputs (``ValueError`` in :mod:`analysis`) becomes a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from analysis import ctt
 from analysis import standard_setting as ss
 from itembank import scoring
 from itembank.errors import UserError
 from itembank.io.numbers import parse_number
+from itembank.io.ratings_files import read_ratings, read_ratings_upload
+from itembank.services import committee
 from itembank.services.administration_data import AdministrationData
+from itembank.services.item_analysis import CutClassification, classification_at_cut
+from itembank.services.previews import CutPreview, pass_counts, preview_cut
+from itembank.storage.models import CutScoreRule
+from itembank.text import t
 
 __all__ = [
     "DIRECT_KINDS",
+    "METHODS",
     "CutBasis",
+    "CutProposal",
     "angoff",
+    "apply",
     "beuk",
     "cohen_schotanus",
     "cut_basis",
@@ -44,6 +61,7 @@ __all__ = [
     "hofstee",
     "item_options",
     "nedelsky",
+    "propose",
     "rule_of",
     "typed_number",
 ]
@@ -187,3 +205,198 @@ def nedelsky(b: CutBasis, eliminated: pd.DataFrame, *, round_up: bool = False) -
     maxima, weights = _item_maxima(b, list(eliminated.columns))
     return _run(ss.nedelsky, eliminated, b.totals, n_options={i: options[i] for i in eliminated.columns},
                 max_scores=maxima, weights=weights, pass_if=b.reach, round_up=round_up)
+
+
+# --- one method by name, its inputs as typed: what the page and the CLI call ---
+
+#: The methods :func:`propose` knows, with the inputs each takes (besides ``round_up``).
+#: ``direct`` is a rule typed directly (``kind`` one of :data:`DIRECT_KINDS`, ``value``).
+METHODS: dict[str, tuple[str, ...]] = {
+    "fixed_percentage": ("percent",),
+    "cohen_schotanus": ("percentage", "percentile"),
+    "hofstee": ("k_min", "k_max", "f_min", "f_max"),
+    "beuk": ("judges",),
+    "angoff": ("ratings",),
+    "nedelsky": ("ratings",),
+    "direct": ("kind", "value"),
+}
+
+#: Inputs with a default (Cohen-Schotanus: 60 % of the 95th percentile above chance).
+DEFAULTS: dict[str, Any] = {"percentage": 60, "percentile": 95}
+
+
+@dataclass(frozen=True)
+class CutProposal:
+    """What a method proposes on a sitting, as the scoring core evaluates it.
+
+    ``rule`` is the rule :func:`apply` records; ``result`` the method's own result (its cut
+    before the scoring core reads the rule, and ``details``: Hofstee's intersection, Beuk's
+    line, Angoff's judges' cuts; None for a rule typed directly); ``preview`` the sitting
+    scored with the rule added (:func:`itembank.services.previews.preview_cut`: cut and pass
+    rate before -> after, the candidates whose outcome flips); ``passed`` / ``judged`` the
+    pass counts at the cut (:func:`itembank.services.previews.pass_counts`: annulled results
+    left out of both); ``classification`` the decision consistency and accuracy at the cut
+    (:func:`itembank.services.item_analysis.classification_at_cut` on ``preview.after``).
+    """
+
+    method: str
+    inputs: dict[str, Any]
+    rule: dict[str, Any]
+    result: ss.StandardSettingResult | None
+    basis: CutBasis = field(repr=False)
+    preview: CutPreview = field(repr=False)
+    passed: int
+    judged: int
+    classification: CutClassification | None
+
+    @property
+    def cut(self) -> str:
+        """The cut the candidates get, as the scoring core writes it (e.g. ``"26.5"``)."""
+        return self.preview.change.cut_after
+
+    @property
+    def maximum(self) -> str:
+        return self.preview.change.max_after
+
+    @property
+    def pass_rate(self) -> float:
+        """passed / judged at the cut (:func:`itembank.services.previews.pass_rate`)."""
+        return self.preview.change.pass_rate_after
+
+    @property
+    def method_cut(self) -> float | None:
+        """The method's own cut (before the scoring core reads the rule); None when typed directly."""
+        return None if self.result is None else float(self.result.cut)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The method's own numbers (:attr:`StandardSettingResult.details`)."""
+        return {} if self.result is None else dict(self.result.details)
+
+    @property
+    def n_flips(self) -> int:
+        """Candidates whose outcome this cut changes against the cut in force."""
+        return self.preview.change.n_flips
+
+
+def _label(name: str) -> str:
+    """An input's name in words, as the page labels it (and every message names it)."""
+    return t(f"input_{name}")
+
+
+def _percent(value: Any, label: str, *, percentile: bool = False) -> float:
+    """A typed percentage in 0-100 (a percentile in (0, 100]), or a UserError naming ``label``."""
+    number = typed_number(value, label)
+    if percentile and not 0 < number <= 100:
+        raise UserError(t("cut_input_percentile_range", label=label, value=f"{number:g}"))
+    if not 0 <= number <= 100:
+        raise UserError(t("cut_input_range", label=label, value=f"{number:g}"))
+    return number
+
+
+def _number(inputs: Mapping[str, Any], name: str) -> float:
+    """Input ``name`` (every number a method takes is a percentage or a percentile)."""
+    return _percent(inputs.get(name, DEFAULTS.get(name)), _label(name), percentile=name == "percentile")
+
+
+def _hofstee_bounds(inputs: Mapping[str, Any]) -> dict[str, float]:
+    """The panel's bounds, in order: k_min < k_max (a cut range, not one point), f_min <= f_max."""
+    bounds = {k: _number(inputs, k) for k in ("k_min", "k_max", "f_min", "f_max")}
+    if not bounds["k_min"] < bounds["k_max"]:
+        raise UserError(t("cut_hofstee_cut_order", low=f"{bounds['k_min']:g}", high=f"{bounds['k_max']:g}"))
+    if not bounds["f_min"] <= bounds["f_max"]:
+        raise UserError(t("cut_hofstee_fail_order", low=f"{bounds['f_min']:g}", high=f"{bounds['f_max']:g}"))
+    return bounds
+
+
+def _judges(judges: Sequence[Any] | None) -> tuple[list[float], list[float]]:
+    """Beuk's panel: per judge (name, cut % of the maximum, expected pass rate %), numbers as typed.
+    Every judge counts, named or not (two unnamed judges are two judges: J1, J2 by position);
+    Beuk's line needs the spread of at least two judges."""
+    cuts, rates = [], []
+    for k, judge in enumerate(judges or [], start=1):
+        name, cut, rate = judge
+        name = str(name or "").strip() or f"J{k}"
+        cuts.append(_percent(cut, t("input_judge_cut", judge=name)))
+        rates.append(_percent(rate, t("input_judge_pass_rate", judge=name)))
+    if len(cuts) < 2:
+        raise UserError(t("cut_beuk_judges", n=len(cuts)))
+    return cuts, rates
+
+
+def _ratings(b: CutBasis, method: str, source: Any) -> pd.DataFrame:
+    """The judges' ratings: a table already read, a file (path), or an upload (file name,
+    data URL) — read by :mod:`itembank.io.ratings_files` against the sitting's form."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    if source is None or source == "":
+        raise UserError(t("cut_ratings_missing", method=t(f"method_{method}")))
+    options, voided = item_options(b)
+    if isinstance(source, tuple):
+        filename, contents = source
+        return read_ratings_upload(filename or "ratings.csv", contents, kind=method, options=options, optional=voided)
+    return read_ratings(Path(source), kind=method, options=options, optional=voided)
+
+
+def _method_result(b: CutBasis, method: str, inputs: Mapping[str, Any],
+                   round_up: bool) -> tuple[ss.StandardSettingResult | None, dict[str, Any]]:
+    if method == "fixed_percentage":
+        return fixed_percentage(b, percent=_number(inputs, "percent"), round_up=round_up), {}
+    if method == "cohen_schotanus":
+        return cohen_schotanus(b, percentage=_number(inputs, "percentage"), percentile=_number(inputs, "percentile"),
+                               round_up=round_up), {}
+    if method == "hofstee":
+        return hofstee(b, **_hofstee_bounds(inputs), round_up=round_up), {}
+    if method == "beuk":
+        cuts, rates = _judges(inputs.get("judges"))
+        return beuk(b, judge_cuts=cuts, judge_pass_rates=rates, round_up=round_up), {}
+    if method in ("angoff", "nedelsky"):
+        table = _ratings(b, method, inputs.get("ratings"))
+        return (angoff if method == "angoff" else nedelsky)(b, table, round_up=round_up), {}
+    # direct: the rule as typed
+    return None, direct_rule(str(inputs.get("kind") or "percent"), inputs.get("value"), round_up=round_up)
+
+
+def propose(data: AdministrationData | CutBasis, method: str, inputs: Mapping[str, Any] | None = None, *,
+            round_up: bool = False) -> CutProposal:
+    """``method`` (a key of :data:`METHODS`) on the sitting with ``inputs`` as typed (numbers as
+    text with a decimal point or comma, or numbers), evaluated by the scoring core.
+
+    Inputs: ``fixed_percentage`` ``percent`` (c = g + p/100 (M - g)); ``cohen_schotanus``
+    ``percentage`` (60) and ``percentile`` (95) (c = g + percentage/100 (P - g)); ``hofstee``
+    ``k_min``, ``k_max`` (% of the maximum), ``f_min``, ``f_max`` (fail rate %); ``beuk``
+    ``judges``, (name, cut %, expected pass rate %) per judge; ``angoff`` / ``nedelsky``
+    ``ratings``, a judges x items table, a file path or an upload (file name, data URL);
+    ``direct`` ``kind`` and ``value``. The formulas and their sources are with the methods
+    (:mod:`analysis.standard_setting`).
+
+    A bad input (not a number, a percentage outside 0-100, Hofstee's bounds out of order, fewer
+    than two Beuk judges, a bad ratings file, an input the method does not take) raises a :class:`~itembank.errors.UserError` naming it,
+    the same on the page and in the CLI. Nothing is stored.
+    """
+    if method not in METHODS:
+        raise UserError(t("cut_unknown_method", method=method, methods=", ".join(METHODS)))
+    inputs = dict(inputs or {})
+    unused = [k for k in inputs if k not in METHODS[method]]
+    if unused:
+        raise UserError(t("cut_input_not_taken", inputs=", ".join(unused), method=method))
+    b = data if isinstance(data, CutBasis) else cut_basis(data)
+    result, rule = _method_result(b, method, inputs, round_up)
+    if result is not None:
+        rule = rule_of(result)
+    preview = preview_cut(b.data, rule, before=b.result)
+    passed, judged = pass_counts(preview.after.results_table(), pass_label=b.result.rules.pass_label)
+    return CutProposal(method, inputs, rule, result, b, preview, passed, judged, classification_at_cut(preview.after))
+
+
+def apply(session: Session, administration: str, proposal: CutProposal | Mapping[str, Any], *, reason: str,
+          actor: str) -> CutScoreRule:
+    """Record ``proposal`` (or a rule document previewed before) as ``administration``'s cut
+    score, a proposal until the secretary fixes it (:func:`itembank.services.committee.set_cut_score`,
+    which checks it against the scoring core and writes the audit trail). The rule records
+    the method and its inputs in ``source`` (none for a rule typed directly). Returns the
+    :class:`~itembank.storage.models.CutScoreRule` row."""
+    rule = proposal.rule if isinstance(proposal, CutProposal) else dict(proposal)
+    if not (reason or "").strip():
+        raise UserError(t("cut_reason_needed"))
+    return committee.set_cut_score(session, administration, rule, reason=reason.strip(), actor=actor)

@@ -23,7 +23,7 @@ translation never stands in for the source item) and variant, with:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Sequence
 import pandas as pd
@@ -52,6 +52,7 @@ from itembank.assembly import (
     coverage_report,
     expected_statistics,
     gap_report,
+    verify,
 )
 from itembank.services.blueprints import blueprint_constraints, get_blueprint
 from itembank.storage.models import (
@@ -313,21 +314,46 @@ def assemble_forms(
     if codes is not None and len(codes) != len(result.forms):
         raise UserError(f"{len(codes)} form codes given for {len(result.forms)} forms")
     if freeze:
-        frozen = freeze_assembled(session, blueprint, result.forms, code_prefix=code_prefix, codes=codes, part=part,
-                                  actor=actor, detail={"status": result.status, "gap": result.gap,
-                                                       "objective": options.objective})
+        # assemble() returned only verified forms: freeze them without a second check
+        frozen = _freeze_checked(session, bp, result.forms, code_prefix=code_prefix, codes=codes, part=part,
+                                 actor=actor, detail={"status": result.status, "gap": result.gap,
+                                                      "objective": options.objective})
     return AssembledForms(result, frozen, coverage, stats, len(pool))
 
 
 def freeze_assembled(session: Session, blueprint: str, forms: Sequence[Sequence[int]], *, code_prefix: str | None = None,
                      codes: list[str] | None = None, part: str = "theory", actor: str,
-                     detail: dict[str, Any] | None = None) -> list[str]:
+                     detail: dict[str, Any] | None = None, options: AssemblyOptions | None = None,
+                     language: str | None = None) -> list[str]:
     """Freeze forms the optimiser assembled (lists of item-version ids) under the approved
-    ``blueprint`` — the forms a committee saw in a dry run, exactly, not a new solve."""
+    ``blueprint`` — the forms a committee saw in a dry run, exactly, not a new solve.
+
+    The forms are checked again first, by the same independent check the optimiser's answer
+    passes (:func:`itembank.assembly.verify`, with ``options`` — the dry run's — and the pool in
+    ``language`` as it is now, against the newest version of ``blueprint``): the forms come back
+    from a dry run shown earlier (in the dashboard, from the browser), and in between the list
+    may have been changed, a new blueprint version stored or other forms frozen. A failed check
+    raises :class:`~itembank.assembly.VerificationError` and nothing is frozen.
+    """
     bp = get_blueprint(session, blueprint)
+    _check_approved(bp)
+    opts = replace(options or AssemblyOptions(objective="feasible"), forms=len(forms))
+    pool, enemies = load_pool(session, bp.specification.code, language=language)
+    verify(pool, [[int(i) for i in f] for f in forms], blueprint_constraints(bp), enemies, options=opts)
+    return _freeze_checked(session, bp, forms, code_prefix=code_prefix, codes=codes, part=part, actor=actor,
+                           detail=detail)
+
+
+def _check_approved(bp: Blueprint) -> None:
     if bp.status is not ReviewStatus.APPROVED:
         raise RuleError(f"blueprint {bp.code} v{bp.version} is {bp.status.value}; only an approved "
                         "blueprint can be used to freeze forms")
+
+
+def _freeze_checked(session: Session, bp: Blueprint, forms: Sequence[Sequence[int]], *, code_prefix: str | None,
+                    codes: list[str] | None, part: str, actor: str, detail: dict[str, Any] | None) -> list[str]:
+    """Freeze verified forms under the approved blueprint ``bp`` (see :func:`freeze_assembled`)."""
+    _check_approved(bp)
     prefix = code_prefix or f"{bp.code}-F"
     start = 1 + (session.scalar(select(func.count(Form.id)).where(Form.code.like(f"{prefix}%"))) or 0)
     frozen: list[str] = []

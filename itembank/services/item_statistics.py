@@ -157,12 +157,12 @@ def _rows(session: Session, admin: Administration, analysis: AdministrationAnaly
 
 
 def add_release_statistics(session: Session, release: Release, data: AdministrationData, *,
-                           actor: str) -> list[ItemStatistic]:
+                           actor: str, analysis: AdministrationAnalysis | None = None) -> list[ItemStatistic]:
     """Store the item statistics of ``data`` (the inputs ``release`` was made from) with the
     release; the sitting's provisional rows are deleted (this release supersedes them).
 
     Called by :func:`itembank.services.results.release_results` in its transaction, after the
-    release row is flushed.
+    release row is flushed. ``analysis`` is ``analyze(data)`` when the caller has it already.
     """
     admin = session.get(Administration, release.administration_id)
     assert admin is not None
@@ -170,7 +170,8 @@ def add_release_statistics(session: Session, release: Release, data: Administrat
         # No item statistics for such a sitting (they need a variance); the release itself
         # must not depend on them.
         return []
-    rows = _rows(session, admin, analyze(data), release=release, actor=actor)
+    rows = _rows(session, admin, analysis if analysis is not None else analyze(data), release=release,
+                 actor=actor)
     session.execute(delete(ItemStatistic).where(ItemStatistic.administration_id == admin.id,
                                                 ItemStatistic.release_id.is_(None)))
     session.add_all(rows)
@@ -242,7 +243,8 @@ def get_history(session: Session, code: str, *, version: int | None = None,
         return pd.DataFrame(columns=list(HISTORY_COLUMNS))
     frame = pd.DataFrame(records)
     # Provisional rows sort after the sitting's releases; a sitting's row in force is its last.
-    frame["_order"] = frame["release"].fillna(np.inf)
+    # (as floats: when no row is released the column is all None, an object column)
+    frame["_order"] = pd.to_numeric(frame["release"], errors="coerce").astype(float).fillna(np.inf)
     frame = frame.sort_values(["date", "_admin_id", "version", "_order", "_id"], kind="stable")
     last = frame.groupby(["_admin_id", "version"])["_order"].transform("max")
     released = frame.groupby(["_admin_id", "version"])["_order"].transform(lambda s: s[np.isfinite(s)].max())

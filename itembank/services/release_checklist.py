@@ -36,7 +36,7 @@ from itembank.services import results
 from itembank.services.administration_data import AdministrationData, load_administration
 from itembank.services.administrations import lock_administration
 from itembank.services.committee import get_form_item
-from itembank.services.item_analysis import analyze
+from itembank.services.item_analysis import AdministrationAnalysis, analyze
 from itembank.storage import audit
 from itembank.text import t
 
@@ -152,8 +152,9 @@ def kept_flags(session: Session, administration: str) -> dict[str, KeptFlags]:
     return out
 
 
-def _critical_flags(data: AdministrationData) -> dict[str, tuple[str, ...]]:
-    flags = analyze(data).flags
+def _critical_flags(data: AdministrationData,
+                    analysis: AdministrationAnalysis | None = None) -> dict[str, tuple[str, ...]]:
+    flags = (analysis if analysis is not None else analyze(data)).flags
     critical = flags[flags["severity"] == CRITICAL]
     out: dict[str, tuple[str, ...]] = {}
     for item, code in zip(critical["item"], critical["code"]):
@@ -201,14 +202,15 @@ def cut_fixed_check(session: Session, data: AdministrationData) -> Check:
     return Check("cut", True, title, notes=(*notes, t("check_cut_fixed_by", who=by, when=f"{at:%Y-%m-%d %H:%M}")))
 
 
-def checklist_of(data: AdministrationData, kept: dict[str, KeptFlags], *, cut: Check) -> ReleaseChecklist:
+def checklist_of(data: AdministrationData, kept: dict[str, KeptFlags], *, cut: Check,
+                 analysis: AdministrationAnalysis | None = None) -> ReleaseChecklist:
     """The checklist of loaded inputs (no database): ``kept`` from :func:`kept_flags`, ``cut``
-    from :func:`cut_fixed_check`."""
+    from :func:`cut_fixed_check`; ``analysis`` is ``analyze(data)`` when the caller has it."""
     decided: dict[str, list[str]] = {}
     for d in data.decisions:
         decided.setdefault(d.item, []).append(_decision_words(d))
     flagged = tuple(FlaggedItem(item, codes, tuple(decided.get(item, ())), kept.get(item))
-                    for item, codes in _critical_flags(data).items())
+                    for item, codes in _critical_flags(data, analysis).items())
     problems, notes = [], []
     for f in flagged:
         names = _flag_names(f.codes)
@@ -232,10 +234,13 @@ def checklist_of(data: AdministrationData, kept: dict[str, KeptFlags], *, cut: C
     return ReleaseChecklist(data.code, (flags, cut, reasons), flagged)
 
 
-def release_checklist(session: Session, administration: str) -> ReleaseChecklist:
-    """The release checklist of ``administration`` with everything recorded now."""
-    data = load_administration(session, administration)
-    return checklist_of(data, kept_flags(session, administration), cut=cut_fixed_check(session, data))
+def release_checklist(session: Session, administration: str, *, data: AdministrationData | None = None,
+                      analysis: AdministrationAnalysis | None = None) -> ReleaseChecklist:
+    """The release checklist of ``administration`` with everything recorded now (``data`` and
+    ``analysis``: the sitting already loaded and analysed, when the caller has them)."""
+    data = data if data is not None else load_administration(session, administration)
+    return checklist_of(data, kept_flags(session, administration), cut=cut_fixed_check(session, data),
+                        analysis=analysis)
 
 
 def keep_flags(session: Session, administration: str, item: str, *, reason: str, actor: str) -> KeptFlags:
@@ -268,11 +273,16 @@ def release_with_checklist(session: Session, administration: str, *, actor: str,
     The sitting is locked first, so nothing can be decided between the check and the release.
     """
     lock_administration(session, administration)
-    checklist = release_checklist(session, administration)
+    # Read and analysed once, under the lock: the checklist and the stored item statistics
+    # come from the same inputs the release is made of.
+    data = load_administration(session, administration)
+    analysis = analyze(data)
+    checklist = release_checklist(session, administration, data=data, analysis=analysis)
     forced = not checklist.ready
     if forced and not (force_reason or "").strip():
         raise ChecklistNotMet(checklist)
-    outcome = results.release_results(session, administration, actor=actor, note=note)
+    outcome = results.release_results(session, administration, actor=actor, note=note, data=data,
+                                      analysis=analysis)
     if forced and not outcome.unchanged:
         audit.record(session, actor=actor, action=FORCED_ACTION, entity_type="administration",
                      entity_id=administration, detail={"revision": outcome.release.revision,

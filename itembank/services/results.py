@@ -23,7 +23,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,9 @@ from itembank.storage.models import (
     Release,
     ResultRevision,
 )
+
+if TYPE_CHECKING:  # only the type: the caller passes the analysis it made
+    from itembank.services.item_analysis import AdministrationAnalysis
 
 __all__ = [
     "score_administration",
@@ -91,7 +94,9 @@ class ReleaseOutcome:
     unchanged: bool  # True when nothing changed since the previous release (no new revision)
 
 
-def release_results(session: Session, administration: str, *, actor: str, note: str = "") -> ReleaseOutcome:
+def release_results(session: Session, administration: str, *, actor: str, note: str = "",
+                    data: AdministrationData | None = None,
+                    analysis: AdministrationAnalysis | None = None) -> ReleaseOutcome:
     """Release the current results as an immutable snapshot (the next revision).
 
     If nothing changed since the last release, no new revision is made. Otherwise the outcome
@@ -101,10 +106,13 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
 
     The administration is locked first (:func:`lock_administration`): of two releases at the
     same moment the second waits, then finds the first one's release (nothing changed since
-    it) or releases what changed in between.
+    it) or releases what changed in between. ``data`` (and its ``analysis``) are the sitting
+    as the caller loaded it after taking the lock (:func:`itembank.services.release_checklist.
+    release_with_checklist` reads it once for the checklist and the release).
     """
     admin = lock_administration(session, administration)
-    data = load_administration(session, administration)
+    if data is None:
+        data = load_administration(session, administration)
     result = data.score()  # checks the rule set is assigned
     assert data.rule_set is not None
     rule_set_id = data.rule_set[0]
@@ -127,7 +135,7 @@ def release_results(session: Session, administration: str, *, actor: str, note: 
                         f"Run 'itembank release {administration}' again to see it") from None
     # The bank remembers what the committee saw: the item statistics of exactly these inputs,
     # stored with the release in this transaction (itembank.services.item_statistics).
-    item_statistics.add_release_statistics(session, row, data, actor=actor)
+    item_statistics.add_release_statistics(session, row, data, actor=actor, analysis=analysis)
     changed = _diff(release_table(previous.snapshot), table) if previous else _empty_diff()
     audit.record(session, actor=actor, action="release", entity_type="administration", entity_id=admin.code,
                  detail={"revision": row.revision, "hash": content_hash, "changed_candidates":

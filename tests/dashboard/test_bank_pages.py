@@ -5,6 +5,7 @@ the reviewer's queue, and who may do what."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -44,13 +45,18 @@ def step(client, to: str, number: int, comment: str = "checked") -> str:
 
 
 def edit(client, base: int, stem: str, note: str = "clearer stem", language: str = "nl",
-         variant: str = "standard") -> str:
+         variant: str = "standard", max_score: str = "1", objective: str = "LO2", level: str = "K",
+         topic: str = "risk-assessment", code: str | None = None, seen: dict[str, int] | None = None,
+         up_to_date: list[int] | None = None) -> str:
+    """Press 'save' in the edit form of CODE (options 'option A'..'option D', key B); ``seen`` is
+    the newest version per line the form was drawn with, ``up_to_date`` the ticked source version."""
     key = output_key(client, "..bank-item-message.children@")
     options = [{"id": {"type": "bank-edit-option", "label": x}, "property": "value", "value": f"option {x}"}
                for x in "ABCD"]
     body = {"output": key, "outputs": [{"id": "bank-item-message", "property": "children"},
-                                       {"id": "bank-item-version", "property": "options"},
-                                       {"id": "bank-item-version", "property": "value"}],
+                                       *({"id": i, "property": p} for i in ("bank-item-version", "bank-diff-a",
+                                                                             "bank-diff-b")
+                                         for p in ("options", "value"))],
             "inputs": [{"id": "bank-edit-save", "property": "n_clicks", "value": 1}],
             "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
                       {"id": "bank-edit-base", "property": "data", "value": base},
@@ -59,8 +65,16 @@ def edit(client, base: int, stem: str, note: str = "clearer stem", language: str
                       {"id": "bank-edit-key", "property": "value", "value": "B"},
                       {"id": "bank-edit-note", "property": "value", "value": note},
                       {"id": "bank-edit-language", "property": "value", "value": language},
-                      {"id": "bank-edit-variant", "property": "value", "value": variant}],
+                      {"id": "bank-edit-variant", "property": "value", "value": variant},
+                      {"id": "bank-edit-max-score", "property": "value", "value": max_score},
+                      {"id": "bank-edit-objective", "property": "value", "value": objective},
+                      {"id": "bank-edit-level", "property": "value", "value": level},
+                      {"id": "bank-edit-topic", "property": "value", "value": topic},
+                      {"id": "bank-edit-lines", "property": "data", "value": seen},
+                      {"id": "bank-edit-up-to-date", "property": "value", "value": up_to_date or []}],
             "changedPropIds": ["bank-edit-save.n_clicks"]}
+    if code:
+        body["state"][0]["value"] = code
     return json.dumps(post(client, body))
 
 
@@ -254,3 +268,280 @@ def test_a_writer_writes_a_new_item_as_a_draft(client, bank: Path) -> None:
         assert (v.author, v.review.status.value, v.key, sorted(t.code for t in v.tags)) == (
             "a.dekker", "draft", ["A"], ["K", "LO1"])
     engine.dispose()
+
+
+def test_an_edit_changes_max_score_and_tags_and_the_history_shows_the_tag_change(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        current = item_bank.get_item(s, CODE).current_number  # demo: objective LO2, level K, topic risk-assessment
+    login(client, "a.dekker")
+    refused = edit(client, current, "Wat is een risico?", objective="LO2, LO9", level="X")
+    assert ("unknown objective code 'LO9' in specification 'VCA-BASIS-2025'" in refused
+            and "unknown level code 'X'" in refused and "A, K" in refused)
+    assert "maximum score" in edit(client, current, "Wat is een risico?", max_score="veel").lower()
+    saved = edit(client, current, "Wat is een risico?", max_score="1,5", objective="LO3", level="A",
+                 note="reclassified")
+    assert f"version {current + 1}" in saved
+    with Session(engine) as s:
+        new, old = item_bank.get_version(s, CODE), item_bank.get_version(s, CODE, current)
+        assert (new.max_score, sorted(t.code for t in new.tags)) == (Decimal("1.5"), ["A", "LO3", "risk-assessment"])
+        assert (old.max_score, sorted(t.code for t in old.tags)) == (Decimal(1), ["K", "LO2", "risk-assessment"])
+    engine.dispose()
+    body = callback_request(client.dash_app, output_key(client, "bank-item-history.children"),
+                            **{"bank-item-code": CODE, "bank-item-refresh": 1})
+    shown = json.dumps(post(client, body))
+    assert "tags changed" in shown and "+objective LO3, +level A, -objective LO2, -level K" in shown
+
+
+def _relations(client, code: str = CODE) -> str:
+    body = callback_request(client.dash_app, "..bank-item-relations.children...bank-item-set-box.children..",
+                            **{"bank-item-code": code, "bank-enemy-refresh": 0})
+    return json.dumps(post(client, body))
+
+
+def _enemy(client, *, add: bool = False, remove: str | None = None, other: str = "", reason: str = "") -> tuple[int, str]:
+    """Press 'add enemy pair' or one pair's 'remove' button on the item page of CODE."""
+    key = output_key(client, "..bank-enemy-message.children")
+    body = {"output": key, "outputs": [{"id": "bank-enemy-message", "property": "children"},
+                                       {"id": "bank-enemy-refresh", "property": "data"},
+                                       {"id": "bank-enemy-code", "property": "value"},
+                                       {"id": "bank-enemy-reason", "property": "value"}],
+            "inputs": [{"id": "bank-enemy-add", "property": "n_clicks", "value": 1 if add else None},
+                       [{"id": {"type": "bank-enemy-remove", "other": remove}, "property": "n_clicks", "value": 1}]
+                       if remove else []],
+            "state": [{"id": "bank-item-code", "property": "data", "value": CODE},
+                      {"id": "bank-enemy-code", "property": "value", "value": other},
+                      {"id": "bank-enemy-reason", "property": "value", "value": reason},
+                      {"id": "bank-enemy-refresh", "property": "data", "value": 0}],
+            "changedPropIds": [json.dumps({"other": remove, "type": "bank-enemy-remove"}, separators=(",", ":"))
+                               + ".n_clicks" if remove else "bank-enemy-add.n_clicks"]}
+    response = client.post("/_dash-update-component", json=body)
+    return response.status_code, response.data.decode()
+
+
+def test_the_item_page_shows_enemy_pairs_and_a_writer_adds_and_removes_one(client, bank: Path) -> None:
+    login(client, "a.dekker")
+    shown = _relations(client)  # the demo: VCA-LO2-K-01 and -02 ask the same fact
+    assert "VCA-LO2-K-02" in shown and "same fact asked twice" in shown and "bank-enemy-remove" in shown
+    assert "Not part of an item set" in shown
+    assert "say why" in _enemy(client, add=True, other="VCA-LO2-K-03")[1]  # a reason is required
+    assert "no item with code 'NOPE'" in _enemy(client, add=True, other="NOPE", reason="x")[1]
+    status, text = _enemy(client, add=True, other=" VCA-LO2-K-03 ", reason="K-03 gives away the answer")
+    assert status == 200 and "are now an enemy pair" in text
+    assert "VCA-LO2-K-03" in _relations(client) and "VCA-LO2-K-01" in _relations(client, "VCA-LO2-K-03")
+    assert "no longer an enemy pair" in _enemy(client, remove="VCA-LO2-K-02", reason="K-02 was rewritten")[1]
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        assert [(e.code, e.reason) for e in item_bank.enemies(s, CODE)] == [("VCA-LO2-K-03", "K-03 gives away the answer")]
+        history = [(h.actor, h.what, h.detail) for h in item_bank.item_history(s, "VCA-LO2-K-02")]
+    engine.dispose()
+    assert history[-1] == ("a.dekker", "enemy pair removed", f"{CODE}: K-02 was rewritten")
+    client.get("/logout")
+    login(client, "s.bakker")  # the secretary reads the pairs but has no remove button and may not change them
+    shown = _relations(client)
+    assert "VCA-LO2-K-03" in shown and "bank-enemy-remove" not in shown
+    assert _enemy(client, add=True, other="VCA-LO2-K-04", reason="x")[0] == 403
+
+
+def test_the_item_page_shows_the_item_set_with_its_stimulus(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        item_bank.add_item_set(s, "CASE-1", title="Steiger op de bouwplaats", stimulus="Een steiger van 6 meter.",
+                               actor="m.jansen")
+        item_bank.add_item(s, "CASE-1-Q1", item_bank.ItemContent(stem="Is de steiger veilig?", options=(
+            ("A", "Ja"), ("B", "Nee")), key=("B",)), author="m.jansen", item_set="CASE-1")
+        s.commit()
+    engine.dispose()
+    login(client, "a.dekker")
+    shown = _relations(client, "CASE-1-Q1")
+    assert "CASE-1 \\u2014 Steiger op de bouwplaats" in shown and "Een steiger van 6 meter." in shown
+    assert "No enemy pairs" in shown
+
+
+def test_a_translation_shows_the_source_beside_the_inputs(client) -> None:
+    login(client, "a.dekker")
+    form = json.dumps(post(client, callback_request(
+        client.dash_app, "bank-edit-form.children", **{"bank-item-version": 1, "bank-item-code": CODE})))
+    assert "bank-edit-source-stem" in form and "Wat is het verschil tussen een gevaar en een risico?" in form
+    key = "bank-edit-fields.className"
+
+    def view(language: str, variant: str) -> str:
+        body = callback_request(client.dash_app, key, **{"bank-edit-language": language, "bank-edit-variant": variant,
+                                                         "bank-edit-source-of": ["nl", "standard"]})
+        return post(client, body)["bank-edit-fields"]["className"]
+
+    assert view("nl", "standard") == "edit-fields"
+    assert view("en", "standard") == "edit-fields translating"
+    assert view("nl", "read_aloud") == "edit-fields translating"
+    client.get("/logout")
+    login(client, "s.bakker")  # a reader gets the version but no edit form, and not the editor's callback
+    form = json.dumps(post(client, callback_request(
+        client.dash_app, output_key(client, "..bank-item-content.children"),
+        **{"bank-item-version": 1, "bank-item-refresh": 0, "bank-item-code": CODE})))
+    assert "Wat is het verschil" in form and "bank-edit-stem" not in form
+    assert client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, "bank-edit-form.children", **{"bank-item-version": 1, "bank-item-code": CODE})).status_code == 403
+    assert client.post("/_dash-update-component", json=callback_request(
+        client.dash_app, key, **{"bank-edit-language": "en", "bank-edit-source-of": ["nl", "standard"]})).status_code == 403
+
+
+# The callbacks this page added, with what they need (tests/dashboard/test_auth.py also checks every
+# callback x role; here each is called with a real item so a refusal is not an accident of empty input).
+NEW_CALLBACKS = {
+    "bank-edit-fields.className": ("edit", {"bank-edit-language": "en", "bank-edit-source-of": ["nl", "standard"]}),
+    "bank-edit-form.children": ("edit", {"bank-item-version": 1, "bank-item-code": CODE}),
+    "bank-item-lines.children": ("read", {"bank-item-version": 1, "bank-item-code": CODE}),
+    "..bank-set-message.children...bank-enemy-refresh.data@": (
+        "edit", {"bank-item-code": CODE, "bank-set-save": 1, "bank-set-code": "CASE-9", "bank-set-reason": "x"}),
+    "..bank-item-relations.children...bank-item-set-box.children..": ("read", {"bank-item-code": CODE}),
+    "bank-item-history.children": ("read", {"bank-item-code": CODE, "bank-item-refresh": 1}),
+    "..bank-enemy-message.children...bank-enemy-refresh.data...bank-enemy-code.value...bank-enemy-reason.value..": (
+        "edit", {"bank-item-code": CODE, "bank-enemy-add": 1, "bank-enemy-code": "VCA-LO2-K-03",
+                 "bank-enemy-reason": "gives it away"}),
+}
+
+
+@pytest.mark.parametrize("username", ["admin", "s.bakker", "a.dekker", "m.jansen"])
+def test_each_new_callback_refuses_the_roles_without_its_permission(client, bank: Path, username: str) -> None:
+    login(client, username)
+    may = {"admin": set(), "s.bakker": {"read"}, "a.dekker": {"read", "edit"}, "m.jansen": {"read", "edit"}}[username]
+    for prefix, (needs, values) in NEW_CALLBACKS.items():
+        output = output_key(client, prefix) if "@" in prefix else prefix  # allow_duplicate outputs carry a hash
+        assert output in client.dash_app.callback_map, output
+        response = client.post("/_dash-update-component", json=callback_request(client.dash_app, output, **values))
+        if needs in may:
+            assert response.status_code == 200, (username, output)
+        else:
+            assert response.status_code == 403 and b"VCA-" not in response.data, (username, output)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:  # the enemy pair was added only by the roles that may
+        added = [e.code for e in item_bank.enemies(s, CODE)]
+    engine.dispose()
+    assert ("VCA-LO2-K-03" in added) == ("edit" in may)
+
+
+def _component(tree, component_id: str):
+    """The props of the component with ``component_id`` in a rendered layout (JSON), or None."""
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict) and props.get("id") == component_id:
+            return props
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for value in tree:
+            found = _component(value, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def _lines(client, version: int, code: str = "VCA-LO1-A-02") -> str:
+    return json.dumps(post(client, callback_request(client.dash_app, "bank-item-lines.children",
+                                                    **{"bank-item-version": version, "bank-item-code": code})))
+
+
+def test_the_item_page_opens_on_the_source_and_marks_a_translation_of_an_older_source(client, bank: Path) -> None:
+    """VCA-LO1-A-02 (the demo): v1 Dutch, v2 its English translation. After a Dutch revision (v3,
+    based on v1: no conflict with the English v2) the English line is out of date until the
+    translator ticks that an edit brings it up to date with v3."""
+    code = "VCA-LO1-A-02"
+    login(client, "a.dekker")
+    page = json.loads(route(client, f"/bank/item/{code}"))
+    assert _component(page, "bank-item-version")["value"] == 1  # the Dutch source, not the newer English v2
+    english = {"en|standard": 2, "nl|standard": 1}
+    saved = edit(client, 1, "Een duidelijkere vraag?", code=code, objective="LO1", level="A", topic="", seen=english)
+    assert f"Saved: {code} version 3" in saved  # the Dutch source revised after the translation: no conflict
+    lines = _lines(client, 3)
+    assert "Dutch (standard)" in lines and "English (standard)" in lines and "source" in lines
+    assert "out of date: the source has changed since (v1 \\u2192 v3)" in lines
+    content = json.dumps(post(client, callback_request(
+        client.dash_app, output_key(client, "..bank-item-content.children"),
+        **{"bank-item-version": 2, "bank-item-refresh": 0, "bank-item-code": code})))
+    assert "bank-item-out-of-date" in content and "(v1 \\u2192 v3)" in content
+    form = json.dumps(post(client, callback_request(client.dash_app, "bank-edit-form.children",
+                                                    **{"bank-item-version": 2, "bank-item-code": code})))
+    # the translation's editor shows the newest source (v3) beside the inputs and offers the tick
+    assert "Een duidelijkere vraag?" in form and "up to date with source version 3" in form
+    stale = edit(client, 1, "Nog een vraag?", code=code, objective="LO1", level="A", topic="")
+    assert "the newest Dutch (standard) version is 3, you edited 1" in stale and "Een duidelijkere vraag?" in stale
+    fixed = edit(client, 2, "A clearer question?", code=code, language="en", objective="LO1", level="A", topic="",
+                 seen={"en|standard": 2, "nl|standard": 3}, up_to_date=[3])
+    assert f"Saved: {code} version 4" in fixed
+    assert "out of date" not in _lines(client, 4)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        assert item_bank.translations(s, code)[4] == 3
+    engine.dispose()
+
+
+def test_a_translation_into_a_line_a_colleague_saved_meanwhile_is_a_conflict(client, bank: Path) -> None:
+    code = "VCA-LO1-A-02"
+    login(client, "a.dekker")
+    # the form was drawn when the item had no read-aloud line; a colleague saves one meanwhile
+    drawn = {"nl|standard": 1, "en|standard": 2}
+    first = edit(client, 1, "Voorgelezen vraag?", code=code, variant="read_aloud", objective="LO1", level="A",
+                 topic="", seen=drawn)
+    assert f"Saved: {code} version 3" in first
+    second = edit(client, 1, "Mijn voorgelezen vraag?", code=code, variant="read_aloud", objective="LO1", level="A",
+                  topic="", seen=drawn)
+    assert "the newest Dutch (read-aloud) version is 3, you saw none" in second and "Voorgelezen vraag?" in second
+
+
+def test_a_writer_moves_an_item_into_an_item_set(client, bank: Path) -> None:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        item_bank.add_item_set(s, "CASE-1", title="Steiger", stimulus="Een steiger van 6 meter.", actor="m.jansen")
+        s.commit()
+    login(client, "a.dekker")
+    key = output_key(client, "..bank-set-message.children...bank-enemy-refresh.data@")
+
+    def move(set_code: str, reason: str) -> str:
+        body = callback_request(client.dash_app, key, **{"bank-item-code": CODE, "bank-set-save": 1,
+                                                         "bank-set-code": set_code, "bank-set-reason": reason,
+                                                         "bank-enemy-refresh": 0})
+        return json.dumps(post(client, body))
+
+    assert "say why" in move("CASE-1", "")
+    assert f"{CODE} is now in item set CASE-1." in move("CASE-1", "uses the scaffold case")
+    assert "CASE-1" in _relations(client) and "Een steiger van 6 meter." in _relations(client)
+    assert f"{CODE} is now in no item set." in move("", "case dropped")
+    with Session(engine) as s:
+        moves = [(h.actor, h.detail) for h in item_bank.item_history(s, CODE) if h.what == "item set"]
+    engine.dispose()
+    assert moves == [("a.dekker", "(none) -> CASE-1: uses the scaffold case"), ("a.dekker", "CASE-1 -> (none): case dropped")]
+
+
+def test_the_review_queue_marks_a_translation_of_an_older_source(client, bank: Path) -> None:
+    code = "VCA-LO1-A-02"
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        item_bank.revise_item(s, code, based_on=2, author="a.dekker", change_note="English typo", stem="Which one?")
+        item_bank.set_status(s, code, 3, "in_review", actor="a.dekker", comment="ready")
+        s.commit()
+    login(client, "m.jansen")
+    assert "out of date" not in route(client, "/bank/review")
+    with Session(engine) as s:
+        item_bank.revise_item(s, code, based_on=1, author="p.dewit", change_note="clearer", stem="Welke?")
+        s.commit()
+    engine.dispose()
+    queue = route(client, "/bank/review")
+    assert code in queue and "out of date: the source has changed since (v1 \\u2192 v4)" in queue
+
+
+def test_only_a_change_of_the_version_shown_redraws_the_edit_form(client) -> None:
+    """A review step (or any other refresh) must not throw away what a writer typed: the edit form's
+    only input is the version shown, which changes when a line is chosen or after a save."""
+    inputs = client.dash_app.callback_map["bank-edit-form.children"]["inputs"]
+    assert [(i["id"], i["property"]) for i in inputs] == [("bank-item-version", "value")]
+
+
+def test_a_line_s_button_shows_its_newest_version(client) -> None:
+    login(client, "s.bakker")  # reading is enough
+    key = output_key(client, "bank-item-version.value@")
+    button = {"type": "bank-line-show", "version": 2}
+    body = {"output": key, "outputs": {"id": "bank-item-version", "property": "value"},
+            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]], "state": [],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+    assert post(client, body)["bank-item-version"]["value"] == 2
+    client.get("/logout")
+    assert client.post("/_dash-update-component", json=body).status_code in (401, 403)

@@ -20,6 +20,7 @@ from itembank.services import cut_scores as cs
 from itembank.services.administration_data import load_administration
 from itembank.services.previews import preview_cut
 from itembank.storage.db import make_engine
+from itembank.text import t
 from tests.dashboard.conftest import needs_browser
 
 pytestmark = needs_browser
@@ -50,8 +51,11 @@ def test_committee_proposes_a_hofstee_cut_with_a_preview_and_the_secretary_fixes
     with Session(engine) as session:
         data = load_administration(session, demo.ADMIN_CODE)
     basis = cs.cut_basis(data)
-    # The page's default panel inputs: acceptable cuts 55-75 %, fail rates 5-40 %.
+    # The page's default panel inputs: acceptable cuts 55-75 %, fail rates 5-40 %: the service's
+    # proposal (what the CLI prints too), and the same through the method and the preview.
+    proposal = cs.propose(basis, "hofstee", {"k_min": "55", "k_max": "75", "f_min": "5", "f_max": "40"})
     expected = preview_cut(data, cs.rule_of(cs.hofstee(basis, k_min=55, k_max=75, f_min=5, f_max=40)))
+    assert proposal.rule == expected.rule and proposal.cut == expected.change.cut_after
     assert expected.change.cut_before == "28" and expected.change.n_flips > 0
 
     log_in("m.jansen")
@@ -64,7 +68,9 @@ def test_committee_proposes_a_hofstee_cut_with_a_preview_and_the_secretary_fixes
     wait.until(ec.text_to_be_present_in_element((By.ID, "cut-result-hofstee"),
                                                 f"Proposed cut: {expected.change.cut_after} of 40"))
     rate = f"{100 * expected.change.pass_rate_after:.1f}%"
-    assert f"Pass rate at this cut: {rate}" in browser.find_element(By.ID, "cut-result-hofstee").text
+    hofstee_text = browser.find_element(By.ID, "cut-result-hofstee").text
+    assert f"Pass rate at this cut: {rate} ({proposal.passed} of {proposal.judged})" in hofstee_text
+    assert t("decision_at_cut", **proposal.classification.shown()) in hofstee_text
     wait.until(ec.text_to_be_present_in_element((By.ID, "cut-result-cohen_schotanus"), "Proposed cut:"))
     screenshot("cut-score-1-page")
     card = browser.find_element(By.ID, "cut-card-hofstee")

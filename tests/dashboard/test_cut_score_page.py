@@ -25,6 +25,8 @@ PAGE = f"/sitting/{CODE}/cut-score"
 LOAD = "..cut-headline.children...cut-distribution.figure...cut-pass-rate.figure...cut-conversion.children.."
 FIXED = ('..cut-result-fixed_percentage.children...{"method":"fixed_percentage","type":"cut-rule"}.data'
          '...{"method":"fixed_percentage","type":"cut-use"}.disabled..')
+COHEN = ('..cut-result-cohen_schotanus.children...{"method":"cohen_schotanus","type":"cut-rule"}.data'
+         '...{"method":"cohen_schotanus","type":"cut-use"}.disabled..')
 RATINGS = ('..cut-result-ratings.children...{"method":"ratings","type":"cut-rule"}.data'
            '...{"method":"ratings","type":"cut-use"}.disabled..')
 PROPOSE = ("..cut-preview.children...cut-preview-box.hidden...cut-pending.data...cut-confirm-button.disabled"
@@ -236,3 +238,237 @@ def test_the_conversion_table_shows_the_scoring_cores_grades_and_marks_the_score
     assert rows[2] == ["2", "4.461538", "4.461", "4", ""]
     assert rows[3] == ["3", "6.785714", "6.785", "7", "at-cut"]
     assert rows[4] == ["4", "10", "10.000", "10", "at-cut"]
+
+
+
+@pytest.fixture
+def decision_at(bank: Path):
+    """Consistency and accuracy at a cut as the page should show them: Livingston-Lewis on the
+    600 totals with the sitting's alpha, the analysis functions called directly (not the
+    service the page calls)."""
+    from analysis.classification import livingston_lewis
+    from analysis.ctt import reliability
+    from itembank.display import shown
+
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        result = load_administration(session, CODE).score()
+    engine.dispose()
+    alpha = float(reliability(result.scored).alpha)  # every demo item has weight 1
+
+    def at(cut: float) -> tuple[str, str]:
+        r = livingston_lewis(result.total.astype(float), reliability=alpha, cuts=cut, max_score=40, score_step=1)
+        return shown(r.consistency, "alpha"), shown(r.accuracy, "alpha")
+
+    return at
+
+
+def test_the_headline_shows_decision_consistency_and_accuracy_at_the_cut_in_force(client, decision_at) -> None:
+    login(client, "m.jansen")
+    response = post(client, LOAD, **{"cut-code": CODE, "cut-refresh": 0, "cut-fix-refresh": 0})
+    headline = text(response["cut-headline"]["children"])
+    consistency, accuracy = decision_at(28)
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in headline
+    assert "Livingston–Lewis" in headline
+
+
+def test_a_proposed_cut_shows_decision_consistency_recomputed_at_that_cut(client, decision_at) -> None:
+    login(client, "m.jansen")
+    response = post(client, FIXED, **{"cut-code": CODE, "cut-fixed_percentage-percent": "55",
+                                       "cut-fixed_percentage-round-up": []})
+    result = text(response["cut-result-fixed_percentage"]["children"])
+    consistency, accuracy = decision_at(26.5)
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in result
+    assert decision_at(26.5) != decision_at(28)  # it moved with the cut
+    # Cohen-Schotanus proposes 26.2: on whole points the same candidates pass as at 26.5, and
+    # the page shows the same consistency for both.
+    response = post(client, COHEN, **{"cut-code": CODE, "cut-cohen_schotanus-percentage": "60",
+                                       "cut-cohen_schotanus-percentile": "95", "cut-cohen_schotanus-round-up": []})
+    other = text(response["cut-result-cohen_schotanus"]["children"])
+    assert "Proposed cut: 26.2 of 40" in other
+    assert f"Decision consistency at this cut {consistency} · accuracy {accuracy}" in other
+
+
+# --- one rule in one place: the page, the CLI and the service give the same proposal --------
+
+HOFSTEE = ('..cut-result-hofstee.children...{"method":"hofstee","type":"cut-rule"}.data'
+           '...{"method":"hofstee","type":"cut-use"}.disabled...cut-graph-hofstee.figure...cut-graph-hofstee.style..')
+BEUK = ('..cut-result-beuk.children...{"method":"beuk","type":"cut-rule"}.data'
+        '...{"method":"beuk","type":"cut-use"}.disabled...cut-graph-beuk.figure...cut-graph-beuk.style..')
+CARD_OUTPUT = {"fixed_percentage": FIXED, "cohen_schotanus": COHEN, "hofstee": HOFSTEE, "beuk": BEUK,
+               "angoff": RATINGS, "nedelsky": RATINGS}
+CARD = {"angoff": "ratings", "nedelsky": "ratings"}
+
+
+def _items(bank: Path) -> list[str]:
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        items = [it.item for it in load_administration(session, CODE).form.items]
+    engine.dispose()
+    return items
+
+
+def _ratings_csv(bank: Path, method: str, bad: bool = False) -> str:
+    """Two judges on every item of the demo form, Dutch Excel style (semicolons, decimal commas):
+    Angoff 0,6 and 0.7 (a bad file: 7 for J2's first item); Nedelsky 1 and 2 options ruled out."""
+    items = _items(bank)
+    one, two = ("0,6", "0.7") if method == "angoff" else ("1", "2")
+    rows = [f"J1;{';'.join([one] * len(items))}", f"J2;{';'.join([two] * len(items))}"]
+    if bad:
+        rows[1] = rows[1].replace(f"J2;{two}", "J2;7", 1)
+    return "judge;" + ";".join(items) + "\n" + "\n".join(rows) + "\n"
+
+
+#: Per method: the page's inputs (component id -> value), the CLI's options and the service's
+#: inputs, all the same numbers as typed. A ratings file is written per test (see _case).
+CASES = {
+    "fixed_percentage": ({"cut-fixed_percentage-percent": "55,5", "cut-fixed_percentage-round-up": []},
+                         ["--method", "fixed", "--percent", "55,5"], {"percent": "55,5"}, False),
+    "cohen_schotanus": ({"cut-cohen_schotanus-percentage": "55", "cut-cohen_schotanus-percentile": "90",
+                         "cut-cohen_schotanus-round-up": []},
+                        ["--method", "cohen-schotanus", "--percentage", "55", "--percentile", "90"],
+                        {"percentage": "55", "percentile": "90"}, False),
+    "hofstee": ({"cut-hofstee-k_min": "50", "cut-hofstee-k_max": "70", "cut-hofstee-f_min": "10",
+                 "cut-hofstee-f_max": "40", "cut-hofstee-round-up": ["yes"]},
+                ["--method", "hofstee", "--k-min", "50", "--k-max", "70", "--f-min", "10", "--f-max", "40", "--round-up"],
+                {"k_min": "50", "k_max": "70", "f_min": "10", "f_max": "40"}, True),
+    "beuk": ({"cut-beuk-judges": [{"judge": "J1", "cut": "60", "pass_rate": "70"},
+                                  {"judge": "J2", "cut": "65,5", "pass_rate": "60"}], "cut-beuk-round-up": []},
+             ["--method", "beuk", "--judge", "60:70", "--judge", "65,5:60"],
+             {"judges": [("J1", "60", "70"), ("J2", "65,5", "60")]}, False),
+    "angoff": ({"cut-ratings-kind": "angoff", "cut-ratings-round-up": []}, ["--method", "angoff"], {}, False),
+    "nedelsky": ({"cut-ratings-kind": "nedelsky", "cut-ratings-round-up": []}, ["--method", "nedelsky"], {}, False),
+}
+
+
+def _page(client, method: str, values: dict, csv: str | None = None, filename: str = "ratings.csv") -> dict:
+    """The method card's callback as the browser posts it: (result text, stored rule or None)."""
+    card = CARD.get(method, method)
+    values = {"cut-code": CODE, **values}
+    if csv is not None:
+        values["cut-ratings-upload"] = "data:text/csv;base64," + base64.b64encode(csv.encode()).decode()
+    request = request_for(client.dash_app, CARD_OUTPUT[method], **values)
+    if csv is not None:
+        request["state"][0]["value"] = filename  # the upload's file name (same component id as its contents)
+    response = client.post("/_dash-update-component", json=request)
+    assert response.status_code == 200, response.data[:500]
+    out = json.loads(response.data)["response"]
+    stored = out[json.dumps({"method": card, "type": "cut-rule"}, separators=(",", ":"))]["data"]
+    return {"text": " ".join(text(out[f"cut-result-{card}"]["children"]).split()),
+            "rule": stored["rule"] if stored else None}
+
+
+def _cli(bank: Path, args: list[str]) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from itembank.cli import app
+
+    done = CliRunner().invoke(app, ["standards", CODE, *args, "--db", str(bank)])
+    assert "Traceback" not in done.output
+    return done.exit_code, done.output
+
+
+def _case(method: str, bank: Path, tmp_path: Path, bad: bool = False) -> tuple[dict, list[str], dict, bool, str | None]:
+    page, cli, inputs, round_up = CASES[method]
+    csv = None
+    if method in ("angoff", "nedelsky"):
+        csv = _ratings_csv(bank, method, bad)
+        path = tmp_path / "panel.csv"
+        path.write_text(csv, encoding="utf-8")
+        cli, inputs = [*cli, "--ratings", str(path)], {"ratings": path}
+    return page, cli, inputs, round_up, csv
+
+
+def _normal(rule: dict) -> dict:
+    """A rule as JSON carries it (the page's store and the CLI's --json)."""
+    return json.loads(json.dumps(rule, default=str))
+
+
+@pytest.mark.parametrize("method", list(CASES))
+def test_the_page_and_the_cli_give_the_services_cut_rule_and_pass_rate(client, bank: Path, tmp_path: Path,
+                                                                       method: str) -> None:
+    from itembank.services import cut_scores as cs
+    from itembank.services.previews import pass_counts
+
+    page_values, cli_args, inputs, round_up, csv = _case(method, bank, tmp_path)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        data = load_administration(session, CODE)
+    engine.dispose()
+    p = cs.propose(data, method, inputs, round_up=round_up)
+    # The service's pass rate is the scoring core's outcomes counted independently here.
+    after = p.preview.after.results_table()
+    assert (p.passed, p.judged) == pass_counts(after) == (int((after["outcome"] == "pass").sum()), 600)
+    assert p.rule["source"]["method"] == method and p.rule.get("round_up") is round_up
+
+    login(client, "m.jansen")
+    shown = _page(client, method, page_values, csv)
+    assert _normal(shown["rule"]) == _normal(p.rule)
+    assert f"Proposed cut: {p.cut} of 40" in shown["text"]
+    assert f"({p.passed} of {p.judged})" in shown["text"]
+
+    code, out = _cli(bank, [*cli_args, "--json"])
+    assert code == 0, out
+    printed = json.loads(out)
+    assert (printed["cut"], printed["passed"], printed["judged"]) == (p.cut, p.passed, p.judged)
+    assert printed["pass_rate"] == pytest.approx(p.pass_rate, abs=0) and printed["rule"] == _normal(p.rule)
+    assert printed["method_cut"] == p.method_cut
+    e = p.classification.estimate
+    assert printed["decision_consistency"] == e.consistency
+    # ... and the page shows the same decision consistency at that cut.
+    assert t_decision(p) in shown["text"]
+
+
+def t_decision(p) -> str:
+    from itembank.text import t
+
+    return t("decision_at_cut", **p.classification.shown())
+
+
+#: Bad inputs: (method, the page's values, the CLI's options, the service's inputs, the message).
+BAD = [
+    ("fixed_percentage", {"cut-fixed_percentage-percent": "vijftig"}, ["--method", "fixed", "--percent", "vijftig"],
+     {"percent": "vijftig"}, "Percentage (%): expected a number (a decimal comma is fine), got 'vijftig'"),
+    ("hofstee", {"cut-hofstee-k_min": "80", "cut-hofstee-k_max": "60", "cut-hofstee-f_min": "5", "cut-hofstee-f_max": "40"},
+     ["--method", "hofstee", "--k-min", "80", "--k-max", "60", "--f-min", "5", "--f-max", "40"],
+     {"k_min": "80", "k_max": "60", "f_min": "5", "f_max": "40"},
+     "Hofstee: the lowest acceptable cut (80 %) must be below the highest (60 %)"),
+    ("beuk", {"cut-beuk-judges": [{"judge": "J1", "cut": "60", "pass_rate": "70"},
+                                  {"judge": "J2", "cut": "60", "pass_rate": "veel"}]},
+     ["--method", "beuk", "--judge", "60:70", "--judge", "60:veel"],
+     {"judges": [("J1", "60", "70"), ("J2", "60", "veel")]},
+     "Pass rate (%) of judge J2: expected a number (a decimal comma is fine), got 'veel'"),
+    ("cohen_schotanus", {"cut-cohen_schotanus-percentage": "60", "cut-cohen_schotanus-percentile": "120"},
+     ["--method", "cohen-schotanus", "--percentile", "120"], {"percentile": "120"},
+     "Percentile P of the best candidates: expected a percentile above 0 and at most 100, got 120"),
+    ("beuk", {"cut-beuk-judges": [{"judge": "J1", "cut": "60", "pass_rate": "70"}]},
+     ["--method", "beuk", "--judge", "60:70"], {"judges": [("J1", "60", "70")]},
+     "Beuk needs at least two judges, each with a cut and an expected pass rate (got 1)."),
+    ("angoff", {"cut-ratings-kind": "angoff"}, ["--method", "angoff"], {}, "expected a probability from 0 to 1"),
+]
+
+
+@pytest.mark.parametrize("method, page_values, cli_args, inputs, says", BAD)
+def test_a_bad_input_gives_the_same_message_on_the_page_and_in_the_cli(client, bank: Path, tmp_path: Path, method: str,
+                                                                       page_values: dict, cli_args: list[str],
+                                                                       inputs: dict, says: str) -> None:
+    from itembank.errors import UserError
+    from itembank.services import cut_scores as cs
+
+    csv = None
+    if method == "angoff":
+        _, cli_args, inputs, _, csv = _case(method, bank, tmp_path, bad=True)
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as session:
+        data = load_administration(session, CODE)
+    engine.dispose()
+    with pytest.raises(UserError) as refused:
+        cs.propose(data, method, inputs)
+    expected = " ".join(str(refused.value).replace(str(tmp_path) + "/", "").split())
+    assert says in expected
+
+    login(client, "m.jansen")
+    shown = _page(client, method, page_values, csv, filename="panel.csv")
+    assert shown["rule"] is None and expected in shown["text"]
+    code, out = _cli(bank, cli_args)
+    assert code == 2 and expected in " ".join(out.replace(str(tmp_path) + "/", "").split()), out

@@ -14,7 +14,7 @@ from itembank.services import administrations
 from itembank.services import forms
 from itembank.services import bank
 from itembank.services.bank import ItemContent
-from itembank.errors import ConflictError, RuleError, UserError
+from itembank.errors import ConflictError, NotFoundError, RuleError, UserError
 from itembank.storage.models import ItemVersion, ReviewState, ReviewStatus
 
 FOUR = (("A", "Wear gloves"), ("B", "Wear goggles"), ("C", "Wear a helmet"), ("D", "Wear boots"))
@@ -280,3 +280,70 @@ def test_enemy_pairs_are_stored_once(session: Session) -> None:
     with pytest.raises(IntegrityError):
         session.execute(text("INSERT INTO enemy_pairs (item_a_id, item_b_id, reason, created_at) "
                              "VALUES (2, 1, '', '2025-01-01')"))
+
+
+def test_a_revision_changes_max_score_and_tags_and_the_history_shows_the_tag_change(session: Session) -> None:
+    bank.add_item(session, "Q1", content(), author="writer", specification="SPEC",
+                  tags=[("objective", "LO1"), ("level", "K")])
+    v2 = bank.revise_item(session, "Q1", based_on=1, author="ed", change_note="reclassified, two points",
+                          max_score="2", tags=[("objective", "LO2"), ("level", "K"), ("topic", "eyes")])
+    session.commit()
+    v1 = bank.get_version(session, "Q1", 1)
+    assert (v1.max_score, sorted((t.dimension.value, t.code) for t in v1.tags)) == (
+        Decimal(1), [("level", "K"), ("objective", "LO1")])  # the old version keeps its score and tags
+    assert (v2.max_score, sorted((t.dimension.value, t.code) for t in v2.tags)) == (
+        Decimal(2), [("level", "K"), ("objective", "LO2"), ("topic", "eyes")])
+    changed = [(h.version, h.actor, h.detail) for h in bank.item_history(session, "Q1") if h.what == "tags changed"]
+    assert changed == [(2, "ed", "+objective LO2, +topic eyes, -objective LO1")]
+    # a change of tags alone is a revision too; tags=None carries them over
+    v3 = bank.revise_item(session, "Q1", based_on=2, author="ed", change_note="topic was wrong", tags=[
+        ("objective", "LO2"), ("level", "K")])
+    v4 = bank.revise_item(session, "Q1", based_on=3, author="ed", change_note="typo", stem="What protects eyes?")
+    assert [t.code for t in v3.tags] == [t.code for t in v4.tags] == ["LO2", "K"]
+    assert [h.detail for h in bank.item_history(session, "Q1") if h.what == "tags changed"][-1] == "-topic eyes"
+    with pytest.raises(UserError, match="changes nothing"):
+        bank.revise_item(session, "Q1", based_on=4, author="ed", change_note="same", tags=[("level", "K"),
+                                                                                           ("objective", "LO2")])
+
+
+def test_unknown_tag_codes_in_a_revision_are_all_named_with_the_specification_s_codes(session: Session) -> None:
+    bank.add_item(session, "Q1", content(), author="writer", specification="SPEC")
+    with pytest.raises(UserError) as raised:
+        bank.revise_item(session, "Q1", based_on=1, author="ed", change_note="tags",
+                         tags=[("objective", "LO9"), ("level", "X"), ("objective", "LO1")])
+    assert str(raised.value) == (
+        "item Q1: unknown objective code 'LO9' in specification 'SPEC' (its objective codes are LO1, LO2); "
+        "unknown level code 'X' in specification 'SPEC' (its level codes are A, K)")
+    with pytest.raises(UserError, match="maximum score|max_score"):
+        bank.revise_item(session, "Q1", based_on=1, author="ed", change_note="score", max_score="twee")
+    assert bank.get_item(session, "Q1").current_number == 1  # nothing saved
+    bank.add_item(session, "FREE", content(), author="writer")  # no specification: no tags
+    with pytest.raises(UserError, match="tags need a test specification"):
+        bank.revise_item(session, "FREE", based_on=1, author="ed", change_note="tags", tags=[("level", "K")])
+
+
+def test_enemy_pairs_are_listed_from_both_sides_and_removed_with_an_audited_reason(session: Session) -> None:
+    from itembank.storage import audit
+
+    for code in ("Q1", "Q2", "Q3"):
+        bank.add_item(session, code, content(), author="w")
+    bank.add_enemy_pair(session, "Q2", "Q1", reason="same fact", actor="c")
+    bank.add_enemy_pair(session, "Q1", "Q3", reason="Q3 shows the answer", actor="c")
+    with pytest.raises(UserError, match="reason"):
+        bank.add_enemy_pair(session, "Q2", "Q3", reason="  ", actor="c")
+    assert [(e.code, e.reason) for e in bank.enemies(session, "Q1")] == [("Q2", "same fact"),
+                                                                         ("Q3", "Q3 shows the answer")]
+    assert [e.code for e in bank.enemies(session, "Q2")] == ["Q1"]
+    with pytest.raises(UserError, match="reason"):
+        bank.remove_enemy_pair(session, "Q1", "Q2", reason="", actor="c")
+    bank.remove_enemy_pair(session, "Q1", "Q2", reason="Q1 was rewritten", actor="c2")
+    session.commit()
+    assert [e.code for e in bank.enemies(session, "Q1")] == ["Q3"] and bank.enemies(session, "Q2") == []
+    with pytest.raises(NotFoundError, match="not an enemy pair"):
+        bank.remove_enemy_pair(session, "Q2", "Q1", reason="again", actor="c")
+    (removed,) = audit.get_events(session, entity_type="item", action="unenemy")
+    assert (removed.actor, removed.entity_id, removed.detail, removed.reason) == (
+        "c2", "Q1", {"enemy": "Q2", "added_with_reason": "same fact"}, "Q1 was rewritten")
+    # both items' histories show the pair added and removed (recorded under the item named first)
+    assert [(h.what, h.detail) for h in bank.item_history(session, "Q2") if h.what.startswith("enemy")] == [
+        ("enemy pair added", "Q1: same fact"), ("enemy pair removed", "Q1: Q1 was rewritten")]

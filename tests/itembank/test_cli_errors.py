@@ -450,6 +450,7 @@ MISTAKES = [
     ["items", "show", "Q1", "--version", "7"],
     ["items", "history", "NOPE-1"],
     ["items", "review", "Q1", "1", "approved", "--comment", "looks fine"],
+    ["items", "set", "Q1", "NOPE-SET", "--reason", "shares a case"],
     ["items", "stats", "NOPE-1"],
     ["items", "stats", "Q1", "--p-band", "1.5"],
     ["items", "import", "{missing}.csv"],
@@ -516,6 +517,13 @@ MISTAKES = [
     ["report", "evaluation", "NOPE", "--from", "2025-01-01", "--to", "2025-12-31", "--out", "{tmp}/e.html"],
     ["report", "evaluation", "NOPE", "--from", "2025-12-31", "--to", "2025-01-01", "--out", "{tmp}/e.html"],
     ["report", "evaluation", "NOPE", "--from", "1 januari", "--to", "2025-12-31", "--out", "{tmp}/e.html"],
+    ["irt", "ADM"],
+    ["irt", "NOPE", "--model", "2pl"],
+    ["dif", "ADM", "--group", "nope"],
+    ["dif", "NOPE", "--group", "language"],
+    ["standards", "ADM", "--method", "hofstee", "--k-min", "50"],
+    ["standards", "ADM", "--method", "fixed", "--percent", "50", "--apply"],
+    ["standards", "ADM", "--method", "angoff", "--ratings", "{missing}.csv", "--apply", "--reason", "x"],
 ]
 
 

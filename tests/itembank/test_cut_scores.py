@@ -198,3 +198,85 @@ def test_the_beuk_chart_draws_the_pass_curve_and_the_line_through_the_judges_mea
     for x, y in zip(line.x, line.y):
         assert y == pytest.approx(60 + 40 * (x - 2.5))
     assert cut.x[0] == pytest.approx(r.cut)
+
+
+# --- propose and apply: the one entry of the page and the CLI ---
+
+def test_propose_gives_the_hand_computed_cut_rule_and_pass_counts(session: Session) -> None:
+    data = load_administration(session, "ADM")
+    # c = 1 + 0.5 x (4 - 1) = 2.5: score 3 gets 5.5 + 4.5 x 0.5/1.5 = 7 (pass), score 2 gets
+    # 1 + 4.5 x 2/2.5 = 4.6 (fail): c1, c2, c3 pass, 3 of 5.
+    p = cs.propose(data, "fixed_percentage", {"percent": "50"})
+    assert (p.cut, p.maximum, p.passed, p.judged, p.pass_rate) == ("2.5", "4", 3, 5, pytest.approx(3 / 5))
+    assert p.method_cut == 2.5 and p.n_flips == 0  # the rule set's 2.6 passes the same three
+    assert p.rule == {"kind": "percent_guessing", "value": 50, "round_up": False,
+                      "source": {"method": "fixed_percentage", "percent": 50, "max_score": 4, "chance": 1}}
+    assert p.classification is not None and p.classification.cut == Fraction(5, 2)
+    # Typed directly, 2 points: score 2 gets exactly 5.5, rounded 6: c4 passes too, 4 of 5.
+    direct = cs.propose(data, "direct", {"kind": "points", "value": "2"})
+    assert (direct.cut, direct.passed, direct.rule, direct.result, direct.method_cut) == (
+        "2", 4, {"kind": "points", "value": 2}, None, None)
+    assert direct.preview.change.flips["candidate"].tolist() == ["c4"]
+    # Rounded up: Cohen-Schotanus' 2.68 becomes 3; c2 and c3 (3 points) still pass, c4 not.
+    cohen = cs.propose(data, "cohen_schotanus", {}, round_up=True)
+    assert (cohen.cut, cohen.passed, cohen.details["unrounded_cut"]) == ("3", 3, pytest.approx(2.68))
+    # Angoff from a table already read: mean 0.625 x 4 = 2.5.
+    angoff = cs.propose(data, "angoff", {"ratings": pd.DataFrame({c: [Fraction(1, 2), Fraction(3, 4)] for c in CODES},
+                                                                 index=["J1", "J2"])})
+    assert (angoff.cut, angoff.rule["kind"], angoff.rule["source"]["method"]) == ("2.5", "item_ratings", "angoff")
+
+
+def test_propose_counts_every_beuk_judge_named_or_not(session: Session) -> None:
+    b = cs.cut_basis(load_administration(session, "ADM"))
+    both = cs.beuk(b, judge_cuts=[50, 75], judge_pass_rates=[80, 40])
+    p = cs.propose(b, "beuk", {"judges": [("", "50", "80"), (None, "75", "40,0")]})
+    assert p.method_cut == pytest.approx(float(both.cut)) and p.result.inputs == both.inputs
+
+
+@pytest.mark.parametrize("method, inputs, says", [
+    ("median", {}, "unknown standard-setting method 'median'; expected one of fixed_percentage, cohen_schotanus"),
+    ("fixed_percentage", {"percent": "50", "k_min": "3"}, "k_min: not an input of the method fixed_percentage"),
+    ("fixed_percentage", {"percent": ""}, "Percentage (%): expected a number (a decimal comma is fine), got ''"),
+    ("hofstee", {"k_min": "80", "k_max": "60", "f_min": "5", "f_max": "40"},
+     "Hofstee: the lowest acceptable cut (80 %) must be below the highest (60 %)"),
+    ("hofstee", {"k_min": "50", "k_max": "60", "f_min": "45", "f_max": "40"},
+     "Hofstee: the lowest acceptable fail rate (45 %) must not be above the highest (40 %)"),
+    ("hofstee", {"k_min": "50", "k_max": "160", "f_min": "5", "f_max": "40"},
+     "Highest acceptable cut (%): expected a percentage from 0 to 100, got 160"),
+    ("fixed_percentage", {"percent": "-5"}, "Percentage (%): expected a percentage from 0 to 100, got -5"),
+    ("cohen_schotanus", {"percentile": "0"},
+     "Percentile P of the best candidates: expected a percentile above 0 and at most 100, got 0"),
+    ("hofstee", {"k_min": "50", "k_max": "60", "f_min": "5"}, "Highest acceptable fail rate (%): expected a number"),
+    ("beuk", {"judges": []}, "Beuk needs at least two judges, each with a cut and an expected pass rate (got 0)."),
+    ("beuk", {"judges": [("Ann", "60", "70")]}, "Beuk needs at least two judges"),
+    ("beuk", {"judges": [("Ann", "60", "70"), ("Bob", "60", "170")]},
+     "Pass rate (%) of judge Bob: expected a percentage from 0 to 100, got 170"),
+    ("beuk", {"judges": [("Ann", "6O", "70")]}, "Cut (%) of judge Ann: expected a number"),
+    ("angoff", {}, "Angoff needs the judges' ratings file"),
+    ("nedelsky", {"ratings": ""}, "Nedelsky needs the judges' ratings file"),
+    ("direct", {"kind": "grade", "value": "5"}, "unknown kind of cut 'grade'"),
+])
+def test_propose_refuses_bad_inputs_with_a_message_naming_them(session: Session, method: str, inputs: dict,
+                                                               says: str) -> None:
+    with pytest.raises(UserError) as refused:
+        cs.propose(load_administration(session, "ADM"), method, inputs)
+    assert says in str(refused.value)
+
+
+def test_apply_records_the_proposals_rule_with_its_method_and_needs_a_reason(session: Session) -> None:
+    p = cs.propose(load_administration(session, "ADM"), "hofstee",
+                   {"k_min": "25", "k_max": "75", "f_min": "0", "f_max": "100"})
+    with pytest.raises(UserError, match="Give a reason"):
+        cs.apply(session, "ADM", p, reason="  ", actor="c")
+    assert committee.cut_rules(session, "ADM") == []
+    row = cs.apply(session, "ADM", p, reason=" panel 3 June ", actor="c")
+    (recorded,) = committee.cut_rules(session, "ADM")
+    assert recorded.id == row.id and recorded.rule == p.rule and recorded.reason == "panel 3 June"
+    assert recorded.rule["source"]["method"] == "hofstee"
+    # The sitting is now scored with it: the cut the proposal showed. Hofstee on 1,2,3,3,4 with
+    # these bounds crosses at 2 + 3/7 (see the chart test below).
+    assert load_administration(session, "ADM").score().cuts["total"] == pytest.approx(2 + 3 / 7)
+    assert p.cut == "2.428571"
+    # A rule previewed before (the page keeps it as JSON) is recorded as it is.
+    cs.apply(session, "ADM", {"kind": "points", "value": 2}, reason="typed", actor="c")
+    assert committee.cut_rules(session, "ADM")[-1].rule == {"kind": "points", "value": 2}

@@ -195,6 +195,16 @@ def test_a_new_release_adds_rows_and_keeps_the_old_ones(session: Session) -> Non
 # --- history and drift -------------------------------------------------------------------
 
 
+def test_history_of_provisional_rows_only(session: Session) -> None:
+    # No row released yet (itembank analyze --store before any release): the release column is
+    # all None, and the history still lists the provisional row as the one in force.
+    st.add_provisional_statistics(session, "ADM", actor="c")
+    session.commit()
+    history = st.get_history(session, "Q4")
+    assert history[["administration", "release", "in_force", "drift"]].values.tolist() == [["ADM", None, True, False]]
+    assert history["p"].tolist() == pytest.approx([2 / 6])
+
+
 def test_drift_flags_the_item_whose_p_moved_between_two_sittings(session: Session) -> None:
     results.release_results(session, "ADM", actor="sec")
     results.release_results(session, "ADM2", actor="sec")

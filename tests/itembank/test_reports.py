@@ -13,6 +13,7 @@ import os
 import shutil
 from datetime import date
 from fractions import Fraction
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -32,9 +33,12 @@ from itembank.services.item_analysis import analyze_administration
 from itembank.storage.db import make_engine
 from itembank.text import TEXT, t
 
+# "Not in this report" appears only when something is left out; the administration report now
+# leaves nothing out (IRT and decision consistency are in it).
 HEADINGS = [k for k in TEXT if k.startswith("report_h_") and not k.startswith("report_h_eval")
-            and k != "report_h_release"]
-EVALUATION_HEADINGS = [k for k in TEXT if k.startswith("report_h_eval")] + ["report_h_not_available"]
+            and k not in ("report_h_release", "report_h_not_available")]
+# The evaluation leaves nothing out any more: no "Not in this report".
+EVALUATION_HEADINGS = [k for k in TEXT if k.startswith("report_h_eval")]
 
 
 class Tables(HTMLParser):
@@ -165,10 +169,40 @@ def test_summary_and_reliability_are_the_analysis_numbers(sitting: Engine, tmp_p
     # 60 % of the remaining maximum 9 = 5.4 (the committee's cut, not the rule set's 65 %).
     assert summary[t("cut_score")] == "5.4 / 9"
     assert summary[t("voided")] == "Q09"
+    c = a.classification.estimate
     assert rel == {t("alpha"): shown(a.reliability.alpha, "alpha"),
                    t("report_lambda2"): shown(a.reliability.lambda2, "lambda2"),
                    t("report_split_half"): shown(a.reliability.split_half, "split_half"),
-                   t("sem"): shown(a.reliability.sem, "sem")}
+                   t("sem"): shown(a.reliability.sem, "sem"),
+                   t("report_decision_consistency", cut="5.4"): shown(c.consistency, "alpha"),
+                   t("report_decision_kappa"): shown(c.kappa, "alpha"),
+                   t("report_decision_accuracy", cut="5.4"): shown(c.accuracy, "alpha"),
+                   t("report_false_pass"): shown_percent(c.false_pass, "percent"),
+                   t("report_false_fail"): shown_percent(c.false_fail, "percent")}
+
+
+def test_reliability_section_reports_decision_consistency_at_the_committee_cut(sitting: Engine,
+                                                                               tmp_path: Path) -> None:
+    """The report's decision consistency and accuracy are the API's (issue 16): Livingston-Lewis
+    on the 40 judged totals, alpha as reliability, the committee's cut 5.4 of 9."""
+    from analysis.classification import livingston_lewis
+
+    with Session(sitting) as s:
+        page = html_of(s, tmp_path)
+        a = analyze_administration(s, "ADM")
+    rel = page.pairs("reliability")
+    direct = livingston_lewis(a.result.total.astype(float), reliability=a.reliability.alpha, cuts=5.4, max_score=9,
+                              score_step=1)  # whole points: 5.4 means 6 or more
+    assert a.classification.cut == Fraction(27, 5)
+    assert a.classification.estimate.consistency == pytest.approx(direct.consistency, abs=1e-12)
+    assert float(rel[t("report_decision_consistency", cut="5.4")]) == pytest.approx(direct.consistency, abs=5e-4)
+    assert float(rel[t("report_decision_accuracy", cut="5.4")]) == pytest.approx(direct.accuracy, abs=5e-4)
+    assert float(rel[t("report_false_pass")].rstrip("%")) == pytest.approx(100 * direct.false_pass, abs=0.05)
+    # the note says how (effective test length, true-score model); "not available" is gone
+    text = " ".join(unescape((tmp_path / "r.html").read_text(encoding="utf-8")).split())
+    assert t("report_reliability_note_decisions", n=direct.effective_length,
+             model=t(f"decision_model_{direct.model.parameters}")) in text
+    assert "Decision consistency at the cut: not available" not in text  # the wording before it was computed
 
 
 def test_the_item_table_is_the_analysis_with_flags_in_words(sitting: Engine, tmp_path: Path) -> None:
@@ -365,6 +399,9 @@ def test_the_report_is_written_on_the_date_of_the_sitting(sitting: Engine, tmp_p
 # --- the evaluation over a period: a bank with several sittings ---------------------------
 
 SECOND = "VCA-B-2026-03-UTR"
+#: The item whose p is planted to drop in the second sitting: 150 of its 300 candidates
+#: omit it there (an omission scores 0).
+DRIFTER = "VCA-LO1-A-01"
 
 
 @pytest.fixture(scope="module")
@@ -372,7 +409,11 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The demo bank with a second sitting of the demo form (2026-03-10, the first 300 of the
     demo's response rows under new candidate codes, the miskeyed item voided there), a sitting
     without responses (2026-06-01) and one outside the period (2027-02-01); the evaluation of
-    2025-01-01 .. 2026-12-31 as HTML, and the API's numbers for each sitting."""
+    2025-01-01 .. 2026-12-31 as HTML, and the API's numbers for each sitting.
+
+    For drift and IRT: in the second sitting the first 150 candidates omit :data:`DRIFTER`; both
+    sittings' item statistics are stored (provisionally, as ``itembank analyze --store``) and
+    both are calibrated (Rasch); the evaluation is also written as PDF."""
     from itembank import demo
     from itembank.assembly import AssemblyOptions
     from itembank.reports import evaluation_report
@@ -389,6 +430,8 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         with Session(engine) as s:
             first = administrations.get_responses(s, demo.ADMIN_CODE).iloc[:300]
             first.index = [f"b-{c}" for c in first.index]
+            assert DRIFTER not in (demo.MISKEYED, demo.TWO_ANSWERS)
+            first.iloc[:150, first.columns.get_loc(DRIFTER)] = np.nan
             for code, on in ((SECOND, date(2026, 3, 10)), ("VCA-B-2026-06-EMPTY", date(2026, 6, 1)),
                              ("VCA-B-2027-02-LATE", date(2027, 2, 1))):
                 administrations.add_administration(s, code, demo.FORM_CODE, on=on, actor="sec")
@@ -396,13 +439,33 @@ def evaluation_html(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             committee.assign_rule_set(s, SECOND, "VCA-BASIS", actor="sec")
             committee.add_decision(s, SECOND, demo.MISKEYED, "void", reason="key error", actor="m.jansen")
             s.commit()
+            from itembank.services.calibrations import add_calibration, bank_scale_constants, calibration_table
+            from itembank.services.irt_summary import find_calibration
+            from itembank.services.item_statistics import add_provisional_statistics, get_history
+
+            # The first sitting released (its statistics stored with the release), the second
+            # stored provisionally.
+            results.release_results(s, demo.ADMIN_CODE, actor="sec")
+            add_provisional_statistics(s, SECOND, actor="sec")
+            for code in (demo.ADMIN_CODE, SECOND):
+                add_calibration(s, code, model="rasch", actor="sec", se="none")
+            s.commit()
             path = evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31), folder / "e.html")
             api = {}
             for code in (demo.ADMIN_CODE, SECOND):
                 a = analyze(load_administration(s, code))
                 api[code] = {"n": len(a.result.candidates), "alpha": a.reliability.alpha, "sem": a.reliability.sem,
-                             "rate": pass_rate(a.result.results_table(), pass_label=a.result.rules.pass_label)}
+                             "rate": pass_rate(a.result.results_table(), pass_label=a.result.rules.pass_label),
+                             "classification": a.classification,
+                             "b": calibration_table(s, find_calibration(s, code))["b"],
+                             "scale": bank_scale_constants(s, find_calibration(s, code).id),
+                             "items": list(a.result.items)}
             api["gap"] = gap_for_blueprint(s, demo.SPEC_CODE, "VCA-BASIS-40", options=AssemblyOptions())
+            api["history"] = {i: get_history(s, i) for i in api[demo.ADMIN_CODE]["items"]}
+            api["html_path"] = path
+            api["db"] = db
+            api["pdf"] = evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31),
+                                           folder / "e.pdf")
     finally:
         engine.dispose()
     return parse(path.read_text(encoding="utf-8")), api
@@ -533,3 +596,235 @@ def test_an_annulled_result_leaves_the_pass_rate_in_summary_and_table_alike(sitt
     assert len(judged) == 39  # c01 annulled: out of the count and of the rate
     assert page.pairs("summary")[t("passed")] == f"{passed} ({shown_percent(passed / 39)})"
     assert page.table("pass-rates")["rows"][1][2:] == ["39", str(passed), shown_percent(passed / 39)]
+
+
+# --- the IRT section (issue 16 item 1, from the calibrations of issue 14) --------------------
+
+def test_the_irt_section_says_not_calibrated_then_shows_the_stored_calibration(sitting: Engine,
+                                                                                tmp_path: Path) -> None:
+    """The parameter table, item fit and the numbers at the cut read back from the HTML equal
+    the API's (:func:`calibration_summary`, and the review page's ``sitting_information``); the
+    SEM at the cut is 1/√Σ a²PQ at the printed θ from the printed (rounded) parameters, by hand."""
+    from itembank.services import calibrations
+    from itembank.services.administration_data import load_administration
+    from itembank.services.irt_summary import calibration_summary
+
+    with Session(sitting) as s:
+        before = html_of(s, tmp_path)
+    assert t("report_h_irt") in before.headings
+    assert before.text("irt-section") == t("report_irt_none", code="ADM")
+    assert not [tb for tb in before.tables if "irt-items" in tb["class"]]
+
+    with Session(sitting) as s:
+        stored = calibrations.add_calibration(s, "ADM", model="2pl", actor="analyst").calibration
+        s.commit()
+        page = html_of(s, tmp_path, "irt.html")
+        result = load_administration(s, "ADM").score()
+        cut, maximum = float(result.cuts["total"]), float(result.maxima["total"])
+        api = calibration_summary(s, "ADM", cut=cut, maximum=maximum)
+        review = calibrations.sitting_information(s, "ADM", cut=cut, maximum=maximum)
+    assert api.calibration.id == stored.id and api.newest
+    facts = page.pairs("irt-facts")
+    assert facts[t("report_irt_model")] == "2pl" and facts[t("report_irt_hash")] == stored.data_hash
+    assert facts[t("report_irt_engine")].startswith(stored.engine + " — itembank ")
+    table = page.table("irt-items")
+    header, rows = table["rows"][0], table["rows"][1:]
+    assert header == [t("col_item"), t("col_n"), "a", "SE(a)", "b", "SE(b)", "infit", "p", "outfit", "p",
+                      t("report_irt_col_misfit")]
+    assert [r[0] for r in rows] == list(api.items.index) and "Q09" not in api.items.index  # voided: not fitted
+    for r in rows:
+        want = api.items.loc[r[0]]
+        assert r[1:10] == [str(int(want["n"])), shown(want["a"], "irt_parameter"), shown(want["se_a"], "irt_parameter"),
+                           shown(want["b"], "irt_parameter"), shown(want["se_b"], "irt_parameter"),
+                           shown(want["infit"], "item_fit"), f"{want['infit_p']:.3f}", shown(want["outfit"], "item_fit"),
+                           f"{want['outfit_p']:.3f}"], r[0]
+        assert r[10] == (t("report_irt_misfit") if want["misfit"] else "")
+    at_cut = page.pairs("irt-cut")
+    assert at_cut[t("report_irt_cut")] == f"{cut:g} / {maximum:g}"
+    theta = float(at_cut[t("report_irt_cut_theta")])
+    sem = float(at_cut[t("report_irt_csem")])
+    assert theta == pytest.approx(review.cut_theta, abs=5e-4) and sem == pytest.approx(review.csem_at_cut, abs=5e-4)
+    printed = pd.DataFrame([[float(r[2]), float(r[4])] for r in rows], columns=["a", "b"])
+    usable = printed[printed["a"] > 0]
+    p = 1 / (1 + np.exp(-usable["a"] * (theta - usable["b"])))
+    assert sem == pytest.approx(1 / np.sqrt((usable["a"] ** 2 * p * (1 - p)).sum()), abs=0.01)
+    assert float(at_cut[t("report_irt_information")]) == pytest.approx(review.csem_at_cut ** -2, abs=5e-4)
+    misfit_sentence = (t("report_irt_misfitting", items=", ".join(api.misfitting)) if api.misfitting
+                       else t("report_irt_all_fit"))
+    assert misfit_sentence in page.text("irt-section")
+    # no longer listed as missing
+    assert "IRT calibration, item fit and drift: not available" not in (tmp_path / "irt.html").read_text(encoding="utf-8")
+
+
+def test_the_pdf_of_a_calibrated_sitting_renders_with_the_irt_section(sitting: Engine, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from itembank.services import calibrations
+
+    with Session(sitting) as s:
+        calibrations.add_calibration(s, "ADM", model="2pl", actor="analyst")
+        s.commit()
+        path = administration_report(s, "ADM", tmp_path / "irt.pdf")
+    reader = PdfReader(path)
+    assert len(reader.pages) > 0
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for key in HEADINGS:
+        assert t(key) in text, key
+    assert t("report_irt_csem") in text and t("report_irt_none", code="ADM") not in text
+
+
+# --- the evaluation's decision consistency, drift, IRT per sitting and exposure -----------
+
+def test_the_evaluation_shows_each_sittings_decision_consistency_from_the_analysis(evaluation_html) -> None:
+    from itembank import demo
+
+    page, api = evaluation_html
+    header, *rows = page.table("sittings")["rows"]
+    col = header.index(t("report_eval_consistency"))
+    for r in rows[:2]:
+        c = api[r[0]]["classification"]
+        assert c is not None and c.estimate is not None
+        assert r[col] == c.shown()["consistency"] == shown(c.estimate.consistency, "alpha")
+        assert 0.5 < c.estimate.consistency < 1  # a 40-item test with alpha about 0.8
+    assert rows[2][col] == "–"  # no responses: nothing to estimate
+    assert [r[0] for r in rows] == [demo.ADMIN_CODE, SECOND, "VCA-B-2026-06-EMPTY"]
+
+
+def test_the_evaluation_lists_the_planted_drift_with_the_stored_statistics(evaluation_html) -> None:
+    from itembank import demo
+    from itembank.services.item_statistics import DRIFT_BAND
+
+    page, api = evaluation_html
+    rows = {r[0]: r for r in page.table("drift")["rows"][1:]}
+    history = api["history"][DRIFTER]
+    before, after = (history[history["in_force"] & (history["administration"] == c)].iloc[0]
+                     for c in (demo.ADMIN_CODE, SECOND))
+    # 150 of the 300 omit it: p about halves, far beyond the band of 0.10.
+    assert before.p - after.p > 0.3 and bool(after.drift)
+    assert rows[DRIFTER] == [DRIFTER, str(after.version), f"{demo.ADMIN_CODE} → {SECOND}",
+                             f"{shown(before.p, 'p')} → {shown(after.p, 'p')}",
+                             f"{shown(before.rir, 'rir')} → {shown(after.rir, 'rir')}"]
+    # Every row is one the history flags as drift (the rule of itembank items stats), and
+    # every flagged row of the period is listed; by hand: |Δp| or |ΔRir| above 0.10.
+    flagged = {code for code, h in api["history"].items()
+               if (h["in_force"] & h["drift"] & (h["administration"] == SECOND)).any()}
+    assert set(rows) == flagged
+    for code in flagged:
+        h = api["history"][code]
+        d = h[h["in_force"] & (h["administration"] == SECOND)].iloc[0]
+        assert abs(d.delta_p) > DRIFT_BAND.p or abs(d.delta_rir) > DRIFT_BAND.rir
+    assert t("report_h_not_available") not in page.headings
+
+
+def test_the_evaluation_shows_irt_difficulty_per_sitting_on_the_bank_scale(evaluation_html) -> None:
+    from itembank import demo
+
+    page, api = evaluation_html
+    header, *rows = page.table("irt-change")["rows"]
+    assert header[2:4] == [t("report_eval_irt_b", code=demo.ADMIN_CODE, model="rasch"),
+                           t("report_eval_irt_b", code=SECOND, model="rasch")]
+    # The first calibration is the base of the bank scale; the second is linked to it through
+    # the 39 items the two sittings share (Stocking-Lord), so b is compared as A b + B.
+    assert api[demo.ADMIN_CODE]["scale"] == (1.0, 0.0)
+    (A, B) = api[SECOND]["scale"]
+    assert (A, B) != (1.0, 0.0)
+    b1, b2 = api[demo.ADMIN_CODE]["b"], A * api[SECOND]["b"] + B
+    both = [i for i in b1.index if i in b2.index]
+    assert len(both) == 39  # the miskeyed item is voided in the second sitting: not calibrated there
+    change = (b2[both] - b1[both]).abs().sort_values(ascending=False, kind="stable")
+    assert len(rows) == 15
+    for r in rows:
+        assert r[2] == shown(b1[r[0]], "irt_parameter") and r[3] == shown(b2[r[0]], "irt_parameter")
+        assert float(r[4]) == pytest.approx(b2[r[0]] - b1[r[0]], abs=6e-4)
+    assert abs(float(rows[-1][4])) == pytest.approx(change.iloc[14], abs=6e-4)  # the 15 largest
+    # The planted omissions make the drifter much harder in the second sitting.
+    assert rows[0][0] == DRIFTER and float(rows[0][4]) > 1
+    text = " ".join(unescape(api["html_path"].read_text(encoding="utf-8")).split())
+    assert t("report_eval_irt_bank_scale", n=len(both), shown=15) in text
+
+
+def test_the_evaluation_compares_irt_difficulties_on_their_own_scales_when_not_linked(evaluation_html,
+                                                                                       tmp_path: Path) -> None:
+    # The second sitting recalibrated as a new base: the first is on the old scale, so fewer
+    # than two calibrations are on the bank scale and each b is shown on its own scale.
+    from itembank import demo
+    from itembank.reports.evaluation import irt_changes, sittings_in_period
+    from itembank.services.calibrations import add_calibration, calibration_table
+    from itembank.services.irt_summary import find_calibration
+
+    _, api = evaluation_html
+    db = tmp_path / "demo.db"
+    shutil.copy(api["db"], db)
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with Session(engine) as s:
+            add_calibration(s, SECOND, model="rasch", actor="sec", se="none", base=True)
+            s.flush()
+            admins = sittings_in_period(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31))
+            calibrated, changes, scale, left_out = irt_changes(s, admins)
+            b1 = calibration_table(s, find_calibration(s, demo.ADMIN_CODE))["b"]
+            b2 = calibration_table(s, find_calibration(s, SECOND))["b"]
+    finally:
+        engine.dispose()
+    assert scale == "own" and left_out == []
+    assert [c for c, _ in calibrated] == [demo.ADMIN_CODE, SECOND]
+    for c in changes:
+        assert c.b == pytest.approx([b1[c.item], b2[c.item]])
+
+
+def test_the_evaluation_lists_items_over_the_exposure_limit_in_the_period(evaluation_html) -> None:
+    from itembank import demo
+
+    page, api = evaluation_html
+    rows = page.table("period-exposure")["rows"][1:]
+    # Three sittings of the period, all of the one demo form: each of its 40 items is on 3 of
+    # 3 (100 %, one form) — above the limit of one half.
+    assert sorted(r[0] for r in rows) == sorted(api[demo.ADMIN_CODE]["items"])
+    assert all(r[1:] == ["3", "100%", "1"] for r in rows)
+
+
+def test_exposure_in_the_period_counts_sittings_against_the_limit(evaluation_html, demo_db: Path) -> None:
+    from itembank import demo
+    from itembank.reports.evaluation import exposure_in_period, sittings_in_period
+
+    engine = make_engine(f"sqlite:///{demo_db}")
+    try:
+        with Session(engine) as s:
+            admins = sittings_in_period(s, demo.SPEC_CODE, date(2025, 1, 1), date(2026, 12, 31))
+            assert len(admins) == 1  # the untouched demo: one sitting
+            assert {r.share for r in exposure_in_period(s, admins, limit=0.5)} == {1.0}
+            assert exposure_in_period(s, admins, limit=1.0) == []  # strictly above: 1/1 is not above 1
+            with pytest.raises(UserError, match="exposure limit"):
+                exposure_in_period(s, admins, limit=1.5)
+    finally:
+        engine.dispose()
+
+
+def test_the_evaluation_pdf_renders_with_every_heading(evaluation_html) -> None:
+    from pypdf import PdfReader
+
+    _, api = evaluation_html
+    reader = PdfReader(api["pdf"])
+    assert len(reader.pages) > 0
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for key in EVALUATION_HEADINGS:
+        assert t(key) in text, key
+    assert t("report_eval_period_exposure_title") in text and t("report_h_not_available") not in text
+
+
+def test_the_evaluation_of_a_bank_with_only_provisional_statistics(demo_db: Path, tmp_path: Path) -> None:
+    from itembank import demo
+    from itembank.reports.evaluation import build_evaluation_report
+    from itembank.services.item_statistics import add_provisional_statistics
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with Session(engine) as s:
+            add_provisional_statistics(s, demo.ADMIN_CODE, actor="sec")  # itembank analyze ADMIN --store
+            s.commit()
+            report = build_evaluation_report(s, demo.SPEC_CODE, date(2025, 1, 1), date(2025, 12, 31))
+    finally:
+        engine.dispose()
+    assert report.drift == []  # one sitting: nothing to drift from
