@@ -276,7 +276,8 @@ TEXT: Mapping[str, str] = {
     "explain_irt_scale": "Whether the calibration's parameters are on the item bank's common scale, so they can be "
                          "compared with other sittings and used to assemble forms (linked through items shared "
                          "with earlier calibrations).",
-    "irt_scale_base": "defines the bank scale",
+    "irt_scale_base": "defines the bank scale (later sittings are linked to it)",
+    "irt_scale_same_sitting": "on the bank scale: same candidates as calibration {to} (A {A}, B {B})",
     "irt_scale_linked": "linked ({method}, {n} common items; A {A}, B {B})",
     "irt_scale_unlinked": "not on the bank scale: {note}",
     "irt_scale_never": "never linked",

@@ -68,6 +68,9 @@ def calibration_rows(facts: list[irt_summary.CalibrationFacts]) -> list[dict[str
     for f in facts:
         if f.link_status == "base":
             scale = t("irt_scale_base")
+        elif f.link_status == "linked" and f.link_method == "same_sitting":
+            scale = t("irt_scale_same_sitting", to=f.linked_to, A=shown_or(f.A, "irt_parameter"),
+                      B=shown_or(f.B, "irt_parameter"))
         elif f.link_status == "linked":
             scale = t("irt_scale_linked", method=f.link_method, n=f.n_common, A=shown_or(f.A, "irt_parameter"),
                       B=shown_or(f.B, "irt_parameter"))
@@ -257,7 +260,7 @@ def layout(engine: Engine, user: dict[str, Any], code: str) -> html.Div:
             html.Div(className="dif-choice", children=[
                 html.Div([html.Label(t("irtdif_group_label"), htmlFor="irt-dif-group"),
                           dcc.Dropdown(id="irt-dif-group", options=attributes, clearable=False,
-                                       placeholder=t("irtdif_group_none") if not attributes else t("irtdif_group_pick"))]),
+                                       placeholder=t("irtdif_group_pick" if attributes else "irtdif_group_none"))]),
                 html.Div([html.Label(t("irtdif_focal_label"), htmlFor="irt-dif-focal"),
                           dcc.Dropdown(id="irt-dif-focal", options=[], placeholder=t("irtdif_focal_pick"))]),
                 html.Button(t("irtdif_button"), id="irt-dif-button", className="primary"),

@@ -208,7 +208,8 @@ class CalibrationFacts:
     n_items: int
     converged: bool
     link_status: str | None  # base, linked, unlinked (None: never linked)
-    link_method: str | None
+    link_method: str | None  # stocking_lord, mean_sigma, mean_mean, same_sitting
+    linked_to: int | None  # the calibration that supplied most of the common items' bank-scale parameters
     n_common: int
     A: float | None
     B: float | None
@@ -224,9 +225,11 @@ def sitting_calibrations(session: Session, administration: str) -> list[Calibrat
     out = []
     for row in rows:
         link = calibrations.link_in_force(session, row.id)
-        out.append(CalibrationFacts(
-            row.id, row.model, row.engine, row.created_at, row.created_by, row.n_candidates, row.n_items,
-            bool(row.converged), None if link is None else link.status, None if link is None else link.method,
-            0 if link is None else int(link.n_common), None if link is None else link.A,
-            None if link is None else link.B, "" if link is None else (link.note or "")))
+        facts = (row.id, row.model, row.engine, row.created_at, row.created_by, row.n_candidates, row.n_items,
+                 bool(row.converged))
+        if link is None:
+            out.append(CalibrationFacts(*facts, None, None, None, 0, None, None, ""))
+        else:
+            out.append(CalibrationFacts(*facts, link.status, link.method, link.linked_to_id, int(link.n_common),
+                                        link.A, link.B, link.note or ""))
     return out
