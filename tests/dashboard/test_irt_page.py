@@ -173,6 +173,14 @@ def test_calibrating_from_the_page_stores_what_add_calibration_stores(client, ba
     other.dispose()
 
 
+def test_while_calibrating_the_button_is_disabled_and_a_progress_line_shown(client) -> None:
+    login(client, "m.jansen")
+    dependencies = json.loads(client.get("/_dash-dependencies").data)
+    (spec,) = [d for d in dependencies if d["output"] == CALIBRATE]
+    assert spec["running"] == {"running": {"irt-calibrate-button.disabled": True, "irt-calibrating.hidden": False},
+                               "runningOff": {"irt-calibrate-button.disabled": False, "irt-calibrating.hidden": True}}
+
+
 def test_a_model_the_service_refuses_is_a_message_and_nothing_is_stored(client, bank) -> None:
     login(client, "m.jansen")
     done = answer(client, CALIBRATE, **{"irt-code": CODE, "irt-model": "4pl", "irt-calibrate-button": 1})
