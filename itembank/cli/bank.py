@@ -323,11 +323,19 @@ def export_cli(
     file: Annotated[Path, typer.Argument(help="Target .csv or .xlsx file")],
     db: DbOption = None,
     spec: Annotated[str | None, typer.Option(help="Only this test specification")] = None,
-    latest: Annotated[bool, typer.Option("--latest", help="Only the newest version of each item")] = False,
+    latest: Annotated[bool, typer.Option("--latest", help=(
+        "Only the newest version of each line of an item (per language and variant: the source and "
+        "each translation, each its own row)"))] = False,
+    language: Annotated[str | None, typer.Option(
+        help="Only versions in this language, e.g. en [default: every language]")] = None,
 ) -> None:
-    """Export item versions, one row per version (the import format)."""
+    """Export item versions, one row per version (the import format).
+
+    With --latest, the newest version of every line of an item (the source language and each
+    translation or read-aloud variant, the source first), so a translation saved after the
+    source never replaces the source in the file; --language keeps one language."""
     from itembank.io import item_files
 
     with bank_session(db) as session:
-        n = item_files.export_items(session, file, specification=spec, latest_only=latest)
+        n = item_files.export_items(session, file, specification=spec, latest_only=latest, language=language)
     typer.echo(f"{n} item version(s) written to {file}")
