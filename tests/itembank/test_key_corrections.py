@@ -84,3 +84,25 @@ def test_a_newer_version_in_the_form_s_line_refuses_before_any_line_is_written(s
                                             "\\(version 4 has been saved since\\)"):
         carry_rekey_into_lines(session, rekey, actor="m.jansen")
     assert bank.get_item(session, "Q01").current_number == 4  # nothing written in the other lines
+
+
+def test_a_rekey_on_a_form_of_the_translation_corrects_the_source_first(session: Session, flextoets_exam) -> None:
+    """Form F2 used Q01's English v2; its rekey corrects the Dutch source (v4) and the English
+    line (v5, the form's line, returned first), and the English stays up to date with the
+    corrected source; the read-aloud variant (v6) too."""
+    from datetime import date
+
+    from itembank.services import administrations, forms
+
+    exam(session, flextoets_exam)
+    bank.set_status(session, "Q01", 2, "in_review", actor="tom")
+    bank.set_status(session, "Q01", 2, "approved", actor="c")
+    forms.freeze_form(session, "F2", [forms.FormEntry(bank.get_version(session, "Q01", 2).id, part="theory")],
+                      actor="c")
+    administrations.add_administration(session, "ADM2", "F2", on=date(2025, 12, 1), actor="sec")
+    rekey = committee.add_decision(session, "ADM2", "Q01", "rekey", "D", reason="key error", actor="m.jansen").id
+    carry = carry_rekey_into_lines(session, rekey, actor="m.jansen")
+    assert [(v.number, v.language, v.variant.value, tuple(v.key)) for v in carry.corrected] == [
+        (5, "en", "standard", ("D",)), (4, "nl", "standard", ("D",)), (6, "nl", "read_aloud", ("D",))]
+    assert [(line.newest, line.translated_from, line.out_of_date) for line in bank.item_lines(session, "Q01")] == [
+        (4, None, False), (5, 4, False), (6, 4, False)]
