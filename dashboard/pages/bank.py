@@ -1,8 +1,11 @@
 """The item bank: browse, search and filter the items (item writers, committee, secretary).
 
 Filters: test specification, tag (objective, topic or level), status, language and free text
-(code, stem or an option), through :func:`itembank.services.bank.find_versions` — the query
-``itembank items list`` runs. A click on an item opens its page (:mod:`dashboard.pages.bank_item`).
+(code, stem or an option), through :func:`itembank.services.bank.list_items` — what
+``itembank items list`` shows. Without a language, one row per item: the newest version of its
+source line, with a Languages column listing its lines (translations, the read-aloud variant,
+"(out of date)" when made from an older source version); with a language, that language's
+lines. A click on an item opens its page (:mod:`dashboard.pages.bank_item`).
 """
 
 from __future__ import annotations
@@ -35,17 +38,19 @@ def item_path(code: str) -> str:
     return f"/bank/item/{quote(code, safe='')}"
 
 
-def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
-    """Item versions as grid rows: code, version, status, language, variant, the stem's start,
-    the key, the tags per dimension, the author."""
+def version_rows(versions: list[Any], lines: list[str] | None = None) -> list[dict[str, Any]]:
+    """Item versions as grid rows: code, version, status, language, variant, the item's lines
+    (``lines``, one text per version, :func:`itembank.services.bank.lines_text`), the stem's
+    start, the key, the tags per dimension, the author."""
     rows = []
-    for v in versions:
+    for k, v in enumerate(versions):
         tags: dict[str, list[str]] = {}
         for tag in v.tags:
             tags.setdefault(tag.dimension.value, []).append(tag.code)
         stem = v.stem.replace("\n", " ")
         rows.append({"code": v.item.code, "version": v.number, "status": v.review.status.value,
                      "language": v.language, "variant": v.variant.value,
+                     "lines": lines[k] if lines is not None else "",
                      "stem": stem if len(stem) <= 120 else stem[:117] + "…", "key": "|".join(v.key),
                      "objective": ", ".join(tags.get("objective", [])), "level": ", ".join(tags.get("level", [])),
                      "topic": ", ".join(tags.get("topic", [])), "author": v.author})
@@ -84,6 +89,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
                {"field": "version", "headerName": "v", "width": 50, "flex": 0},
                {"field": "status", "headerName": t("col_status"), "width": 95, "flex": 0},
                {"field": "language", "headerName": t("col_language"), "width": 70, "flex": 0},
+               {"field": "lines", "headerName": t("col_lines"), "width": 130, "flex": 0, "tooltipField": "lines"},
                {"field": "stem", "headerName": t("col_stem"), "flex": 3, "tooltipField": "stem"},
                {"field": "key", "headerName": t("col_is_key"), "width": 60, "flex": 0},
                {"field": "objective", "headerName": t("col_objective"), "width": 90, "flex": 0},
@@ -112,6 +118,7 @@ def layout(engine: Engine, user: dict[str, Any]) -> html.Div:
         _new_item_form(specs) if allowed(user.get("roles", []), Permission.EDIT_ITEMS) else None,
         dcc.Loading(html.Div(id="bank-import-message"), type="dot", delay_show=300),
         html.Div(id="bank-count", className="muted"),
+        html.Div(t("bank_lines_note"), id="bank-lines-note", className="muted"),
         grid("bank-grid", columns, height="calc(100vh - 260px)", pagination=True, paginationPageSize=100,
              getRowId={"function": "params.data.code + '@' + params.data.version"}),
     ])
@@ -204,11 +211,12 @@ def register(app: GuardedApp, engine: Engine) -> None:
                every: list[str] | None, _imported: Any):
         try:
             with Session(engine) as session:
-                versions = bank.find_versions(session, specification=spec or None, tag=(tag or "").strip() or None,
-                                              status=status or None, language=language or None,
-                                              text=(text or "").strip() or None, latest_only=not every,
-                                              limit=LIMIT + 1)
-                rows = version_rows(versions[:LIMIT])
+                listed = bank.list_items(session, specification=spec or None, tag=(tag or "").strip() or None,
+                                         status=status or None, language=language or None,
+                                         text=(text or "").strip() or None, all_versions=bool(every),
+                                         limit=LIMIT + 1)
+                rows = version_rows([v for v, _ in listed[:LIMIT]], [lines for _, lines in listed[:LIMIT]])
+                versions = listed
         except (UserError, ValueError) as exc:
             return [], message(str(exc), "error")
         note = t("bank_count", n=len(rows)) + (" " + t("bank_limited", limit=LIMIT) if len(versions) > LIMIT else "")

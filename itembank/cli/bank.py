@@ -80,19 +80,25 @@ def list_cli(
     spec: Annotated[str | None, typer.Option(help="Test specification code")] = None,
     all_versions: Annotated[bool, typer.Option("--all-versions", help="Every version, not only the newest")] = False,
 ) -> None:
-    """List items (newest version of each) matching the filters."""
+    """List items matching the filters: the newest version of each item's source line.
+
+    An item's lines are its versions per language and variant (the source, translations, the
+    read-aloud variant). Without --language each item is one row, the newest version of its
+    source line, and "lines" lists its lines (source first, "(out of date)" when a line was
+    made from an older source version); with --language the newest version of each line in
+    that language."""
     from itembank.services import bank
 
     with bank_session(db) as session:
-        versions = bank.find_versions(session, specification=spec, tag=tag, status=status.value if status else None,
-                                      language=language, text=text, latest_only=not all_versions)
+        listed = bank.list_items(session, specification=spec, tag=tag, status=status.value if status else None,
+                                 language=language, text=text, all_versions=all_versions)
         rows = []
-        for v in versions:
+        for v, lines in listed:
             tags = ",".join(t.code for t in v.tags)
             stem = v.stem.replace("\n", " ")
-            rows.append([v.item.code, str(v.number), v.review.status.value, v.language, tags,
+            rows.append([v.item.code, str(v.number), v.review.status.value, v.language, lines, tags,
                          stem[:60] + ("..." if len(stem) > 60 else "")])
-    echo_table(rows, ["code", "version", "status", "lang", "tags", "stem"])
+    echo_table(rows, ["code", "version", "status", "lang", "lines", "tags", "stem"])
     typer.echo(f"{len(rows)} item version(s)")
 
 
@@ -342,11 +348,19 @@ def export_cli(
     file: Annotated[Path, typer.Argument(help="Target .csv or .xlsx file")],
     db: DbOption = None,
     spec: Annotated[str | None, typer.Option(help="Only this test specification")] = None,
-    latest: Annotated[bool, typer.Option("--latest", help="Only the newest version of each item")] = False,
+    latest: Annotated[bool, typer.Option("--latest", help=(
+        "Only the newest version of each line of an item (per language and variant: the source and "
+        "each translation, each its own row)"))] = False,
+    language: Annotated[str | None, typer.Option(
+        help="Only versions in this language, e.g. en [default: every language]")] = None,
 ) -> None:
-    """Export item versions, one row per version (the import format)."""
+    """Export item versions, one row per version (the import format).
+
+    With --latest, the newest version of every line of an item (the source language and each
+    translation or read-aloud variant, the source first), so a translation saved after the
+    source never replaces the source in the file; --language keeps one language."""
     from itembank.io import item_files
 
     with bank_session(db) as session:
-        n = item_files.export_items(session, file, specification=spec, latest_only=latest)
+        n = item_files.export_items(session, file, specification=spec, latest_only=latest, language=language)
     typer.echo(f"{n} item version(s) written to {file}")

@@ -33,15 +33,21 @@ def export_cli(
         "--partial-credit/--all-or-nothing", help="How multiple-response items score in the package")] = False,
     statistics: Annotated[bool, typer.Option(
         "--statistics", help="Add each item's p, Rit and Rir per sitting as QTI usage data (3.0)")] = False,
+    language: Annotated[str | None, typer.Option(
+        help="Only this language's lines, e.g. en [default: every line of every item]")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write the newest version of every item (or of --spec's items), or a frozen --form, to OUT."""
+    """Write the newest version of every line of every item (or of --spec's items), or a frozen --form, to OUT.
+
+    A line is an item's versions in one language and variant: the source and each translation
+    or read-aloud variant are separate QTI items (xml:lang set; identifier CODE for the source,
+    CODE-LANGUAGE for a translation). --language keeps one language's lines."""
     from itembank.io.qti.export import export_package
 
     with bank_session(db) as session:
         report = export_package(session, out, specification=spec, form=form, administration=admin,
                                 version=version.value, mr_scoring="partial" if partial else "all_or_nothing",
-                                statistics=statistics)
+                                statistics=statistics, language=language)
     what = f"{report.items} items" + (f" and the test of form {report.test}" if report.test else "")
     what += f", {report.statistics} item statistics" if report.statistics else ""
     typer.echo(f"{report.file}: QTI {report.version} package with {what}")

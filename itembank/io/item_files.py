@@ -322,9 +322,16 @@ def export_items(
     specification: str | None = None,
     latest_only: bool = False,
     codes: Sequence[str] | None = None,
+    language: str | None = None,
 ) -> int:
     """Write item versions to a CSV or XLSX file (by suffix); returns the number of rows.
     ``codes`` restricts the export to those items (a selection in the dashboard).
+
+    ``latest_only`` writes the newest version of each *line* of an item (its versions of one
+    language and variant, :func:`itembank.services.bank.line_heads`), each a row of its own:
+    a Dutch item whose English translation was saved later exports its newest Dutch version
+    and its newest English one, the source first, not only the English. ``language`` keeps
+    the versions in that language (with ``latest_only``: the newest of each line in it).
 
     The file is written to a temporary name and renamed, so a failed export leaves no
     half-written file.
@@ -337,11 +344,18 @@ def export_items(
     if specification:
         query = query.join(TestSpecification, Item.specification_id == TestSpecification.id).where(
             TestSpecification.code == specification)
-    if latest_only:
-        query = query.where(ItemVersion.number == Item.current_number)
+    if language:
+        query = query.where(ItemVersion.language == language)
     if codes is not None:
         query = query.where(Item.code.in_(list(codes)))
     versions = list(session.scalars(query))
+    if latest_only:
+        from itembank.services.bank import line_heads
+
+        # the newest version of every line, source line first (not the newest of any language)
+        order = {h.version_id: k for k, h in enumerate(h for heads in line_heads(session, codes).values()
+                                                         for h in heads)}
+        versions = sorted((v for v in versions if v.id in order), key=lambda v: (v.item.code, order[v.id]))
     states = {s.item_version_id: s.status for s in session.scalars(select(ReviewState))}
     # who approved each version (the newest approval), so an export re-imported elsewhere
     # keeps its reviewer

@@ -54,7 +54,7 @@ from itembank.reports.administration import Chart, release_state
 from itembank.scoring import format_fraction
 from itembank.services import irt_summary
 from itembank.services.administration_data import load_administration
-from itembank.services.bank import find_versions, get_specification
+from itembank.services.bank import find_versions, get_specification, item_lines, line_heads
 from itembank.services.forms import gap_for_blueprint
 from itembank.services.calibrations import DICHOTOMOUS_MODELS, bank_scale_constants, calibration_table
 from itembank.services.item_analysis import analyze
@@ -65,7 +65,7 @@ from itembank.storage.models import Administration, Blueprint, Dimension, Form, 
 from itembank.text import t
 
 __all__ = ["EXPOSURE_LIMIT", "DriftRow", "EvaluationReport", "ExposureRow", "IrtChange", "SittingSummary",
-           "build_evaluation_report", "drift_in_period", "exposure_in_period", "irt_changes", "sittings_in_period"]
+           "bank_health", "build_evaluation_report", "drift_in_period", "exposure_in_period", "irt_changes", "sittings_in_period"]
 
 #: How many items the "most often voided or flagged" table lists.
 TOP_ITEMS = 15
@@ -158,10 +158,48 @@ class EvaluationReport:
     period_exposure_header: list[str] = field(default_factory=list)
     period_exposure: list[list[str]] = field(default_factory=list)
     period_exposure_note: str = ""
+    cells_note: str = ""
 
     @property
     def drift_rows(self) -> list[list[str]]:
         return [d.row() for d in self.drift]
+
+
+BANK_STATUSES = ("draft", "in_review", "approved", "retired")
+
+
+def bank_health(session: Session, specification: str) -> tuple[list[list[str]], str]:
+    """Items per blueprint cell (objective × level) by review status, and the note saying how
+    translations count.
+
+    Each item counts once, by the newest version of its *source line* (the language and
+    variant it was written in, :func:`~itembank.services.bank.source_line`): its tags and
+    status. A committee asks "how many approved items does cell LO1 × K have?", and an item
+    is one item however many languages it is in; counting the newest version of any line
+    would let a draft translation saved after the source turn an approved item into a draft,
+    and counting every line would count one item twice. The translations and read-aloud
+    variants are summed in the note instead: how many, how many approved, how many out of
+    date with their source (:attr:`~itembank.services.bank.Line.out_of_date`).
+    """
+    heads = line_heads(session)
+    source = {h.version_id for lines in heads.values() for h in lines if h.is_source}
+    per_cell: dict[tuple[str, str], Counter[str]] = {}
+    codes = []
+    for v in find_versions(session, specification=specification, latest_only=False):
+        if v.id not in source:
+            continue
+        codes.append(v.item.code)
+        tags = {d: sorted(tg.code for tg in v.tags if tg.dimension is d) for d in (Dimension.OBJECTIVE, Dimension.LEVEL)}
+        cell = (", ".join(tags[Dimension.OBJECTIVE]) or "–", ", ".join(tags[Dimension.LEVEL]) or "–")
+        per_cell.setdefault(cell, Counter())[v.review.status.value] += 1
+    cells = [[obj, lvl, *(str(per_cell[(obj, lvl)][s]) for s in BANK_STATUSES), str(sum(per_cell[(obj, lvl)].values()))]
+             for obj, lvl in sorted(per_cell)]
+    others = [line for code in codes if len(heads[code]) > 1 for line in item_lines(session, code)
+              if not line.is_source]
+    note = t("report_eval_cells_lines_note", items=len(codes), lines=len(others),
+             approved=sum(line.status.value == "approved" for line in others),
+             stale=sum(line.out_of_date for line in others))
+    return cells, note
 
 
 def sittings_in_period(session: Session, specification: str, start: date, end: date) -> list[Administration]:
@@ -344,15 +382,9 @@ def build_evaluation_report(session: Session, specification: str, start: date, e
               "; ".join(f"{t(f'flag_{c}')} ({n}×)" for c, n in flag_codes.get(i, Counter()).most_common())]
              for i in trouble]
 
-    # Bank health: the newest version of each item of the specification, by cell and status.
-    statuses = ("draft", "in_review", "approved", "retired")
-    per_cell: dict[tuple[str, str], Counter[str]] = {}
-    for v in find_versions(session, specification=specification):
-        tags = {d: sorted(tg.code for tg in v.tags if tg.dimension is d) for d in (Dimension.OBJECTIVE, Dimension.LEVEL)}
-        cell = (", ".join(tags[Dimension.OBJECTIVE]) or "–", ", ".join(tags[Dimension.LEVEL]) or "–")
-        per_cell.setdefault(cell, Counter())[v.review.status.value] += 1
-    cells = [[obj, lvl, *(str(per_cell[(obj, lvl)][s]) for s in statuses), str(sum(per_cell[(obj, lvl)].values()))]
-             for obj, lvl in sorted(per_cell)]
+    # Bank health: each item of the specification once, by its source line (see bank_health).
+    statuses = BANK_STATUSES
+    cells, cells_note = bank_health(session, specification)
 
     gaps = []
     for bp in _newest_blueprints(session, spec.id):
@@ -399,6 +431,7 @@ def build_evaluation_report(session: Session, specification: str, start: date, e
         cells_header=[t("report_eval_objective"), t("report_eval_level"),
                       *(t(f"report_status_{s}") for s in statuses), t("report_eval_total")],
         cells=cells,
+        cells_note=cells_note,
         gaps=gaps,
         exposure_header=[t("col_item"), t("report_eval_times_used"), t("report_eval_exposure_rate"), t("col_p")],
         exposure=exposure,

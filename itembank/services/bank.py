@@ -1195,3 +1195,78 @@ def tags_from_text(codes: dict[Dimension | str, str | None]) -> list[tuple[Dimen
     import re
 
     return [(Dimension(dim), code) for dim, text in codes.items() for code in re.split(r"[,;\s]+", text or "") if code]
+
+
+# --------------------------------------------------------------------------- line heads (many items at once)
+__all__ += ["LineHead", "line_heads", "lines_text", "list_items"]
+
+
+@dataclass(frozen=True)
+class LineHead:
+    """The newest version of one line of an item (see :func:`item_lines`), cheap to list for a
+    whole bank: no audit events are read, so no out-of-date mark (ask :func:`item_lines`)."""
+
+    code: str
+    language: str
+    variant: Variant
+    number: int
+    version_id: int
+    is_source: bool
+
+    @property
+    def key(self) -> LineKey:
+        return (self.language, self.variant)
+
+
+def line_heads(session: Session, codes: Iterable[str] | None = None) -> dict[str, list[LineHead]]:
+    """Per item code: the newest version of each of its lines, the source line first (the line
+    of the item's first version, :func:`source_line`), then by language and variant. One query
+    over the version numbers, for lists and exports of many items; ``codes`` limits the items."""
+    query = (select(Item.code, ItemVersion.id, ItemVersion.number, ItemVersion.language, ItemVersion.variant)
+             .join(Item, ItemVersion.item_id == Item.id).order_by(Item.code, ItemVersion.number))
+    if codes is not None:
+        query = query.where(Item.code.in_(list(codes)))
+    per_item: dict[str, dict[LineKey, tuple[int, int]]] = {}
+    sources: dict[str, LineKey] = {}
+    for code, version_id, number, language, variant in session.execute(query):
+        key = (language, Variant(variant))
+        sources.setdefault(code, key)  # ordered by number: the first row is the first version
+        per_item.setdefault(code, {})[key] = (number, version_id)  # later rows overwrite: the newest
+    out: dict[str, list[LineHead]] = {}
+    for code, lines in per_item.items():
+        source = sources[code]
+        keys = [source, *sorted(set(lines) - {source}, key=lambda lk: (lk[0], lk[1].value))]
+        out[code] = [LineHead(code, lk[0], lk[1], lines[lk][0], lines[lk][1], lk == source) for lk in keys]
+    return out
+
+
+def lines_text(session: Session, code: str, heads: Sequence[LineHead]) -> str:
+    """An item's lines in one cell of a list, the source first: ``nl, en, nl read-aloud``, a
+    line made from an older source version marked ``(out of date)``."""
+    from itembank.text import t
+
+    stale = ({line.key for line in item_lines(session, code) if line.out_of_date} if len(heads) > 1 else set())
+    return ", ".join(h.language + ("" if h.variant is Variant.STANDARD else f" {h.variant.value.replace('_', '-')}")
+                     + (" " + t("lines_out_of_date_mark") if h.key in stale else "") for h in heads)
+
+
+def list_items(session: Session, *, language: str | None = None, all_versions: bool = False,
+               limit: int | None = None, **filters: Any) -> list[tuple[ItemVersion, str]]:
+    """What ``itembank items list`` and the dashboard's bank grid show, each version with its
+    item's lines (:func:`lines_text`). Without ``language``: the newest version of each item's
+    *source line* (a translation saved later never hides the source; the lines column says
+    which translations exist); with ``language``: the newest version of each line in that
+    language; ``all_versions``: every version. ``filters`` are :func:`find_versions`'s
+    (specification, tag, status, text), applied to the version listed."""
+    heads = line_heads(session)
+    if all_versions or language:
+        versions = find_versions(session, language=language, latest_only=not all_versions, **filters)
+    else:
+        source = {h.version_id for lines in heads.values() for h in lines if h.is_source}
+        versions = [v for v in find_versions(session, latest_only=False, **filters) if v.id in source]
+    versions = versions[:limit] if limit is not None else versions
+    texts: dict[str, str] = {}
+    for v in versions:
+        if v.item.code not in texts:
+            texts[v.item.code] = lines_text(session, v.item.code, heads[v.item.code])
+    return [(v, texts[v.item.code]) for v in versions]

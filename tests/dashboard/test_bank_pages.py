@@ -200,7 +200,14 @@ def test_the_items_shown_download_as_the_cli_exports_them(client, bank: Path, tm
     engine.dispose()
     assert sent["filename"] == "items.csv"
     assert downloaded.splitlines() == (tmp_path / "cli.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert len(downloaded.splitlines()) == 3  # header + the two items shown
+    # header + the two items shown, each line of an item its own row: CODE has one line,
+    # VCA-LO1-A-01 three (Dutch source v1, English v2, Dutch read-aloud v3; the demo)
+    import csv
+    import io
+
+    assert [(r["code"], r["version"], r["language"], r["variant"]) for r in csv.DictReader(io.StringIO(downloaded))] == [
+        ("VCA-LO1-A-01", "1", "nl", "standard"), ("VCA-LO1-A-01", "2", "en", "standard"),
+        ("VCA-LO1-A-01", "3", "nl", "read_aloud"), (CODE, "1", "nl", "standard")]
 
 
 def test_the_item_page_shows_the_statistics_stored_at_release(client, bank: Path) -> None:
@@ -545,3 +552,43 @@ def test_a_line_s_button_shows_its_newest_version(client) -> None:
     assert post(client, body)["bank-item-version"]["value"] == 2
     client.get("/logout")
     assert client.post("/_dash-update-component", json=body).status_code in (401, 403)
+
+
+def test_the_grid_shows_each_item_s_source_line_with_its_languages(client, bank: Path) -> None:
+    """VCA-LO1-A-02 (the demo): v1 Dutch (the source), v2 its English translation saved later.
+    The grid shows v1 with its languages "nl, en", not the newer English v2; the language filter
+    still finds the English line; after a Dutch revision the English line is marked out of date."""
+    code = "VCA-LO1-A-02"
+    login(client, "a.dekker")
+    out = "..bank-grid.rowData...bank-count.children.."
+
+    def grid(**filters) -> list[dict]:
+        return post(client, callback_request(client.dash_app, out, **{"bank-text": code.lower(), **filters}))[
+            "bank-grid"]["rowData"]
+
+    assert [(r["version"], r["language"], r["lines"]) for r in grid()] == [(1, "nl", "nl, en")]
+    assert [(r["version"], r["language"], r["lines"]) for r in grid(**{"bank-language": "en"})] == [(2, "en", "nl, en")]
+    assert [r["version"] for r in grid(**{"bank-all": ["all"]})] == [1, 2]
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        item_bank.revise_item(s, code, based_on=1, author="a.dekker", change_note="clearer", stem="Een betere vraag?")
+        s.commit()
+    engine.dispose()
+    assert [(r["version"], r["status"], r["lines"]) for r in grid()] == [(3, "draft", "nl, en (out of date)")]
+    assert "Languages" in route(client, "/bank")
+
+
+def test_items_list_shows_the_source_line_with_its_languages(bank: Path) -> None:
+    from typer.testing import CliRunner
+
+    from itembank.cli import app
+
+    code = "VCA-LO1-A-02"
+    runner = CliRunner()
+    listed = runner.invoke(app, ["items", "list", "--text", code, "--db", str(bank)])
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.output.splitlines() if line.startswith(code))
+    assert row.split()[:5] == [code, "1", "approved", "nl", "nl,"] and " nl, en " in row
+    english = runner.invoke(app, ["items", "list", "--text", code, "--language", "en", "--db", str(bank)])
+    fields = next(line for line in english.output.splitlines() if line.startswith(code)).split()
+    assert (fields[0], fields[1], fields[3]) == (code, "2", "en")  # the English line's newest version

@@ -86,7 +86,8 @@ def test_a_writer_edits_and_a_committee_member_approves(server: str, browser, lo
     log_in("a.dekker")
     wait.until(ec.presence_of_element_located((By.ID, "bank-grid")))
     browser.find_element(By.CSS_SELECTOR, "#bank-text").send_keys(CODE + Keys.ENTER)
-    cell = f"#bank-grid [row-id='{CODE}@{before}'] [col-id='code']"
+    # the grid shows the item's source line (the Dutch version), not the newer English translation
+    cell = f"#bank-grid [row-id='{CODE}@{source.number}'] [col-id='code']"
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#bank-grid .ag-center-cols-container [row-id]")) == 1)
     screenshot("writer-1-bank")
     browser.find_element(By.CSS_SELECTOR, cell).click()

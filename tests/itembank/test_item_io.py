@@ -213,3 +213,42 @@ def test_new_version_by_import_continues_the_history(session: Session, tmp_path:
     assert [v.stem for v in bank.get_item(session, "Q1").versions] == ["Question Q1?", "Better?"]
     with pytest.raises(InputFileError, match="expected version 3 of Q1 next, got 5"):
         item_files.import_items(session, write_csv(tmp_path / "c.csv", [good_row("Q1", version="5")]), actor="s")
+
+
+def test_latest_exports_the_newest_version_of_every_line(session: Session, tmp_path: Path) -> None:
+    """Q1: Dutch v1 (source), English v2 translated later, Dutch v3. --latest writes the newest
+    Dutch (v3) and the newest English (v2), the source first: not only the item's newest version."""
+    from typer.testing import CliRunner
+
+    from itembank.cli import app
+
+    nl = (("A", "Handschoenen"), ("B", "Een veiligheidsbril"))
+    bank.add_item(session, "Q1", ItemContent(stem="Wat beschermt je ogen?", options=nl, key=("B",), language="nl"),
+                  author="ann")
+    bank.revise_item(session, "Q1", based_on=1, author="tom", change_note="English translation", language="en",
+                     stem="What protects your eyes?", options=(("A", "Gloves"), ("B", "Safety goggles")))
+    bank.revise_item(session, "Q1", based_on=1, author="ann", change_note="clearer", stem="Wat beschermt je ogen het best?")
+    bank.add_item(session, "Q2", ItemContent(stem="Vraag twee?", options=nl, key=("A",), language="nl"), author="ann")
+    bank.revise_item(session, "Q2", based_on=1, author="tom", change_note="English translation", language="en",
+                     stem="Question two?")
+    session.commit()
+
+    def rows(path: Path) -> list[tuple[str, str, str]]:
+        with path.open(encoding="utf-8") as fh:
+            return [(r["code"], r["version"], r["language"]) for r in csv.DictReader(fh)]
+
+    assert item_files.export_items(session, tmp_path / "latest.csv", latest_only=True) == 4
+    assert rows(tmp_path / "latest.csv") == [("Q1", "3", "nl"), ("Q1", "2", "en"), ("Q2", "1", "nl"), ("Q2", "2", "en")]
+    assert item_files.export_items(session, tmp_path / "en.csv", latest_only=True, language="en") == 2
+    assert rows(tmp_path / "en.csv") == [("Q1", "2", "en"), ("Q2", "2", "en")]
+    assert item_files.export_items(session, tmp_path / "nl.csv", language="nl") == 3  # every Dutch version
+    assert rows(tmp_path / "nl.csv") == [("Q1", "1", "nl"), ("Q1", "3", "nl"), ("Q2", "1", "nl")]
+    # the export re-imports as unchanged: each row is the newest of its line already in the bank
+    assert item_files.import_items(session, tmp_path / "latest.csv", actor="t").new_versions == []
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    session.close()
+    result = CliRunner().invoke(app, ["items", "export", str(tmp_path / "cli.csv"), "--latest", "--language", "nl",
+                                      "--db", url])
+    assert result.exit_code == 0 and "2 item version(s) written" in result.output, result.output
+    assert rows(tmp_path / "cli.csv") == [("Q1", "3", "nl"), ("Q2", "1", "nl")]
+    assert "newest version of each line" in CliRunner().invoke(app, ["items", "export", "--help"]).output

@@ -326,3 +326,60 @@ def test_item_statistics_per_sitting_as_usage_data(demo_db: Path, tmp_path: Path
             assert got[(code, name)][1:] == ("600", "urn:itembank:administration:VCA-B-2025-11-ROT")
     manifest = read(tmp_path / "stats.zip", "imsmanifest.xml")
     assert [r.get("type") for r in manifest.iter(f"{CP}resource")][-1] == "qtiusagedata/xml"
+
+
+# --- an item's lines: a Dutch source and its English translation saved later ---------------
+
+NL = (("A", "Handschoenen"), ("B", "Een veiligheidsbril"), ("C", "Een helm"))
+EN = (("A", "Gloves"), ("B", "Safety goggles"), ("C", "A helmet"))
+
+
+def translated_bank(s: Session) -> None:
+    """Q1: Dutch v1 (the source), English v2 translated from it, Dutch v3 (a later fix of the
+    source); its newest version of any language is the Dutch v3, its newest English v2. Q2:
+    Dutch v1 only, then English v2: its newest version of any language is English."""
+    bank.add_item(s, "Q1", ItemContent(stem="Wat beschermt je ogen?", options=NL, key=("B",), language="nl"), author="ann")
+    bank.revise_item(s, "Q1", based_on=1, author="tom", change_note="English translation", language="en",
+                     stem="What protects your eyes?", options=EN)
+    bank.revise_item(s, "Q1", based_on=1, author="ann", change_note="clearer", stem="Wat beschermt je ogen het best?")
+    bank.add_item(s, "Q2", ItemContent(stem="Wat is rood?", options=NL, key=("C",), language="nl"), author="ann")
+    bank.revise_item(s, "Q2", based_on=1, author="tom", change_note="English translation", language="en",
+                     stem="What is red?", options=EN)
+
+
+def test_every_line_of_an_item_is_its_own_qti_item_with_its_language(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        translated_bank(s)
+        report = export_package(s, tmp_path / "lines.zip")
+        assert report.items == 4
+        manifest = read(tmp_path / "lines.zip", "imsmanifest.xml")
+        # the source keeps the bare code as identifier, the translation is CODE-LANGUAGE
+        assert [r.get("href") for r in manifest.iter(f"{CP}resource")] == [
+            "items/Q1.xml", "items/Q1-en.xml", "items/Q2.xml", "items/Q2-en.xml"]
+        got = {}
+        for resource in manifest.iter(f"{CP}resource"):
+            item = read(tmp_path / "lines.zip", resource.get("href"))
+            lom = resource.find(f"{CP}metadata/{LOM}lom")
+            code = next(i.findtext(f"{LOM}entry") for i in lom.iter(f"{LOM}identifier")
+                        if i.findtext(f"{LOM}catalog") == "itembank")
+            got[resource.get("href")] = (code, item.get("{http://www.w3.org/XML/1998/namespace}lang"),
+                                         lom.findtext(f"{LOM}lifeCycle/{LOM}version/{LOM}string"),
+                                         " ".join(item.find(f"{Q}qti-item-body").itertext()))
+        assert got["items/Q1.xml"][:3] == ("Q1", "nl", "3") and "Wat beschermt je ogen het best?" in got["items/Q1.xml"][3]
+        assert "What protects your eyes?" in got["items/Q1-en.xml"][3]
+        assert got["items/Q1-en.xml"][:3] == ("Q1", "en", "2")
+        assert got["items/Q2.xml"][:3] == ("Q2", "nl", "1")  # not hidden by the English v2 saved after it
+        assert got["items/Q2-en.xml"][:3] == ("Q2", "en", "2")
+        english = export_package(s, tmp_path / "en.zip", language="en")
+        assert english.items == 2
+        assert [r.get("href") for r in read(tmp_path / "en.zip", "imsmanifest.xml").iter(f"{CP}resource")] == [
+            "items/Q1.xml", "items/Q2.xml"]  # the only line of each item in this package: the bare code
+        with pytest.raises(UserError, match="give --form or --language, not both"):
+            export_package(s, tmp_path / "x.zip", form="F", language="en")
+        with pytest.raises(UserError, match="nothing to export"):
+            export_package(s, tmp_path / "x.zip", language="de")
+        s.commit()
+        url = s.get_bind().url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["qti", "export", str(tmp_path / "cli.zip"), "--language", "nl", "--db", url])
+    assert result.exit_code == 0 and "cli.zip: QTI 3.0 package with 2 items" in result.output, result.output
+    assert "--language" in CliRunner().invoke(app, ["qti", "export", "--help"]).output

@@ -265,7 +265,7 @@ def test_package_problems_and_all_or_nothing(session: Session, tmp_path: Path) -
     twice = manifest.replace("items/order.xml", "items/again.xml")
     refused(session, package(tmp_path, "twice.zip", {"imsmanifest.xml": twice, "items/capital.xml": CHOICE_30,
                                                     "items/again.xml": CHOICE_30}), [
-        "twice.zip:items/again.xml: item q3-choice is also in twice.zip:items/capital.xml"])
+        "twice.zip:items/again.xml: item q3-choice (language en, standard) is also in twice.zip:items/capital.xml"])
     with pytest.raises(UserError, match="no test specification 'NOPE'"):
         import_package(session, write(tmp_path, "choice.xml", CHOICE_21), actor="t", specification="NOPE")
 
@@ -277,10 +277,13 @@ def copy_specifications(source: Session, target: Session) -> None:
                                levels=by["level"], actor="t")
 
 
-def snapshot(session: Session) -> dict[str, tuple]:
-    return {v.item.code: (ItemContent.of(v), sorted((t.dimension.value, t.code) for t in v.tags),
-                          v.item.specification.code if v.item.specification else None, v.review.status.value, v.author)
-            for v in bank.find_versions(session)}
+def snapshot(session: Session) -> dict[tuple[str, str, str], tuple]:
+    """The newest version of every line of every item (the source and each translation)."""
+    heads = {h.version_id for lines in bank.line_heads(session).values() for h in lines}
+    return {(v.item.code, v.language, v.variant.value): (
+                ItemContent.of(v), sorted((t.dimension.value, t.code) for t in v.tags),
+                v.item.specification.code if v.item.specification else None, v.review.status.value, v.author)
+            for v in bank.find_versions(session, latest_only=False) if v.id in heads}
 
 
 @pytest.mark.parametrize("version", ["3.0", "2.1"])
@@ -295,13 +298,14 @@ def test_the_demo_bank_survives_a_round_trip(demo_db: Path, session: Session, tm
             copy_specifications(source, session)
     finally:
         demo.dispose()
-    assert report.items == len(expected) == 320
+    # 320 items, 48 of them with a second line (a translation or the read-aloud variant)
+    assert report.items == len(expected) == 368 and len({code for code, _, _ in expected}) == 320
     imported = import_package(session, tmp_path / "demo.zip", actor="t")
-    assert len(imported.new_items) == 320
+    assert (len(imported.new_items), len(imported.new_versions)) == (320, 48)
     assert snapshot(session) == expected  # a 2.1 manifest carries the same LOM metadata
     # and again: nothing changes
     again = import_package(session, tmp_path / "demo.zip", actor="t")
-    assert (len(again.unchanged), again.new_versions) == (320, [])
+    assert (len(again.unchanged), again.new_versions) == (368, [])
 
 
 def test_the_cli_imports_and_refuses_with_exit_2(engine: Engine, tmp_path: Path) -> None:
@@ -387,3 +391,65 @@ def test_spec_files_new_items_and_their_tags_under_it(session: Session, tmp_path
     import_package(session, tmp_path / "old.zip", actor="t", specification="NEW")
     v = bank.get_version(session, "T1")
     assert (v.item.specification.code, [(t.dimension.value, t.code) for t in v.tags]) == ("NEW", [("objective", "LO1")])
+
+
+# --- an item's lines: a Dutch source and its English translation saved later ---------------
+
+NL = (("A", "Handschoenen"), ("B", "Een veiligheidsbril"), ("C", "Een helm"))
+EN = (("A", "Gloves"), ("B", "Safety goggles"), ("C", "A helmet"))
+
+
+def test_an_unchanged_line_is_left_although_another_line_is_newer(engine: Engine, tmp_path: Path) -> None:
+    """Q1 is Dutch v1 with its English translation v2 saved later (the item's newest version is
+    English). Re-importing the unchanged Dutch item adds nothing; a package with both lines
+    builds both in an empty bank and re-imports as unchanged; an edited English line becomes
+    the English line's next version, the Dutch one untouched."""
+    with Session(engine) as s:
+        bank.add_item(s, "Q1", ItemContent(stem="Wat beschermt je ogen?", options=NL, key=("B",), language="nl"),
+                      author="ann")
+        bank.revise_item(s, "Q1", based_on=1, author="tom", change_note="English translation", language="en",
+                         stem="What protects your eyes?", options=EN)
+        export_package(s, tmp_path / "nl.zip", language="nl")
+        export_package(s, tmp_path / "both.zip")
+        report = import_package(s, tmp_path / "nl.zip", actor="t")
+        assert (report.new_items, report.new_versions, report.unchanged) == ([], [], ["Q1"])
+        report = import_package(s, tmp_path / "both.zip", actor="t")
+        assert (report.new_versions, report.unchanged) == ([], ["Q1", "Q1"])
+        assert counts(s) == (1, 2)
+        s.rollback()  # nothing was committed: the bank is empty again, the packages stay
+    with Session(engine) as s:
+        assert counts(s) == (0, 0)
+        report = import_package(s, tmp_path / "both.zip", actor="t")
+        assert (report.new_items, report.new_versions) == (["Q1"], [("Q1", 2)])
+        assert [(line.label, line.newest, line.translated_from) for line in bank.item_lines(s, "Q1")] == [
+            ("Dutch (standard)", 1, None), ("English (standard)", 2, 1)]
+        again = import_package(s, tmp_path / "both.zip", actor="t")
+        assert (again.new_versions, again.unchanged) == ([], ["Q1", "Q1"])
+        # an edited English line: the next English version, based on the English newest
+        with zipfile.ZipFile(tmp_path / "both.zip") as source, zipfile.ZipFile(tmp_path / "edited.zip", "w") as out:
+            for member in source.namelist():
+                data = source.read(member)
+                out.writestr(member, data.replace(b"What protects your eyes?", b"What protects the eyes?")
+                             if member == "items/Q1-en.xml" else data)
+        edited = import_package(s, tmp_path / "edited.zip", actor="t")
+        assert (edited.new_versions, edited.unchanged) == ([("Q1", 3)], ["Q1"])
+        v3 = bank.get_line_version(s, "Q1", "en")
+        assert (v3.number, v3.stem) == (3, "What protects the eyes?")
+        assert bank.get_line_version(s, "Q1").number == 1  # the Dutch source untouched
+        s.rollback()
+
+
+def test_one_line_of_an_item_twice_in_a_package_is_refused(session: Session, tmp_path: Path) -> None:
+    bank.add_item(session, "Q1", ItemContent(stem="Wat beschermt je ogen?", options=NL, key=("B",), language="nl"),
+                  author="ann")
+    export_package(session, tmp_path / "one.zip")
+    with zipfile.ZipFile(tmp_path / "one.zip") as source, zipfile.ZipFile(tmp_path / "twice.zip", "w") as out:
+        manifest = source.read("imsmanifest.xml").decode()
+        start = manifest.index("<resource ")
+        end = manifest.index("</resource>") + len("</resource>")
+        copy = manifest[start:end].replace('identifier="R-Q1"', 'identifier="R-Q1b"').replace("items/Q1.xml", "items/Q1b.xml")
+        out.writestr("imsmanifest.xml", manifest[:end] + copy + manifest[end:])
+        out.writestr("items/Q1.xml", source.read("items/Q1.xml"))
+        out.writestr("items/Q1b.xml", source.read("items/Q1.xml"))
+    with pytest.raises(InputFileError, match=r"item Q1 \(language nl, standard\) is also in twice.zip:items/Q1.xml"):
+        import_package(session, tmp_path / "twice.zip", actor="t")

@@ -506,9 +506,48 @@ def test_the_evaluation_shows_bank_health_and_the_gap_report(evaluation_html) ->
     # The demo: 8 objectives x 2 levels, 20 approved items each (newest versions: the 8 revised
     # items' version 2 is approved, their retired version 1 is not the newest).
     assert len(cells) == 16 and all(r[2:] == ["0", "0", "20", "0", "20"] for r in cells)
+    # the demo's 48 translations and read-aloud variants are not counted as items, but named
+    html = unescape(api["html_path"].read_text(encoding="utf-8"))
+    assert "Each of the 320 item(s) counts once" in html and "48 such line(s)" in html
     gap = page.table("gap")["rows"][1:]
     assert gap == [[str(r.constraint_id), str(r.per_form), str(r.approved), str(r.eligible), str(r.needed),
                     str(r.to_write)] for r in api["gap"].itertuples()]
+
+
+def test_bank_health_counts_each_item_once_by_its_source_line(engine: Engine) -> None:
+    """Q1 is written in Dutch and approved (v1); its English translation (v2, draft) is saved
+    later, so the item's newest version of any language is a draft. Q2 (Dutch, approved v1,
+    approved English translation v2) gets an approved Dutch v3, so its English line is out
+    of date. Cell LO1 × K has two approved items, nothing in draft; the note counts the two
+    translations: one approved, one out of date."""
+    from itembank.reports.evaluation import bank_health
+    from itembank.services import bank
+    from itembank.services.bank import ItemContent
+
+    nl = (("A", "Handschoenen"), ("B", "Een veiligheidsbril"))
+    en = (("A", "Gloves"), ("B", "Safety goggles"))
+    tags = [("objective", "LO1"), ("level", "K")]
+
+    def approve(s: Session, code: str, number: int) -> None:
+        bank.set_status(s, code, number, "in_review", actor="ann")
+        bank.set_status(s, code, number, "approved", actor="bob")
+
+    with Session(engine) as s:
+        bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one")], levels=[("K", "knowledge")], actor="w")
+        for code in ("Q1", "Q2"):
+            bank.add_item(s, code, ItemContent(stem=f"Vraag {code}?", options=nl, key=("B",), language="nl"),
+                          author="ann", specification="S", tags=tags)
+            approve(s, code, 1)
+            bank.revise_item(s, code, based_on=1, author="tom", change_note="English", language="en",
+                             stem=f"Question {code}?", options=en)
+        approve(s, "Q2", 2)
+        bank.revise_item(s, "Q2", based_on=1, author="ann", change_note="clearer", stem="Vraag Q2, beter?")
+        approve(s, "Q2", 3)
+        cells, note = bank_health(s, "S")
+        # draft, in review, approved, retired, total
+        assert cells == [["LO1", "K", "0", "0", "2", "0", "2"]]
+        assert note == t("report_eval_cells_lines_note", items=2, lines=2, approved=1, stale=1)
+        assert "Each of the 2 item(s) counts once" in note and "2 such line(s), 1 approved, 1 out of date" in note
 
 
 def test_the_evaluation_period_must_be_in_order(sitting: Engine) -> None:

@@ -120,6 +120,7 @@ class Statistic:
     name: str  # p, rit, rir
     value: float
     n: int
+    version: int | None = None  # the item version the sitting used (which line's QTI item it belongs to)
 
 
 USAGE_STATISTICS = ("p", "rit", "rir")
@@ -304,6 +305,30 @@ def _lom(item: ExportItem) -> ET.Element:
     return lom
 
 
+def _package_keys(items: list[ExportItem]) -> list[str]:
+    """A key per exported item version, unique in the package: the item code for an item's
+    first version in the package (its source line, :func:`export_package` writes it first),
+    ``code-language`` (``-variant`` when not standard) for its further lines, so the Dutch
+    source keeps the identifier an export before translations gave it.
+
+    >>> base = dict(version=1, status="draft", item_type=ItemType.MC, stem="", options=(), key=(),
+    ...             max_score=Decimal(1), author="", specification=None, tags=(), item_set=None)
+    >>> _package_keys([ExportItem(code="Q1", language="nl", variant="standard", **base),
+    ...                ExportItem(code="Q1", language="en", variant="standard", **base),
+    ...                ExportItem(code="Q1", language="nl", variant="read_aloud", **base)])
+    ['Q1', 'Q1-en', 'Q1-nl-read_aloud']
+    """
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.code in seen:
+            out.append(f"{item.code}-{item.language}" + ("" if item.variant == "standard" else f"-{item.variant}"))
+        else:
+            out.append(item.code)
+        seen.add(item.code)
+    return out
+
+
 def _identifiers(codes: list[str], prefix: str) -> dict[str, str]:
     """An XML identifier per code: the code itself when it is an XML name, else a cleaned one;
     unique within the package."""
@@ -378,9 +403,10 @@ def write_package(path: str | Path, items: list[ExportItem], *, version: str = "
     if not items:
         raise UserError("nothing to export: no item versions match")
     report = QtiExport(path.name, version, len(items), form)
-    ids = _identifiers([it.code for it in items], "I_")
+    keys = _package_keys(items)
+    ids = _identifiers(keys, "I_")
     cp = CP3 if version == "3.0" else CP1
-    manifest = ET.Element(f"{{{cp}}}manifest", {"identifier": "MANIFEST-" + (ids[items[0].code] if form is None else
+    manifest = ET.Element(f"{{{cp}}}manifest", {"identifier": "MANIFEST-" + (ids[keys[0]] if form is None else
                                                                                _identifiers([form], "T_")[form]),
                                                 f"{{{XSI}}}schemaLocation": MANIFEST_LOCATION[version]})
     if version == "3.0":
@@ -411,8 +437,8 @@ def write_package(path: str | Path, items: list[ExportItem], *, version: str = "
             ET.SubElement(set_identifier, _L + "catalog").text = "itembank:item-set"
             ET.SubElement(set_identifier, _L + "entry").text = code
             ET.SubElement(resource, f"{{{cp}}}file", {"href": href})
-    for item in items:
-        identifier = ids[item.code]
+    for item, package_key in zip(items, keys):
+        identifier = ids[package_key]
         href = f"items/{identifier}.xml"
         if item.item_type is ItemType.MR and item.accepted and mr_scoring == "partial":
             report.notes.append(f"item {item.code}: accepted answer sets cannot be written as a partial-credit "
@@ -448,6 +474,13 @@ def write_package(path: str | Path, items: list[ExportItem], *, version: str = "
         for _, identifier, _href in entries:
             ET.SubElement(resource, f"{{{cp}}}dependency", {"identifierref": f"R-{identifier}"})
     if statistics and version == "3.0":
+        # a statistic belongs to the QTI item of the version the sitting used (one line of the item)
+        key_of = {(it.code, it.version): k for it, k in zip(items, keys)}
+        first = {}
+        for it, k in zip(items, keys):
+            first.setdefault(it.code, k)
+        statistics = [replace(st, item=key_of.get((st.item, st.version), first.get(st.item, st.item)))
+                      for st in statistics]
         files["usagedata.xml"] = serialise(usage_document(statistics, ids), default_namespace=USAGE3)
         resource = ET.SubElement(resources, f"{{{cp}}}resource", {
             "identifier": "R-usagedata", "type": USAGE_TYPE, "href": "usagedata.xml"})
@@ -475,8 +508,13 @@ def export_package(
     version: str = "3.0",
     mr_scoring: str = "all_or_nothing",
     statistics: bool = False,
+    language: str | None = None,
 ) -> QtiExport:
-    """Export the newest version of every item (of ``specification``), or a frozen ``form``
+    """Export the newest version of every line of every item (of ``specification``): the
+    source line and each translation or read-aloud variant, each its own QTI item with its
+    ``xml:lang`` (identifier: the code for the source, ``code-language`` for a translation,
+    :func:`_package_keys`), so a translation saved after the source never replaces it;
+    ``language`` keeps the lines in that language. Or a frozen ``form``
     (with ``administration``: that sitting's form, with its decisions in force), as a QTI
     content package; see the module docstring. ``statistics``: add each exported version's
     item statistics per sitting (:func:`sitting_statistics`) as QTI usage data."""
@@ -495,6 +533,8 @@ def export_package(
     if form is not None:
         if specification is not None:
             raise UserError("give --form or --spec, not both: a form's items are exported as frozen")
+        if language is not None:
+            raise UserError("give --form or --language, not both: a form's items are exported as frozen")
         frozen = forms.get_form(session, form)
         items = []
         for fi in frozen.items:
@@ -507,7 +547,11 @@ def export_package(
             items.append(base)
         stats = sitting_statistics(session, {fi.item_version_id for fi in frozen.items}) if statistics else None
         return write_package(path, items, version=version, form=form, mr_scoring=mr_scoring, statistics=stats)
-    versions = bank.find_versions(session, specification=specification, latest_only=True)
+    if language is not None and not language.strip():
+        raise UserError("--language: give a language code such as nl or en")
+    found = bank.find_versions(session, specification=specification, language=language, latest_only=False)
+    order = {h.version_id: k for k, h in enumerate(h for heads in bank.line_heads(session).values() for h in heads)}
+    versions = sorted((v for v in found if v.id in order), key=lambda v: (v.item.code, order[v.id]))
     stats = sitting_statistics(session, {v.id for v in versions}) if statistics else None
     return write_package(path, [_export_item(v) for v in versions], version=version, mr_scoring=mr_scoring,
                          statistics=stats)
@@ -523,7 +567,9 @@ def sitting_statistics(session: Session, version_ids: set[int]) -> list[Statisti
     out: list[Statistic] = []
     for admin in sorted(administrations.list_administrations(session), key=lambda a: (a.date, a.code)):
         form = forms.get_form(session, admin.form.code)
-        codes = {fi.item_version.item.code for fi in form.items if fi.item_version_id in version_ids}
+        numbers = {fi.item_version.item.code: fi.item_version.number for fi in form.items
+                   if fi.item_version_id in version_ids}
+        codes = set(numbers)
         if not codes:
             continue
         if administrations.load_responses(session, admin).empty:
@@ -531,7 +577,7 @@ def sitting_statistics(session: Session, version_ids: set[int]) -> list[Statisti
         table = analyze_administration(session, admin.code).statistics
         for code in sorted(codes & set(table.index)):
             row = table.loc[code]
-            out += [Statistic(code, admin.code, name, float(row[name]), int(row["n"]))
+            out += [Statistic(code, admin.code, name, float(row[name]), int(row["n"]), numbers[code])
                     for name in USAGE_STATISTICS if row[name] == row[name]]  # NaN: not computable, left out
     return out
 

@@ -39,7 +39,11 @@ every unsupported interaction (by its QTI name: ``qti-order-interaction``,
 An import is all or nothing: everything is read and checked first; then each item becomes
 a new item (:func:`itembank.services.bank.add_item`, with its status when the package says
 it, else draft) or the next draft version of the item with that code
-(:func:`itembank.services.bank.revise_item`); a version equal to the newest is left alone.
+(:func:`itembank.services.bank.revise_item`) in the item's line of the incoming language
+and variant; a version equal to the newest of *that line* is left alone (an unchanged Dutch
+item is unchanged although its English translation was saved later), a language or variant
+the item lacks is a new translation made from the newest source version. A package may hold
+several lines of one item (as :mod:`itembank.io.qti.export` writes them), not one line twice.
 The caller's transaction covers every write.
 
 Validation against the official XSDs is not done: their notice ("Copyright (c) IMS Global
@@ -63,7 +67,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itembank.errors import InputFileError, Problem, UserError
+from itembank.errors import InputFileError, NotFoundError, Problem, UserError
 from itembank.io.qti._xml import (
     CP1, CP3, LOM, QTI3, QTI21, QTI22, SCHEMA_VERSIONS_READ, XML_LANG, from_v2, is_ncname, local,
 )
@@ -483,17 +487,19 @@ def import_package(session: Session, path: str | Path, *, actor: str, specificat
     new_sets: dict[str, tuple[str, str, str]] = {}  # code -> title, text, the file that brought it
     existing = {i.code: i for i in session.scalars(select(Item).where(Item.code.in_({r.code for r in items})))}
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str, str], str] = {}  # (code, language, variant): one version per line of an item
     plans = []
     for item in items:
         where = item.file
         if not item.code or len(item.code) > 50:
             problems.append(Problem(where, None, None, f"item code {item.code!r}: expected 1 to 50 characters"))
             continue
-        if item.code in seen:
-            problems.append(Problem(where, None, None, f"item {item.code} is also in {seen[item.code]}"))
+        line = (item.code, item.language, str(item.variant))
+        if line in seen:
+            problems.append(Problem(where, None, None, f"item {item.code} (language {item.language}, {item.variant}) is also in "
+                                                       f"{seen[line]}"))
             continue
-        seen[item.code] = where
+        seen[line] = where
         try:
             content = ItemContent(stem=item.stem, options=item.options, key=item.key, item_type=item.item_type,
                                   max_score=item.max_score, language=item.language, variant=item.variant)
@@ -542,18 +548,40 @@ def import_package(session: Session, path: str | Path, *, actor: str, specificat
     for code, (title, text, _) in new_sets.items():
         bank.add_item_set(session, code, title=title, stimulus=text, actor=actor)
         report.new_item_sets.append(code)
+    created: set[str] = set()
     for item, content, spec_code, resolved in plans:
         current = existing.get(item.code)
-        if current is None:
+        if current is None and item.code not in created:
             bank.add_item(session, item.code, content, author=item.author or actor, specification=spec_code,
                           tags=resolved, item_set=item.item_set, change_note=f"imported from {name}",
                           status=ReviewStatus(item.status or "draft"), actor=actor)
             report.new_items.append(item.code)
+            created.add(item.code)
             continue
-        newest = bank.get_version(session, item.code)
-        if ItemContent.of(newest) == content:
-            report.unchanged.append(item.code)
+        if item.code in created:
+            # a further line (a translation) of an item this package brings: stored as the package
+            # says, with its status, like the item's first line (not a draft edit of the bank)
+            new_item = bank.get_item(session, item.code)
+            wanted = set(resolved)
+            tag_rows = [tag for tag in (new_item.specification.tags if new_item.specification else ())
+                        if (tag.dimension, tag.code) in wanted]
+            version = bank.add_version(session, new_item, content, author=item.author or actor,
+                                       change_note=f"imported from {name}", status=ReviewStatus(item.status or "draft"),
+                                       actor=actor, tags=tag_rows, created_at=None)
+            report.new_versions.append((item.code, version.number))
             continue
+        # Compared with the newest version of the incoming item's own line (language, variant),
+        # not the item's newest of any language: an unchanged Dutch item whose English
+        # translation was saved later is unchanged. A line the bank lacks is a new translation,
+        # made from the newest source version.
+        try:
+            newest = bank.get_line_version(session, item.code, content.language, content.variant)
+        except NotFoundError:
+            newest = bank.get_line_version(session, item.code)
+        else:
+            if ItemContent.of(newest) == content:
+                report.unchanged.append(item.code)
+                continue
         changes = {f: getattr(content, f) for f in ("stem", "options", "key", "item_type", "max_score", "language",
                                                     "variant")}
         version = bank.revise_item(session, item.code, based_on=newest.number, author=item.author or actor,
