@@ -258,7 +258,6 @@ TEXT: Mapping[str, str] = {
     "carry_offer": "Is the key in the bank wrong too? Create the corrected next version of {item} (key {new_key}) as a "
                    "draft for review, so the next form does not reuse the wrong key.",
     "carry_button": "Create the corrected version in the bank",
-    "carried": "Created version {version} of {item} with the corrected key, as a draft for review.",
     # --- IRT and DIF page (dashboard/pages/irt.py) ---
     "tab_irt": "IRT and DIF",
     "irt_intro": "Item response theory (IRT) describes each item by how difficult it is and how sharply it separates "

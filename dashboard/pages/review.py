@@ -35,7 +35,7 @@ from itembank.services.administration_data import load_administration
 from itembank.services.calibrations import SittingInformation, sitting_information
 from itembank.services.dif import MIN_GROUP, SittingDif, sitting_dif
 from itembank.services.item_analysis import analyze
-from itembank.services.key_corrections import carry_rekey_into_bank
+from itembank.services.key_corrections import carry_rekey_into_lines
 from itembank.services.overview import administration_states
 from itembank.services.release_checklist import keep_flags, kept_flags
 from itembank.services.previews import DecisionPreview, preview_decision, preview_withdrawal
@@ -388,8 +388,8 @@ def register(app: GuardedApp, engine: Engine) -> None:
                 raise PreventUpdate
             try:
                 with Session(engine) as session:
-                    version = carry_rekey_into_bank(session, int(trigger["decision"]), actor=user["username"])
-                    text = t("carried", item=version.item.code, version=version.number)
+                    # every line of the item (its translations too), as drafts for review
+                    text = carry_rekey_into_lines(session, int(trigger["decision"]), actor=user["username"]).summary()
                     session.commit()
             except UserError as exc:
                 return *keep[:4], message(str(exc), "error"), no_update

@@ -130,3 +130,55 @@ def test_the_report_downloads_as_the_command_writes_it(client, bank: Path, tmp_p
     # the same report, but for the moment it was made (a date/time line) and the charts' SVG ids
     assert len(html) == pytest.approx(len(written), rel=0.02) and demo.ADMIN_CODE in html
     assert "414" in html and "PROVISIONAL" in html.upper()
+
+
+def test_correcting_the_key_in_the_bank_after_a_rekey_corrects_every_line(client, bank: Path) -> None:
+    # The button offered after a rekey: the corrected key goes into every line of the item as a
+    # draft, and the page says which versions were made (key_corrections.KeyCarry.summary).
+    from itembank.services import bank as bank_service
+
+    engine = make_engine(f"sqlite:///{bank}")
+    with Session(engine) as s:
+        item = bank_service.get_item(s, demo.MISKEYED)
+        before = {v.number for v in item.versions}
+        right = next(o["label"] for o in bank_service.get_version(s, demo.MISKEYED).options
+                     if o["label"] not in bank_service.get_version(s, demo.MISKEYED).key)
+        decision = committee.add_decision(s, demo.ADMIN_CODE, demo.MISKEYED, "rekey", right,
+                                          reason="the bank's key is wrong", actor="m.jansen")
+        s.commit()
+        decision_id = decision.id
+    login(client, "m.jansen")
+    key = next(k for k in client.dash_app.callback_map if k.startswith("..review-preview.children"))
+    button = {"type": "review-carry", "decision": decision_id}
+    body = {"output": key,
+            "outputs": [{"id": i, "property": p} for i, p in (
+                ("review-preview", "children"), ("review-pending", "data"), ("review-confirm-button", "disabled"),
+                ("review-cancel-button", "disabled"), ("review-action-message", "children"), ("review-refresh", "data"))],
+            "inputs": [*({"id": b, "property": "n_clicks", "value": None} for b in (
+                "review-preview-button", "review-confirm-button", "review-cancel-button")),
+                [{"id": button, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": "review-code", "property": "data", "value": demo.ADMIN_CODE},
+                      {"id": "review-grid", "property": "selectedRows", "value": [{"item": demo.MISKEYED}]},
+                      {"id": "review-action", "property": "value", "value": "rekey"},
+                      {"id": "review-value-options", "property": "value", "value": [right]},
+                      {"id": "review-value-weight", "property": "value", "value": ""},
+                      {"id": "review-value-withdraw", "property": "value", "value": None},
+                      {"id": "review-reason", "property": "value", "value": ""},
+                      {"id": "review-pending", "property": "data", "value": None},
+                      {"id": "review-refresh", "property": "data", "value": 0}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:500]
+    shown = json.dumps(json.loads(response.data)["response"]["review-action-message"])
+    with Session(engine) as s:
+        made = sorted({v.number for v in bank_service.get_item(s, demo.MISKEYED).versions} - before)
+        assert made  # a new draft in the form's line (and in every other line of the item)
+        for number in made:
+            v = bank_service.get_version(s, demo.MISKEYED, number)
+            assert list(v.key) == [right] and v.review.status.value == "draft"
+    # the page shows the service's own summary (carry_rekey_into_lines(...).summary()), naming
+    # every version it made
+    for number in made:
+        assert str(number) in shown
+    assert f"the key is corrected to {right} in every line" in shown
+    engine.dispose()
