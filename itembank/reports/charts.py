@@ -77,9 +77,16 @@ def render_svgs(figures: Sequence[Any], *, width: int = 760, heights: Sequence[i
         except BaseException as exc:  # noqa: BLE001 - reported to the caller below
             box["error"] = exc
 
-    thread = threading.Thread(target=run, name="kaleido")
-    thread.start()
-    thread.join()
+    # Two attempts: on a busy machine the headless browser can miss Kaleido's start-up
+    # handshake once; a second start nearly always succeeds, and a report without its charts
+    # is worse than one that took a few seconds longer.
+    for _attempt in range(2):
+        box.clear()
+        thread = threading.Thread(target=run, name="kaleido")
+        thread.start()
+        thread.join()
+        if "error" not in box:
+            break
     if "error" in box:
         raise ChartError(f"Kaleido could not draw the charts: {box['error']}") from box["error"]
     return box["svgs"]
