@@ -600,18 +600,34 @@ def sitting_information(session: Session, administration: str, *, cut: float | N
         row = _newest_dichotomous(session, admin)
     except UserError:
         return None
+    return calibration_information(session, row, cut=cut, maximum=maximum, theta=theta)
+
+
+def calibration_information(session: Session, row: Calibration, *, cut: float | None, maximum: float,
+                            theta: np.ndarray | None = None) -> SittingInformation:
+    """:class:`SittingInformation` of one stored calibration: I(θ) summed over the items with
+    a > 0 (:func:`analysis.irt.information`), CSEM = 1/√I(θ), and for a dichotomous model the
+    cut's θ on the test characteristic curve of those items at cut × n_items / maximum
+    (:func:`analysis.equating.theta_for_true_score`). Polytomous models (grm, pcm) get the
+    information curve only (no cut θ: their expected score is not a count of items)."""
     codes = {vid: code for code, vid in _version_ids(session, row)}
     items = pd.DataFrame.from_dict({codes[ci.item_version_id]: _item_record(ci) for ci in row.items},
                                    orient="index").astype(float)
-    # every dichotomous model stores a and b (rasch and 1pl a common slope); c only the 3pl
-    items["c"] = items["c"].fillna(0.0) if "c" in items else 0.0
-    usable = items[(items["a"] > 0) & items["b"].notna()]
     grid = np.linspace(-4.0, 4.0, 81) if theta is None else np.asarray(theta, dtype=float)
-    info = irt.information(usable[["a", "b", "c"]], grid, model="3pl").sum(axis=1).to_numpy()
+    dichotomous = row.model in DICHOTOMOUS_MODELS
+    if dichotomous:
+        # every dichotomous model stores a and b (rasch and 1pl a common slope); c only the 3pl
+        items["c"] = items["c"].fillna(0.0) if "c" in items else 0.0
+        usable = items[(items["a"] > 0) & items["b"].notna()]
+        info = irt.information(usable[["a", "b", "c"]], grid, model="3pl").sum(axis=1).to_numpy()
+    else:
+        usable = items[items["a"] > 0]
+        cols = ["a", *[c for c in usable.columns if c.startswith("b") and c[1:].isdigit()]]
+        info = irt.information(usable[cols], grid, model=row.model).sum(axis=1).to_numpy()
     with np.errstate(divide="ignore"):
         csem = 1 / np.sqrt(info)
     cut_theta = csem_at_cut = None
-    if cut is not None and maximum > 0 and len(usable):
+    if dichotomous and cut is not None and maximum > 0 and len(usable):
         tau = float(cut) * len(usable) / float(maximum)
         if float(usable["c"].sum()) < tau < len(usable):
             cut_theta = equating.theta_for_true_score(tau, usable[["a", "b", "c"]])

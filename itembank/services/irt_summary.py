@@ -3,12 +3,11 @@ administration report): the calibration's facts, per item its parameters with st
 and its item fit with p-values and a misfit flag, and the test information with the
 conditional SEM at the cut.
 
-The information and the cut's θ are those of the dashboard's IRT view
-(:func:`itembank.services.calibrations.sitting_information`) whenever the calibration shown is
-the one that view shows — the sitting's newest rasch/1pl/2pl/3pl calibration, the default
-here. For another calibration (``--calibration ID`` or ``--model``) :func:`_information_of`
-computes the same quantities the same way for that calibration's items (tested equal to
-``sitting_information`` on the newest one).
+The information and the cut's θ come from
+:func:`itembank.services.calibrations.calibration_information`, the function behind the
+dashboard's IRT view (:func:`~itembank.services.calibrations.sitting_information` is it on the
+sitting's newest rasch/1pl/2pl/3pl calibration, the default here), for whichever calibration
+is shown (``--calibration ID`` or ``--model``).
 
 Item fit: the stored infit and outfit mean squares and their Wilson–Hilferty z
 (:func:`analysis.irt.fit_statistics`; Wright & Masters 1982, ch. 5). The p-value is the
@@ -22,7 +21,6 @@ alone does not flag an item.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +30,7 @@ from scipy import stats
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from analysis import equating, irt
+from analysis import irt
 from itembank.errors import UserError
 from itembank.services import calibrations
 from itembank.services.administrations import get_administration
@@ -122,38 +120,6 @@ def _p_two_sided(z: pd.Series) -> pd.Series:
     return pd.Series(2 * stats.norm.sf(np.abs(z.to_numpy(dtype=float))), index=z.index)
 
 
-def _information_of(session: Session, row: Calibration, table: pd.DataFrame, *, cut: float | None,
-                    maximum: float, theta: np.ndarray | None = None) -> calibrations.SittingInformation:
-    """:func:`calibrations.sitting_information`'s quantities for any stored calibration: I(θ)
-    summed over the items with a > 0 (:func:`analysis.irt.information`), CSEM = 1/√I(θ), and
-    for a dichotomous model the cut's θ on the test characteristic curve of those items at
-    cut × n_items / maximum (:func:`analysis.equating.theta_for_true_score`). Polytomous
-    models get the information curve only (no cut θ)."""
-    grid = np.linspace(-4.0, 4.0, 81) if theta is None else np.asarray(theta, dtype=float)
-    items = table.drop(columns=["n"]).copy()
-    items["infit"], items["outfit"] = table.get("infit", np.nan), table.get("outfit", np.nan)
-    dichotomous = row.model in calibrations.DICHOTOMOUS_MODELS
-    if dichotomous:
-        items["c"] = items["c"].fillna(0.0) if "c" in items else 0.0
-        usable = items[(items["a"] > 0) & items["b"].notna()]
-        info = irt.information(usable[["a", "b", "c"]], grid, model="3pl").sum(axis=1).to_numpy()
-    else:
-        usable = items[items["a"] > 0]
-        cols = ["a", *[c for c in usable.columns if c.startswith("b") and c[1:].isdigit()]]
-        info = irt.information(usable[cols], grid, model=row.model).sum(axis=1).to_numpy()
-    with np.errstate(divide="ignore"):
-        csem = 1 / np.sqrt(info)
-    cut_theta = csem_at_cut = None
-    if dichotomous and cut is not None and maximum > 0 and len(usable):
-        tau = float(cut) * len(usable) / float(maximum)
-        if float(usable["c"].sum()) < tau < len(usable):
-            cut_theta = equating.theta_for_true_score(tau, usable[["a", "b", "c"]])
-            at = irt.information(usable[["a", "b", "c"]], [cut_theta], model="3pl").to_numpy().sum()
-            csem_at_cut = float(1 / math.sqrt(at)) if at > 0 else None
-    return calibrations.SittingInformation(row.id, row.model, row.created_at, items, grid, info, csem, cut_theta,
-                                           csem_at_cut, tuple(sorted(set(items.index) - set(usable.index))))
-
-
 def _fit_columns(session: Session, row: Calibration) -> pd.DataFrame:
     codes = dict(session.execute(select(ItemVersion.id, Item.code).join(Item, Item.id == ItemVersion.item_id)
                                  .where(ItemVersion.id.in_([ci.item_version_id for ci in row.items]))).all())
@@ -185,11 +151,8 @@ def calibration_summary(session: Session, administration: str, *, cut: float | N
     items["misfit"] = (((items["infit"] > MISFIT_MEAN_SQUARE) & (items["infit_p"] < MISFIT_ALPHA))
                        | ((items["outfit"] > MISFIT_MEAN_SQUARE) & (items["outfit_p"] < MISFIT_ALPHA)))
     newest = _is_newest_dichotomous(session, row)
-    if newest:  # the dashboard's own function, so CLI, report and review page agree
-        info = calibrations.sitting_information(session, administration, cut=cut, maximum=maximum, theta=theta)
-        assert info is not None and info.calibration_id == row.id
-    else:
-        info = _information_of(session, row, items, cut=cut, maximum=maximum, theta=theta)
+    # the function behind the review page's IRT view, so CLI, report and pages agree
+    info = calibrations.calibration_information(session, row, cut=cut, maximum=maximum, theta=theta)
     return CalibrationSummary(administration, row, parameters, items, info, cut, maximum, newest)
 
 
