@@ -1016,7 +1016,7 @@ TEXT: Mapping[str, str] = {
     "report_eval_flagged": "Flagged",
     "report_eval_critical": "Critical",
     "report_h_eval_bank": "Bank health",
-    "report_eval_cells_title": "Items per blueprint cell by status (newest version of each item)",
+    "report_eval_cells_title": "Items per blueprint cell by status (each item once: the newest version of its source line)",
     "report_eval_objective": "Objective",
     "report_eval_level": "Level",
     "report_eval_total": "Total",

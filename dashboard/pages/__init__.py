@@ -5,7 +5,8 @@ callbacks through :meth:`dashboard.guard.GuardedApp.callback` with the permissio
 needs. :data:`PAGES` lists them in menu order; :func:`resolve` finds the page of a URL path.
 
 Paths: ``/`` the sittings overview, ``/sitting/<code>/review`` (item analysis and decisions),
-``/sitting/<code>/cut-score``, ``/sitting/<code>/release``, ``/bank`` (browse the items),
+``/sitting/<code>/irt`` (IRT calibrations and DIF), ``/sitting/<code>/cut-score``,
+``/sitting/<code>/release``, ``/bank`` (browse the items),
 ``/bank/item/<code>`` (one item: versions, diff, review, editing), ``/bank/review`` (the
 reviewer's queue), ``/blueprints``, ``/assembly``, ``/reports`` (the committee's reports as
 downloads), ``/audit``.
