@@ -682,14 +682,15 @@ def translations_of(session: Session, codes: Iterable[str]) -> dict[str, dict[in
                                .join(Item, ItemVersion.item_id == Item.id).where(Item.code.in_(chunk)))
         for code, number, language, variant in rows:
             lines.setdefault(code, {})[number] = (language, Variant(variant))
-        revisions = session.scalars(select(AuditEvent)
+        # two columns, not whole AuditEvent objects: a bank list reads thousands of these
+        revisions = session.execute(select(AuditEvent.entity_id, AuditEvent.detail)
                                     .where(AuditEvent.entity_type == "item", AuditEvent.action == "revise",
                                            AuditEvent.entity_id.in_(chunk))
                                     .order_by(AuditEvent.id))
-        for ev in revisions:  # oldest first: a later event about the same version wins, as before
-            detail = ev.detail or {}
+        for code, detail in revisions:  # oldest first: a later event about the same version wins, as before
+            detail = detail or {}
             if isinstance(detail.get("version"), int):
-                events.setdefault(ev.entity_id, {})[int(detail["version"])] = detail
+                events.setdefault(code, {})[int(detail["version"])] = detail
     # the source line is the line of the item's first version (:func:`source_line`)
     return {code: _made_from(line, line[min(line)], events.get(code, {})) for code, line in lines.items()}
 
