@@ -568,7 +568,7 @@ def revise_item(
 
 # --------------------------------------------------------------------------- lines (language x variant)
 __all__ += ["LineKey", "Line", "line_of", "line_label", "source_line", "get_line_version", "item_lines",
-            "translations", "out_of_date", "assign_item_set", "list_item_sets"]
+            "translations", "translations_of", "out_of_date", "assign_item_set", "list_item_sets"]
 
 #: A line of an item: the versions of one (language, variant), e.g. ("en", Variant.STANDARD).
 LineKey = tuple[str, Variant]
@@ -628,22 +628,18 @@ def _line_keys(item: Item) -> list[LineKey]:
     return [source, *others]
 
 
-def translations(session: Session, code: str) -> dict[int, int]:
-    """For each version outside the item's source line: the source version it was made from.
+#: How many item codes one query names: SQLite before 3.32 allows 999 bound parameters.
+_CODES_PER_QUERY = 900
 
-    Derived from the revisions' audit events (no column of its own): ``translated_from`` where
-    the revision recorded it; in older events the version it was ``based_on`` when that is a
-    source version, else (a fix inside the English line, a read-aloud variant made from the
-    translation) what that version was made from. A version without a revision event (a file
-    import) counts as made from the newest source version before it, the source as it stood
-    when the version was written.
-    """
-    item = get_item(session, code)
-    source = source_line(item)
-    line = {v.number: line_of(v) for v in item.versions}
-    events = {int(ev.detail["version"]): ev.detail
-              for ev in audit.get_events(session, entity_type="item", entity_id=code, action="revise")
-              if isinstance(ev.detail.get("version"), int)}
+
+def _chunks(codes: Sequence[str]) -> Iterable[list[str]]:
+    for at in range(0, len(codes), _CODES_PER_QUERY):
+        yield list(codes[at:at + _CODES_PER_QUERY])
+
+
+def _made_from(line: dict[int, LineKey], source: LineKey, events: dict[int, dict[str, Any]]) -> dict[int, int]:
+    """The rule of :func:`translations_of` for one item: ``line`` maps its version numbers to
+    their lines, ``events`` the version numbers to their (last) revise event's detail."""
     out: dict[int, int] = {}
     for number in sorted(line):
         if line[number] == source:
@@ -662,6 +658,54 @@ def translations(session: Session, code: str) -> dict[int, int]:
         if earlier:
             out[number] = max(earlier)
     return out
+
+
+def translations_of(session: Session, codes: Iterable[str]) -> dict[str, dict[int, int]]:
+    """:func:`translations` of many items at once, per item code (an unknown code is left out):
+    for each version outside the item's source line, the source version it was made from.
+
+    Derived from the revisions' audit events (no column of its own): ``translated_from`` where
+    the revision recorded it; in older events the version it was ``based_on`` when that is a
+    source version, else (a fix inside the English line, a read-aloud variant made from the
+    translation) what that version was made from. A version without a revision event (a file
+    import) counts as made from the newest source version before it, the source as it stood
+    when the version was written.
+
+    Two queries per 900 codes (the versions' lines, the items' revise events), whatever the
+    number of versions, so a list of the whole bank does not read the audit log item by item.
+    """
+    wanted = sorted(set(codes))
+    lines: dict[str, dict[int, LineKey]] = {}
+    events: dict[str, dict[int, dict[str, Any]]] = {}
+    for chunk in _chunks(wanted):
+        rows = session.execute(select(Item.code, ItemVersion.number, ItemVersion.language, ItemVersion.variant)
+                               .join(Item, ItemVersion.item_id == Item.id).where(Item.code.in_(chunk)))
+        for code, number, language, variant in rows:
+            lines.setdefault(code, {})[number] = (language, Variant(variant))
+        # two columns, not whole AuditEvent objects: a bank list reads thousands of these
+        revisions = session.execute(select(AuditEvent.entity_id, AuditEvent.detail)
+                                    .where(AuditEvent.entity_type == "item", AuditEvent.action == "revise",
+                                           AuditEvent.entity_id.in_(chunk))
+                                    .order_by(AuditEvent.id))
+        for code, detail in revisions:  # oldest first: a later event about the same version wins, as before
+            detail = detail or {}
+            if isinstance(detail.get("version"), int):
+                events.setdefault(code, {})[int(detail["version"])] = detail
+    # the source line is the line of the item's first version (:func:`source_line`)
+    return {code: _made_from(line, line[min(line)], events.get(code, {})) for code, line in lines.items()}
+
+
+def translations(session: Session, code: str) -> dict[int, int]:
+    """For each version outside the item's source line: the source version it was made from
+    (the rule is :func:`translations_of`'s, for one item)."""
+    get_item(session, code)  # NotFoundError for an unknown item
+    return translations_of(session, [code]).get(code, {})
+
+
+def _is_out_of_date(made_from: int | None, source_newest: int) -> bool:
+    """The out-of-date rule, in one place: a line's newest version was made from a source
+    version older than the source line's newest (None: a source version, or not known)."""
+    return made_from is not None and made_from < source_newest
 
 
 @dataclass(frozen=True)
@@ -694,7 +738,7 @@ class Line:
 
     @property
     def out_of_date(self) -> bool:
-        return self.translated_from is not None and self.translated_from < self.source_newest
+        return _is_out_of_date(self.translated_from, self.source_newest)
 
 
 def item_lines(session: Session, code: str) -> list[Line]:
@@ -720,7 +764,7 @@ def out_of_date(session: Session, code: str, number: int) -> tuple[int, int] | N
     item = get_item(session, code)
     made = translations(session, code).get(number)
     newest = _newest_in_line(item, source_line(item))
-    return (made, newest) if made is not None and made < newest else None
+    return (made, newest) if made is not None and _is_out_of_date(made, newest) else None
 
 
 def assign_item_set(session: Session, code: str, set_code: str | None, *, actor: str, reason: str) -> Item:
@@ -1198,7 +1242,7 @@ def tags_from_text(codes: dict[Dimension | str, str | None]) -> list[tuple[Dimen
 
 
 # --------------------------------------------------------------------------- line heads (many items at once)
-__all__ += ["LineHead", "line_heads", "lines_text", "list_items"]
+__all__ += ["LineHead", "line_heads", "stale_lines", "lines_text", "list_items"]
 
 
 @dataclass(frozen=True)
@@ -1240,12 +1284,29 @@ def line_heads(session: Session, codes: Iterable[str] | None = None) -> dict[str
     return out
 
 
-def lines_text(session: Session, code: str, heads: Sequence[LineHead]) -> str:
+def stale_lines(session: Session, heads: dict[str, Sequence[LineHead]]) -> dict[str, set[LineKey]]:
+    """Per item code (of ``heads``, :func:`line_heads`): its lines whose newest version was made
+    from an older source version than the source line's newest (:attr:`Line.out_of_date`), read
+    for all the items at once (:func:`translations_of`); items with one line are not looked up."""
+    several = {code: hs for code, hs in heads.items() if len(hs) > 1}
+    made = translations_of(session, several)
+    out: dict[str, set[LineKey]] = {}
+    for code, hs in several.items():
+        source_newest = next(h.number for h in hs if h.is_source)
+        out[code] = {h.key for h in hs if not h.is_source
+                     and _is_out_of_date(made.get(code, {}).get(h.number), source_newest)}
+    return out
+
+
+def lines_text(session: Session, code: str, heads: Sequence[LineHead],
+               stale: set[LineKey] | None = None) -> str:
     """An item's lines in one cell of a list, the source first: ``nl, en, nl read-aloud``, a
-    line made from an older source version marked ``(out of date)``."""
+    line made from an older source version marked ``(out of date)``. ``stale`` are those lines
+    when the caller has them already (:func:`stale_lines` for many items), else they are read."""
     from itembank.text import t
 
-    stale = ({line.key for line in item_lines(session, code) if line.out_of_date} if len(heads) > 1 else set())
+    if stale is None:
+        stale = stale_lines(session, {code: heads}).get(code, set())
     return ", ".join(h.language + ("" if h.variant is Variant.STANDARD else f" {h.variant.value.replace('_', '-')}")
                      + (" " + t("lines_out_of_date_mark") if h.key in stale else "") for h in heads)
 
@@ -1265,8 +1326,7 @@ def list_items(session: Session, *, language: str | None = None, all_versions: b
         source = {h.version_id for lines in heads.values() for h in lines if h.is_source}
         versions = [v for v in find_versions(session, latest_only=False, **filters) if v.id in source]
     versions = versions[:limit] if limit is not None else versions
-    texts: dict[str, str] = {}
-    for v in versions:
-        if v.item.code not in texts:
-            texts[v.item.code] = lines_text(session, v.item.code, heads[v.item.code])
+    listed = {v.item.code: heads[v.item.code] for v in versions}
+    stale = stale_lines(session, listed)  # one look-up for all the listed items, not one per item
+    texts = {code: lines_text(session, code, hs, stale.get(code, set())) for code, hs in listed.items()}
     return [(v, texts[v.item.code]) for v in versions]

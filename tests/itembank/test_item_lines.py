@@ -252,3 +252,98 @@ def test_a_language_filter_finds_the_newest_version_of_that_language_s_lines(ses
         (1, "standard"), (3, "read_aloud")]
     assert [v.number for v in bank.find_versions(session)] == [3]  # without a language: the newest of all, as before
     assert [v.number for v in bank.find_versions(session, language="nl", latest_only=False)] == [1, 3]
+
+
+def _old_style_version(session: Session, code: str, based_on: int, language: str, variant: str = "standard",
+                       *, event: bool) -> int:
+    """A version as older banks hold it: saved without ``translated_from`` in its revise event
+    (``event``: only ``based_on``, as before translations were recorded) or with no revise event
+    at all (a file import)."""
+    from itembank.storage import audit
+
+    item = bank.get_item(session, code)
+    content = ItemContent.of(bank.get_version(session, code, based_on)).with_changes(language=language,
+                                                                                    variant=Variant(variant))
+    v = bank.add_version(session, item, content, author="imp", change_note="old", status=ReviewStatus.DRAFT,
+                         actor="imp", tags=[], created_at=None)
+    if event:
+        audit.record(session, actor="imp", action="revise", entity_type="item", entity_id=code,
+                     detail={"version": v.number, "based_on": based_on, "fields": []})
+    return v.number
+
+
+def test_the_lines_of_many_items_at_once_agree_with_the_single_item_answers(session: Session) -> None:
+    """:func:`bank.translations_of` (one look-up for many items, used by ``items list`` and the
+    bank grid) gives what :func:`bank.translations`, :func:`bank.item_lines` and
+    :func:`bank.out_of_date` give per item, on a bank with translations up to date and out of date,
+    a read-aloud variant made from a translation, an old-style event and an import without one;
+    the expected values are worked out by hand from the rule in the docstring."""
+    from sqlalchemy import event as sa_event
+
+    s = session
+    nl = ItemContent(stem="Vraag?", options=NL, key=("A",), language="nl")
+    # Q1 (fixture): nl v1, en v2 from v1; the source revised to v3 -> en out of date
+    bank.revise_item(s, "Q1", based_on=1, author="ann", change_note="clearer", stem="Wat beschermt je ogen het best?")
+    # Q2: nl v1, en v2 from v1, nl v3, en v4 translated from v3 -> up to date; read-aloud v5 from en v4 -> from v3
+    bank.add_item(s, "Q2", nl, author="ann")
+    bank.revise_item(s, "Q2", based_on=1, author="tom", change_note="en", language="en", stem="Q?", options=EN)
+    bank.revise_item(s, "Q2", based_on=1, author="ann", change_note="nl", stem="Vraag 2?")
+    bank.revise_item(s, "Q2", based_on=2, author="tom", change_note="after v3", translated_from=3, stem="Q 2?")
+    bank.revise_item(s, "Q2", based_on=4, target_based_on=0, author="ann", change_note="ra", variant="read_aloud")
+    # Q3: source only
+    bank.add_item(s, "Q3", nl, author="ann")
+    # Q4: nl v1, an old-style en v2 based_on 1 (no translated_from), nl v3, old-style en v4 based_on en v2
+    bank.add_item(s, "Q4", nl, author="ann")
+    _old_style_version(s, "Q4", 1, "en", event=True)
+    bank.revise_item(s, "Q4", based_on=1, author="ann", change_note="nl", stem="Vraag 4?")
+    _old_style_version(s, "Q4", 2, "en", event=True)
+    # Q5: nl v1, nl v2, an imported en v3 (no event: made from the newest source before it, v2), then nl v4
+    bank.add_item(s, "Q5", nl, author="ann")
+    bank.revise_item(s, "Q5", based_on=1, author="ann", change_note="nl", stem="Vraag 5?")
+    _old_style_version(s, "Q5", 2, "en", event=False)
+    bank.revise_item(s, "Q5", based_on=2, author="ann", change_note="nl", stem="Vraag 5!")
+    # Q6: English source, a Dutch translation of v1 then brought up to date by checking it against v2
+    bank.add_item(s, "Q6", ItemContent(stem="Question?", options=EN, key=("B",), language="en"), author="ann")
+    bank.revise_item(s, "Q6", based_on=1, author="tom", change_note="nl", language="nl", stem="Vraag?", options=NL)
+    bank.revise_item(s, "Q6", based_on=1, author="ann", change_note="en", stem="Question 6?")
+    bank.revise_item(s, "Q6", based_on=2, author="tom", change_note="checked", translated_from=3)
+    s.commit()
+
+    codes = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
+    expected = {"Q1": {2: 1}, "Q2": {2: 1, 4: 3, 5: 3}, "Q3": {}, "Q4": {2: 1, 4: 1}, "Q5": {3: 2}, "Q6": {2: 1, 4: 3}}
+    batched = bank.translations_of(s, codes + ["NOPE"])
+    assert batched == expected  # the unknown code is left out
+    assert {code: bank.translations(s, code) for code in codes} == expected
+
+    stale_by_hand = {"Q1": {("en", Variant.STANDARD)}, "Q2": set(), "Q4": {("en", Variant.STANDARD)},
+                     "Q5": {("en", Variant.STANDARD)}, "Q6": set()}
+    heads = bank.line_heads(s, codes)
+    assert bank.stale_lines(s, heads) == stale_by_hand  # Q3 has one line: not looked up
+    for code in codes:
+        lines = bank.item_lines(s, code)
+        assert {line.key for line in lines if line.out_of_date} == stale_by_hand.get(code, set())
+        for line in lines:
+            for number in line.numbers:
+                stale = bank.out_of_date(s, code, number)
+                made = expected[code].get(number)
+                assert stale == ((made, lines[0].newest) if made is not None and made < lines[0].newest else None)
+
+    statements: list[str] = []
+    engine = s.get_bind()
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        listed = dict((v.item.code, text) for v, text in bank.list_items(s))
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert listed == {"Q1": "nl, en (out of date)", "Q2": "nl, en read-aloud, en", "Q3": "nl",
+                      "Q4": "nl, en (out of date)", "Q5": "nl, en (out of date)", "Q6": "en, nl"}
+    # the audit log is read once for the whole list, not once per item with more than one line
+    assert sum("audit_events" in st for st in statements) == 1
+    # and the list's cell is a single item's cell (its lines looked up on their own)
+    assert listed == {code: bank.lines_text(s, code, heads[code]) for code in codes}
+    with pytest.raises(NotFoundError):
+        bank.translations(s, "NOPE")
