@@ -48,6 +48,24 @@ def session(engine: Engine, flextoets_exam):
         yield s
 
 
+def _approved_form(s: Session, codes: list[str]) -> None:
+    """Specification S, the items ``codes`` (two options, key A) approved by a second person,
+    and the frozen form CAL holding them."""
+    from itembank.services import bank
+    from itembank.services.bank import ItemContent
+
+    bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
+                           levels=[("K", "know")], actor="admin")
+    entries = []
+    for code in codes:
+        v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
+                          author="w", specification="S", tags=[("objective", code[:3]), ("level", "K")])
+        bank.set_status(s, code, 1, "in_review", actor="w")
+        bank.set_status(s, code, 1, "approved", actor="c")
+        entries.append(forms.FormEntry(v.id, part="theory"))
+    forms.freeze_form(s, "CAL", entries, actor="c")
+
+
 @pytest.mark.parametrize("model", ["rasch", "2pl", "3pl"])
 def test_stored_parameters_equal_a_direct_fit_on_the_same_scored_matrix(session: Session, engine: Engine,
                                                                         model: str) -> None:
@@ -275,16 +293,7 @@ def test_max_information_from_stored_parameters_is_the_best_of_all_forms(engine:
     theta = rng.normal(size=1000)
     right = rng.random((1000, 10)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))
     with Session(engine) as s:
-        bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
-                               levels=[("K", "know")], actor="admin")
-        entries = []
-        for code in codes:
-            v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
-                              author="w", specification="S", tags=[("objective", code[:3]), ("level", "K")])
-            bank.set_status(s, code, 1, "in_review", actor="w")
-            bank.set_status(s, code, 1, "approved", actor="c")
-            entries.append(forms.FormEntry(v.id, part="theory"))
-        forms.freeze_form(s, "CAL", entries, actor="c")
+        _approved_form(s, codes)
         administrations.add_administration(s, "PILOT", "CAL", on=date(2026, 2, 1), actor="sec")
         administrations.add_responses(s, "PILOT", pd.DataFrame(np.where(right, "A", "B"), columns=codes,
                                                                index=[f"p{i}" for i in range(1000)]), actor="sec")
@@ -488,16 +497,7 @@ def test_max_information_uses_linked_parameters_on_the_bank_scale(engine: Engine
         return pd.DataFrame(np.where(right, "A", "B"), columns=codes, index=[f"{prefix}{i}" for i in range(n)])
 
     with Session(engine) as s:
-        bank.add_specification(s, "S", "Spec", objectives=[("LO1", "one"), ("LO2", "two")],
-                               levels=[("K", "know")], actor="admin")
-        entries = []
-        for code in codes:
-            v = bank.add_item(s, code, ItemContent(stem=f"{code}?", options=(("A", "a"), ("B", "b")), key=("A",)),
-                              author="w", specification="S", tags=[("objective", code[:3]), ("level", "K")])
-            bank.set_status(s, code, 1, "in_review", actor="w")
-            bank.set_status(s, code, 1, "approved", actor="c")
-            entries.append(forms.FormEntry(v.id, part="theory"))
-        forms.freeze_form(s, "CAL", entries, actor="c")
+        _approved_form(s, codes)
         for admin, on, (mean, sd) in (("PILOT", date(2026, 2, 1), (0.0, 1.0)), ("PILOT2", date(2026, 5, 1), (0.6, 1.3))):
             administrations.add_administration(s, admin, "CAL", on=on, actor="sec")
             administrations.add_responses(s, admin, responses(1500, mean, sd, admin), actor="sec")
