@@ -36,7 +36,7 @@ from analysis.decimals import (
     places_against,
 )
 
-__all__ = ["DECIMALS", "chart_percent_format", "rounded", "rounded_against", "rounded_percent", "shown",
+__all__ = ["DECIMALS", "chart_percent_format", "fixed_or", "rounded", "rounded_against", "rounded_percent", "shown",
            "shown_against", "shown_limit", "shown_or", "shown_percent"]
 
 
@@ -82,6 +82,18 @@ def shown_or(value: float | None, kind: str, missing: str = "-") -> str:
     ('-', '-', '0.83')
     """
     return missing if _missing(value) else shown(value, kind)  # type: ignore[arg-type]
+
+
+def fixed_or(value: float | None, places: int, missing: str = "-") -> str:
+    """A number without a kind in :data:`DECIMALS` (θ, information, a p-value) with ``places``
+    decimals, half up (:func:`analysis.decimals.fixed`); ``missing`` for None or NaN.
+
+    >>> fixed_or(0.4215, 3), fixed_or(float("nan"), 3), fixed_or(None, 2, "–")
+    ('0.422', '-', '–')
+    """
+    if value is None or math.isnan(float(value)):
+        return missing
+    return fixed(float(value), places)
 
 
 def shown_percent(share: float, kind: str = "pass_rate") -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from itembank.cli.choices import AnalyzeFormat
+from itembank.cli.choices import TableFormat
 from itembank.cli.common import DbOption, UserOption, bank_session, current_user, echo_table
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _decision_json(c: CutClassification | None) -> dict[str, Any] | None:
 def analyze_cli(
     admin: str,
     db: DbOption = None,
-    format: Annotated[AnalyzeFormat, typer.Option("--format", help="Output format")] = AnalyzeFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", help="Output format")] = TableFormat.table,
     store: Annotated[bool, typer.Option(
         "--store", help="Keep these item statistics in the bank as provisional (replaced by the next "
         "--store or release; 'itembank items stats CODE' shows them)")] = False,
@@ -71,11 +71,11 @@ def analyze_cli(
         else:
             a = analyze_administration(session, admin)
     stats = a.statistics
-    if format is AnalyzeFormat.csv:
+    if format is TableFormat.csv:
         typer.echo(stats.to_csv(index_label="item"), nl=False)
         return
     rel = a.reliability
-    if format is AnalyzeFormat.json:
+    if format is TableFormat.json:
         typer.echo(json.dumps({
             "administration": admin,
             "items": json.loads(stats.reset_index(names="item").to_json(orient="records")),

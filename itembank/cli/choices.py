@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["ReviewStatusChoice", "AnalyzeFormat", "ResultsFormat", "ObjectiveChoice", "ResponseLayout", "QtiVersion",
+__all__ = ["ReviewStatusChoice", "TableFormat", "ResultsFormat", "ObjectiveChoice", "ResponseLayout", "QtiVersion",
            "IrtModelChoice", "IrtEngineChoice", "IrtSeChoice", "LinkingChoice"]
 
 
@@ -25,8 +25,8 @@ class ReviewStatusChoice(str, Enum):
     retired = "retired"
 
 
-class AnalyzeFormat(str, Enum):
-    """Output of ``itembank analyze``."""
+class TableFormat(str, Enum):
+    """Output of the commands that print a table: ``itembank analyze``, ``itembank dif``."""
 
     table = "table"
     csv = "csv"

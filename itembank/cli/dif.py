@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from itembank.cli.choices import TableFormat
 from itembank.cli.common import DbOption, bank_session, echo_table
 
 __all__ = ["register"]
@@ -22,12 +23,6 @@ class DifMethodChoice(str, Enum):
     mh = "mh"
     logistic = "logistic"
     both = "both"
-
-
-class DifFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -47,12 +42,6 @@ def records(frame: object) -> list[dict[str, object]]:
     return out
 
 
-def _num(value: float, places: int) -> str:
-    from analysis.decimals import fixed
-
-    return "-" if value is None or math.isnan(float(value)) else fixed(float(value), places)
-
-
 def dif_cli(
     admin: str,
     group: Annotated[str, typer.Option("--group", help="The candidates' attribute that forms the groups, e.g. language")],
@@ -62,8 +51,8 @@ def dif_cli(
     method: Annotated[DifMethodChoice, typer.Option(
         "--method", help="mh: Mantel-Haenszel with ETS classes A/B/C; logistic: logistic regression "
         "(uniform and non-uniform DIF); both")] = DifMethodChoice.both,
-    format: Annotated[DifFormat, typer.Option("--format", help="Output format (csv and json: every number in full)")]
-    = DifFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", help="Output format (csv and json: every number in full)")]
+    = TableFormat.table,
     db: DbOption = None,
 ) -> None:
     """Differential item functioning (DIF) in ADMIN between groups of candidates.
@@ -73,6 +62,7 @@ def dif_cli(
     largest other group, matched on the total score: Mantel-Haenszel with the ETS classes
     A/B/C, and logistic regression for uniform and non-uniform DIF. Items worth one point
     only; each group needs at least 100 candidates."""
+    from itembank.display import fixed_or
     from itembank.services import administrations
     from itembank.services.administration_data import load_administration
     from itembank.services.dif import MIN_GROUP, attribute_dif
@@ -95,10 +85,10 @@ def dif_cli(
         frame.insert(0, "attribute", group)
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    if format is DifFormat.csv:
+    if format is TableFormat.csv:
         typer.echo(table.to_csv(index=False), nl=False)
         return
-    if format is DifFormat.json:
+    if format is TableFormat.json:
         typer.echo(json.dumps({"administration": admin, "attribute": group, "method": method.value,
                                "groups": d.counts, "skipped": [{"group": g, "n": n} for g, n in d.skipped],
                                "rows": records(table)}, indent=1))
@@ -118,12 +108,14 @@ def dif_cli(
             cells = [str(item)]
             if f in d.mh:
                 m = d.mh[f].loc[item]
-                cells += [str(int(m["n_reference"])), str(int(m["n_focal"])), _num(m["mh_d_dif"], 2),
-                          _num(m["se_mh_d_dif"], 2), _num(m["chi2_mh"], 2), _num(m["p_value"], 3), str(m["ets_class"])]
+                cells += [str(int(m["n_reference"])), str(int(m["n_focal"])), fixed_or(m["mh_d_dif"], 2),
+                          fixed_or(m["se_mh_d_dif"], 2), fixed_or(m["chi2_mh"], 2), fixed_or(m["p_value"], 3),
+                          str(m["ets_class"])]
             if f in d.logistic:
                 lr = d.logistic[f].loc[item]
-                cells += [_num(lr["chi2_uniform"], 2), _num(lr["p_uniform"], 3), _num(lr["chi2_nonuniform"], 2),
-                          _num(lr["p_nonuniform"], 3), _num(lr["r2_delta_total"], 3),
+                cells += [fixed_or(lr["chi2_uniform"], 2), fixed_or(lr["p_uniform"], 3),
+                          fixed_or(lr["chi2_nonuniform"], 2),
+                          fixed_or(lr["p_nonuniform"], 3), fixed_or(lr["r2_delta_total"], 3),
                           str(lr["zumbo_thomas_class"] or "-"), str(lr["jodoin_gierl_class"] or "-")]
             rows.append(cells)
         echo_table(rows, header)

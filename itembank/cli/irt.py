@@ -6,7 +6,6 @@ the test information with the conditional SEM at the cut (the dashboard's IRT vi
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated
 
 import typer
@@ -19,13 +18,6 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     app.command("irt")(irt_cli)
-
-
-def _num(value: float | None, places: int = 3) -> str:
-    """A number with ``places`` decimals (half up, :func:`analysis.decimals.fixed`); '-' for none."""
-    from analysis.decimals import fixed
-
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else fixed(float(value), places)
 
 
 def irt_cli(
@@ -45,7 +37,7 @@ def irt_cli(
     standard error of measurement at the cut score (cesuur) on the ability scale θ.
     Make a calibration first with 'itembank calibrate ADMIN --model 2pl'."""
     from itembank.cli.dif import records
-    from itembank.display import shown, shown_or
+    from itembank.display import fixed_or, shown, shown_or
     from itembank.services.administration_data import load_administration
     from itembank.services.calibrations import DICHOTOMOUS_MODELS
     from itembank.services.irt_summary import MISFIT_ALPHA, MISFIT_MEAN_SQUARE, calibration_summary
@@ -88,8 +80,8 @@ def irt_cli(
         cells = [str(item), str(int(r["n"]))]
         for p in s.parameters:
             cells += [shown_or(r[p], "irt_parameter"), shown_or(r.get(f"se_{p}"), "irt_parameter")]
-        cells += [shown_or(r["infit"], "item_fit"), _num(r["infit_z"], 2), _num(r["infit_p"]),
-                  shown_or(r["outfit"], "item_fit"), _num(r["outfit_z"], 2), _num(r["outfit_p"]),
+        cells += [shown_or(r["infit"], "item_fit"), fixed_or(r["infit_z"], 2), fixed_or(r["infit_p"], 3),
+                  shown_or(r["outfit"], "item_fit"), fixed_or(r["outfit_z"], 2), fixed_or(r["outfit_p"], 3),
                   "MISFIT" if r["misfit"] else ""]
         rows.append(cells)
     echo_table(rows, header)
@@ -105,11 +97,11 @@ def irt_cli(
                else "the cut lies outside what the items' expected score can reach")
         typer.echo(f"Cut score {s.cut:g} of {s.maximum:g}: no θ for it ({why}).")
     else:
-        typer.echo(f"Cut score {s.cut:g} of {s.maximum:g} points -> θ {_num(info.cut_theta)} on the test "
-                   f"characteristic curve; test information there {_num(at_cut['information_at_cut'])}, "
-                   f"conditional SEM {_num(info.csem_at_cut)} (in θ)")
+        typer.echo(f"Cut score {s.cut:g} of {s.maximum:g} points -> θ {fixed_or(info.cut_theta, 3)} on the "
+                   f"test characteristic curve; test information there {fixed_or(at_cut['information_at_cut'], 3)}, "
+                   f"conditional SEM {fixed_or(info.csem_at_cut, 3)} (in θ)")
     peak = int(info.information.argmax())
-    typer.echo(f"Test information is highest at θ {_num(float(info.theta[peak]), 2)} "
-               f"({_num(float(info.information[peak]))}, SEM {_num(float(info.csem[peak]))}).")
+    typer.echo(f"Test information is highest at θ {fixed_or(float(info.theta[peak]), 2)} "
+               f"({fixed_or(float(info.information[peak]), 3)}, SEM {fixed_or(float(info.csem[peak]), 3)}).")
     if info.left_out:
         typer.echo(f"Left out of the test information (slope a <= 0, usually a miskey): {', '.join(info.left_out)}")

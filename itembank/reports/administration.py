@@ -31,7 +31,7 @@ from analysis.distractors import OMITTED
 from analysis.flags import SEVERITIES
 from itembank import figures
 from itembank.assembly import coverage_report
-from itembank.display import rounded_percent, shown, shown_or, shown_percent
+from itembank.display import fixed_or, rounded_percent, shown, shown_or, shown_percent
 from itembank.errors import UserError
 from itembank.scoring import ANNULLED, ScoringResult, format_fraction
 from itembank.services import committee
@@ -231,14 +231,6 @@ def decision_rows(c: CutClassification | None, rows: list[tuple[str, str]]) -> s
     return t("report_reliability_note_decisions", n=v["n"], model=v["model"])
 
 
-def _fixed(value: float | None, places: int = 3) -> str:
-    """θ, information, SEM and p-values with ``places`` decimals (half up, as
-    :mod:`itembank.display`); '–' for none."""
-    from analysis.decimals import fixed
-
-    return "–" if value is None or math.isnan(float(value)) else fixed(float(value), places)
-
-
 def irt_section(session: Session, administration: str, result: ScoringResult) -> dict[str, Any]:
     """The IRT section: the sitting's stored calibration as ``itembank irt`` shows it
     (:func:`~itembank.services.irt_summary.calibration_summary` with the cut and maximum of
@@ -261,10 +253,11 @@ def irt_section(session: Session, administration: str, result: ScoringResult) ->
     at_cut = []
     if s.cut is not None:
         at_cut = [(t("report_irt_cut"), f"{s.cut:g} / {s.maximum:g}"),
-                  (t("report_irt_cut_theta"), _fixed(info.cut_theta) if info.cut_theta is not None
+                  (t("report_irt_cut_theta"), fixed_or(info.cut_theta, 3, "–") if info.cut_theta is not None
                    else t("report_irt_no_cut_theta")),
-                  (t("report_irt_information"), _fixed(None if info.csem_at_cut is None else info.csem_at_cut ** -2)),
-                  (t("report_irt_csem"), _fixed(info.csem_at_cut))]
+                  (t("report_irt_information"),
+                   fixed_or(None if info.csem_at_cut is None else info.csem_at_cut ** -2, 3, "–")),
+                  (t("report_irt_csem"), fixed_or(info.csem_at_cut, 3, "–"))]
     header = [t("col_item"), t("col_n")]
     for p in s.parameters:
         header += [p, f"SE({p})"]
@@ -274,8 +267,9 @@ def irt_section(session: Session, administration: str, result: ScoringResult) ->
         cells = [str(item), str(int(r["n"]))]
         for p in s.parameters:
             cells += [shown_or(r[p], "irt_parameter", "–"), shown_or(r.get(f"se_{p}"), "irt_parameter", "–")]
-        cells += [shown_or(r["infit"], "item_fit", "–"), _fixed(r["infit_p"]), shown_or(r["outfit"], "item_fit", "–"),
-                  _fixed(r["outfit_p"]), t("report_irt_misfit") if r["misfit"] else ""]
+        cells += [shown_or(r["infit"], "item_fit", "–"), fixed_or(r["infit_p"], 3, "–"),
+                  shown_or(r["outfit"], "item_fit", "–"), fixed_or(r["outfit_p"], 3, "–"),
+                  t("report_irt_misfit") if r["misfit"] else ""]
         rows.append({"item": str(item), "misfit": bool(r["misfit"]), "cells": cells})
     return {
         "calibrated": True,

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from itembank.cli import app
-from itembank.cli.choices import AnalyzeFormat, ObjectiveChoice, ResultsFormat, ReviewStatusChoice
+from itembank.cli.choices import TableFormat, ObjectiveChoice, ResultsFormat, ReviewStatusChoice
 from itembank.cli.guard import LOG_DIR_ENV, log_file
 from itembank.errors import BankBusyError, BankError
 from itembank.services import results
@@ -258,7 +258,7 @@ def test_choice_lists_equal_the_constants_they_stand_for() -> None:
 
     assert [c.value for c in ReviewStatusChoice] == [s.value for s in ReviewStatus]
     assert tuple(c.value for c in ObjectiveChoice) == OBJECTIVES
-    assert [c.value for c in AnalyzeFormat] == ["table", "csv", "json"]
+    assert [c.value for c in TableFormat] == ["table", "csv", "json"]
     assert [c.value for c in ResultsFormat] == ["csv", "json"]
     from itembank.cli.choices import ResponseLayout
     from itembank.io.response_files import LAYOUTS
